@@ -1,0 +1,3 @@
+export default defineBackground(() => {
+  // The session manager is started here; see src/background/.
+});

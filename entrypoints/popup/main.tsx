@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<main>OffRecord</main>, document.getElementById('app')!);
