@@ -1,0 +1,57 @@
+/**
+ * What a site adapter declares (DESIGN.md §3): data plus a little code. Readers take a root
+ * (document, iframe document or shadow root) so they run the same on fixtures and live pages.
+ */
+
+/** How ciphertext gets into the site's composer; one per editor family (see insert.ts). */
+export type InsertTechnique =
+  | 'value-setter' // textarea / input, including React-controlled ones: native setter + input event
+  | 'exec-command' // plain contenteditable: document.execCommand('insertText')
+  | 'before-input' // Lexical, Slate: synthetic beforeinput with inputType insertText
+  | 'paste'; // Draft.js, ProseMirror, Quill 2: synthetic paste carrying a DataTransfer
+
+export type QueryRoot = Document | ShadowRoot | Element;
+
+export interface ConversationRef {
+  /** Stable id of the peer (or room) on this site, e.g. an IRC nick or an XMPP JID. */
+  peerId: string;
+  /** Our own account on the site, when the page shows it; '' when it cannot be known. */
+  account: string;
+  /** A human label for the popup (channel name, contact name). */
+  title: string;
+}
+
+export interface ScrapedMessage {
+  element: HTMLElement;
+  /** The element whose box the reader frame covers (usually the text node's parent). */
+  textElement: HTMLElement;
+  text: string;
+  direction: 'incoming' | 'outgoing';
+  /** Sender id as the site shows it (nick, JID); '' if the site does not say. */
+  from: string;
+  /** A stable id when the site has one (data-msgid), else ''. */
+  id: string;
+}
+
+export interface SiteAdapter {
+  /** Short machine name, e.g. 'thelounge'. */
+  id: string;
+  /** Human name for the options page. */
+  name: string;
+  /** Origins matched by address (match patterns), for sites with a fixed address. */
+  matches: string[];
+  /** Recognises self-hosted clients (The Lounge, Converse.js) from the page itself. */
+  detect?(root: Document): boolean;
+  editor: InsertTechnique;
+  /** The site's message-length limit in characters; the OTR fragment size derives from it. */
+  maxMessageLength: number;
+  /** Minimum pause between fragments sent in a row, in ms (sites throttle bursts). */
+  sendPacingMs: number;
+  conversation(root: Document): ConversationRef | null;
+  composer(root: Document): HTMLElement | null;
+  sendButton(root: Document): HTMLElement | null;
+  /** Sends what is in the composer (click the button, or Enter, as the site expects). */
+  send(root: Document, composer: HTMLElement): void;
+  messageList(root: Document): HTMLElement | null;
+  messages(list: HTMLElement): ScrapedMessage[];
+}

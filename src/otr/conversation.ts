@@ -1,0 +1,219 @@
+/**
+ * The state of one conversation with one peer (spec: "The protocol state machine"), shared by
+ * the sending and receiving halves of the session. A conversation holds one instance per
+ * peer client (v3 instance tags; v2 has the single instance 0), each with its own message
+ * state, AKE, data keys and SMP, like libotr's master and child contexts.
+ */
+import { AKE_NONE, type AkeOutgoing, type AkeResult, type AkeState } from './ake';
+import { utf8 } from './bytes';
+import { type DataKeyState, encryptData, initialDataKeys } from './data';
+import type { DsaPrivateKey } from './dsa';
+import type { OtrEvent } from './events';
+import { emptyReassembly, fragmentMessage, type Reassembly } from './fragment';
+import type { RandomBytes } from './group';
+import {
+  encodeDhCommit,
+  encodeDhKey,
+  encodeRevealSignature,
+  encodeSignature,
+  type Header,
+  MSG_DATA,
+  MSG_DH_COMMIT,
+  MSG_DH_KEY,
+  MSG_REVEAL_SIGNATURE,
+  MSG_SIGNATURE,
+} from './messages';
+import { POLICY_DEFAULT } from './policy';
+import { initialSmpState, type SmpState } from './smp';
+import { encodePlaintext, type Tlv } from './tlv';
+
+export interface OtrEnv {
+  random: RandomBytes;
+  /** Milliseconds; used for heartbeats only. */
+  now: () => number;
+}
+
+/** Who we are in every conversation: the long-term key and this client's instance tag. */
+export interface Identity {
+  privateKey: DsaPrivateKey;
+  instanceTag: number;
+}
+
+export type MessageState = 'PLAINTEXT' | 'ENCRYPTED' | 'FINISHED';
+
+export interface InstanceState {
+  theirTag: number;
+  version: 0 | 2 | 3;
+  msgstate: MessageState;
+  ake: AkeState;
+  data: DataKeyState | null;
+  theirFingerprint: string | null;
+  ssid: string | null;
+  smp: SmpState;
+  lastSentAt: number;
+  fragments: Reassembly;
+}
+
+export interface ConversationOptions {
+  account: string;
+  protocol: string;
+  peer: string;
+  policy?: number;
+  /** The network's message-length limit; 0 never fragments. */
+  maxFragmentSize?: number;
+}
+
+export interface ConversationState {
+  format: 1;
+  account: string;
+  protocol: string;
+  peer: string;
+  policy: number;
+  maxFragmentSize: number;
+  /** Keyed by the peer's instance tag in decimal; "0" is v2's instance and v3's unaddressed AKE. */
+  instances: Record<string, InstanceState>;
+  /** The instance that outgoing messages go to. */
+  selected: number;
+  /** Whether we advertised OTR with a whitespace tag and whether the peer ignored it. */
+  offer: 'none' | 'sent' | 'rejected';
+  /** Text typed while encryption was required but not yet set up; sent once private. */
+  queued: string[];
+}
+
+export interface ShownMessage {
+  text: string;
+  encrypted: boolean;
+}
+
+export interface StepResult {
+  state: ConversationState;
+  send: string[];
+  show: ShownMessage[];
+  events: OtrEvent[];
+}
+
+export function newInstance(theirTag: number): InstanceState {
+  return {
+    theirTag,
+    version: 0,
+    msgstate: 'PLAINTEXT',
+    ake: AKE_NONE,
+    data: null,
+    theirFingerprint: null,
+    ssid: null,
+    smp: initialSmpState(),
+    lastSentAt: 0,
+    fragments: emptyReassembly(),
+  };
+}
+
+export function createConversation(opts: ConversationOptions): ConversationState {
+  return {
+    format: 1,
+    account: opts.account,
+    protocol: opts.protocol,
+    peer: opts.peer,
+    policy: opts.policy ?? POLICY_DEFAULT,
+    maxFragmentSize: opts.maxFragmentSize ?? 0,
+    instances: { '0': newInstance(0) },
+    selected: 0,
+    offer: 'none',
+    queued: [],
+  };
+}
+
+/** A working copy: every step mutates a copy and returns it, never the caller's state. */
+export function copyState(state: ConversationState): ConversationState {
+  return JSON.parse(JSON.stringify(state)) as ConversationState;
+}
+
+/** Collects what one step sends, shows and reports. */
+export class Step {
+  readonly send: string[] = [];
+  readonly show: ShownMessage[] = [];
+  readonly events: OtrEvent[] = [];
+  constructor(
+    readonly env: OtrEnv,
+    readonly me: Identity,
+    readonly state: ConversationState,
+  ) {}
+
+  instance(tag: number): InstanceState {
+    const key = String(tag);
+    let inst = this.state.instances[key];
+    if (!inst) {
+      inst = newInstance(tag);
+      this.state.instances[key] = inst;
+    }
+    return inst;
+  }
+
+  selected(): InstanceState {
+    return this.instance(this.state.selected);
+  }
+
+  event(e: OtrEvent): void {
+    this.events.push(e);
+  }
+
+  msgEvent(name: string, text = ''): void {
+    this.events.push({ type: 'msg', name, text });
+  }
+
+  /** Sends an encoded message, split to the network's limit. */
+  transmit(encoded: string, inst: InstanceState): void {
+    const version = inst.version === 2 ? 2 : 3;
+    const pieces = fragmentMessage(encoded, this.state.maxFragmentSize, version, this.me.instanceTag, inst.theirTag);
+    this.send.push(...pieces);
+  }
+
+  header(inst: InstanceState, version: 2 | 3, type: number): Header {
+    return { version, type, senderTag: version === 3 ? this.me.instanceTag : 0, receiverTag: version === 3 ? inst.theirTag : 0 };
+  }
+
+  sendAke(inst: InstanceState, version: 2 | 3, out: AkeOutgoing): void {
+    switch (out.kind) {
+      case 'dh-commit':
+        return this.transmit(encodeDhCommit(this.header(inst, version, MSG_DH_COMMIT), out.body), inst);
+      case 'dh-key':
+        return this.transmit(encodeDhKey(this.header(inst, version, MSG_DH_KEY), out.body), inst);
+      case 'reveal-signature':
+        return this.transmit(encodeRevealSignature(this.header(inst, version, MSG_REVEAL_SIGNATURE), out.body), inst);
+      case 'signature':
+        return this.transmit(encodeSignature(this.header(inst, version, MSG_SIGNATURE), out.body), inst);
+    }
+  }
+
+  /** Encrypts and sends one data message on an ENCRYPTED instance. */
+  sendData(inst: InstanceState, message: string, tlvs: Tlv[], flags: number): void {
+    if (!inst.data || (inst.version !== 2 && inst.version !== 3)) return;
+    const header = this.header(inst, inst.version, MSG_DATA);
+    const { state, wire } = encryptData(inst.data, header, encodePlaintext(utf8(message), tlvs), flags);
+    inst.data = state;
+    inst.lastSentAt = this.env.now();
+    this.transmit(wire, inst);
+  }
+
+  /** The AKE finished: switch the instance to ENCRYPTED with fresh data keys. */
+  goSecure(inst: InstanceState, done: AkeResult): void {
+    const refreshed = inst.msgstate === 'ENCRYPTED' && inst.theirFingerprint === done.theirFingerprint;
+    inst.version = done.version;
+    inst.msgstate = 'ENCRYPTED';
+    inst.data = initialDataKeys(this.env.random, done);
+    inst.theirFingerprint = done.theirFingerprint;
+    inst.ssid = done.ssid;
+    inst.smp = initialSmpState();
+    inst.lastSentAt = this.env.now();
+    this.state.selected = inst.theirTag;
+    if (refreshed) this.event({ type: 'still_secure' });
+    else
+      this.event({ type: 'gone_secure', version: done.version, fingerprint: done.theirFingerprint, ssid: done.ssid, instanceTag: inst.theirTag });
+    const queued = this.state.queued;
+    this.state.queued = [];
+    for (const text of queued) this.sendData(inst, text, [], 0);
+  }
+
+  result(): StepResult {
+    return { state: this.state, send: this.send, show: this.show, events: this.events };
+  }
+}
