@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use (real peers, servers and browsers). Idempotent:
+# does nothing when they are all present. Needs root (CI runs as root) or sudo.
+set -euo pipefail
+packages=(
+  gcc pkg-config libotr5-dev libotr5-bin       # libotr 4.1.1 reference peer (C harness)
+  python3 python3-potr python3-pycryptodome     # potr reference peer (OTR v2)
+  chromium xvfb xauth fonts-liberation          # Chromium with the extension loaded
+  firefox-esr                                   # Firefox run of the overlay
+  ngircd prosody lua-unbound                    # local IRC and XMPP servers
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+echo "system packages: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "system packages: done"
