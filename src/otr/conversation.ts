@@ -161,8 +161,7 @@ export class Step {
   }
 
   /** Sends an encoded message, split to the network's limit. */
-  transmit(encoded: string, inst: InstanceState): void {
-    const version = inst.version === 2 ? 2 : 3;
+  transmit(encoded: string, inst: InstanceState, version: 2 | 3): void {
     const pieces = fragmentMessage(encoded, this.state.maxFragmentSize, version, this.me.instanceTag, inst.theirTag);
     this.send.push(...pieces);
   }
@@ -174,13 +173,13 @@ export class Step {
   sendAke(inst: InstanceState, version: 2 | 3, out: AkeOutgoing): void {
     switch (out.kind) {
       case 'dh-commit':
-        return this.transmit(encodeDhCommit(this.header(inst, version, MSG_DH_COMMIT), out.body), inst);
+        return this.transmit(encodeDhCommit(this.header(inst, version, MSG_DH_COMMIT), out.body), inst, version);
       case 'dh-key':
-        return this.transmit(encodeDhKey(this.header(inst, version, MSG_DH_KEY), out.body), inst);
+        return this.transmit(encodeDhKey(this.header(inst, version, MSG_DH_KEY), out.body), inst, version);
       case 'reveal-signature':
-        return this.transmit(encodeRevealSignature(this.header(inst, version, MSG_REVEAL_SIGNATURE), out.body), inst);
+        return this.transmit(encodeRevealSignature(this.header(inst, version, MSG_REVEAL_SIGNATURE), out.body), inst, version);
       case 'signature':
-        return this.transmit(encodeSignature(this.header(inst, version, MSG_SIGNATURE), out.body), inst);
+        return this.transmit(encodeSignature(this.header(inst, version, MSG_SIGNATURE), out.body), inst, version);
     }
   }
 
@@ -191,7 +190,7 @@ export class Step {
     const { state, wire } = encryptData(inst.data, header, encodePlaintext(utf8(message), tlvs), flags);
     inst.data = state;
     inst.lastSentAt = this.env.now();
-    this.transmit(wire, inst);
+    this.transmit(wire, inst, inst.version);
   }
 
   /** The AKE finished: switch the instance to ENCRYPTED with fresh data keys. */
