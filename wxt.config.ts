@@ -4,11 +4,21 @@ import preact from '@preact/preset-vite';
 // Builds .output/chrome-mv3 (`wxt build`) and .output/firefox-mv2 (`wxt build -b firefox`).
 export default defineConfig({
   vite: () => ({ plugins: [preact()] }),
-  manifest: {
+  manifest: ({ browser }) => ({
     name: 'OffRecord',
     description: 'Off-the-Record messaging (OTR) inside the web chats you already use.',
-    permissions: ['storage', 'unlimitedStorage', 'tabs', 'scripting', 'offscreen'],
+    default_locale: 'en',
+    // offscreen: Chrome's way to generate keys off the service worker's thread; Firefox's
+    // event page can start a Web Worker itself and does not know the permission.
+    permissions: ['storage', 'unlimitedStorage', 'tabs', 'scripting', ...(browser === 'firefox' ? [] : ['offscreen'])],
     host_permissions: ['http://localhost/*', 'http://127.0.0.1/*'],
-    browser_specific_settings: { gecko: { id: 'offrecord@offrecord.invalid', strict_min_version: '115.0' } },
-  },
+    browser_specific_settings: {
+      gecko: {
+        id: 'offrecord@offrecord.invalid',
+        strict_min_version: '140.0',
+        // OffRecord sends nothing anywhere: no telemetry, no remote servers.
+        data_collection_permissions: { required: ['none'] },
+      },
+    },
+  }),
 });
