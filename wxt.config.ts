@@ -19,6 +19,7 @@ export default defineConfig({
         // OffRecord sends nothing anywhere: no telemetry, no remote servers.
         data_collection_permissions: { required: ['none'] },
       },
+      gecko_android: { strict_min_version: '142.0' },
     },
   }),
 });
