@@ -1,0 +1,252 @@
+/**
+ * OTR's long-term keys (spec: "Public keys, signatures, and fingerprints"): DSA with a 1024-bit
+ * p and a 160-bit q, as libotr makes them, on native BigInt. Key generation, signing and
+ * verification, fingerprints and their human form, and a JSON form for storage.
+ */
+import { sha1 } from '@noble/hashes/legacy.js';
+import { bigIntToBytes, bytesToBigInt, toHex } from './bytes';
+import { fail } from './errors';
+import { modInverse, modPow, type RandomBytes } from './group';
+import { encodePublicKey, type DsaPublicKey } from './wire';
+
+export type { DsaPublicKey } from './wire';
+
+export interface DsaPrivateKey extends DsaPublicKey {
+  x: bigint;
+}
+
+const P_BITS = 1024;
+const Q_BITS = 160;
+const Q_BYTES = Q_BITS / 8;
+const SIGNATURE_BYTES = 2 * Q_BYTES;
+
+/**
+ * Miller-Rabin rounds. 4^-40 = 2^-80 bounds the error for any odd input, whatever the way its
+ * candidates were chosen (FIPS 186-4 table C.1 asks 40 for both p and q at L=1024, N=160).
+ */
+const MR_ROUNDS = 40;
+
+/** How many multiples of 2q past a random start we sieve before drawing a new start. */
+const P_SEARCH_WINDOW = 4096;
+
+let smallPrimesCache: number[] | undefined;
+
+/** The odd primes below 2^15, for trial division before Miller-Rabin (cuts its calls ~10x). */
+function smallPrimes(): number[] {
+  if (smallPrimesCache) return smallPrimesCache;
+  const limit = 1 << 15;
+  const composite = new Uint8Array(limit);
+  const out: number[] = [];
+  for (let i = 3; i < limit; i += 2) {
+    if (composite[i]) continue;
+    out.push(i);
+    for (let j = i * i; j < limit; j += 2 * i) composite[j] = 1;
+  }
+  smallPrimesCache = out;
+  return out;
+}
+
+/** A uniform integer in [lo, hi] by rejection sampling. */
+function randomBetween(random: RandomBytes, lo: bigint, hi: bigint): bigint {
+  const span = hi - lo + 1n;
+  const bits = span.toString(2).length;
+  const bytes = Math.ceil(bits / 8);
+  const mask = (1n << BigInt(bits)) - 1n;
+  for (;;) {
+    const n = bytesToBigInt(random(bytes)) & mask;
+    if (n < span) return lo + n;
+  }
+}
+
+/** Miller-Rabin with random bases; n must be odd and > 3. */
+function isProbablePrime(random: RandomBytes, n: bigint, rounds: number): boolean {
+  let d = n - 1n;
+  let s = 0;
+  while ((d & 1n) === 0n) {
+    d >>= 1n;
+    s++;
+  }
+  for (let i = 0; i < rounds; i++) {
+    let x = modPow(randomBetween(random, 2n, n - 2n), d, n);
+    if (x === 1n || x === n - 1n) continue;
+    let witness = true;
+    for (let j = 1; j < s && witness; j++) {
+      x = (x * x) % n;
+      if (x === n - 1n) witness = false;
+    }
+    if (witness) return false;
+  }
+  return true;
+}
+
+function randomQ(random: RandomBytes): bigint {
+  const primes = smallPrimes().slice(0, 500);
+  for (;;) {
+    const q = bytesToBigInt(random(Q_BYTES)) | (1n << BigInt(Q_BITS - 1)) | 1n;
+    if (primes.some((sp) => q % BigInt(sp) === 0n)) continue;
+    if (isProbablePrime(random, q, MR_ROUNDS)) return q;
+  }
+}
+
+/**
+ * A 1024-bit prime p = 1 mod 2q: from a random start, walk the progression start + j*2q with
+ * the small-prime residues kept as plain numbers, so most candidates cost no BigInt work.
+ */
+function randomP(random: RandomBytes, q: bigint): bigint | undefined {
+  const twoQ = 2n * q;
+  const low = 1n << BigInt(P_BITS - 1);
+  const high = 1n << BigInt(P_BITS);
+  const start0 = bytesToBigInt(random(P_BITS / 8)) | low;
+  let start = start0 - ((start0 - 1n) % twoQ);
+  if (start < low) start += twoQ;
+  const primes = smallPrimes();
+  const residue = primes.map((sp) => Number(start % BigInt(sp)));
+  const step = primes.map((sp) => Number(twoQ % BigInt(sp)));
+  for (let j = 0; j < P_SEARCH_WINDOW; j++) {
+    let divisible = false;
+    for (let i = 0; i < primes.length; i++) {
+      const sp = primes[i]!;
+      if ((residue[i]! + ((j * step[i]!) % sp)) % sp === 0) {
+        divisible = true;
+        break;
+      }
+    }
+    if (divisible) continue;
+    const p = start + BigInt(j) * twoQ;
+    if (p >= high) return undefined;
+    if (isProbablePrime(random, p, MR_ROUNDS)) return p;
+  }
+  return undefined;
+}
+
+/** A fresh DSA key with a 1024-bit p and 160-bit q, the sizes libotr generates. */
+export function generateDsaKey(random: RandomBytes): DsaPrivateKey {
+  for (;;) {
+    const q = randomQ(random);
+    const p = randomP(random, q);
+    if (p === undefined) continue;
+    const e = (p - 1n) / q;
+    let g = 1n;
+    while (g === 1n) g = modPow(randomBetween(random, 2n, p - 2n), e, p);
+    const x = randomBetween(random, 1n, q - 1n);
+    return { p, q, g, y: modPow(g, x, p), x };
+  }
+}
+
+export function publicKeyOf(key: DsaPrivateKey): DsaPublicKey {
+  return { p: key.p, q: key.q, g: key.g, y: key.y };
+}
+
+/**
+ * Sanity checks on a received public key. libotr checks nothing and accepts any sizes, so we
+ * only reject values no DSA key can have, which would otherwise break the arithmetic.
+ */
+export function checkPublicKey(pub: DsaPublicKey, field = 'publicKey'): void {
+  if (pub.p < 3n || (pub.p & 1n) === 0n) fail('malformed', `${field}.p`, 'not an odd number above 2');
+  if (pub.q < 2n) fail('malformed', `${field}.q`, 'below 2');
+  if (pub.g < 2n || pub.g >= pub.p) fail('malformed', `${field}.g`, 'outside [2, p-1]');
+  if (pub.y < 2n || pub.y >= pub.p) fail('malformed', `${field}.y`, 'outside [2, p-1]');
+}
+
+/** The public checks plus 0 < x < q and y = g^x mod p, for keys loaded from storage. */
+export function checkPrivateKey(key: DsaPrivateKey, field = 'privateKey'): void {
+  checkPublicKey(key, field);
+  if (key.x < 1n || key.x >= key.q) fail('malformed', `${field}.x`, 'outside [1, q-1]');
+  if (modPow(key.g, key.x, key.p) !== key.y) fail('malformed', `${field}.y`, 'y is not g^x mod p');
+}
+
+/**
+ * The signed value. libotr passes the 32-byte SHA-256 MAC to libgcrypt as a plain (non-opaque)
+ * integer, which libgcrypt 1.10 uses whole, reduced mod q: no truncation to q's length
+ * (cipher/dsa.c sign(), _gcry_dsa_normalize_hash). otr.js and Go's crypto/dsa do the same,
+ * and the interop test checks it against libotr's own signatures.
+ */
+function hashToInt(hash: Uint8Array, q: bigint): bigint {
+  return bytesToBigInt(hash) % q;
+}
+
+/** A DSA signature on `hash` in OTR's form: r and s, 20 bytes each, big-endian. */
+export function dsaSign(random: RandomBytes, key: DsaPrivateKey, hash: Uint8Array): Uint8Array {
+  if (key.q >= 1n << BigInt(Q_BITS) || key.q < 2n) fail('invalid-argument', 'dsaSign.key.q', 'q must fit 20 bytes');
+  const h = hashToInt(hash, key.q);
+  for (;;) {
+    const k = randomBetween(random, 1n, key.q - 1n);
+    const r = modPow(key.g, k, key.p) % key.q;
+    if (r === 0n) continue;
+    const s = (modInverse(k, key.q) * (h + key.x * r)) % key.q;
+    if (s === 0n) continue;
+    const sig = new Uint8Array(SIGNATURE_BYTES);
+    sig.set(bigIntToBytes(r, Q_BYTES), 0);
+    sig.set(bigIntToBytes(s, Q_BYTES), Q_BYTES);
+    return sig;
+  }
+}
+
+/** True only for a valid signature; any malformed key, hash or signature gives false. */
+export function dsaVerify(pub: DsaPublicKey, hash: Uint8Array, sig: Uint8Array): boolean {
+  if (sig.length !== SIGNATURE_BYTES) return false;
+  try {
+    checkPublicKey(pub);
+  } catch {
+    return false;
+  }
+  const r = bytesToBigInt(sig.subarray(0, Q_BYTES));
+  const s = bytesToBigInt(sig.subarray(Q_BYTES));
+  if (r <= 0n || r >= pub.q || s <= 0n || s >= pub.q) return false;
+  let w: bigint;
+  try {
+    w = modInverse(s, pub.q);
+  } catch {
+    return false; // q not prime: no signature can be valid
+  }
+  const u1 = (hashToInt(hash, pub.q) * w) % pub.q;
+  const u2 = (r * w) % pub.q;
+  const v = ((modPow(pub.g, u1, pub.p) * modPow(pub.y, u2, pub.p)) % pub.p) % pub.q;
+  return v === r;
+}
+
+/** SHA-1 of the serialised public key; for DSA keys (type 0) the type is left out. */
+export function fingerprint(pub: DsaPublicKey): Uint8Array {
+  return sha1(encodePublicKey(pub).subarray(2));
+}
+
+/** "XXXXXXXX XXXXXXXX XXXXXXXX XXXXXXXX XXXXXXXX", libotr's otrl_privkey_hash_to_human. */
+export function formatFingerprint(fp: Uint8Array): string {
+  if (fp.length !== 20) fail('invalid-argument', 'fingerprint', `expected 20 bytes, got ${fp.length}`);
+  const hex = toHex(fp).toUpperCase();
+  return [0, 8, 16, 24, 32].map((i) => hex.slice(i, i + 8)).join(' ');
+}
+
+/** Accepts the human form or 40 hex digits, any case, with or without spaces. */
+export function parseFingerprint(text: string): Uint8Array {
+  const compact = text.trim().replace(/[ \t]+/g, '');
+  if (!/^[0-9a-fA-F]{40}$/.test(compact)) fail('malformed', 'fingerprint', 'expected 40 hex digits');
+  return Uint8Array.from({ length: 20 }, (_, i) => parseInt(compact.slice(2 * i, 2 * i + 2), 16));
+}
+
+export interface DsaPrivateKeyJson {
+  p: string;
+  q: string;
+  g: string;
+  y: string;
+  x: string;
+}
+
+export function privateKeyToJson(key: DsaPrivateKey): DsaPrivateKeyJson {
+  const hex = (n: bigint) => n.toString(16);
+  return { p: hex(key.p), q: hex(key.q), g: hex(key.g), y: hex(key.y), x: hex(key.x) };
+}
+
+/** The inverse of privateKeyToJson; rejects anything that is not a consistent DSA key. */
+export function privateKeyFromJson(json: unknown): DsaPrivateKey {
+  if (typeof json !== 'object' || json === null) fail('malformed', 'privateKey', 'not an object');
+  const obj = json as Record<string, unknown>;
+  const read = (name: keyof DsaPrivateKeyJson): bigint => {
+    const v = obj[name];
+    if (typeof v !== 'string' || !/^[0-9a-fA-F]{1,2048}$/.test(v)) fail('malformed', `privateKey.${name}`, 'not hex');
+    return BigInt('0x' + v);
+  };
+  const key = { p: read('p'), q: read('q'), g: read('g'), y: read('y'), x: read('x') };
+  checkPrivateKey(key);
+  return key;
+}
