@@ -1,3 +1,5 @@
+import { startBackground } from '../src/background/main';
+
 export default defineBackground(() => {
-  // The session manager is started here; see src/background/.
+  startBackground();
 });

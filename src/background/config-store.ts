@@ -1,0 +1,110 @@
+/**
+ * Sites (built-in and user-added) with their policy and fragment size, and settings. Lives in
+ * the database's 'config' store (migration 002). Built-in sites are data; the user may change
+ * their policy and fragment size but not remove them.
+ */
+import type { Settings, SitePolicy, SiteView } from '../messaging/types';
+import { POLICY_ALWAYS, POLICY_MANUAL, POLICY_OPPORTUNISTIC } from '../otr/policy';
+import { toHex } from '../otr/bytes';
+import { storeFail } from './errors';
+import { getRecord, write } from './idb';
+
+/**
+ * Self-hosted clients OffRecord knows out of the box (DESIGN.md §3: loopback addresses).
+ * Fragment sizes stay under each network's line limit once the "PRIVMSG nick :" prefix and
+ * OTR's fragment header are counted (IRC lines are 512 bytes).
+ */
+export const BUILT_IN_SITES: readonly Omit<SiteView, 'policy'>[] = [
+  { id: 'thelounge', name: 'The Lounge (IRC)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 400 },
+  { id: 'converse', name: 'Converse.js (XMPP)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 0 },
+];
+
+export const DEFAULT_SETTINGS: Settings = { historyRetention: 'off' };
+
+type Override = { policy?: SitePolicy; fragmentSize?: number };
+interface ConfigRecords {
+  sites: SiteView[]; // user-added
+  overrides: Record<string, Override>; // built-in id -> changes
+  settings: Settings;
+}
+
+export function policyBits(policy: SitePolicy): number {
+  return policy === 'always' ? POLICY_ALWAYS : policy === 'opportunistic' ? POLICY_OPPORTUNISTIC : POLICY_MANUAL;
+}
+
+export class ConfigStore {
+  constructor(
+    private readonly db: IDBDatabase,
+    private readonly random: (n: number) => Uint8Array,
+  ) {}
+
+  private async read<K extends keyof ConfigRecords>(key: K, fallback: ConfigRecords[K]): Promise<ConfigRecords[K]> {
+    const v = await getRecord(this.db, 'config', key);
+    if (v === undefined) return fallback;
+    if (typeof v !== 'object' || v === null) storeFail('corrupt', `config record ${key} is not an object`);
+    return v as ConfigRecords[K];
+  }
+
+  private put<K extends keyof ConfigRecords>(key: K, value: ConfigRecords[K]): Promise<void> {
+    return write(this.db, ['config'], (tx) => tx.objectStore('config').put(value, key));
+  }
+
+  async sites(): Promise<SiteView[]> {
+    const overrides = await this.read('overrides', {});
+    const builtIn = BUILT_IN_SITES.map((s) => ({ ...s, policy: 'manual' as SitePolicy, ...overrides[s.id] }));
+    return [...builtIn, ...(await this.read('sites', []))];
+  }
+
+  /** The site's settings; unknown sites (e.g. a generic adapter) get manual and no fragmenting. */
+  async site(id: string): Promise<SiteView> {
+    return (await this.sites()).find((s) => s.id === id) ?? { id, name: id, builtIn: false, origins: [], policy: 'manual', fragmentSize: 0 };
+  }
+
+  async addSite(input: { name: string; origins: string[]; policy?: SitePolicy; fragmentSize?: number }): Promise<SiteView> {
+    const site: SiteView = {
+      id: `user-${toHex(this.random(6))}`,
+      name: input.name,
+      builtIn: false,
+      origins: input.origins,
+      policy: input.policy ?? 'manual',
+      fragmentSize: input.fragmentSize ?? 0,
+    };
+    await this.put('sites', [...(await this.read('sites', [])), site]);
+    return site;
+  }
+
+  async updateSite(id: string, change: Override): Promise<SiteView> {
+    const clean: Override = {};
+    if (change.policy !== undefined) clean.policy = change.policy;
+    if (change.fragmentSize !== undefined) clean.fragmentSize = change.fragmentSize;
+    if (BUILT_IN_SITES.some((s) => s.id === id)) {
+      const overrides = await this.read('overrides', {});
+      overrides[id] = { ...overrides[id], ...clean };
+      await this.put('overrides', overrides);
+    } else {
+      const sites = await this.read('sites', []);
+      const i = sites.findIndex((s) => s.id === id);
+      if (i < 0) storeFail('not-found', `no site ${id}`);
+      sites[i] = { ...sites[i]!, ...clean };
+      await this.put('sites', sites);
+    }
+    return this.site(id);
+  }
+
+  async removeSite(id: string): Promise<void> {
+    if (BUILT_IN_SITES.some((s) => s.id === id)) storeFail('invalid', 'built-in sites cannot be removed');
+    const sites = await this.read('sites', []);
+    if (!sites.some((s) => s.id === id)) storeFail('not-found', `no site ${id}`);
+    await this.put('sites', sites.filter((s) => s.id !== id));
+  }
+
+  async settings(): Promise<Settings> {
+    return { ...DEFAULT_SETTINGS, ...(await this.read('settings', DEFAULT_SETTINGS)) };
+  }
+
+  async setSettings(change: Partial<Settings>): Promise<Settings> {
+    const next = { ...(await this.settings()), ...change };
+    await this.put('settings', next);
+    return next;
+  }
+}

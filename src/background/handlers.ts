@@ -1,0 +1,122 @@
+/** One handler per request kind (schema.ts), each a thin call into a store or the sessions. */
+import { formatFingerprints, formatInstanceTags, formatPrivateKeys, parseFingerprints, parseInstanceTags, parsePrivateKeys } from '../otr/libotr-files';
+import { isOtrError } from '../otr/errors';
+import { fromHex, toHex } from '../otr/bytes';
+import type { Trust } from '../messaging/types';
+import type { ConfigStore } from './config-store';
+import { StoreError, storeFail } from './errors';
+import type { KeyStore } from './key-store';
+import type { Handlers } from './router';
+import type { SessionManager } from './session-manager';
+import type { FrameTokens } from './tokens';
+import type { TrustStore } from './trust-store';
+
+export interface Services {
+  keys: KeyStore;
+  trust: TrustStore;
+  config: ConfigStore;
+  sessions: SessionManager;
+  tokens: FrameTokens;
+}
+
+/** libotr's trust strings: "smp" from SMP, "verified" set by hand, "" none. */
+const toLibotrTrust = (t: Trust) => (t === 'smp' ? 'smp' : t === 'manual' ? 'verified' : '');
+const fromLibotrTrust = (s: string): Trust => (s === 'smp' ? 'smp' : s === '' ? 'unverified' : 'manual');
+
+function parsing<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (isOtrError(e)) throw new StoreError('invalid', `${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function createHandlers(s: Services): Handlers {
+  return {
+    'identity.status': async () => s.keys.status(),
+    'identity.unlock': ({ passphrase }) => s.keys.unlock(passphrase),
+    'identity.lock': () => s.keys.lock(),
+    'identity.setPassphrase': ({ current, next }) => s.keys.setPassphrase(current, next),
+
+    'keys.list': () => s.keys.listKeys(),
+    'keys.accounts': () => s.keys.listAccounts(),
+    'keys.generateForAccount': async ({ site, account }) => {
+      await s.keys.noteAccount(site, account);
+      return s.keys.generateForAccount(site, account);
+    },
+    'keys.useIdentityForAccount': ({ site, account }) => s.keys.useIdentityForAccount(site, account),
+    'keys.makeIdentity': ({ keyId }) => s.keys.makeIdentity(keyId),
+    'libotr.export': async () => ({
+      privateKeys: formatPrivateKeys(await s.keys.exportPrivateKeys()),
+      fingerprints: formatFingerprints(
+        (await s.trust.entries()).map((e) => ({ username: e.peer, account: e.account, protocol: e.site, fingerprint: fromHex(e.fingerprint), trust: toLibotrTrust(e.trust) })),
+      ),
+      instanceTags: formatInstanceTags(await s.keys.exportInstanceTags()),
+    }),
+    'libotr.import': async ({ privateKeys, fingerprints, instanceTags }) => {
+      // Parse all three first, so a bad file imports nothing.
+      const keyEntries = privateKeys ? parsing('otr.private_key', () => parsePrivateKeys(privateKeys)) : [];
+      const fpEntries = fingerprints ? parsing('otr.fingerprints', () => parseFingerprints(fingerprints)) : [];
+      const tagEntries = instanceTags ? parsing('otr.instance_tags', () => parseInstanceTags(instanceTags)) : [];
+      const keys = await s.keys.importPrivateKeys(keyEntries);
+      const peers = await s.trust.importEntries(
+        fpEntries.map((e) => ({ site: e.protocol, account: e.account, peer: e.username, fingerprint: toHex(e.fingerprint), trust: fromLibotrTrust(e.trust) })),
+      );
+      return { keys, peers, instanceTags: await s.keys.importInstanceTags(tagEntries) };
+    },
+
+    'peers.list': () => s.trust.list(),
+    'peers.setTrust': ({ fingerprint, trust }) => s.trust.setTrust(fingerprint, trust),
+    'peers.forget': async ({ fingerprint }) => {
+      await s.trust.forget(fingerprint);
+      return null;
+    },
+    'peers.acknowledgeChange': async ({ site, account, peer, fingerprint }) => {
+      const view = await s.trust.acknowledgeChange(site, account, peer, fingerprint);
+      await s.sessions.clearChange(site, account, peer);
+      return view;
+    },
+
+    'conversations.list': ({ tabId }) => s.sessions.listForTab(tabId),
+    'conversation.start': ({ conversationId }) => s.sessions.start(conversationId),
+    'conversation.end': ({ conversationId }) => s.sessions.end(conversationId),
+    'smp.start': ({ conversationId, secret, question }) => s.sessions.smpStart(conversationId, secret, question),
+    'smp.answer': ({ conversationId, secret }) => s.sessions.smpAnswer(conversationId, secret),
+    'smp.abort': ({ conversationId }) => s.sessions.smpAbort(conversationId),
+    'conversation.verifyManual': async ({ conversationId }) => {
+      const ref = s.sessions.refOf(conversationId);
+      if (!ref.fingerprint) storeFail('invalid', 'the conversation is not private: there is no fingerprint to verify');
+      await s.trust.setTrust(ref.fingerprint, 'manual');
+      return s.sessions.viewOf(conversationId);
+    },
+
+    'sites.list': () => s.config.sites(),
+    'sites.add': (input) => s.config.addSite(input),
+    'sites.update': ({ id, ...change }) => s.config.updateSite(id, change),
+    'sites.remove': async ({ id }) => {
+      await s.config.removeSite(id);
+      return null;
+    },
+    'settings.get': () => s.config.settings(),
+    'settings.set': async (change) => {
+      const settings = await s.config.setSettings(change);
+      s.sessions.retention = settings.historyRetention;
+      return settings;
+    },
+
+    'content.register': async ({ site, account, peer, title, fragmentSize }, from) => {
+      const siteView = await s.config.site(site);
+      await s.keys.noteAccount(site, account);
+      const input = { site, account, peer, policy: siteView.policy, fragmentSize: fragmentSize ?? siteView.fragmentSize };
+      return s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! });
+    },
+    'content.incoming': ({ conversationId, text }) => s.sessions.receive(conversationId, text),
+    'content.frameToken': async ({ conversationId, role, messageId }, from) => {
+      await s.sessions.viewOf(conversationId); // must exist
+      if (role === 'reader' && !messageId) storeFail('invalid', 'a reader frame needs a message id');
+      const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role };
+      return { token: s.tokens.issue(messageId ? { ...grant, messageId } : grant) };
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Builds the background: opens the database, loads the stores, restores live sessions from
+ * storage.session, and wires the router to the browser's message and port events. Listeners are
+ * registered synchronously first (MV3 delivers the waking event only to listeners added in the
+ * first turn) and wait for the services to be ready.
+ */
+import browser from 'webextension-polyfill';
+import { ConfigStore } from './config-store';
+import { createHandlers, type Services } from './handlers';
+import { openDatabase } from './idb';
+import { KeyStore, type KekCache } from './key-store';
+import { cryptoRandom, inlineGenerator, pageGenerator, type KeyGenerator } from './keygen';
+import { PortHub } from './port-hub';
+import { createRouter, type PortLike, type SenderInfo } from './router';
+import { SessionManager } from './session-manager';
+import { sessionStoragePersistence } from './session-persistence';
+import { FrameTokens } from './tokens';
+import { TrustStore } from './trust-store';
+import { fromHex, toHex } from '../otr/bytes';
+
+const kekCache: KekCache = {
+  async get() {
+    const v = (await browser.storage.session.get('offrecord-kek'))['offrecord-kek'];
+    return typeof v === 'string' ? fromHex(v) : null;
+  },
+  async set(kek) {
+    if (kek) await browser.storage.session.set({ 'offrecord-kek': toHex(kek) });
+    else await browser.storage.session.remove('offrecord-kek');
+  },
+};
+
+function chooseGenerator(): KeyGenerator {
+  const hasOffscreen = !!(globalThis as { chrome?: { offscreen?: unknown } }).chrome?.offscreen;
+  return hasOffscreen || typeof document !== 'undefined' ? pageGenerator : inlineGenerator;
+}
+
+export async function buildServices(hub: PortHub, tokens: FrameTokens, generator: KeyGenerator = chooseGenerator()): Promise<Services> {
+  const db = await openDatabase();
+  const keys = new KeyStore(db, { generator, random: cryptoRandom, kekCache });
+  const trust = new TrustStore(db);
+  const config = new ConfigStore(db, cryptoRandom);
+  keys.onStatus((status) => hub.broadcast({ type: 'identity', status }));
+  const sessions = new SessionManager({
+    keys,
+    trust,
+    persistence: sessionStoragePersistence(),
+    env: { random: cryptoRandom, now: Date.now },
+    notify: (e) => hub.broadcast(e),
+    toContent: (tab, push) => hub.toContent(tab, push),
+  });
+  hub.attach(sessions);
+  await keys.init().catch(() => undefined); // the error is in keys.status() for the popup
+  sessions.retention = (await config.settings()).historyRetention;
+  await sessions.restore();
+  return { keys, trust, config, sessions, tokens };
+}
+
+export function startBackground(): void {
+  const tokens = new FrameTokens(cryptoRandom);
+  const hub = new PortHub(tokens);
+  const ready = buildServices(hub, tokens);
+  const base = new URL(browser.runtime.getURL('/'));
+  const env = { runtimeId: browser.runtime.id, extensionOrigin: `${base.protocol}//${base.host}` };
+  const router = ready.then((services) => createRouter(env, createHandlers(services), hub));
+
+  browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) =>
+    router.then((r) => r.handleMessage(message, sender as SenderInfo)),
+  );
+  browser.runtime.onConnect.addListener((port) => {
+    const buffered = bufferPort(port as unknown as PortLike);
+    void router.then((r) => r.handleConnect(buffered));
+  });
+  browser.tabs.onRemoved.addListener((tabId) => void ready.then((s) => s.sessions.dropTab(tabId)));
+}
+
+/**
+ * Holds a port's messages until the router attaches its listener: a frame posts its token
+ * right after connecting, while a waking worker may still be opening the database.
+ */
+export function bufferPort(port: PortLike): PortLike {
+  const queue: unknown[] = [];
+  let forward: ((m: unknown) => void)[] | null = null;
+  port.onMessage.addListener((m) => (forward ? forward.forEach((f) => f(m)) : queue.push(m)));
+  return {
+    name: port.name,
+    sender: port.sender,
+    postMessage: (m) => port.postMessage(m),
+    disconnect: () => port.disconnect(),
+    onDisconnect: port.onDisconnect,
+    onMessage: {
+      addListener(fn) {
+        const first = forward === null;
+        forward = [...(forward ?? []), fn];
+        if (first) for (const m of queue.splice(0)) fn(m);
+      },
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * Storage migrations, one file each, applied in order by openDatabase (IndexedDB version N =
+ * migrations 1..N applied). Never edit a released migration; add the next one.
+ */
+import { m001Initial } from './001-initial';
+import { m002Config } from './002-config';
+
+export interface Migration {
+  name: string;
+  up(db: IDBDatabase, tx: IDBTransaction): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002Config];

@@ -1,0 +1,100 @@
+/**
+ * Live ports: popup/options event listeners, content scripts by (tab, frame), and frames bound
+ * by their one-time token. Frames are the only place plaintext is posted to: a reader frame gets
+ * the plaintext of the message its token names, a compose frame's text goes to the engine.
+ */
+import { SchemaError } from '../messaging/check';
+import { frameHello, frameSend, type BackgroundToFrame, type ContentPush, type PushEvent } from '../messaging/ports';
+import { isStoreError } from './errors';
+import type { From, PortHandlers, PortLike } from './router';
+import type { SessionManager, TabRef } from './session-manager';
+import type { FrameTokens } from './tokens';
+
+const tabKey = (t: TabRef) => `${t.tabId}:${t.frameId}`;
+
+export class PortHub implements PortHandlers {
+  private eventPorts = new Set<PortLike>();
+  private contentPorts = new Map<string, PortLike>();
+  private framePorts = new Map<PortLike, { conversationId: string }>();
+  private sessions!: SessionManager;
+
+  constructor(private readonly tokens: FrameTokens) {}
+
+  attach(sessions: SessionManager): void {
+    this.sessions = sessions;
+  }
+
+  broadcast(event: PushEvent): void {
+    for (const p of this.eventPorts) p.postMessage(event);
+    if (event.type === 'conversation') {
+      for (const [p, b] of this.framePorts) if (b.conversationId === event.view.id) p.postMessage({ type: 'conversation', view: event.view } satisfies BackgroundToFrame);
+    }
+  }
+
+  toContent(tab: TabRef, push: ContentPush): void {
+    this.contentPorts.get(tabKey(tab))?.postMessage(push);
+  }
+
+  events(port: PortLike): void {
+    this.eventPorts.add(port);
+    port.onDisconnect.addListener(() => this.eventPorts.delete(port));
+  }
+
+  content(port: PortLike, from: From): void {
+    const key = tabKey({ tabId: from.tabId!, frameId: from.frameId! });
+    this.contentPorts.set(key, port);
+    // Content scripts only listen; anything they post on the port is ignored.
+    port.onDisconnect.addListener(() => {
+      if (this.contentPorts.get(key) === port) this.contentPorts.delete(key);
+    });
+  }
+
+  frame(port: PortLike, from: From): void {
+    let bound = false;
+    const post = (m: BackgroundToFrame) => port.postMessage(m);
+    const fail = (code: string, message: string) => {
+      post({ type: 'error', code, message });
+      port.disconnect();
+    };
+    port.onDisconnect.addListener(() => this.framePorts.delete(port));
+    port.onMessage.addListener((message) => {
+      void (async () => {
+        try {
+          if (!bound) {
+            const hello = frameHello(message, 'frame');
+            const grant = this.tokens.redeem(hello.token, from.tabId);
+            const role = from.context === 'compose-frame' ? 'compose' : 'reader';
+            if (!grant || grant.role !== role) return fail('token', 'no valid token for this frame');
+            bound = true;
+            this.framePorts.set(port, { conversationId: grant.conversationId });
+            post({ type: 'ready', role, conversationId: grant.conversationId, view: await this.sessions.viewOf(grant.conversationId) });
+            if (role === 'reader') {
+              const messageId = grant.messageId!;
+              const text = await this.sessions.plaintextFor(messageId);
+              post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
+            } else {
+              port.onMessage.addListener((m) => void this.composeSend(port, m, grant.conversationId, { tabId: grant.tabId, frameId: grant.frameId }, from));
+            }
+            return;
+          }
+        } catch (e) {
+          if (e instanceof SchemaError) return fail('schema', e.message);
+          if (isStoreError(e)) return fail(e.code, e.message);
+          return fail('internal', String(e));
+        }
+      })();
+    });
+  }
+
+  private async composeSend(port: PortLike, message: unknown, conversationId: string, tab: TabRef, from: From): Promise<void> {
+    if (from.context !== 'compose-frame') return;
+    try {
+      const { text } = frameSend(message, 'frame');
+      const { queued } = await this.sessions.send(conversationId, text, tab);
+      port.postMessage({ type: 'sent', queued } satisfies BackgroundToFrame);
+    } catch (e) {
+      const code = e instanceof SchemaError ? 'schema' : isStoreError(e) ? e.code : 'internal';
+      port.postMessage({ type: 'error', code, message: e instanceof Error ? e.message : String(e) } satisfies BackgroundToFrame);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * One-time frame tokens (DESIGN.md §1): the content script asks for one before placing a
+ * compose or reader frame; the frame presents it once on its port. Bound to the tab, the
+ * conversation and the role (and, for a reader, the message); short-lived; used up on first
+ * presentation. Kept in memory only: after a worker restart frames get new tokens.
+ */
+import { toHex } from '../otr/bytes';
+
+export interface TokenGrant {
+  tabId: number;
+  /** The content script's frame, where a compose frame's ciphertext goes. */
+  frameId: number;
+  conversationId: string;
+  role: 'compose' | 'reader';
+  messageId?: string;
+  expires: number;
+}
+
+const LIFETIME_MS = 60_000;
+
+export class FrameTokens {
+  private grants = new Map<string, TokenGrant>();
+
+  constructor(
+    private readonly random: (n: number) => Uint8Array,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  issue(grant: Omit<TokenGrant, 'expires'>): string {
+    const token = toHex(this.random(16));
+    this.grants.set(token, { ...grant, expires: this.now() + LIFETIME_MS });
+    return token;
+  }
+
+  /** The grant if the token is live and was issued for this tab; it is spent either way. */
+  redeem(token: string, tabId: number | undefined): TokenGrant | null {
+    const grant = this.grants.get(token);
+    this.grants.delete(token);
+    if (!grant || grant.tabId !== tabId || grant.expires < this.now()) return null;
+    return grant;
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Peers' fingerprints and trust (DESIGN.md §4, issue 8). Trust belongs to a fingerprint: a key
+ * verified on one site is verified wherever it appears. Each (site, account, peer) remembers the
+ * fingerprint last accepted for it; a different one is a blocking warning until acknowledged.
+ */
+import { fromHex } from '../otr/bytes';
+import { formatFingerprint, parseFingerprint } from '../otr/dsa';
+import { toHex } from '../otr/bytes';
+import type { PeerSighting, PeerView, Trust } from '../messaging/types';
+import { storeFail } from './errors';
+import { getAll, getRecord, write } from './idb';
+
+interface PeerRecord {
+  fingerprint: string; // 40 lowercase hex
+  trust: Trust;
+  firstSeen: number;
+  lastSeen: number;
+  seen: PeerSighting[];
+}
+
+interface ContactRecord {
+  id: string; // JSON [site, account, peer]
+  site: string;
+  account: string;
+  peer: string;
+  fingerprint: string; // last accepted
+  /** Set while an unacknowledged different fingerprint is in use. */
+  changedTo?: string;
+}
+
+export interface Observation {
+  /** Non-null when this contact showed a different fingerprint before: the blocking warning. */
+  changed: { previous: string; current: string } | null;
+  trust: Trust;
+}
+
+/** Any accepted fingerprint form to 40 lowercase hex. */
+export function normalizeFingerprint(fp: string): string {
+  return toHex(parseFingerprint(fp));
+}
+
+export function humanFingerprint(hex: string): string {
+  return formatFingerprint(fromHex(hex));
+}
+
+const contactId = (site: string, account: string, peer: string) => JSON.stringify([site, account, peer]);
+
+export class TrustStore {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: IDBDatabase,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async peer(fp: string): Promise<PeerRecord | undefined> {
+    const r = (await getRecord(this.db, 'peers', fp)) as PeerRecord | undefined;
+    if (r !== undefined && (typeof r !== 'object' || !Array.isArray(r.seen))) storeFail('corrupt', `peer record ${fp} has bad fields`);
+    return r;
+  }
+
+  /** Records that `peer` on (site, account) presented `fingerprint` in an AKE. */
+  observe(site: string, account: string, peer: string, fingerprint: string): Promise<Observation> {
+    return this.serial(async () => {
+      const fp = normalizeFingerprint(fingerprint);
+      const t = this.now();
+      const record: PeerRecord = (await this.peer(fp)) ?? { fingerprint: fp, trust: 'unverified', firstSeen: t, lastSeen: t, seen: [] };
+      record.lastSeen = t;
+      const sighting = record.seen.find((s) => s.site === site && s.account === account && s.peer === peer);
+      if (sighting) sighting.lastSeen = t;
+      else record.seen.push({ site, account, peer, firstSeen: t, lastSeen: t });
+      const id = contactId(site, account, peer);
+      const contact = (await getRecord(this.db, 'contacts', id)) as ContactRecord | undefined;
+      let changed: Observation['changed'] = null;
+      let next: ContactRecord;
+      if (!contact) next = { id, site, account, peer, fingerprint: fp };
+      else if (contact.fingerprint === fp) next = { ...contact, changedTo: undefined };
+      else {
+        changed = { previous: humanFingerprint(contact.fingerprint), current: humanFingerprint(fp) };
+        next = { ...contact, changedTo: fp };
+      }
+      await write(this.db, ['peers', 'contacts'], (tx) => {
+        tx.objectStore('peers').put(record);
+        tx.objectStore('contacts').put(next);
+      });
+      return { changed, trust: record.trust };
+    });
+  }
+
+  async trustOf(fingerprint: string): Promise<Trust> {
+    return (await this.peer(normalizeFingerprint(fingerprint)))?.trust ?? 'unverified';
+  }
+
+  setTrust(fingerprint: string, trust: Trust): Promise<PeerView> {
+    return this.serial(async () => {
+      const fp = normalizeFingerprint(fingerprint);
+      const t = this.now();
+      const record = (await this.peer(fp)) ?? { fingerprint: fp, trust, firstSeen: t, lastSeen: t, seen: [] };
+      record.trust = trust;
+      await write(this.db, ['peers'], (tx) => tx.objectStore('peers').put(record));
+      return this.view(record, await this.contacts());
+    });
+  }
+
+  /** Accepts the new fingerprint for this contact; the warning clears. */
+  acknowledgeChange(site: string, account: string, peer: string, fingerprint: string): Promise<PeerView> {
+    return this.serial(async () => {
+      const fp = normalizeFingerprint(fingerprint);
+      const id = contactId(site, account, peer);
+      const contact = (await getRecord(this.db, 'contacts', id)) as ContactRecord | undefined;
+      if (!contact) storeFail('not-found', `no fingerprint is known for ${peer}`);
+      await write(this.db, ['contacts'], (tx) => tx.objectStore('contacts').put({ id, site, account, peer, fingerprint: fp }));
+      const record = await this.peer(fp);
+      if (!record) storeFail('not-found', 'that fingerprint has not been seen');
+      return this.view(record, await this.contacts());
+    });
+  }
+
+  /** Forgets a fingerprint: its trust and every contact that had it accepted. */
+  forget(fingerprint: string): Promise<void> {
+    return this.serial(async () => {
+      const fp = normalizeFingerprint(fingerprint);
+      const contacts = await this.contacts();
+      await write(this.db, ['peers', 'contacts'], (tx) => {
+        tx.objectStore('peers').delete(fp);
+        for (const c of contacts) {
+          if (c.fingerprint === fp) tx.objectStore('contacts').delete(c.id);
+          else if (c.changedTo === fp) tx.objectStore('contacts').put({ ...c, changedTo: undefined });
+        }
+      });
+    });
+  }
+
+  /** The unacknowledged change for a contact, if any. */
+  async pendingChange(site: string, account: string, peer: string): Promise<Observation['changed']> {
+    const c = (await getRecord(this.db, 'contacts', contactId(site, account, peer))) as ContactRecord | undefined;
+    return c?.changedTo ? { previous: humanFingerprint(c.fingerprint), current: humanFingerprint(c.changedTo) } : null;
+  }
+
+  private async contacts(): Promise<ContactRecord[]> {
+    return (await getAll(this.db, 'contacts')) as ContactRecord[];
+  }
+
+  private view(r: PeerRecord, contacts: ContactRecord[]): PeerView {
+    return {
+      fingerprint: humanFingerprint(r.fingerprint),
+      trust: r.trust,
+      firstSeen: r.firstSeen,
+      lastSeen: r.lastSeen,
+      seen: r.seen.map((s) => ({ ...s })),
+      changedWarning: contacts.some((c) => c.changedTo === r.fingerprint),
+    };
+  }
+
+  async list(): Promise<PeerView[]> {
+    const contacts = await this.contacts();
+    return ((await getAll(this.db, 'peers')) as PeerRecord[]).map((r) => this.view(r, contacts));
+  }
+
+  /** For otr.fingerprints export: one line per (fingerprint, contact where seen). */
+  async entries(): Promise<{ site: string; account: string; peer: string; fingerprint: string; trust: Trust }[]> {
+    const out = [];
+    for (const r of (await getAll(this.db, 'peers')) as PeerRecord[]) {
+      for (const s of r.seen) out.push({ site: s.site, account: s.account, peer: s.peer, fingerprint: r.fingerprint, trust: r.trust });
+    }
+    return out;
+  }
+
+  /** From otr.fingerprints: sightings and trust, contacts accepted as they were in libotr. */
+  importEntries(entries: { site: string; account: string; peer: string; fingerprint: string; trust: Trust }[]): Promise<number> {
+    return this.serial(async () => {
+      const t = this.now();
+      for (const e of entries) {
+        const fp = normalizeFingerprint(e.fingerprint);
+        const record = (await this.peer(fp)) ?? { fingerprint: fp, trust: e.trust, firstSeen: t, lastSeen: t, seen: [] };
+        if (e.trust !== 'unverified') record.trust = e.trust;
+        if (!record.seen.some((s) => s.site === e.site && s.account === e.account && s.peer === e.peer)) {
+          record.seen.push({ site: e.site, account: e.account, peer: e.peer, firstSeen: t, lastSeen: t });
+        }
+        const id = contactId(e.site, e.account, e.peer);
+        const existing = (await getRecord(this.db, 'contacts', id)) as ContactRecord | undefined;
+        await write(this.db, ['peers', 'contacts'], (tx) => {
+          tx.objectStore('peers').put(record);
+          if (!existing) tx.objectStore('contacts').put({ id, site: e.site, account: e.account, peer: e.peer, fingerprint: fp });
+        });
+      }
+      return entries.length;
+    });
+  }
+}

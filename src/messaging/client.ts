@@ -1,0 +1,74 @@
+/**
+ * Typed calls into the background for extension pages and content scripts:
+ *   const status = await request('identity.status', {});
+ *   const stop = subscribe(EVENTS_PORT, (event) => ...);
+ * A failed request throws RequestError with the background's code.
+ */
+import browser from 'webextension-polyfill';
+import type { PayloadOf, RequestKind, ResponseOf, Reply } from './schema';
+import { FRAME_PORT, type BackgroundToFrame, type ContentPush, type PushEvent } from './ports';
+
+export class RequestError extends Error {
+  override readonly name = 'RequestError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function request<K extends RequestKind>(kind: K, payload: PayloadOf<K>): Promise<ResponseOf<K>> {
+  const reply = (await browser.runtime.sendMessage({ kind, payload })) as Reply<ResponseOf<K>> | undefined;
+  if (!reply || typeof reply !== 'object') throw new RequestError('no-reply', `no reply to ${kind}`);
+  if (!reply.ok) throw new RequestError(reply.error.code, reply.error.message);
+  return reply.value;
+}
+
+type PushOf<N extends string> = N extends 'offrecord:events' ? PushEvent : N extends 'offrecord:content' ? ContentPush : never;
+
+/**
+ * Listens to a push port and reconnects when the worker restarts (ports die with it).
+ * `onConnect` runs after each (re)connection, e.g. to register conversations again.
+ */
+export function subscribe<N extends 'offrecord:events' | 'offrecord:content'>(
+  name: N,
+  listener: (message: PushOf<N>) => void,
+  onConnect?: () => void,
+): () => void {
+  let stopped = false;
+  let port: browser.Runtime.Port | undefined;
+  const connect = () => {
+    if (stopped) return;
+    port = browser.runtime.connect({ name });
+    port.onMessage.addListener((m) => listener(m as PushOf<N>));
+    port.onDisconnect.addListener(() => {
+      port = undefined;
+      // A short pause lets a restarting worker come up before we knock again.
+      if (!stopped) setTimeout(connect, 100);
+    });
+    onConnect?.();
+  };
+  connect();
+  return () => {
+    stopped = true;
+    port?.disconnect();
+  };
+}
+
+/** A compose or reader frame's channel: presents the token once, then talks on the port. */
+export interface FrameChannel {
+  send(text: string): void;
+  close(): void;
+}
+
+export function connectFrame(token: string, listener: (message: BackgroundToFrame) => void, onClose?: () => void): FrameChannel {
+  const port = browser.runtime.connect({ name: FRAME_PORT });
+  port.onMessage.addListener((m) => listener(m as BackgroundToFrame));
+  port.onDisconnect.addListener(() => onClose?.());
+  port.postMessage({ type: 'hello', token });
+  return {
+    send: (text) => port.postMessage({ type: 'send', text }),
+    close: () => port.disconnect(),
+  };
+}

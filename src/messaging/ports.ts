@@ -1,0 +1,53 @@
+/**
+ * Long-lived ports for what the background pushes, and the frames' token-bound channel.
+ *
+ * - EVENTS_PORT ('offrecord:events'): popup/options connect; the background pushes PushEvent.
+ * - CONTENT_PORT ('offrecord:content'): a content script connects once per frame; the
+ *   background pushes ContentPush (wire texts to send, conversation changes). Never plaintext.
+ * - FRAME_PORT ('offrecord:frame'): a compose or reader frame connects and must first send
+ *   { type: 'hello', token } with the one-time token its content script obtained through
+ *   'content.frameToken' (the token travels in the frame URL's hash). A port without a valid,
+ *   unused token for its tab is disconnected. Then:
+ *     compose frame → { type: 'send', text }            background → { type: 'sent', queued }
+ *     reader frame  ← { type: 'plaintext', messageId, text } or { type: 'unavailable', messageId }
+ *   Both frames also receive { type: 'conversation', view } on state changes, and { type: 'error' }.
+ * After a service-worker restart every port disconnects: reconnect and, for content scripts,
+ * register the conversation again; frames need a fresh token.
+ */
+import { MAX_TEXT, literal, obj, pattern, str, type Infer } from './check';
+import type { ConversationView, IdentityStatus, PeerView, SmpView } from './types';
+
+export const EVENTS_PORT = 'offrecord:events';
+export const CONTENT_PORT = 'offrecord:content';
+export const FRAME_PORT = 'offrecord:frame';
+
+export type PushEvent =
+  | { type: 'identity'; status: IdentityStatus }
+  | { type: 'conversation'; view: ConversationView }
+  | { type: 'smp'; conversationId: string; smp: SmpView }
+  /** Blocking warning: a known (site, account, peer) now shows another fingerprint. */
+  | { type: 'fingerprint-changed'; conversationId: string; previous: string; current: string }
+  | { type: 'peers'; peers: PeerView[] }
+  | { type: 'notice'; conversationId: string; name: string; text: string };
+
+export type ContentPush =
+  | { type: 'send'; conversationId: string; texts: string[] }
+  | { type: 'conversation'; view: ConversationView }
+  | { type: 'fingerprint-changed'; conversationId: string; previous: string; current: string }
+  | { type: 'notice'; conversationId: string; name: string; text: string };
+
+export const TOKEN = pattern(/^[0-9a-f]{32}$/, 32);
+
+export const frameHello = obj({ type: literal('hello'), token: TOKEN });
+export const frameSend = obj({ type: literal('send'), text: str(MAX_TEXT, 1) });
+export type FrameHello = Infer<typeof frameHello>;
+export type FrameSend = Infer<typeof frameSend>;
+
+export type FrameToBackground = FrameHello | FrameSend;
+export type BackgroundToFrame =
+  | { type: 'ready'; role: 'compose' | 'reader'; conversationId: string; view: ConversationView }
+  | { type: 'sent'; queued: boolean }
+  | { type: 'plaintext'; messageId: string; text: string }
+  | { type: 'unavailable'; messageId: string }
+  | { type: 'conversation'; view: ConversationView }
+  | { type: 'error'; code: string; message: string };

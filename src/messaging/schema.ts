@@ -1,0 +1,147 @@
+/**
+ * The one message map between OffRecord's contexts (DESIGN.md §1). Every request crosses
+ * `runtime.sendMessage` as `{ kind, payload }` and is answered with a `Reply<T>` (types.ts).
+ * The background validates each payload with the checker below and refuses senders whose
+ * context (decided from `sender`, see router) is not listed in `from`.
+ *
+ * Kinds:
+ *  identity:      identity.status, identity.unlock, identity.lock, identity.setPassphrase
+ *  keys:          keys.list, keys.accounts, keys.generateForAccount, keys.useIdentityForAccount,
+ *                 keys.makeIdentity, libotr.export, libotr.import
+ *  peers:         peers.list, peers.setTrust, peers.forget, peers.acknowledgeChange
+ *  conversations: conversations.list, conversation.start, conversation.end,
+ *                 smp.start, smp.answer, smp.abort, conversation.verifyManual
+ *  sites:         sites.list, sites.add, sites.update, sites.remove
+ *  settings:      settings.get, settings.set
+ *  content:       content.register, content.incoming, content.frameToken
+ *
+ * Ports (see ports.ts): 'offrecord:events' (popup/options: pushed updates),
+ * 'offrecord:content' (content script: wire texts to send, state changes), and
+ * 'offrecord:frame' (compose/reader frame, bound by a one-time token).
+ */
+import { arr, int, literal, nullable, obj, opt, pattern, str, MAX_TEXT, type Check, type Infer } from './check';
+import type {
+  AccountView,
+  Context,
+  ConversationView,
+  IdentityStatus,
+  IncomingResult,
+  KeyView,
+  LibotrFiles,
+  PeerView,
+  Settings,
+  SiteView,
+} from './types';
+
+export * from './types';
+
+const ID = str(512, 1);
+const NAME = str(512); // account names may be '' when the site cannot tell
+const SECRET = str(4096, 1);
+const FINGERPRINT = pattern(/^[0-9A-Fa-f]{8}( ?[0-9A-Fa-f]{8}){4}$/, 44);
+const MESSAGE_ID = pattern(/^[0-9a-f]{64}$/, 64);
+const TRUST = literal('unverified', 'smp', 'manual');
+const POLICY = literal('manual', 'opportunistic', 'always');
+const ACCOUNT = { site: ID, account: NAME };
+const CONVERSATION = obj({ conversationId: ID });
+const EMPTY = obj({});
+const PAGES: Context[] = ['popup', 'options'];
+const OPTIONS: Context[] = ['options'];
+
+/** `response` is type-only: a one-element tuple so that `null` responses survive NonNullable. */
+function kind<P, R>(from: Context[], payload: Check<P>): { from: Context[]; payload: Check<P>; response?: [R] } {
+  return { from, payload };
+}
+
+export const REQUESTS = {
+  'identity.status': kind<{}, IdentityStatus>([...PAGES, 'compose-frame', 'reader-frame'], EMPTY),
+  'identity.unlock': kind<{ passphrase: string }, IdentityStatus>(PAGES, obj({ passphrase: SECRET })),
+  'identity.lock': kind<{}, IdentityStatus>(PAGES, EMPTY),
+  /** Set (current null), change, or remove (next null) the passphrase over all stored keys. */
+  'identity.setPassphrase': kind<{ current: string | null; next: string | null }, IdentityStatus>(
+    OPTIONS,
+    obj({ current: nullable(SECRET), next: nullable(SECRET) }),
+  ),
+
+  'keys.list': kind<{}, KeyView[]>(PAGES, EMPTY),
+  'keys.accounts': kind<{}, AccountView[]>(PAGES, EMPTY),
+  'keys.generateForAccount': kind<{ site: string; account: string }, KeyView>(OPTIONS, obj(ACCOUNT)),
+  'keys.useIdentityForAccount': kind<{ site: string; account: string }, AccountView>(OPTIONS, obj(ACCOUNT)),
+  'keys.makeIdentity': kind<{ keyId: string }, KeyView>(OPTIONS, obj({ keyId: ID })),
+  'libotr.export': kind<{}, LibotrFiles>(OPTIONS, EMPTY),
+  /** Each file optional; every key imported becomes its account's key. */
+  'libotr.import': kind<
+    { privateKeys?: string; fingerprints?: string; instanceTags?: string },
+    { keys: KeyView[]; peers: number; instanceTags: number }
+  >(OPTIONS, obj({ privateKeys: opt(str(MAX_TEXT)), fingerprints: opt(str(MAX_TEXT)), instanceTags: opt(str(MAX_TEXT)) })),
+
+  'peers.list': kind<{}, PeerView[]>(PAGES, EMPTY),
+  'peers.setTrust': kind<{ fingerprint: string; trust: 'unverified' | 'smp' | 'manual' }, PeerView>(
+    PAGES,
+    obj({ fingerprint: FINGERPRINT, trust: TRUST }),
+  ),
+  'peers.forget': kind<{ fingerprint: string }, null>(PAGES, obj({ fingerprint: FINGERPRINT })),
+  'peers.acknowledgeChange': kind<{ site: string; account: string; peer: string; fingerprint: string }, PeerView>(
+    PAGES,
+    obj({ ...ACCOUNT, peer: ID, fingerprint: FINGERPRINT }),
+  ),
+
+  /** Conversations registered by content scripts of one tab (the popup passes the active tab). */
+  'conversations.list': kind<{ tabId: number }, ConversationView[]>(PAGES, obj({ tabId: int(0) })),
+  'conversation.start': kind<{ conversationId: string }, ConversationView>(PAGES, CONVERSATION),
+  'conversation.end': kind<{ conversationId: string }, ConversationView>(PAGES, CONVERSATION),
+  'smp.start': kind<{ conversationId: string; secret: string; question?: string }, ConversationView>(
+    PAGES,
+    obj({ conversationId: ID, secret: SECRET, question: opt(str(1024)) }),
+  ),
+  'smp.answer': kind<{ conversationId: string; secret: string }, ConversationView>(
+    PAGES,
+    obj({ conversationId: ID, secret: SECRET }),
+  ),
+  'smp.abort': kind<{ conversationId: string }, ConversationView>(PAGES, CONVERSATION),
+  /** The user compared fingerprints out of band: trust 'manual' for the peer's fingerprint. */
+  'conversation.verifyManual': kind<{ conversationId: string }, ConversationView>(PAGES, CONVERSATION),
+
+  'sites.list': kind<{}, SiteView[]>(PAGES, EMPTY),
+  'sites.add': kind<{ name: string; origins: string[]; policy?: 'manual' | 'opportunistic' | 'always'; fragmentSize?: number }, SiteView>(
+    PAGES,
+    obj({ name: str(128, 1), origins: arr(str(512, 1), 32), policy: opt(POLICY), fragmentSize: opt(int(0, 1 << 20)) }),
+  ),
+  'sites.update': kind<{ id: string; policy?: 'manual' | 'opportunistic' | 'always'; fragmentSize?: number }, SiteView>(
+    PAGES,
+    obj({ id: ID, policy: opt(POLICY), fragmentSize: opt(int(0, 1 << 20)) }),
+  ),
+  'sites.remove': kind<{ id: string }, null>(PAGES, obj({ id: ID })),
+
+  'settings.get': kind<{}, Settings>(PAGES, EMPTY),
+  'settings.set': kind<Partial<Settings>, Settings>(PAGES, obj({ historyRetention: opt(literal('off', 'session')) })),
+
+  /** A content script found a conversation; the sender's tab and frame are remembered. */
+  'content.register': kind<
+    { site: string; account: string; peer: string; title?: string; fragmentSize?: number },
+    ConversationView
+  >(['content'], obj({ ...ACCOUNT, peer: ID, title: opt(str(256)), fragmentSize: opt(int(0, 1 << 20)) })),
+  /** A wire text seen in the page (incoming, or our own echoed). Never answered with plaintext. */
+  'content.incoming': kind<{ conversationId: string; text: string }, IncomingResult>(
+    ['content'],
+    obj({ conversationId: ID, text: str(MAX_TEXT) }),
+  ),
+  /** One-time token for a frame the content script is about to place in this tab. */
+  'content.frameToken': kind<
+    { conversationId: string; role: 'compose' | 'reader'; messageId?: string },
+    { token: string }
+  >(['content'], obj({ conversationId: ID, role: literal('compose', 'reader'), messageId: opt(MESSAGE_ID) })),
+};
+
+export type RequestKind = keyof typeof REQUESTS;
+type Spec<K extends RequestKind> = (typeof REQUESTS)[K];
+export type PayloadOf<K extends RequestKind> = Infer<Spec<K>['payload']>;
+export type ResponseOf<K extends RequestKind> = NonNullable<Spec<K>['response']>[0];
+
+export const REQUEST_KINDS = Object.keys(REQUESTS) as RequestKind[];
+export function isRequestKind(kind: unknown): kind is RequestKind {
+  return typeof kind === 'string' && Object.hasOwn(REQUESTS, kind);
+}
+
+/** The envelope on the wire; `payload` is checked per kind by the router. */
+export const ENVELOPE = obj({ kind: str(64, 1), payload: (v: unknown) => v });

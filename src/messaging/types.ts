@@ -1,0 +1,145 @@
+/**
+ * Shapes the background returns and pushes (see schema.ts for requests). Plain JSON only, so
+ * they cross runtime.sendMessage and ports unchanged.
+ */
+
+/** Who may talk to the background, decided from `sender`, never from the message itself. */
+export type Context = 'popup' | 'options' | 'content' | 'compose-frame' | 'reader-frame';
+
+/** Extension pages by path; the router maps `sender.url` to a context with this table. */
+export const PAGE_CONTEXTS: Readonly<Record<string, Context>> = {
+  '/popup.html': 'popup',
+  '/options.html': 'options',
+  '/compose.html': 'compose-frame',
+  '/reader.html': 'reader-frame',
+};
+
+/** Fingerprint in libotr's human form: 5 groups of 8 uppercase hex digits. */
+export type Fingerprint = string;
+
+export type IdentityStatus =
+  | { state: 'generating'; progress: number /* 0..1 */ }
+  | { state: 'ready'; fingerprint: Fingerprint; passphraseSet: boolean }
+  | { state: 'locked' }
+  | { state: 'error'; code: StoreErrorCode; message: string };
+
+/** Errors of the background's stores; the UI shows `message` and may branch on `code`. */
+export type StoreErrorCode =
+  | 'locked' // a passphrase is needed first
+  | 'wrong-passphrase'
+  | 'corrupt' // a stored record does not parse or fails its integrity check
+  | 'version' // storage written by a newer OffRecord, or an older one without a migration
+  | 'not-found'
+  | 'busy' // e.g. key generation already running
+  | 'invalid' // a request the store cannot honour (e.g. bad import file)
+  | 'fingerprint-changed'; // sending is blocked until the user acknowledges a changed peer key
+
+export interface AccountRef {
+  /** Site id (an adapter id such as 'thelounge', or a libotr protocol such as 'prpl-irc'). */
+  site: string;
+  /** Local account on that site ('' when the site cannot tell). */
+  account: string;
+}
+
+export interface KeyView {
+  keyId: string;
+  fingerprint: Fingerprint;
+  isIdentity: boolean;
+  /** Accounts that have this key as their own (identity key: accounts without their own key). */
+  accounts: AccountRef[];
+  createdAt: number;
+}
+
+export interface AccountView extends AccountRef {
+  keyId: string;
+  fingerprint: Fingerprint;
+  /** True when the account has no key of its own and uses the identity key. */
+  usesIdentity: boolean;
+}
+
+export type Trust = 'unverified' | 'smp' | 'manual';
+
+export interface PeerSighting {
+  site: string;
+  account: string;
+  peer: string;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface PeerView {
+  fingerprint: Fingerprint;
+  trust: Trust;
+  firstSeen: number;
+  lastSeen: number;
+  seen: PeerSighting[];
+  /** A known (site, account, peer) showed a different fingerprint; cleared by acknowledge. */
+  changedWarning: boolean;
+}
+
+export type ConversationStateName = 'plaintext' | 'unverified' | 'private' | 'finished';
+export type SitePolicy = 'manual' | 'opportunistic' | 'always';
+
+export interface SmpView {
+  status: 'idle' | 'in-progress' | 'awaiting-answer' | 'succeeded' | 'failed' | 'aborted';
+  progress: number; // 0..1
+  question?: string;
+}
+
+export interface ConversationView {
+  id: string;
+  site: string;
+  account: string;
+  peer: string;
+  title: string;
+  state: ConversationStateName;
+  version: 0 | 2 | 3;
+  fingerprint?: Fingerprint;
+  trust?: Trust;
+  /** The peer's fingerprint differs from the one seen before for this (site, account, peer). */
+  fingerprintChanged?: { previous: Fingerprint; current: Fingerprint };
+  smp: SmpView;
+  policy: SitePolicy;
+  /** Typed texts waiting for the session to become private (policy 'always'). */
+  queued: number;
+}
+
+export interface SiteView {
+  id: string;
+  name: string;
+  builtIn: boolean;
+  /** Match patterns or origins where the site runs. */
+  origins: string[];
+  policy: SitePolicy;
+  /** OTR fragment size in characters; 0 = never fragment. */
+  fragmentSize: number;
+}
+
+export type HistoryRetention = 'off' | 'session';
+export interface Settings {
+  historyRetention: HistoryRetention;
+}
+
+export interface LibotrFiles {
+  privateKeys: string; // otr.private_key
+  fingerprints: string; // otr.fingerprints
+  instanceTags: string; // otr.instance_tags
+}
+
+/** What a fed wire text amounted to, without its plaintext (content scripts never get it). */
+export type IncomingDisplay =
+  | 'hidden' // protocol traffic (AKE, SMP, fragments still incomplete): hide or leave as is
+  | 'encrypted' // a decrypted message: place a reader frame for `messageId`
+  | 'plain' // not OTR, or unencrypted: the page already shows it
+  | 'error' // unreadable / malformed; the background also pushes a notice
+  | 'duplicate'; // already processed (same text, same conversation, this session)
+
+export interface IncomingResult {
+  messageId: string;
+  display: IncomingDisplay;
+  /** Wire texts the content script must send to the peer, in order. */
+  send: string[];
+}
+
+/** Response envelope of every request. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };

@@ -1,0 +1,98 @@
+/**
+ * A whole background (stores, sessions, router, ports) on fake-indexeddb and fakeBrowser's
+ * storage.session, plus fake ports and senders, so tests drive it the way the browser does.
+ */
+import 'fake-indexeddb/auto';
+import { ConfigStore } from '../../src/background/config-store';
+import { createHandlers } from '../../src/background/handlers';
+import { openDatabase } from '../../src/background/idb';
+import { KeyStore } from '../../src/background/key-store';
+import { cryptoRandom, inlineGenerator } from '../../src/background/keygen';
+import { PortHub } from '../../src/background/port-hub';
+import { createRouter, type PortLike, type SenderInfo } from '../../src/background/router';
+import { SessionManager } from '../../src/background/session-manager';
+import { sessionStoragePersistence } from '../../src/background/session-persistence';
+import { FrameTokens } from '../../src/background/tokens';
+import { TrustStore } from '../../src/background/trust-store';
+import { bufferPort } from '../../src/background/main';
+import type { PayloadOf, Reply, RequestKind, ResponseOf } from '../../src/messaging/schema';
+import { TEST_SCRYPT } from './helpers';
+
+export const RUNTIME_ID = 'offrecord-test-id';
+export const ORIGIN = `chrome-extension://${RUNTIME_ID}`;
+export const ENV = { runtimeId: RUNTIME_ID, extensionOrigin: ORIGIN };
+
+export const senders = {
+  popup: { id: RUNTIME_ID, url: `${ORIGIN}/popup.html`, origin: ORIGIN } satisfies SenderInfo,
+  options: { id: RUNTIME_ID, url: `${ORIGIN}/options.html`, origin: ORIGIN, tab: { id: 9 }, frameId: 0 } satisfies SenderInfo,
+  content: (tabId = 1, frameId = 0): SenderInfo => ({ id: RUNTIME_ID, url: 'http://localhost:9000/', origin: 'http://localhost:9000', tab: { id: tabId }, frameId }),
+  compose: (tabId = 1, frameId = 5): SenderInfo => ({ id: RUNTIME_ID, url: `${ORIGIN}/compose.html`, origin: ORIGIN, tab: { id: tabId }, frameId }),
+  reader: (tabId = 1, frameId = 6): SenderInfo => ({ id: RUNTIME_ID, url: `${ORIGIN}/reader.html`, origin: ORIGIN, tab: { id: tabId }, frameId }),
+};
+
+export class FakePort implements PortLike {
+  posted: unknown[] = [];
+  disconnected = false;
+  private messageListeners: ((m: unknown) => void)[] = [];
+  private disconnectListeners: (() => void)[] = [];
+  constructor(
+    readonly name: string,
+    readonly sender: SenderInfo,
+  ) {}
+  postMessage(m: unknown) {
+    this.posted.push(JSON.parse(JSON.stringify(m)));
+  }
+  disconnect() {
+    this.disconnected = true;
+    for (const l of this.disconnectListeners) l();
+  }
+  onMessage = { addListener: (fn: (m: unknown) => void) => void this.messageListeners.push(fn) };
+  onDisconnect = { addListener: (fn: () => void) => void this.disconnectListeners.push(fn) };
+  /** What the other end posts. */
+  deliver(m: unknown) {
+    for (const l of this.messageListeners) l(m);
+  }
+  of<T>(type: string): T[] {
+    return this.posted.filter((m) => (m as { type?: string }).type === type) as T[];
+  }
+}
+
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+export type Background = Awaited<ReturnType<typeof makeBackground>>;
+
+/** `dbName` and `prefix` stay the same across a simulated worker restart. */
+export async function makeBackground(dbName: string, prefix: string) {
+  const db = await openDatabase(dbName);
+  const keys = new KeyStore(db, { generator: inlineGenerator, random: cryptoRandom, scrypt: TEST_SCRYPT });
+  const trust = new TrustStore(db);
+  const config = new ConfigStore(db, cryptoRandom);
+  const tokens = new FrameTokens(cryptoRandom);
+  const hub = new PortHub(tokens);
+  const sessions = new SessionManager({
+    keys,
+    trust,
+    persistence: sessionStoragePersistence(prefix),
+    env: { random: cryptoRandom, now: Date.now },
+    notify: (e) => hub.broadcast(e),
+    toContent: (tab, push) => hub.toContent(tab, push),
+  });
+  hub.attach(sessions);
+  await keys.init();
+  await keys.whenReady();
+  await sessions.restore();
+  const router = createRouter(ENV, createHandlers({ keys, trust, config, sessions, tokens }), hub);
+  async function ask<K extends RequestKind>(sender: SenderInfo, kind: K, payload: PayloadOf<K>): Promise<ResponseOf<K>> {
+    const reply = (await router.handleMessage({ kind, payload }, sender)) as Reply<ResponseOf<K>>;
+    if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+    return reply.value;
+  }
+  function connect(name: string, sender: SenderInfo): FakePort {
+    const port = new FakePort(name, sender);
+    router.handleConnect(bufferPort(port));
+    return port;
+  }
+  return { db, keys, trust, config, sessions, tokens, hub, router, ask, connect, close: () => db.close() };
+}

@@ -1,0 +1,115 @@
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { classifySender } from '../../src/background/router';
+import { CONTENT_PORT, EVENTS_PORT, FRAME_PORT } from '../../src/messaging/ports';
+import { messageIdOf } from '../../src/messaging/message-id';
+import { ENV, ORIGIN, RUNTIME_ID, makeBackground, senders, settle, type Background } from './harness';
+import { freshDbName } from './helpers';
+
+let bg: Background;
+beforeEach(async () => {
+  fakeBrowser.reset();
+  bg = await makeBackground(freshDbName(), 'router:');
+});
+
+describe('classifySender', () => {
+  it('maps extension pages by path, content scripts by tab and frame', () => {
+    expect(classifySender(senders.popup, ENV)).toEqual({ context: 'popup' });
+    expect(classifySender(senders.content(3, 2), ENV)).toEqual({ context: 'content', tabId: 3, frameId: 2 });
+    expect(classifySender(senders.compose(3, 4), ENV)).toEqual({ context: 'compose-frame', tabId: 3, frameId: 4 });
+    expect(classifySender({ ...senders.popup, id: 'someone-else' }, ENV)).toBeNull();
+    expect(classifySender({ ...senders.popup, url: `${ORIGIN}/unknown.html` }, ENV)).toBeNull();
+    expect(classifySender({ id: RUNTIME_ID, url: 'http://localhost/' }, ENV)).toBeNull(); // no tab
+    expect(classifySender({ ...senders.compose(), frameId: 0 }, ENV)).toBeNull(); // a frame is never the top frame
+  });
+});
+
+describe('router', () => {
+  it('answers a valid request from the popup', async () => {
+    const reply = await bg.router.handleMessage({ kind: 'identity.status', payload: {} }, senders.popup);
+    expect(reply).toMatchObject({ ok: true, value: { state: 'ready' } });
+  });
+
+  it('refuses malformed messages and payloads', async () => {
+    const cases: unknown[] = [
+      null,
+      'identity.status',
+      { kind: 'identity.status' },
+      { kind: 'no.such.kind', payload: {} },
+      { kind: 'identity.unlock', payload: { passphrase: 42 } },
+      { kind: 'identity.unlock', payload: { passphrase: 'x', extra: true } },
+      { kind: 'peers.setTrust', payload: { fingerprint: 'not hex', trust: 'smp' } },
+      { kind: 'peers.setTrust', payload: { fingerprint: 'A'.repeat(40), trust: 'total' } },
+      { kind: 'identity.status', payload: {}, more: 1 },
+    ];
+    for (const message of cases) {
+      const reply = await bg.router.handleMessage(message, senders.popup);
+      expect(reply, JSON.stringify(message)).toMatchObject({ ok: false, error: { code: 'schema' } });
+    }
+  });
+
+  it('refuses a sender from another extension or an unknown page', async () => {
+    for (const sender of [{ ...senders.popup, id: 'evil' }, { ...senders.content(), id: undefined }, undefined]) {
+      const reply = await bg.router.handleMessage({ kind: 'identity.status', payload: {} }, sender);
+      expect(reply).toMatchObject({ ok: false, error: { code: 'sender' } });
+    }
+  });
+
+  it('refuses a content script anything outside its kinds', async () => {
+    for (const kind of ['peers.list', 'libotr.export', 'identity.status', 'keys.list'] as const) {
+      const reply = await bg.router.handleMessage({ kind, payload: {} }, senders.content());
+      expect(reply).toMatchObject({ ok: false, error: { code: 'sender' } });
+    }
+    const page = await bg.router.handleMessage({ kind: 'content.register', payload: { site: 'thelounge', account: 'a', peer: 'b' } }, senders.popup);
+    expect(page).toMatchObject({ ok: false, error: { code: 'sender' } });
+  });
+
+  it('never lets a content script hold a frame port, even with a valid token', async () => {
+    const conv = await bg.ask(senders.content(), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
+    const messageId = messageIdOf('?OTR:AAMD.');
+    const { token } = await bg.ask(senders.content(), 'content.frameToken', { conversationId: conv.id, role: 'reader', messageId });
+    const port = bg.connect(FRAME_PORT, senders.content());
+    port.deliver({ type: 'hello', token });
+    await settle();
+    expect(port.disconnected).toBe(true);
+    expect(port.posted).toEqual([]);
+    // Nor the popup's event port.
+    expect(bg.connect(EVENTS_PORT, senders.content()).disconnected).toBe(true);
+    expect(bg.connect(CONTENT_PORT, senders.popup).disconnected).toBe(true);
+  });
+
+  it('refuses a frame without a token, with a reused token, or a token of another tab', async () => {
+    const conv = await bg.ask(senders.content(1), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
+    const messageId = messageIdOf('?OTR:AAMD.');
+    const token = async () => (await bg.ask(senders.content(1), 'content.frameToken', { conversationId: conv.id, role: 'reader', messageId })).token;
+
+    const noToken = bg.connect(FRAME_PORT, senders.reader());
+    noToken.deliver({ type: 'hello' });
+    await settle();
+    expect(noToken.disconnected).toBe(true);
+
+    const t1 = await token();
+    const first = bg.connect(FRAME_PORT, senders.reader());
+    first.deliver({ type: 'hello', token: t1 });
+    await settle();
+    expect(first.disconnected).toBe(false);
+    expect(first.of('unavailable')).toEqual([{ type: 'unavailable', messageId }]);
+    const reused = bg.connect(FRAME_PORT, senders.reader());
+    reused.deliver({ type: 'hello', token: t1 });
+    await settle();
+    expect(reused.disconnected).toBe(true);
+    expect(reused.of('error')).toHaveLength(1);
+
+    const otherTab = bg.connect(FRAME_PORT, senders.reader(2));
+    otherTab.deliver({ type: 'hello', token: await token() });
+    await settle();
+    expect(otherTab.disconnected).toBe(true);
+
+    // A reader token does not open a compose frame.
+    const wrongRole = bg.connect(FRAME_PORT, senders.compose());
+    wrongRole.deliver({ type: 'hello', token: await token() });
+    await settle();
+    expect(wrongRole.disconnected).toBe(true);
+  });
+});

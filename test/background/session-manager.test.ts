@@ -1,0 +1,185 @@
+/**
+ * Two backgrounds (Alice's and Bob's, each with its own database and storage.session area)
+ * talking through the real engine, driven as their content scripts and frames would drive them.
+ */
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { CONTENT_PORT, FRAME_PORT, type ContentPush } from '../../src/messaging/ports';
+import type { ConversationView } from '../../src/messaging/types';
+import { makeBackground, senders, settle, type Background, type FakePort } from './harness';
+import { freshDbName } from './helpers';
+
+interface Side {
+  name: 'alice' | 'bob';
+  db: string;
+  bg: Background;
+  port: FakePort;
+  conv: ConversationView;
+  read: number; // how many content-port pushes were consumed
+}
+
+async function boot(name: 'alice' | 'bob', db: string): Promise<Side> {
+  const bg = await makeBackground(db, `${name}:`);
+  const port = bg.connect(CONTENT_PORT, senders.content());
+  const conv = await bg.ask(senders.content(), 'content.register', { site: 'thelounge', account: name, peer: name === 'alice' ? 'bob' : 'alice' });
+  return { name, db, bg, port, conv, read: 0 };
+}
+
+/** A worker restart: new services over the same database and storage.session. */
+async function restart(side: Side): Promise<Side> {
+  side.bg.close();
+  return boot(side.name, side.db);
+}
+
+function pushed(side: Side): string[] {
+  const fresh = side.port.posted.slice(side.read) as ContentPush[];
+  side.read = side.port.posted.length;
+  return fresh.flatMap((p) => (p.type === 'send' ? p.texts : []));
+}
+
+/** Carries wire texts back and forth until both sides are quiet; returns what each side fed. */
+async function pump(a: Side, b: Side, initial: { to: Side; texts: string[] }[] = []): Promise<void> {
+  const queue = [...initial];
+  for (let rounds = 0; rounds < 50; rounds++) {
+    await settle();
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      const texts = pushed(from);
+      if (texts.length) queue.push({ to, texts });
+    }
+    const next = queue.shift();
+    if (!next) return;
+    for (const text of next.texts) {
+      const reply = await next.to.bg.ask(senders.content(), 'content.incoming', { conversationId: next.to.conv.id, text });
+      if (reply.send.length) queue.push({ to: next.to === a ? b : a, texts: reply.send });
+    }
+  }
+  throw new Error('the conversation did not settle');
+}
+
+async function compose(side: Side, text: string): Promise<FakePort> {
+  const { token } = await side.bg.ask(senders.content(), 'content.frameToken', { conversationId: side.conv.id, role: 'compose' });
+  const frame = side.bg.connect(FRAME_PORT, senders.compose());
+  frame.deliver({ type: 'hello', token });
+  await settle();
+  frame.deliver({ type: 'send', text });
+  await settle();
+  return frame;
+}
+
+async function readPlaintext(side: Side, messageId: string): Promise<unknown[]> {
+  const { token } = await side.bg.ask(senders.content(), 'content.frameToken', { conversationId: side.conv.id, role: 'reader', messageId });
+  const frame = side.bg.connect(FRAME_PORT, senders.reader());
+  frame.deliver({ type: 'hello', token });
+  await settle();
+  return frame.posted.filter((m) => ['plaintext', 'unavailable'].includes((m as { type: string }).type));
+}
+
+async function stateOf(side: Side): Promise<ConversationView> {
+  return (await side.bg.ask(senders.popup, 'conversations.list', { tabId: 1 }))[0]!;
+}
+
+/** Sends `text` from one side's compose frame and feeds the resulting wire texts to the other. */
+async function say(from: Side, to: Side, text: string): Promise<{ messageId: string; wire: string[] }> {
+  await compose(from, text);
+  const wire = pushed(from);
+  expect(wire.length).toBeGreaterThan(0);
+  let messageId = '';
+  for (const w of wire) {
+    expect(w).not.toContain(text);
+    const reply = await to.bg.ask(senders.content(), 'content.incoming', { conversationId: to.conv.id, text: w });
+    expect(JSON.stringify(reply)).not.toContain(text);
+    if (reply.display === 'encrypted') messageId = reply.messageId;
+  }
+  return { messageId, wire };
+}
+
+let alice: Side;
+let bob: Side;
+beforeEach(async () => {
+  fakeBrowser.reset();
+  alice = await boot('alice', freshDbName());
+  bob = await boot('bob', freshDbName());
+});
+
+describe('SessionManager with the engine', () => {
+  it('two backgrounds become private and exchange messages; plaintext reaches only the reader frame', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    const a = await stateOf(alice);
+    const b = await stateOf(bob);
+    expect(a.state).toBe('unverified');
+    expect(b.state).toBe('unverified');
+    expect(a.version).toBe(3);
+    // Each sees the other's identity fingerprint.
+    const aliceId = alice.bg.keys.status();
+    expect(aliceId.state === 'ready' && aliceId.fingerprint).toBe(b.fingerprint);
+
+    const { messageId } = await say(alice, bob, 'hello bob');
+    expect(messageId).toMatch(/^[0-9a-f]{64}$/);
+    expect(await readPlaintext(bob, messageId)).toEqual([{ type: 'plaintext', messageId, text: 'hello bob' }]);
+    const back = await say(bob, alice, 'hi alice');
+    expect(await readPlaintext(alice, back.messageId)).toEqual([{ type: 'plaintext', messageId: back.messageId, text: 'hi alice' }]);
+    // Nothing pushed to a content script ever held plaintext.
+    for (const side of [alice, bob]) expect(JSON.stringify(side.port.posted)).not.toMatch(/hello bob|hi alice/);
+  });
+
+  it('a wire message delivered twice is processed once', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    await compose(alice, 'only once');
+    const [wire] = pushed(alice);
+    const first = await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: wire! });
+    const second = await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: wire! });
+    expect(first.display).toBe('encrypted');
+    expect(second).toEqual({ messageId: first.messageId, display: 'duplicate', send: [] });
+    // Two tabs feeding the same text at once: still one writer, one decryption.
+    await compose(alice, 'twice at once');
+    const [again] = pushed(alice);
+    const results = await Promise.all([1, 2].map(() => bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: again! })));
+    expect(results.map((r) => r.display).sort()).toEqual(['duplicate', 'encrypted']);
+  });
+
+  it('resumes after a worker restart in the middle of the AKE', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    const query = pushed(alice);
+    // Bob answers the query with a DH-commit; Alice's worker restarts before it arrives.
+    const commit = (await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: query[0]! })).send;
+    expect(commit.length).toBeGreaterThan(0);
+    alice = await restart(alice);
+    const dhKey = (await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: commit[0]! })).send;
+    bob = await restart(bob);
+    await pump(alice, bob, [{ to: bob, texts: dhKey }]);
+    expect((await stateOf(alice)).state).toBe('unverified');
+    expect((await stateOf(bob)).state).toBe('unverified');
+    const { messageId } = await say(alice, bob, 'after restarts');
+    expect(await readPlaintext(bob, messageId)).toEqual([{ type: 'plaintext', messageId, text: 'after restarts' }]);
+  });
+
+  it('resumes between data messages, and a message decrypted before the restart is still shown', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    const one = await say(alice, bob, 'first');
+    bob = await restart(bob);
+    alice = await restart(alice);
+    expect(await readPlaintext(bob, one.messageId)).toEqual([{ type: 'plaintext', messageId: one.messageId, text: 'first' }]);
+    const two = await say(alice, bob, 'second');
+    expect(await readPlaintext(bob, two.messageId)).toEqual([{ type: 'plaintext', messageId: two.messageId, text: 'second' }]);
+    const three = await say(bob, alice, 'third');
+    expect(await readPlaintext(alice, three.messageId)).toEqual([{ type: 'plaintext', messageId: three.messageId, text: 'third' }]);
+  });
+
+  it('SMP marks the peer verified on both sides', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    await alice.bg.ask(senders.popup, 'smp.start', { conversationId: alice.conv.id, secret: 'blue', question: 'colour?' });
+    await pump(alice, bob);
+    expect((await stateOf(bob)).smp).toMatchObject({ status: 'awaiting-answer', question: 'colour?' });
+    await bob.bg.ask(senders.popup, 'smp.answer', { conversationId: bob.conv.id, secret: 'blue' });
+    await pump(alice, bob);
+    expect((await stateOf(alice)).state).toBe('private');
+    expect((await stateOf(bob)).state).toBe('private');
+    const [peer] = await alice.bg.ask(senders.popup, 'peers.list', {});
+    expect(peer).toMatchObject({ trust: 'smp', changedWarning: false });
+  });
+});

@@ -1,0 +1,61 @@
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { openDatabase } from '../../src/background/idb';
+import { TrustStore } from '../../src/background/trust-store';
+import { fingerprint, formatFingerprint, generateDsaKey } from '../../src/otr/dsa';
+import { toHex } from '../../src/otr/bytes';
+import { cryptoRandom } from '../../src/background/keygen';
+import { freshDbName } from './helpers';
+
+const bobKey = generateDsaKey(cryptoRandom);
+const malloryKey = generateDsaKey(cryptoRandom);
+const BOB = toHex(fingerprint(bobKey));
+const MALLORY = toHex(fingerprint(malloryKey));
+
+beforeEach(() => fakeBrowser.reset());
+
+async function store(): Promise<TrustStore> {
+  let t = 1000;
+  return new TrustStore(await openDatabase(freshDbName()), () => t++);
+}
+
+describe('TrustStore', () => {
+  it('trust belongs to the fingerprint: verified on one site shows verified on another', async () => {
+    const trust = await store();
+    await trust.observe('thelounge', 'alice', 'bob', BOB);
+    await trust.setTrust(BOB, 'smp');
+    const other = await trust.observe('converse', 'alice@localhost', 'bob@localhost', BOB);
+    expect(other).toEqual({ changed: null, trust: 'smp' });
+    const [peer] = await trust.list();
+    expect(peer?.fingerprint).toBe(formatFingerprint(fingerprint(bobKey)));
+    expect(peer?.seen.map((s) => `${s.site}/${s.account}/${s.peer}`)).toEqual(['thelounge/alice/bob', 'converse/alice@localhost/bob@localhost']);
+    expect(peer?.firstSeen).toBeLessThan(peer!.lastSeen);
+  });
+
+  it('a changed fingerprint for a known contact raises the warning until acknowledged', async () => {
+    const trust = await store();
+    await trust.observe('thelounge', 'alice', 'bob', BOB);
+    const seen = await trust.observe('thelounge', 'alice', 'bob', MALLORY);
+    expect(seen.changed).toEqual({ previous: formatFingerprint(fingerprint(bobKey)), current: formatFingerprint(fingerprint(malloryKey)) });
+    expect(await trust.pendingChange('thelounge', 'alice', 'bob')).toEqual(seen.changed);
+    expect((await trust.list()).find((p) => p.fingerprint === seen.changed?.current)?.changedWarning).toBe(true);
+    // The same key on another contact is no change there.
+    expect((await trust.observe('thelounge', 'alice', 'carol', MALLORY)).changed).toBeNull();
+
+    const view = await trust.acknowledgeChange('thelounge', 'alice', 'bob', MALLORY);
+    expect(view.changedWarning).toBe(false);
+    expect(await trust.pendingChange('thelounge', 'alice', 'bob')).toBeNull();
+    expect((await trust.observe('thelounge', 'alice', 'bob', MALLORY)).changed).toBeNull();
+  });
+
+  it('forget removes the trust and the contact, so the key is new again', async () => {
+    const trust = await store();
+    await trust.observe('thelounge', 'alice', 'bob', BOB);
+    await trust.setTrust(BOB, 'manual');
+    await trust.forget(formatFingerprint(fingerprint(bobKey)));
+    expect(await trust.list()).toEqual([]);
+    expect(await trust.trustOf(BOB)).toBe('unverified');
+    expect((await trust.observe('thelounge', 'alice', 'bob', MALLORY)).changed).toBeNull();
+  });
+});
