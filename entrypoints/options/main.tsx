@@ -1,3 +1,6 @@
 import { render } from 'preact';
+import { OptionsApp } from '../../src/ui/options/OptionsApp';
+import '../../src/ui/styles/base.css';
+import '../../src/ui/styles/options.css';
 
-render(<main>OffRecord</main>, document.getElementById('app')!);
+render(<OptionsApp />, document.getElementById('app')!);

@@ -1,3 +1,6 @@
 import { render } from 'preact';
+import { PopupApp } from '../../src/ui/popup/PopupApp';
+import '../../src/ui/styles/base.css';
+import '../../src/ui/styles/popup.css';
 
-render(<main>OffRecord</main>, document.getElementById('app')!);
+render(<PopupApp />, document.getElementById('app')!);

@@ -1,0 +1,77 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { addSite, onPush, request, requestHostPermission } from '../backend';
+import { t } from '../i18n';
+import { OptionsView, type OptionsActions, type OptionsData } from './OptionsView';
+
+const EMPTY: OptionsData = { identity: null, keys: [], accounts: [], sites: [], settings: null };
+
+/** The options page wired to the background. */
+export function OptionsApp() {
+  const [data, setData] = useState<OptionsData>(EMPTY);
+
+  const reload = useCallback(async () => {
+    try {
+      const [identity, sites, settings] = await Promise.all([
+        request('identity.status', {}),
+        request('sites.list', {}),
+        request('settings.get', {}),
+      ]);
+      const ready = identity.state === 'ready';
+      const [keys, accounts] = ready ? await Promise.all([request('keys.list', {}), request('keys.accounts', {})]) : [[], []];
+      setData({ identity, sites, settings, keys, accounts });
+    } catch (err) {
+      setData((d) => ({ ...d, error: err instanceof Error ? err.message : t('request_failed') }));
+    }
+  }, []);
+
+  useEffect(
+    () =>
+      onPush(
+        (event) => {
+          if (event.type === 'identity') void reload();
+        },
+        () => void reload(),
+      ),
+    [reload],
+  );
+
+  const after = async <T,>(work: Promise<T>): Promise<T> => {
+    const value = await work;
+    await reload();
+    return value;
+  };
+  const report = (work: Promise<unknown>) =>
+    void work.then(reload, (err: unknown) => setData((d) => ({ ...d, error: err instanceof Error ? err.message : t('request_failed') })));
+
+  const actions: OptionsActions = {
+    sites: {
+      add: async (name, pattern) => {
+        // The browser's prompt first, while the click still counts as a user gesture.
+        const granted = await requestHostPermission(pattern);
+        if (!granted) throw new Error(t('sites_permission_denied', name));
+        await after(addSite(name, pattern));
+      },
+      update: (id, change) => report(request('sites.update', { id, ...change })),
+      remove: (id) => report(request('sites.remove', { id })),
+    },
+    keys: {
+      setPassphrase: async (current, next) => {
+        await after(request('identity.setPassphrase', { current, next }));
+      },
+      separateKey: async (site, account) => {
+        await after(request('keys.generateForAccount', { site, account }));
+      },
+      useIdentity: async (site, account) => {
+        await after(request('keys.useIdentityForAccount', { site, account }));
+      },
+      makeIdentity: async (keyId) => {
+        await after(request('keys.makeIdentity', { keyId }));
+      },
+      importFiles: (files) => after(request('libotr.import', files)),
+      exportFiles: () => request('libotr.export', {}),
+    },
+    setSettings: (change) => report(request('settings.set', change)),
+  };
+
+  return <OptionsView data={data} actions={actions} />;
+}

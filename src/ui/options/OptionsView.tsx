@@ -1,0 +1,51 @@
+import type { AccountView, IdentityStatus, KeyView, Settings, SiteView } from '../../messaging/schema';
+import { t } from '../i18n';
+import { Logo } from '../popup/PopupView';
+import { Keys, type KeysActions } from './Keys';
+import { Privacy } from './Privacy';
+import { Sites, type SitesActions } from './Sites';
+
+export interface OptionsData {
+  identity: IdentityStatus | null;
+  keys: KeyView[];
+  accounts: AccountView[];
+  sites: SiteView[];
+  settings: Settings | null;
+  error?: string;
+}
+
+export interface OptionsActions {
+  sites: SitesActions;
+  keys: KeysActions;
+  setSettings(change: Partial<Settings>): void;
+}
+
+/** The options page: one scrolling page, a side index to its three sections. */
+export function OptionsView({ data, actions }: { data: OptionsData; actions: OptionsActions }) {
+  return (
+    <div class="options">
+      <header class="topbar">
+        <Logo />
+        <span class="brand">OffRecord</span>
+        <span class="muted topbar-end">{t('options_title')}</span>
+      </header>
+      <div class="options-body">
+        <nav class="sidenav" aria-label={t('options_nav')}>
+          <a href="#sites">{t('sites_title')}</a>
+          <a href="#keys">{t('keys_title')}</a>
+          <a href="#privacy">{t('privacy_title')}</a>
+        </nav>
+        <main class="options-main">
+          {data.error && (
+            <p class="alert alert-inline" role="alert">
+              {data.error}
+            </p>
+          )}
+          <Sites sites={data.sites} actions={actions.sites} />
+          <Keys status={data.identity} keys={data.keys} accounts={data.accounts} actions={actions.keys} />
+          <Privacy settings={data.settings} onChange={actions.setSettings} />
+        </main>
+      </div>
+    </div>
+  );
+}

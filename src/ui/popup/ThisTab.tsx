@@ -1,0 +1,108 @@
+import type { ConversationView } from '../../messaging/schema';
+import { Fingerprint } from '../components/Fingerprint';
+import { StateBadge } from '../components/StateBadge';
+import { formatFingerprint } from '../format';
+import { t } from '../i18n';
+
+export interface ThisTabActions {
+  start(id: string): void;
+  end(id: string): void;
+  verify(id: string): void;
+  /** The user saw the changed-fingerprint warning for this conversation and accepts the new key. */
+  acknowledgeChange(conversation: ConversationView): void;
+}
+
+/** Conversations the content scripts of the active tab registered, with their controls. */
+export function ThisTab({ conversations, actions }: { conversations: ConversationView[]; actions: ThisTabActions }) {
+  if (conversations.length === 0) {
+    return (
+      <div class="empty">
+        <p class="empty-title">{t('tab_empty_title')}</p>
+        <p class="muted">{t('tab_empty_body')}</p>
+      </div>
+    );
+  }
+  return (
+    <ul class="cards" aria-label={t('tab_list_label')}>
+      {conversations.map((c) => (
+        <ConversationCard key={c.id} conversation={c} actions={actions} />
+      ))}
+    </ul>
+  );
+}
+
+function ConversationCard({ conversation: c, actions }: { conversation: ConversationView; actions: ThisTabActions }) {
+  const encrypted = c.state === 'unverified' || c.state === 'private';
+  const headingId = `conv-${c.id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+  return (
+    <li class={`card${c.fingerprintChanged ? ' card-alert' : ''}`} aria-labelledby={headingId} data-conversation={c.id}>
+      <div class="card-row">
+        <div class="card-title">
+          <h3 id={headingId}>{c.title || c.peer}</h3>
+          <p class="muted small">{t('tab_peer_on_site', [c.peer, c.site])}</p>
+        </div>
+        <StateBadge state={c.state} />
+      </div>
+
+      {c.fingerprintChanged && (
+        <div class="alert" role="alert">
+          <strong>{t('changed_title', c.peer)}</strong>
+          <p>{t('changed_body')}</p>
+          <dl class="fp-compare">
+            <dt>{t('changed_previous')}</dt>
+            <dd>
+              <code>{formatFingerprint(c.fingerprintChanged.previous)}</code>
+            </dd>
+            <dt>{t('changed_current')}</dt>
+            <dd>
+              <code>{formatFingerprint(c.fingerprintChanged.current)}</code>
+            </dd>
+          </dl>
+          <div class="actions">
+            <button type="button" class="btn btn-primary" onClick={() => actions.verify(c.id)}>
+              {t('action_verify')}
+            </button>
+            <button type="button" class="btn" onClick={() => actions.acknowledgeChange(c)}>
+              {t('changed_acknowledge')}
+            </button>
+          </div>
+        </div>
+      )}
+
+      {c.fingerprint && (
+        <div class="field">
+          <span class="label">{t('peer_fingerprint_label', c.peer)}</span>
+          <Fingerprint value={c.fingerprint} label={t('peer_fingerprint_label', c.peer)} />
+        </div>
+      )}
+
+      {c.smp.status === 'awaiting-answer' && (
+        <p class="note" role="status">
+          {c.smp.question ? t('smp_peer_asks', [c.peer, c.smp.question]) : t('smp_peer_wants', c.peer)}
+        </p>
+      )}
+      {c.smp.status === 'in-progress' && (
+        <p class="note" role="status">
+          {t('smp_running')}
+        </p>
+      )}
+      {c.queued > 0 && <p class="note">{t('tab_queued', String(c.queued))}</p>}
+
+      <div class="actions" role="group" aria-label={t('tab_actions_label', c.peer)}>
+        <button type="button" class="btn btn-primary" onClick={() => actions.start(c.id)}>
+          {encrypted ? t('action_refresh') : t('action_start')}
+        </button>
+        {c.state !== 'plaintext' && (
+          <button type="button" class="btn" onClick={() => actions.end(c.id)}>
+            {t('action_end')}
+          </button>
+        )}
+        {encrypted && (
+          <button type="button" class="btn" onClick={() => actions.verify(c.id)}>
+            {c.smp.status === 'awaiting-answer' ? t('action_answer') : t('action_verify')}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
