@@ -11,7 +11,12 @@ export default defineConfig({
     // offscreen: Chrome's way to generate keys off the service worker's thread; Firefox's
     // event page can start a Web Worker itself and does not know the permission.
     permissions: ['storage', 'unlimitedStorage', 'tabs', 'scripting', ...(browser === 'firefox' ? [] : ['offscreen'])],
+    // Loopback chat clients work out of the box; any other site is asked for when the user
+    // adds it (options page), through the browser's own permission prompt.
     host_permissions: ['http://localhost/*', 'http://127.0.0.1/*'],
+    ...(browser === 'firefox'
+      ? { optional_permissions: ['http://*/*', 'https://*/*'] }
+      : { optional_host_permissions: ['http://*/*', 'https://*/*'] }),
     browser_specific_settings: {
       gecko: {
         id: 'offrecord@offrecord.invalid',
