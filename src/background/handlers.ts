@@ -47,6 +47,7 @@ export function createHandlers(s: Services): Handlers {
     },
     'keys.useIdentityForAccount': ({ site, account }) => s.keys.useIdentityForAccount(site, account),
     'keys.makeIdentity': ({ keyId }) => s.keys.makeIdentity(keyId),
+    'keys.replaceIdentity': () => s.keys.replaceIdentity(),
     'libotr.export': async () => ({
       privateKeys: formatPrivateKeys(await s.keys.exportPrivateKeys()),
       fingerprints: formatFingerprints(

@@ -322,6 +322,22 @@ export class KeyStore {
     return (await this.listKeys()).find((k) => k.keyId === id)!;
   }
 
+  /**
+   * Makes a new identity key. The old one stays stored (an exported copy or a peer may still
+   * refer to it) but no account uses it any more unless it was that account's own key.
+   */
+  async replaceIdentity(): Promise<KeyView> {
+    this.requireUnlocked();
+    const key = await this.opts.generator(() => undefined);
+    const id = await this.serial(async () => {
+      const record = this.makeRecord(key);
+      await write(this.db, ['keys'], (tx) => tx.objectStore('keys').add(record));
+      this.keys.set(record.id, key);
+      return record.id;
+    });
+    return this.makeIdentity(id);
+  }
+
   /** Drops an account's own key choice: the account uses the identity key again. */
   useIdentityForAccount(site: string, account: string): Promise<AccountView> {
     return this.serial(async () => {

@@ -7,7 +7,7 @@
  * Kinds:
  *  identity:      identity.status, identity.unlock, identity.lock, identity.setPassphrase
  *  keys:          keys.list, keys.accounts, keys.generateForAccount, keys.useIdentityForAccount,
- *                 keys.makeIdentity, libotr.export, libotr.import
+ *                 keys.makeIdentity, keys.replaceIdentity, libotr.export, libotr.import
  *  peers:         peers.list, peers.setTrust, peers.forget, peers.acknowledgeChange
  *  conversations: conversations.list, conversation.start, conversation.end,
  *                 smp.start, smp.answer, smp.abort, conversation.verifyManual
@@ -68,6 +68,8 @@ export const REQUESTS = {
   'keys.generateForAccount': kind<{ site: string; account: string }, KeyView>(OPTIONS, obj(ACCOUNT)),
   'keys.useIdentityForAccount': kind<{ site: string; account: string }, AccountView>(OPTIONS, obj(ACCOUNT)),
   'keys.makeIdentity': kind<{ keyId: string }, KeyView>(OPTIONS, obj({ keyId: ID })),
+  /** A fresh identity key; peers will see a new fingerprint for every account that used it. */
+  'keys.replaceIdentity': kind<{}, KeyView>(OPTIONS, EMPTY),
   'libotr.export': kind<{}, LibotrFiles>(OPTIONS, EMPTY),
   /** Each file optional; every key imported becomes its account's key. */
   'libotr.import': kind<

@@ -99,6 +99,23 @@ describe('per-account keys', () => {
   });
 });
 
+describe('replacing the identity key', () => {
+  it('gives every account without its own key the new fingerprint, and keeps per-account keys', async () => {
+    const { keys } = await openKeyStore(freshDbName(), countingGenerator());
+    const before = await keys.identityFor('thelounge', 'alice');
+    const own = await keys.generateForAccount('converse', 'alice@localhost');
+    const made = await keys.replaceIdentity();
+    expect(made.isIdentity).toBe(true);
+    const after = await keys.identityFor('thelounge', 'alice');
+    expect(fingerprint(after.privateKey)).not.toEqual(fingerprint(before.privateKey));
+    expect(formatFingerprint(fingerprint(after.privateKey))).toBe(made.fingerprint);
+    const status = keys.status();
+    expect(status.state === 'ready' && status.fingerprint).toBe(made.fingerprint);
+    const separate = await keys.identityFor('converse', 'alice@localhost');
+    expect(formatFingerprint(fingerprint(separate.privateKey))).toBe(own.fingerprint);
+  });
+});
+
 describe('passphrase', () => {
   it('locks, refuses a wrong passphrase, unlocks, changes and is removed', async () => {
     const name = freshDbName();

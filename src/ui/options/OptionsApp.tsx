@@ -67,6 +67,9 @@ export function OptionsApp() {
       makeIdentity: async (keyId) => {
         await after(request('keys.makeIdentity', { keyId }));
       },
+      replaceIdentity: async () => {
+        await after(request('keys.replaceIdentity', {}));
+      },
       importFiles: (files) => after(request('libotr.import', files)),
       exportFiles: () => request('libotr.export', {}),
     },
