@@ -102,6 +102,8 @@ function main(): void {
     for (const wire of r.send) out(`WIRE ${escapeField(wire)}`);
     for (const shown of r.show) out(`SHOW ${escapeField(shown.text)}`);
     for (const e of r.events) {
+      // libotr reports an unknown fingerprint during the AKE, before it reports going secure.
+      if (e.type === 'gone_secure') rememberFingerprint(e.fingerprint);
       out(eventLine(e));
       afterEvent(e);
     }
@@ -109,8 +111,9 @@ function main(): void {
   };
 
   const afterEvent = (e: OtrEvent) => {
-    if (e.type === 'gone_secure') rememberFingerprint(e.fingerprint);
-    if (e.type === 'smp' && e.status === 'SUCCESS') trustFingerprint('smp');
+    // As libotr's clients do, a question answered right proves the asker to us, but not us to
+    // them: only the side that asked (or shared a secret both ways) marks the peer trusted.
+    if (e.type === 'smp' && e.status === 'SUCCESS' && e.question === undefined) trustFingerprint('smp');
     if (e.type === 'smp' && (e.status === 'ASK_FOR_SECRET' || e.status === 'ASK_FOR_ANSWER') && opts.smpSecret !== undefined) {
       emit(answerSmp(env, me, state, opts.smpSecret));
     }
@@ -161,7 +164,7 @@ function main(): void {
       }
       case 'STATUS': {
         const s = conversationStatus(state);
-        const fp = s.theirFingerprint ? formatFingerprint(fromHex(s.theirFingerprint)).replace(/ /g, '') : '-';
+        const fp = s.theirFingerprint ? formatFingerprint(fromHex(s.theirFingerprint)) : '-';
         return out(`STATUS msgstate=${s.msgstate} version=${s.version} fingerprint=${fp} smp=${s.smp} ssid=${s.ssid ?? '-'} instance=${s.theirInstanceTag ? formatInstanceTag(s.theirInstanceTag) : '-'}`);
       }
       case 'QUIT':

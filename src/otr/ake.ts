@@ -174,7 +174,14 @@ function result(version: 2 | 3, keys: AkeKeys, secbytes: Uint8Array, pub: DsaPub
 export function receiveDhKey(random: RandomBytes, key: DsaPrivateKey, ake: AkeState, m: DhKey): AkeStep {
   switch (ake.state) {
     case 'AWAITING_DHKEY': {
-      const gy = checkGroupElement(m.gy, 'dh-key.gy');
+      // An out-of-range g^y is ignored like any other bad AKE message (libotr: auth unchanged).
+      let gy: bigint;
+      try {
+        gy = checkGroupElement(m.gy, 'dh-key.gy');
+      } catch (e) {
+        if (e instanceof OtrError) return { ake, ignored: e.message };
+        throw e;
+      }
       const x = BigInt('0x' + ake.x);
       const gx = BigInt('0x' + ake.gx);
       const secbytes = sharedSecret(x, gy);

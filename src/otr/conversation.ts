@@ -39,6 +39,9 @@ export interface Identity {
   instanceTag: number;
 }
 
+/** How many peer instances a conversation keeps before idle ones are dropped. */
+export const MAX_INSTANCES = 16;
+
 export type MessageState = 'PLAINTEXT' | 'ENCRYPTED' | 'FINISHED';
 
 export interface InstanceState {
@@ -142,10 +145,30 @@ export class Step {
     const key = String(tag);
     let inst = this.state.instances[key];
     if (!inst) {
+      this.pruneIdleInstances();
       inst = newInstance(tag);
       this.state.instances[key] = inst;
     }
     return inst;
+  }
+
+  /**
+   * Any message names a sender instance, so a peer could make us hold unbounded state. Past a
+   * few instances, those that hold nothing (plaintext, no AKE, no pieces) are dropped.
+   */
+  private pruneIdleInstances(): void {
+    const keys = Object.keys(this.state.instances);
+    if (keys.length < MAX_INSTANCES) return;
+    for (const key of keys) {
+      const inst = this.state.instances[key]!;
+      const idle = inst.msgstate === 'PLAINTEXT' && inst.ake.state === 'NONE' && inst.fragments.k === 0;
+      if (idle && key !== '0' && Number(key) !== this.state.selected) delete this.state.instances[key];
+    }
+    // Still full: a half-done AKE with an unknown instance is worth less than a private one.
+    if (Object.keys(this.state.instances).length < MAX_INSTANCES) return;
+    for (const [key, inst] of Object.entries(this.state.instances)) {
+      if (inst.msgstate !== 'ENCRYPTED' && key !== '0' && Number(key) !== this.state.selected) delete this.state.instances[key];
+    }
   }
 
   selected(): InstanceState {

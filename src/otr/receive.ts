@@ -21,7 +21,7 @@ import {
 import { classify, errorMessage, queryMessage } from './query';
 import { smpReceive, type SmpContext } from './smp';
 import {
-  decodePlaintext,
+  decodeTlvsLeniently,
   parseExtraSymmetricKeyTlv,
   TLV_DISCONNECTED,
   TLV_EXTRA_SYMMETRIC_KEY,
@@ -208,15 +208,10 @@ function receiveData(step: Step, inst: InstanceState, decoded: Extract<Decoded, 
     return;
   }
 
-  let message: Uint8Array;
-  let tlvs: Tlv[];
-  try {
-    ({ message, tlvs } = decodePlaintext(plaintext));
-  } catch (e) {
-    if (!isOtrError(e)) throw e;
-    step.msgEvent('RCVDMSG_MALFORMED', e.message);
-    return;
-  }
+  const nul = plaintext.indexOf(0);
+  const message = nul < 0 ? plaintext : plaintext.slice(0, nul);
+  const { tlvs, error } = nul < 0 ? { tlvs: [] as Tlv[] } : decodeTlvsLeniently(plaintext.slice(nul + 1));
+  if (error) step.msgEvent('RCVDMSG_MALFORMED', error.message);
   const text = fromUtf8(message);
   if (text.length > 0) step.show.push({ text, encrypted: true });
   else if (tlvs.length === 0) step.msgEvent('LOG_HEARTBEAT_RCVD');

@@ -86,6 +86,8 @@ export function endOtr(env: OtrEnv, me: Identity, state: ConversationState): Ste
       inst.smp = smpAbort(inst.smp).smp;
     }
     step.state.queued = [];
+    // Back in plaintext, a whitespace tag may be offered again (spec: "Whitespace tags").
+    step.state.offer = 'none';
     if (changed) step.event({ type: 'gone_insecure' });
   });
 }

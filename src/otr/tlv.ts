@@ -3,7 +3,7 @@
  * (spec: "Tag-Length-Value (TLV) records").
  */
 import { concatBytes } from './bytes';
-import { fail } from './errors';
+import { fail, OtrError } from './errors';
 import { Reader, Writer } from './wire';
 
 export const TLV_PADDING = 0;
@@ -39,6 +39,26 @@ export function decodeTlvs(bytes: Uint8Array): Tlv[] {
     out.push({ type, value: r.fixed(length, 'value') });
   }
   return out;
+}
+
+/**
+ * Like decodeTlvs, but keeps the records before a malformed one, as libotr does: a peer's
+ * broken trailing TLV must not cost the user the message text or the TLVs that did parse.
+ */
+export function decodeTlvsLeniently(bytes: Uint8Array): { tlvs: Tlv[]; error?: OtrError } {
+  const r = new Reader(bytes, 'tlv');
+  const tlvs: Tlv[] = [];
+  try {
+    while (r.remaining > 0) {
+      const type = r.short('type');
+      const length = r.short('length');
+      tlvs.push({ type, value: r.fixed(length, 'value') });
+    }
+    return { tlvs };
+  } catch (e) {
+    if (!(e instanceof OtrError)) throw e;
+    return { tlvs, error: e };
+  }
 }
 
 /** A data message's plaintext: the message, then (if there are TLVs) a NUL and the TLVs. */
