@@ -17,6 +17,12 @@ export default defineConfig({
     ...(browser === 'firefox'
       ? { optional_permissions: ['http://*/*', 'https://*/*'] }
       : { optional_host_permissions: ['http://*/*', 'https://*/*'] }),
+    // The compose, reader and verify frames are extension pages framed by chat pages; only these
+    // three are exposed, and each shows nothing without a fresh one-time token from the background.
+    web_accessible_resources:
+      browser === 'firefox'
+        ? ['compose.html', 'reader.html', 'verify.html']
+        : [{ resources: ['compose.html', 'reader.html', 'verify.html'], matches: ['http://*/*', 'https://*/*'] }],
     browser_specific_settings: {
       gecko: {
         id: 'offrecord@offrecord.invalid',

@@ -94,7 +94,11 @@ export function createHandlers(s: Services): Handlers {
 
     'sites.list': () => s.config.sites(),
     'sites.add': (input) => s.config.addSite(input),
-    'sites.update': ({ id, ...change }) => s.config.updateSite(id, change),
+    'sites.update': async ({ id, ...change }) => {
+      const site = await s.config.updateSite(id, change);
+      await s.sessions.updateSite(site.id, site.policy, site.fragmentSize);
+      return site;
+    },
     'sites.remove': async ({ id }) => {
       await s.config.removeSite(id);
       return null;

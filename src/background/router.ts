@@ -63,7 +63,7 @@ export function classifySender(sender: SenderInfo | undefined, env: RouterEnv): 
     if (sender.origin !== undefined && sender.origin !== env.extensionOrigin) return null;
     const context = PAGE_CONTEXTS[url.pathname];
     if (!context) return null;
-    if (context === 'compose-frame' || context === 'reader-frame') {
+    if (context === 'compose-frame' || context === 'reader-frame' || context === 'verify-frame') {
       // Frames live inside a tab; the tab ties them to the token the tab's content script got.
       if (typeof tabId !== 'number' || typeof sender.frameId !== 'number' || sender.frameId === 0) return null;
       return { context, tabId, frameId: sender.frameId };

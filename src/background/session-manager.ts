@@ -136,6 +136,7 @@ export class SessionManager {
         if (change) r.fingerprintChanged = change;
         this.records.set(id, r);
       }
+      this.applyPolicy(r, input.policy, input.fragmentSize);
       if (input.title) r.title = input.title;
       if (tab) r.tabs = [...r.tabs.filter((t) => t.tabId !== tab.tabId || t.frameId !== tab.frameId), tab];
       await this.save(r);
@@ -183,12 +184,6 @@ export class SessionManager {
       const me = await this.deps.keys.identityFor(r.site, r.account);
       const result = sendMessage(this.deps.env, me, r.state, text);
       const queued = conversationStatus(result.state).queued > conversationStatus(r.state).queued;
-      for (const wire of result.send) {
-        if (!wire.startsWith('?OTR:') && !wire.startsWith('?OTR,')) continue;
-        const messageId = messageIdOf(wire);
-        r.sent = bounded(r.sent, messageId);
-        await this.keep(messageId, text);
-      }
       await this.apply(r, result, tab);
       return { queued };
     });
@@ -220,6 +215,25 @@ export class SessionManager {
     return this.action(id, (me, s) => abortSmp(this.deps.env, me, s));
   }
 
+  /** The site's settings changed: every live conversation on it follows at once. */
+  async updateSite(site: string, policy: SitePolicy, fragmentSize: number): Promise<void> {
+    for (const r of [...this.records.values()].filter((x) => x.site === site)) {
+      await this.serial(r.id, async () => {
+        this.applyPolicy(r, policy, fragmentSize);
+        await this.save(r);
+        const view = await this.view(r);
+        this.deps.notify({ type: 'conversation', view });
+        for (const t of r.tabs) this.deps.toContent(t, { type: 'conversation', view });
+      });
+    }
+  }
+
+  /** A stricter policy set later must reach conversations made before it (never fail open). */
+  private applyPolicy(r: ConversationRecord, policy: SitePolicy, fragmentSize: number): void {
+    r.policy = policy;
+    r.state = { ...r.state, policy: policyBits(policy), maxFragmentSize: fragmentSize };
+  }
+
   /** After the user acknowledged a changed key for this contact. */
   clearChange(site: string, account: string, peer: string): Promise<void> {
     const id = conversationIdOf(site, account, peer);
@@ -239,6 +253,14 @@ export class SessionManager {
    */
   private async apply(r: ConversationRecord, result: StepResult, deliver: TabRef | 'reply' | 'last'): Promise<void> {
     r.state = result.state;
+    // Our own OTR traffic comes back to us in the page; it must never be fed to the engine.
+    for (const wire of result.send) if (isOtrTraffic(wire)) r.sent = bounded(r.sent, messageIdOf(wire));
+    // What we typed is shown over the last piece that carries it (also for text that waited
+    // for the conversation to become private and went out in a later step).
+    for (const m of result.sent) {
+      const last = m.wire[m.wire.length - 1];
+      if (last) await this.keep(messageIdOf(last), m.text);
+    }
     for (const event of result.events) await this.onEvent(r, event);
     await this.save(r);
     const target = deliver === 'last' ? r.tabs[r.tabs.length - 1] : deliver === 'reply' ? undefined : deliver;
@@ -267,7 +289,9 @@ export class SessionManager {
         : event.status === 'ABORT' ? 'aborted'
         : 'failed';
       r.smp = event.question === undefined ? { status, progress } : { status, progress, question: event.question };
-      if (status === 'succeeded') {
+      // As in Pidgin: answering someone's question proves them nothing about the asker, so
+      // only the asker (or either side of a shared secret) marks the peer verified.
+      if (status === 'succeeded' && event.question === undefined) {
         const fp = conversationStatus(r.state).theirFingerprint;
         if (fp) await this.deps.trust.setTrust(fp, 'smp');
       }

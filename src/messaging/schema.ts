@@ -47,6 +47,9 @@ const CONVERSATION = obj({ conversationId: ID });
 const EMPTY = obj({});
 const PAGES: Context[] = ['popup', 'options'];
 const OPTIONS: Context[] = ['options'];
+/** The lock's menu (content script) may start and end; verifying happens in extension UI only. */
+const CONTROLS: Context[] = [...PAGES, 'content'];
+const VERIFY: Context[] = [...PAGES, 'verify-frame'];
 
 /** `response` is type-only: a one-element tuple so that `null` responses survive NonNullable. */
 function kind<P, R>(from: Context[], payload: Check<P>): { from: Context[]; payload: Check<P>; response?: [R] } {
@@ -54,7 +57,7 @@ function kind<P, R>(from: Context[], payload: Check<P>): { from: Context[]; payl
 }
 
 export const REQUESTS = {
-  'identity.status': kind<{}, IdentityStatus>([...PAGES, 'compose-frame', 'reader-frame'], EMPTY),
+  'identity.status': kind<{}, IdentityStatus>([...PAGES, 'compose-frame', 'reader-frame', 'verify-frame'], EMPTY),
   'identity.unlock': kind<{ passphrase: string }, IdentityStatus>(PAGES, obj({ passphrase: SECRET })),
   'identity.lock': kind<{}, IdentityStatus>(PAGES, EMPTY),
   /** Set (current null), change, or remove (next null) the passphrase over all stored keys. */
@@ -90,19 +93,19 @@ export const REQUESTS = {
 
   /** Conversations registered by content scripts of one tab (the popup passes the active tab). */
   'conversations.list': kind<{ tabId: number }, ConversationView[]>(PAGES, obj({ tabId: int(0) })),
-  'conversation.start': kind<{ conversationId: string }, ConversationView>(PAGES, CONVERSATION),
-  'conversation.end': kind<{ conversationId: string }, ConversationView>(PAGES, CONVERSATION),
+  'conversation.start': kind<{ conversationId: string }, ConversationView>(CONTROLS, CONVERSATION),
+  'conversation.end': kind<{ conversationId: string }, ConversationView>(CONTROLS, CONVERSATION),
   'smp.start': kind<{ conversationId: string; secret: string; question?: string }, ConversationView>(
-    PAGES,
+    VERIFY,
     obj({ conversationId: ID, secret: SECRET, question: opt(str(1024)) }),
   ),
   'smp.answer': kind<{ conversationId: string; secret: string }, ConversationView>(
-    PAGES,
+    VERIFY,
     obj({ conversationId: ID, secret: SECRET }),
   ),
-  'smp.abort': kind<{ conversationId: string }, ConversationView>(PAGES, CONVERSATION),
+  'smp.abort': kind<{ conversationId: string }, ConversationView>(VERIFY, CONVERSATION),
   /** The user compared fingerprints out of band: trust 'manual' for the peer's fingerprint. */
-  'conversation.verifyManual': kind<{ conversationId: string }, ConversationView>(PAGES, CONVERSATION),
+  'conversation.verifyManual': kind<{ conversationId: string }, ConversationView>(VERIFY, CONVERSATION),
 
   'sites.list': kind<{}, SiteView[]>(PAGES, EMPTY),
   'sites.add': kind<{ name: string; origins: string[]; policy?: 'manual' | 'opportunistic' | 'always'; fragmentSize?: number }, SiteView>(

@@ -4,7 +4,7 @@
  */
 
 /** Who may talk to the background, decided from `sender`, never from the message itself. */
-export type Context = 'popup' | 'options' | 'content' | 'compose-frame' | 'reader-frame';
+export type Context = 'popup' | 'options' | 'content' | 'compose-frame' | 'reader-frame' | 'verify-frame';
 
 /** Extension pages by path; the router maps `sender.url` to a context with this table. */
 export const PAGE_CONTEXTS: Readonly<Record<string, Context>> = {
@@ -12,6 +12,7 @@ export const PAGE_CONTEXTS: Readonly<Record<string, Context>> = {
   '/options.html': 'options',
   '/compose.html': 'compose-frame',
   '/reader.html': 'reader-frame',
+  '/verify.html': 'verify-frame',
 };
 
 /** Fingerprint in libotr's human form: 5 groups of 8 uppercase hex digits. */

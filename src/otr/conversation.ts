@@ -88,9 +88,17 @@ export interface ShownMessage {
   encrypted: boolean;
 }
 
+/** A user message that went out encrypted in this step, with the wire texts that carry it. */
+export interface SentMessage {
+  text: string;
+  wire: string[];
+}
+
 export interface StepResult {
   state: ConversationState;
   send: string[];
+  /** User messages among `send` (e.g. text queued until the conversation became private). */
+  sent: SentMessage[];
   show: ShownMessage[];
   events: OtrEvent[];
 }
@@ -133,6 +141,7 @@ export function copyState(state: ConversationState): ConversationState {
 /** Collects what one step sends, shows and reports. */
 export class Step {
   readonly send: string[] = [];
+  readonly sent: SentMessage[] = [];
   readonly show: ShownMessage[] = [];
   readonly events: OtrEvent[] = [];
   constructor(
@@ -184,9 +193,10 @@ export class Step {
   }
 
   /** Sends an encoded message, split to the network's limit. */
-  transmit(encoded: string, inst: InstanceState, version: 2 | 3): void {
+  transmit(encoded: string, inst: InstanceState, version: 2 | 3): string[] {
     const pieces = fragmentMessage(encoded, this.state.maxFragmentSize, version, this.me.instanceTag, inst.theirTag);
     this.send.push(...pieces);
+    return pieces;
   }
 
   header(inst: InstanceState, version: 2 | 3, type: number): Header {
@@ -194,16 +204,14 @@ export class Step {
   }
 
   sendAke(inst: InstanceState, version: 2 | 3, out: AkeOutgoing): void {
-    switch (out.kind) {
-      case 'dh-commit':
-        return this.transmit(encodeDhCommit(this.header(inst, version, MSG_DH_COMMIT), out.body), inst, version);
-      case 'dh-key':
-        return this.transmit(encodeDhKey(this.header(inst, version, MSG_DH_KEY), out.body), inst, version);
-      case 'reveal-signature':
-        return this.transmit(encodeRevealSignature(this.header(inst, version, MSG_REVEAL_SIGNATURE), out.body), inst, version);
-      case 'signature':
-        return this.transmit(encodeSignature(this.header(inst, version, MSG_SIGNATURE), out.body), inst, version);
-    }
+    const type = { 'dh-commit': MSG_DH_COMMIT, 'dh-key': MSG_DH_KEY, 'reveal-signature': MSG_REVEAL_SIGNATURE, signature: MSG_SIGNATURE }[out.kind];
+    const h = this.header(inst, version, type);
+    const encoded =
+      out.kind === 'dh-commit' ? encodeDhCommit(h, out.body)
+      : out.kind === 'dh-key' ? encodeDhKey(h, out.body)
+      : out.kind === 'reveal-signature' ? encodeRevealSignature(h, out.body)
+      : encodeSignature(h, out.body);
+    this.transmit(encoded, inst, version);
   }
 
   /** Encrypts and sends one data message on an ENCRYPTED instance. */
@@ -213,7 +221,8 @@ export class Step {
     const { state, wire } = encryptData(inst.data, header, encodePlaintext(utf8(message), tlvs), flags);
     inst.data = state;
     inst.lastSentAt = this.env.now();
-    this.transmit(wire, inst, inst.version);
+    const pieces = this.transmit(wire, inst, inst.version);
+    if (message.length > 0) this.sent.push({ text: message, wire: pieces });
   }
 
   /** The AKE finished: switch the instance to ENCRYPTED with fresh data keys. */
@@ -236,6 +245,6 @@ export class Step {
   }
 
   result(): StepResult {
-    return { state: this.state, send: this.send, show: this.show, events: this.events };
+    return { state: this.state, send: this.send, sent: this.sent, show: this.show, events: this.events };
   }
 }

@@ -169,7 +169,7 @@ describe('SessionManager with the engine', () => {
     expect(await readPlaintext(alice, three.messageId)).toEqual([{ type: 'plaintext', messageId: three.messageId, text: 'third' }]);
   });
 
-  it('SMP marks the peer verified on both sides', async () => {
+  it('SMP with a question marks the peer verified for the asker only, as Pidgin does', async () => {
     await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
     await pump(alice, bob);
     await alice.bg.ask(senders.popup, 'smp.start', { conversationId: alice.conv.id, secret: 'blue', question: 'colour?' });
@@ -178,8 +178,51 @@ describe('SessionManager with the engine', () => {
     await bob.bg.ask(senders.popup, 'smp.answer', { conversationId: bob.conv.id, secret: 'blue' });
     await pump(alice, bob);
     expect((await stateOf(alice)).state).toBe('private');
-    expect((await stateOf(bob)).state).toBe('private');
+    expect((await stateOf(bob)).state).toBe('unverified');
+    expect((await stateOf(bob)).smp.status).toBe('succeeded');
     const [peer] = await alice.bg.ask(senders.popup, 'peers.list', {});
     expect(peer).toMatchObject({ trust: 'smp', changedWarning: false });
+  });
+
+  it('SMP with a shared secret marks the peer verified on both sides', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    await alice.bg.ask(senders.popup, 'smp.start', { conversationId: alice.conv.id, secret: 'blue' });
+    await pump(alice, bob);
+    await bob.bg.ask(senders.popup, 'smp.answer', { conversationId: bob.conv.id, secret: 'blue' });
+    await pump(alice, bob);
+    expect((await stateOf(alice)).state).toBe('private');
+    expect((await stateOf(bob)).state).toBe('private');
+  });
+
+  it("under 'always', typed text waits, leaves only encrypted, and our echo shows what we typed", async () => {
+    for (const side of [alice, bob]) await side.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', policy: 'always' });
+    alice = await restart(alice);
+    bob = await restart(bob);
+    await compose(alice, 'typed early');
+    const early = pushed(alice);
+    expect(early.join('\n')).not.toContain('typed early');
+    // The query goes out, the AKE follows, and the waiting text is sent once private.
+    const fromAlice: string[] = [];
+    let toBob = early;
+    for (let round = 0; round < 10 && toBob.length > 0; round++) {
+      const toAlice: string[] = [];
+      for (const text of toBob) toAlice.push(...(await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text })).send);
+      toBob = [];
+      for (const text of toAlice) toBob.push(...(await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text })).send);
+      fromAlice.push(...toBob);
+    }
+    const state = await stateOf(alice);
+    expect(state.queued).toBe(0);
+    expect(state.state).toBe('unverified');
+    expect(fromAlice.join('\n')).not.toContain('typed early');
+    // Alice's page shows her own message bubble: feeding it back is not a new message for
+    // her engine, and her reader frame gets what she typed.
+    const data = fromAlice.filter((w) => w.startsWith('?OTR:AAMD'));
+    expect(data).toHaveLength(1);
+    const echo = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: data[data.length - 1]! });
+    expect(echo.display).toBe('encrypted');
+    expect(echo.send).toEqual([]);
+    expect(await readPlaintext(alice, echo.messageId)).toEqual([{ type: 'plaintext', messageId: echo.messageId, text: 'typed early' }]);
   });
 });

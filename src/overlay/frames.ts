@@ -1,0 +1,79 @@
+/**
+ * Places OffRecord's extension-origin frames in the page (DESIGN.md §1). The page sees the
+ * iframe elements (that is the hook contract) but not what is inside them: plaintext only ever
+ * travels from the background to these frames over their own token-bound ports.
+ */
+import browser from 'webextension-polyfill';
+
+function frameUrl(page: 'compose' | 'reader', hash: string): string {
+  return browser.runtime.getURL(`/${page}.html` as '/compose.html') + '#' + hash;
+}
+
+function baseFrame(doc: Document, hook: string, url: string, title: string): HTMLIFrameElement {
+  const f = doc.createElement('iframe');
+  f.setAttribute('data-offrecord', hook);
+  f.setAttribute('title', title);
+  f.setAttribute('referrerpolicy', 'no-referrer');
+  f.src = url;
+  Object.assign(f.style, { border: '0', margin: '0', padding: '0', colorScheme: 'normal', background: 'transparent' });
+  return f;
+}
+
+/** Laid over the site's composer, same box, while the conversation is (or must be) private. */
+export function composeFrame(doc: Document, token: string): HTMLIFrameElement {
+  const f = baseFrame(doc, 'compose', frameUrl('compose', token), 'OffRecord private message box');
+  Object.assign(f.style, { position: 'fixed', zIndex: '2147483645', borderRadius: '4px', boxShadow: '0 0 0 2px #2e7d32' });
+  return f;
+}
+
+export function placeOver(frame: HTMLElement, box: DOMRect): void {
+  Object.assign(frame.style, {
+    left: `${Math.round(box.left)}px`,
+    top: `${Math.round(box.top)}px`,
+    width: `${Math.round(Math.max(box.width, 160))}px`,
+    height: `${Math.round(Math.max(box.height, 34))}px`,
+  });
+}
+
+/** The Authenticate-buddy dialog: a compose-role frame in verify mode, centred over the page. */
+export function verifyFrame(doc: Document, token: string): HTMLIFrameElement {
+  const f = baseFrame(doc, 'verify', frameUrl('compose', `verify.${token}`), 'OffRecord: authenticate buddy');
+  Object.assign(f.style, {
+    position: 'fixed', zIndex: '2147483647', left: '50%', top: '50%', transform: 'translate(-50%, -50%)',
+    width: 'min(440px, 96vw)', height: 'min(460px, 90vh)', boxShadow: '0 4px 24px rgba(0,0,0,.4)', borderRadius: '8px',
+    background: '#fff',
+  });
+  return f;
+}
+
+/**
+ * Covers the ciphertext's own box: the frame's size comes from the ciphertext, never from the
+ * plaintext, so the page learns nothing about the message length it did not already know.
+ */
+export function readerFrame(doc: Document, textElement: HTMLElement, token: string): HTMLIFrameElement {
+  const win = doc.defaultView!;
+  const cs = win.getComputedStyle(textElement);
+  if (cs.position === 'static') textElement.style.position = 'relative';
+  if (cs.display === 'inline') textElement.style.display = 'inline-block';
+  textElement.style.minHeight = '1.6em';
+  textElement.style.minWidth = '12em';
+  const f = baseFrame(doc, 'reader', frameUrl('reader', token), 'OffRecord decrypted message');
+  Object.assign(f.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: '100%', zIndex: '1' });
+  textElement.append(f);
+  return f;
+}
+
+export const STATUS_ATTR = 'data-offrecord-status';
+
+/** A compact status line replacing protocol traffic (public information only). */
+export function statusLine(doc: Document, textElement: HTMLElement, text: string, tone: 'info' | 'warn' = 'info'): HTMLElement {
+  const prev = textElement.parentElement?.querySelector<HTMLElement>(`[${STATUS_ATTR}]`);
+  const line = prev && prev.nextElementSibling === textElement ? prev : doc.createElement('span');
+  line.setAttribute('data-offrecord', 'status');
+  line.setAttribute(STATUS_ATTR, tone);
+  line.textContent = `${tone === 'warn' ? '⚠' : '🔒'} ${text}`;
+  Object.assign(line.style, { fontStyle: 'italic', opacity: '0.75', fontSize: '0.9em' });
+  if (line !== prev) textElement.before(line);
+  textElement.style.display = 'none';
+  return line;
+}

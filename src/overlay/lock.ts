@@ -1,0 +1,185 @@
+/**
+ * The lock button beside the site's composer and its menu. Lives in an open shadow root so the
+ * page's CSS cannot restyle it and automation still reaches the `data-offrecord` hooks
+ * (DESIGN.md §1: a closed root would hide nothing from the page). It carries no secrets: state,
+ * the peer's fingerprint and notices only. All text goes in through textContent.
+ */
+import type { ConversationView } from '../messaging/types';
+
+export type LockAction = 'start' | 'end' | 'verify';
+
+const LABEL: Record<ConversationView['state'], string> = {
+  plaintext: 'Not private',
+  unverified: 'Unverified',
+  private: 'Private',
+  finished: 'Finished',
+};
+
+const CSS = `
+:host { all: initial; position: fixed; z-index: 2147483646; font: 13px/1.3 system-ui, sans-serif; }
+button.lock { display: flex; align-items: center; gap: 4px; border: 1px solid #888; border-radius: 14px;
+  padding: 2px 8px; background: #fff; color: #222; cursor: pointer; font: inherit; white-space: nowrap; }
+button.lock:focus-visible, [role=menuitem]:focus-visible { outline: 2px solid #1565c0; outline-offset: 1px; }
+button.lock[data-offrecord-state=plaintext] { background: #fbe9e7; border-color: #c62828; }
+button.lock[data-offrecord-state=unverified] { background: #fff8e1; border-color: #f9a825; }
+button.lock[data-offrecord-state=private] { background: #e8f5e9; border-color: #2e7d32; }
+button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: #546e7a; }
+.menu { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; min-width: 260px; background: #fff;
+  color: #222; border: 1px solid #888; border-radius: 6px; box-shadow: 0 2px 8px rgba(0,0,0,.25); padding: 4px; }
+.menu[hidden] { display: none; }
+[role=menuitem] { display: block; width: 100%; text-align: left; border: 0; background: none; padding: 6px 8px;
+  font: inherit; color: inherit; cursor: pointer; border-radius: 4px; }
+[role=menuitem]:hover, [role=menuitem]:focus { background: #e3f2fd; }
+[role=menuitem][aria-disabled=true] { color: #999; }
+.fp { padding: 6px 8px; font: 11px/1.4 ui-monospace, monospace; color: #444; border-top: 1px solid #ddd; margin-top: 4px; }
+.notice { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; max-width: 360px; width: max-content;
+  background: #263238; color: #fff; padding: 6px 10px; border-radius: 4px; }
+.notice[hidden] { display: none; }
+`;
+
+export class Lock {
+  readonly host: HTMLElement;
+  private readonly button: HTMLButtonElement;
+  private readonly menu: HTMLElement;
+  private readonly items: Record<LockAction, HTMLButtonElement>;
+  private readonly fingerprint: HTMLElement;
+  private readonly notice: HTMLElement;
+  private noticeTimer = 0;
+
+  constructor(
+    private readonly doc: Document,
+    onAction: (action: LockAction) => void,
+  ) {
+    this.host = doc.createElement('div');
+    this.host.setAttribute('data-offrecord-host', 'lock');
+    const root = this.host.attachShadow({ mode: 'open' });
+    const style = doc.createElement('style');
+    style.textContent = CSS;
+    this.button = doc.createElement('button');
+    this.button.type = 'button';
+    this.button.className = 'lock';
+    this.button.setAttribute('data-offrecord', 'lock');
+    this.button.setAttribute('aria-haspopup', 'menu');
+    this.button.setAttribute('aria-expanded', 'false');
+    this.menu = doc.createElement('div');
+    this.menu.className = 'menu';
+    this.menu.setAttribute('role', 'menu');
+    this.menu.setAttribute('aria-label', 'OffRecord');
+    this.menu.hidden = true;
+    const item = (action: LockAction, label: string) => {
+      const b = doc.createElement('button');
+      b.type = 'button';
+      b.setAttribute('role', 'menuitem');
+      b.setAttribute('data-offrecord', action);
+      b.tabIndex = -1;
+      b.textContent = label;
+      b.addEventListener('click', () => {
+        if (b.getAttribute('aria-disabled') === 'true') return;
+        this.close(false);
+        onAction(action);
+      });
+      this.menu.append(b);
+      return b;
+    };
+    this.items = {
+      start: item('start', 'Start private conversation'),
+      end: item('end', 'End private conversation'),
+      verify: item('verify', 'Authenticate buddy…'),
+    };
+    this.fingerprint = doc.createElement('div');
+    this.fingerprint.className = 'fp';
+    this.fingerprint.setAttribute('data-offrecord', 'fingerprint');
+    this.menu.append(this.fingerprint);
+    this.notice = doc.createElement('div');
+    this.notice.className = 'notice';
+    this.notice.setAttribute('role', 'status');
+    this.notice.setAttribute('data-offrecord', 'notice');
+    this.notice.hidden = true;
+    root.append(style, this.notice, this.menu, this.button);
+
+    this.button.addEventListener('click', () => (this.menu.hidden ? this.open() : this.close(true)));
+    this.button.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        this.open();
+      }
+    });
+    this.menu.addEventListener('keydown', (e) => this.onMenuKey(e));
+    this.host.addEventListener('focusout', (e) => {
+      if (!this.host.contains(e.relatedTarget as Node | null) && !root.contains(e.relatedTarget as Node | null)) this.close(false);
+    });
+    this.update(null);
+  }
+
+  private enabledItems(): HTMLButtonElement[] {
+    return Object.values(this.items).filter((b) => b.getAttribute('aria-disabled') !== 'true');
+  }
+
+  private open(): void {
+    this.menu.hidden = false;
+    this.button.setAttribute('aria-expanded', 'true');
+    this.enabledItems()[0]?.focus();
+  }
+
+  private close(refocus: boolean): void {
+    this.menu.hidden = true;
+    this.button.setAttribute('aria-expanded', 'false');
+    if (refocus) this.button.focus();
+  }
+
+  private onMenuKey(e: KeyboardEvent): void {
+    const items = this.enabledItems();
+    const at = items.indexOf(e.target as HTMLButtonElement);
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      this.close(true);
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const next = (at + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
+      items[next]?.focus();
+    } else if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      (e.key === 'Home' ? items[0] : items[items.length - 1])?.focus();
+    }
+  }
+
+  update(view: ConversationView | null): void {
+    const state = view?.state ?? 'plaintext';
+    this.button.setAttribute('data-offrecord-state', state);
+    const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
+    this.button.textContent = `${state === 'plaintext' || state === 'finished' ? '🔓' : '🔒'} ${LABEL[state]}${smp}`;
+    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}. Open menu`);
+    this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
+    const encrypted = state === 'unverified' || state === 'private';
+    this.items.end.setAttribute('aria-disabled', String(state === 'plaintext'));
+    this.items.verify.setAttribute('aria-disabled', String(!encrypted));
+    this.fingerprint.textContent = view?.fingerprint
+      ? `${view.peer}'s fingerprint: ${view.fingerprint}${view.trust && view.trust !== 'unverified' ? ' (verified)' : ''}`
+      : 'No private conversation yet: no fingerprint.';
+    if (view?.fingerprintChanged) this.showNotice(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`, 0);
+  }
+
+  /** ms 0 keeps it until the next notice. */
+  showNotice(text: string, ms = 6000): void {
+    this.notice.textContent = text;
+    this.notice.hidden = false;
+    const win = this.doc.defaultView;
+    if (win) {
+      win.clearTimeout(this.noticeTimer);
+      if (ms > 0) this.noticeTimer = win.setTimeout(() => (this.notice.hidden = true), ms);
+    }
+  }
+
+  /** Above the composer's top-right corner, where the site's own buttons rarely are. */
+  place(anchor: DOMRect): void {
+    const width = this.host.offsetWidth || 110;
+    Object.assign(this.host.style, {
+      left: `${Math.max(4, Math.round(anchor.right - width))}px`,
+      top: `${Math.max(4, Math.round(anchor.top - 30))}px`,
+    });
+  }
+
+  destroy(): void {
+    this.host.remove();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The compose frame (compose.html#TOKEN): the user's private message box, laid over the site's
+ * composer. Typed text goes only to the background over this frame's token-bound port; the
+ * page never sees a keystroke of it. Enter sends, Shift+Enter makes a new line, and leaving
+ * the box with unsent text warns: typing in the site's own box would be in the clear.
+ */
+import { connectFrame, type FrameChannel } from '../../messaging/client';
+import type { BackgroundToFrame } from '../../messaging/ports';
+import type { ConversationView } from '../../messaging/types';
+
+const STATE_HINT: Record<ConversationView['state'], string> = {
+  plaintext: 'Private message (sent once the private conversation starts)',
+  unverified: 'Private message (unverified) — Enter sends, Shift+Enter new line',
+  private: 'Private message — Enter sends, Shift+Enter new line',
+  finished: 'The other side ended the private conversation: end or refresh it from the lock',
+};
+
+export function startCompose(doc: Document, token: string): void {
+  const input = doc.createElement('textarea');
+  input.setAttribute('data-offrecord', 'compose-input');
+  input.setAttribute('aria-label', 'Private message');
+  input.rows = 1;
+  input.disabled = true;
+  input.placeholder = 'Connecting to OffRecord…';
+  const warn = doc.createElement('div');
+  warn.className = 'warn';
+  warn.setAttribute('role', 'alert');
+  warn.setAttribute('data-offrecord', 'compose-warning');
+  warn.hidden = true;
+  const info = doc.createElement('div');
+  info.className = 'info';
+  info.setAttribute('role', 'status');
+  info.setAttribute('data-offrecord', 'compose-status');
+  doc.body.append(input, warn, info);
+
+  let view: ConversationView | null = null;
+  let sending = false;
+  const setView = (v: ConversationView) => {
+    view = v;
+    input.disabled = false;
+    input.placeholder = STATE_HINT[v.state];
+    doc.body.dataset.state = v.state;
+  };
+  const say = (text: string) => {
+    info.textContent = text;
+    info.hidden = text === '';
+  };
+  say('');
+
+  const channel: FrameChannel = connectFrame(
+    token,
+    (m: BackgroundToFrame) => {
+      if (m.type === 'ready' || m.type === 'conversation') setView(m.view);
+      else if (m.type === 'sent') {
+        sending = false;
+        input.value = '';
+        say(m.queued ? 'Waiting for the private conversation to start; your message will be sent then.' : '');
+      } else if (m.type === 'error') {
+        sending = false;
+        say(`Not sent: ${m.message}`);
+      }
+    },
+    () => {
+      input.disabled = true;
+      input.placeholder = 'OffRecord restarted; reopening…';
+    },
+  );
+
+  input.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
+    e.preventDefault();
+    const text = input.value;
+    if (text.trim() === '' || sending || !view) return;
+    sending = true;
+    channel.send(text);
+  });
+  input.addEventListener('focus', () => (warn.hidden = true));
+  // Blur of the frame's window means focus went back to the page.
+  const onLeave = () => {
+    if (input.value.trim() === '') return;
+    warn.textContent = 'Your private message is not sent yet. Anything typed outside this box is NOT private.';
+    warn.hidden = false;
+  };
+  input.addEventListener('blur', onLeave);
+  doc.defaultView?.addEventListener('blur', onLeave);
+  doc.defaultView?.addEventListener('focus', () => input.focus());
+}
