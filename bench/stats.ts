@@ -1,0 +1,44 @@
+/** Timing helpers shared by the benchmark's three implementations. */
+
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Runs `body` `runs` times (after `warmup` unmeasured runs) and returns each run's milliseconds. */
+export function timeRuns(runs: number, body: () => void, warmup = 1): number[] {
+  for (let i = 0; i < warmup; i++) body();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    body();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** One implementation's medians, in milliseconds; undefined when not measured. */
+export interface Results {
+  keygen?: number;
+  ake?: number;
+  smp?: number;
+  /** Milliseconds for 1000 data messages encrypted and decrypted. */
+  data?: number;
+  note?: string;
+}
+
+export const RUNS = { keygen: 11, ake: 21, smp: 11, data: 5 } as const;
+export const DATA_MESSAGES = 1000;
+export const DATA_BYTES = 200;
+
+/** A 200-character ASCII message (200 bytes in UTF-8) that differs per index. */
+export function dataText(i: number): string {
+  const head = `msg ${i} `;
+  return head + 'x'.repeat(DATA_BYTES - head.length);
+}
+
+export function check(cond: boolean, what: string): asserts cond {
+  if (!cond) throw new Error(`bench self-check failed: ${what}`);
+}
