@@ -54,4 +54,9 @@ export interface SiteAdapter {
   send(root: Document, composer: HTMLElement): void;
   messageList(root: Document): HTMLElement | null;
   messages(list: HTMLElement): ScrapedMessage[];
+  /**
+   * When the site says a message was sent (ms since epoch), or null. Lets the watcher tell a
+   * reload's replayed history from live messages even when the history renders late.
+   */
+  sentAt?(message: HTMLElement): number | null;
 }

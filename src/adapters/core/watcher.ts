@@ -1,0 +1,110 @@
+/**
+ * Watches a chat page for messages and reports each one once (DESIGN.md §3 "History").
+ *
+ * Sites re-render: switching channels or scrolling rebuilds message elements, so a message is
+ * known by the site's stable id when it has one, else by element identity. A message is
+ * "history" (shown again after a reload, must never feed the protocol) when the site dates it
+ * before the watcher started, or, for sites that give no date, when it was already on the page at
+ * the first scan or rendered while the page was still settling.
+ */
+import type { ConversationRef, ScrapedMessage, SiteAdapter } from './types';
+
+export interface WatchedMessage extends ScrapedMessage {
+  history: boolean;
+  conversation: ConversationRef | null;
+}
+
+export interface WatcherOptions {
+  onMessage(message: WatchedMessage): void;
+  /** Called after every scan, e.g. to re-check the canary or re-place frames. */
+  onScan?(): void;
+  now?: () => number;
+  /** Without dates, messages first seen this soon after the list appears are history (ms). */
+  settleMs?: number;
+  /** Dated messages older than start minus this are history (clock granularity, ms). */
+  skewMs?: number;
+}
+
+export class MessageWatcher {
+  private readonly seenIds = new Set<string>();
+  private readonly seenElements = new WeakSet<Element>();
+  private observer: MutationObserver | null = null;
+  private startedAt = 0;
+  private listSeenAt: number | null = null;
+  private firstScan = true;
+  private pending = false;
+
+  constructor(
+    private readonly adapter: SiteAdapter,
+    private readonly doc: Document,
+    private readonly opts: WatcherOptions,
+  ) {}
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  start(): void {
+    if (this.observer) return;
+    this.startedAt = this.now();
+    const Observer = this.doc.defaultView?.MutationObserver ?? MutationObserver;
+    this.observer = new Observer(() => this.schedule());
+    this.observer.observe(this.doc.documentElement ?? this.doc, {
+      childList: true,
+      subtree: true,
+      characterData: true,
+      attributes: true,
+      attributeFilter: ['text', 'data-msgid', 'class'],
+    });
+    this.scan();
+  }
+
+  stop(): void {
+    this.observer?.disconnect();
+    this.observer = null;
+  }
+
+  /** Mutations come in bursts; one scan per microtask batch is enough. */
+  private schedule(): void {
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => {
+      this.pending = false;
+      if (this.observer) this.scan();
+    });
+  }
+
+  /** Reads the list now and reports messages not reported before. */
+  scan(): void {
+    const list = this.adapter.messageList(this.doc);
+    const now = this.now();
+    if (list) {
+      if (this.listSeenAt === null) this.listSeenAt = now;
+      const conversation = this.adapter.conversation(this.doc);
+      for (const m of this.adapter.messages(list)) {
+        if (!this.markNew(m)) continue;
+        this.opts.onMessage({ ...m, history: this.isHistory(m, now), conversation });
+      }
+      this.firstScan = false;
+    }
+    this.opts.onScan?.();
+  }
+
+  private markNew(m: ScrapedMessage): boolean {
+    if (m.id) {
+      if (this.seenIds.has(m.id)) return false;
+      this.seenIds.add(m.id);
+    }
+    if (this.seenElements.has(m.element)) return false;
+    this.seenElements.add(m.element);
+    return true;
+  }
+
+  private isHistory(m: ScrapedMessage, now: number): boolean {
+    if (this.firstScan) return true;
+    const sent = this.adapter.sentAt?.(m.element) ?? null;
+    if (sent !== null && Number.isFinite(sent)) return sent < this.startedAt - (this.opts.skewMs ?? 2000);
+    const settle = this.opts.settleMs ?? 1500;
+    return this.listSeenAt !== null && now - this.listSeenAt < settle;
+  }
+}

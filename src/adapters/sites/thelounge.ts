@@ -1,0 +1,80 @@
+/**
+ * The Lounge 4.5 (self-hosted IRC web client). Checked against a live 4.5.2 on ngircd: only the
+ * active channel or query is rendered (`#chat .chat-view`), our nick is `form#form #nick`, our own
+ * lines carry `.msg.self`, and each line's id (`msg-N`) is the server's and survives re-renders.
+ * IRC lines are short: irc-framework splits anything over ~335 bytes into several PRIVMSGs, which
+ * would tear an OTR message apart, so fragments stay well below that.
+ */
+import type { ConversationRef, ScrapedMessage, SiteAdapter } from '../core/types';
+import { messageText } from '../core/normalize';
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+function ownNick(root: Document): string {
+  return (root.querySelector('form#form #nick')?.textContent ?? '').trim();
+}
+
+function activeView(root: Document): HTMLElement | null {
+  return root.querySelector<HTMLElement>('#chat .chat-view[data-type]');
+}
+
+/** "27 November 2026, 03:06:21" (local time), The Lounge's full time stamp. */
+export function parseLoungeTime(label: string): number | null {
+  const m = /^(\d{1,2}) ([A-Za-z]+) (\d{4}), (\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(label.trim());
+  if (!m) return null;
+  const month = MONTHS.indexOf(m[2]!.toLowerCase());
+  if (month < 0) return null;
+  return new Date(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)).getTime();
+}
+
+export const thelounge: SiteAdapter = {
+  id: 'thelounge',
+  name: 'The Lounge',
+  matches: [],
+  detect(root) {
+    // The server's static page names the app; the rendered app has its own shell ids.
+    return !!root.querySelector('meta[name="application-name"][content="The Lounge"], #viewport #chat-container');
+  },
+  editor: 'value-setter',
+  maxMessageLength: 300,
+  sendPacingMs: 400, // ngircd throttles bursts of commands from one client
+  conversation(root): ConversationRef | null {
+    const view = activeView(root);
+    const type = view?.getAttribute('data-type');
+    if (!view || (type !== 'channel' && type !== 'query')) return null;
+    const name = view.getAttribute('aria-label') ?? root.querySelector('#chat-container')?.getAttribute('data-current-channel') ?? '';
+    if (!name) return null;
+    return { peerId: name, account: ownNick(root), title: name };
+  },
+  composer: (root) => root.querySelector<HTMLElement>('form#form textarea#input'),
+  sendButton: (root) => root.querySelector<HTMLElement>('form#form button#submit'),
+  send(root, composer) {
+    const button = thelounge.sendButton(root);
+    if (button) button.click();
+    else composer.closest('form')?.requestSubmit();
+  },
+  messageList: (root) => root.querySelector<HTMLElement>('#chat .chat-view .messages[role="log"]'),
+  messages(list): ScrapedMessage[] {
+    const self = ownNick(list.ownerDocument);
+    const out: ScrapedMessage[] = [];
+    for (const element of Array.from(list.querySelectorAll<HTMLElement>('div.msg[data-type="message"]'))) {
+      const textElement = element.querySelector<HTMLElement>('span.content');
+      if (!textElement) continue;
+      const from = element.getAttribute('data-from') ?? '';
+      const mine = element.classList.contains('self') || (self !== '' && from === self);
+      out.push({
+        element,
+        textElement,
+        text: messageText(textElement),
+        direction: mine ? 'outgoing' : 'incoming',
+        from,
+        id: element.id,
+      });
+    }
+    return out;
+  },
+  sentAt(message) {
+    const label = message.querySelector('span.time')?.getAttribute('aria-label');
+    return label ? parseLoungeTime(label) : null;
+  },
+};

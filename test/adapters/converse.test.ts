@@ -1,0 +1,53 @@
+// Converse.js adapter against DOM dumped from a live Converse 14.0.0 on Prosody (alice ↔ bob).
+import { beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { converse } from '../../src/adapters/sites/converse';
+
+const html = readFileSync(join(import.meta.dirname, '../fixtures/sites/converse.html'), 'utf8');
+const load = () => new DOMParser().parseFromString(html, 'text/html');
+
+describe('Converse.js adapter (live fixture)', () => {
+  let doc: Document;
+  beforeEach(() => {
+    doc = load();
+  });
+
+  it('recognises Converse from the page', () => {
+    expect(converse.detect!(doc)).toBe(true);
+    expect(converse.detect!(new DOMParser().parseFromString('<html><body><div id="chat"></div></body></html>', 'text/html'))).toBe(false);
+  });
+
+  it('finds composer, send button and message list of the open chat', () => {
+    expect(converse.composer(doc)?.classList.contains('chat-textarea')).toBe(true);
+    expect(converse.sendButton(doc)?.classList.contains('send-button')).toBe(true);
+    expect(converse.messageList(doc)).not.toBeNull();
+  });
+
+  it('uses the bare JID as peer id and our own bare JID as account', () => {
+    expect(converse.conversation(doc)).toMatchObject({ peerId: 'bob@localhost', account: 'alice@localhost' });
+  });
+
+  it('ignores hidden chats', () => {
+    doc.querySelector('converse-chat')!.classList.add('hidden');
+    expect(converse.conversation(doc)).toBeNull();
+    expect(converse.composer(doc)).toBeNull();
+  });
+
+  it('scrapes the raw body, direction, bare sender and msgid', () => {
+    const msgs = converse.messages(converse.messageList(doc)!);
+    expect(msgs.map((m) => [m.text, m.direction, m.from])).toEqual([
+      ['?OTR:AAMDaGVsbG8=.', 'outgoing', 'alice@localhost'],
+      ['hi alice, see https://example.com/a?b=c', 'incoming', 'bob@localhost'],
+    ]);
+    for (const m of msgs) expect(m.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(converse.sentAt!(msgs[0]!.element)).toBe(Date.parse(msgs[0]!.element.getAttribute('data-isodate')!));
+  });
+
+  it('falls back to the rendered text when the body has no text attribute', () => {
+    const body = doc.querySelectorAll('.chat-msg__text')[1]!;
+    body.removeAttribute('text');
+    const msgs = converse.messages(converse.messageList(doc)!);
+    expect(msgs[1]!.text).toBe('hi alice, see https://example.com/a?b=c');
+  });
+});

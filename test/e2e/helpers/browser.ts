@@ -1,0 +1,154 @@
+/**
+ * Browsers for the e2e tests (ENVIRONMENT.md): Debian's Chromium through playwright-core with the
+ * built extension loaded, and firefox-esr through puppeteer-core.
+ */
+import { chromium, type Browser, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../stacks/process';
+
+export const ROOT = repoRoot();
+export const CHROME_EXT = join(ROOT, '.output/chrome-mv3');
+export const FIREFOX_EXT = join(ROOT, '.output/firefox-mv2');
+
+/** Without the background-networking flags Chromium floods a closed network with retries. */
+const QUIET_FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface ExtensionBrowser {
+  context: BrowserContext;
+  extensionId: string;
+  serviceWorker: Worker;
+  profileDir: string;
+  close(): Promise<void>;
+}
+
+export async function launchChromiumWithExtension(profileDir?: string, extDir = CHROME_EXT): Promise<ExtensionBrowser> {
+  const dir = profileDir ?? mkdtempSync(join(tmpdir(), 'offrecord-profile-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium',
+    headless: false, // --headless=new below: the old headless mode cannot load extensions
+    args: [`--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, ...QUIET_FLAGS],
+  });
+  const serviceWorker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20_000 }));
+  const extensionId = new URL(serviceWorker.url()).host;
+  return {
+    context,
+    extensionId,
+    serviceWorker,
+    profileDir: dir,
+    async close() {
+      await context.close();
+      if (!profileDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A plain Chromium (no extension) for adapter tests on live pages. */
+export function launchPlainChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: QUIET_FLAGS });
+}
+
+type SwStatus = 'stopped' | 'starting' | 'running' | 'stopping';
+
+/**
+ * A CDP session on one of the extension's own resources (not a page that is a worker client,
+ * which would keep waking it): the ServiceWorker domain there sees the extension's registration.
+ * Playwright keeps listing a stopped worker, so the status comes from CDP.
+ */
+async function withExtensionCdp<T>(
+  context: BrowserContext,
+  extensionId: string,
+  fn: (cdp: import('playwright-core').CDPSession, status: () => SwStatus | null, next: (s: SwStatus) => Promise<void>) => Promise<T>,
+): Promise<T> {
+  const page = await context.newPage();
+  try {
+    await page.goto(`chrome-extension://${extensionId}/manifest.json`);
+    const cdp = await context.newCDPSession(page);
+    let last: SwStatus | null = null;
+    const waiters: Array<{ want: SwStatus; resolve: () => void }> = [];
+    cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+      for (const v of e.versions) {
+        if (!v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) continue;
+        last = v.runningStatus as SwStatus;
+        for (const w of waiters.filter((w) => w.want === last)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+    });
+    await cdp.send('ServiceWorker.enable');
+    const next = (want: SwStatus) =>
+      new Promise<void>((resolve, reject) => {
+        const w = { want, resolve };
+        waiters.push(w);
+        setTimeout(() => reject(new Error(`service worker never reached "${want}"`)), 15_000);
+      });
+    return await fn(cdp, () => last, next);
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * Stops the extension's service worker as Chromium does when it is idle, for restart tests;
+ * resolves once CDP reports it stopped. The next extension event starts it again.
+ */
+export async function stopServiceWorker(context: BrowserContext, extensionId: string): Promise<void> {
+  await withExtensionCdp(context, extensionId, async (cdp, status, next) => {
+    await new Promise((r) => setTimeout(r, 200)); // let enable() report the current versions
+    if (status() === 'stopped') return;
+    const stopped = next('stopped');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await stopped;
+  });
+}
+
+/** The worker's running status as CDP reports it. */
+export async function serviceWorkerStatus(context: BrowserContext, extensionId: string): Promise<SwStatus | null> {
+  return withExtensionCdp(context, extensionId, async (_cdp, status) => {
+    await new Promise((r) => setTimeout(r, 200));
+    return status();
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const dir = join(ROOT, 'test-results/screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+export interface FirefoxWithExtension {
+  browser: import('puppeteer-core').Browser;
+  /** The add-on id returned by installExtension. */
+  addonId: string;
+  close(): Promise<void>;
+}
+
+export async function launchFirefoxWithExtension(extDir = FIREFOX_EXT): Promise<FirefoxWithExtension> {
+  const puppeteer = (await import('puppeteer-core')).default;
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: '/usr/bin/firefox-esr',
+    headless: true,
+    extraPrefsFirefox: { 'network.proxy.type': 0, 'app.update.enabled': false, 'datareporting.policy.dataSubmissionEnabled': false },
+  });
+  try {
+    const addonId = await browser.installExtension(extDir);
+    return { browser, addonId, close: () => browser.close() };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
+}

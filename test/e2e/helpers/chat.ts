@@ -1,0 +1,43 @@
+/** Driving the two web clients the way a person would: log in, open a conversation. */
+import type { Page } from 'playwright-core';
+import { XMPP_DOMAIN, XMPP_PASSWORD } from '../../stacks/xmpp';
+
+/** The Lounge in public mode: pick a nick, connect, land in #test. */
+export async function loungeJoin(page: Page, url: string, nick: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('input[name=nick]', nick);
+  await page.click('form.container button[type=submit]');
+  await page.waitForSelector('#chat .chat-view[data-type="channel"] .messages[role=log]', { timeout: 20_000 });
+  await page.waitForSelector('form#form textarea#input');
+  // The channel view shows before the server confirms the JOIN; sending earlier is refused
+  // ("Cannot send to channel"). Our nick in the user list means we are in.
+  await page.waitForSelector(`#chat .chat-view[data-type="channel"] .userlist [data-name="${nick}"]`, { state: 'attached', timeout: 20_000 });
+}
+
+/** Opens (or switches to) a private-message view with `nick` via /query. */
+export async function loungeQuery(page: Page, nick: string): Promise<void> {
+  await page.fill('textarea#input', `/query ${nick}`);
+  await page.press('textarea#input', 'Enter');
+  await page.waitForSelector(`#chat .chat-view[data-type="query"][aria-label="${nick}"]`, { timeout: 10_000 });
+}
+
+export async function converseLogin(page: Page, url: string, user: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('#converse-login-jid', user);
+  await page.fill('#converse-login-password', XMPP_PASSWORD);
+  await page.click('#converse-login button[type=submit]');
+  await page.waitForSelector('#controlbox:not(.logged-out) converse-roster', { state: 'attached', timeout: 20_000 });
+}
+
+/**
+ * Opens a 1:1 chat. Uses the test page's hook (converseTestApi, see stacks/xmpp.ts) because
+ * Converse 14 ignores the #converse/chat?jid= route until the session is fully up.
+ */
+export async function converseOpenChat(page: Page, user: string): Promise<void> {
+  const jid = user.includes('@') ? user : `${user}@${XMPP_DOMAIN}`;
+  await page.waitForFunction(() => 'converseTestApi' in window);
+  await page.evaluate((j) => {
+    void (window as unknown as { converseTestApi: { chats: { open(j: string): Promise<unknown> } } }).converseTestApi.chats.open(j);
+  }, jid);
+  await page.waitForSelector(`converse-chat[jid="${jid}"] converse-message-form textarea.chat-textarea`, { timeout: 20_000 });
+}
