@@ -32,17 +32,9 @@ import { fail, isOtrError } from './errors';
 import type { RandomBytes } from './group';
 import { encodeMpis, smpSecret, step1, step2a, step2b, step3, step4, step5 } from './smp-math';
 
-export interface Tlv {
-  type: number;
-  value: Uint8Array;
-}
+import { type Tlv, TLV_SMP1, TLV_SMP1Q, TLV_SMP2, TLV_SMP3, TLV_SMP4, TLV_SMP_ABORT } from './tlv';
 
-export const TLV_SMP1 = 2;
-export const TLV_SMP2 = 3;
-export const TLV_SMP3 = 4;
-export const TLV_SMP4 = 5;
-export const TLV_SMP_ABORT = 6;
-export const TLV_SMP1Q = 7;
+export { type Tlv, TLV_SMP1, TLV_SMP1Q, TLV_SMP2, TLV_SMP3, TLV_SMP4, TLV_SMP_ABORT };
 
 export type SmpExpect = 'EXPECT1' | 'EXPECT2' | 'EXPECT3' | 'EXPECT4';
 
