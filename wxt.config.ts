@@ -4,6 +4,8 @@ import preact from '@preact/preset-vite';
 // Builds .output/chrome-mv3 (`wxt build`) and .output/firefox-mv2 (`wxt build -b firefox`).
 export default defineConfig({
   vite: () => ({ plugins: [preact()] }),
+  // Firefox's review asks for the sources: the project, without build and test output.
+  zip: { excludeSources: ['test-results/**', '.tmp/**', 'dist/**', 'test/stacks/thelounge/node_modules/**'] },
   manifest: ({ browser }) => ({
     name: 'OffRecord',
     description: 'Off-the-Record messaging (OTR) inside the web chats you already use.',

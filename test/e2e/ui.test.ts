@@ -6,10 +6,11 @@
  * visible. Screenshots go to test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromiumWithExtension, type ExtensionBrowser } from './helpers/browser';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -18,8 +19,8 @@ const SHOTS = resolve(__dirname, '../../test-results/screenshots');
 const FINGERPRINT = /^[0-9A-F]{8}( [0-9A-F]{8}){4}$/;
 const KEYTOOL_C = resolve(__dirname, '../interop/c/otr-keytool.c');
 
+let browser: ExtensionBrowser;
 let context: BrowserContext;
-let profile: string;
 let extensionId: string;
 
 async function open(path: string, width: number, height: number, scheme: 'light' | 'dark' = 'light'): Promise<Page> {
@@ -40,30 +41,13 @@ async function identityFingerprint(page: Page): Promise<string> {
 beforeAll(async () => {
   if (!existsSync(join(EXT, 'manifest.json'))) throw new Error(`no build at ${EXT}: run npm run build first`);
   await mkdir(SHOTS, { recursive: true });
-  profile = await mkdtemp(join(tmpdir(), 'offrecord-ui-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: false,
-    args: [
-      `--disable-extensions-except=${EXT}`,
-      `--load-extension=${EXT}`,
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 30_000 }));
-  extensionId = new URL(worker.url()).host;
+  browser = await launchChromiumWithExtension(undefined, EXT);
+  context = browser.context;
+  extensionId = browser.extensionId;
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await browser?.close();
 });
 
 describe('popup on a fresh profile', () => {
@@ -144,8 +128,7 @@ describe('options page', () => {
   });
 
   it('imports a two-account otr.private_key made by libotr and shows both fingerprints as libotr computes them', async () => {
-    const dir = join(profile, 'libotr');
-    await mkdir(dir, { recursive: true });
+    const dir = await mkdtemp(join(tmpdir(), 'offrecord-libotr-'));
     const tool = join(dir, 'otr-keytool');
     execFileSync('gcc', [KEYTOOL_C, '-o', tool, '-lotr', '-lgcrypt', '-lgpg-error']);
     const keyFile = join(dir, 'otr.private_key');
