@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromiumWithExtension, type ExtensionBrowser } from './helpers/browser';
+import { launchChromiumWithExtension, stopServiceWorker, type ExtensionBrowser } from './helpers/browser';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp } from 'node:fs/promises';
@@ -71,11 +71,9 @@ describe('popup on a fresh profile', () => {
   });
 
   it('shows the same fingerprint after the service worker is stopped', async () => {
+    // Resolves only once CDP reports the worker stopped; the popup's requests start a new one.
+    await stopServiceWorker(context, extensionId);
     const page = await open('popup.html', 360, 560);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('ServiceWorker.enable');
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await page.reload();
     expect(await identityFingerprint(page)).toBe(first);
     await page.close();
   });
