@@ -1,9 +1,11 @@
+import { allAdapters } from '../src/adapters/core/registry';
 import { startOverlay } from '../src/overlay/index';
 
-// Loopback covers the self-hosted clients (The Lounge, Converse.js) out of the box (DESIGN.md
-// §3); other addresses are added by the user at run time, fixed-address sites by their origin.
+// Loopback covers the self-hosted clients (The Lounge, Converse.js) out of the box and the
+// fixed-address sites are matched by their adapters' patterns (DESIGN.md §3); addresses the user
+// adds are registered at run time by the background (src/background/content-scripts.ts).
 export default defineContentScript({
-  matches: ['http://localhost/*', 'http://127.0.0.1/*'],
+  matches: ['http://localhost/*', 'http://127.0.0.1/*', ...new Set(allAdapters.flatMap((a) => a.matches))],
   runAt: 'document_idle',
   main(ctx) {
     const stop = startOverlay(document);

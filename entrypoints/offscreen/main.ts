@@ -1,24 +1,33 @@
 /**
  * The offscreen document (Chrome) or hidden iframe (Firefox background page) that makes DSA
  * keys in a Web Worker, so neither the service worker nor this page's thread is blocked. It
- * answers only ports named 'offrecord:keygen' from this extension's own background.
+ * answers only the background's one-shot 'offrecord:keygen' request (src/background/keygen.ts).
+ *
+ * No runtime.onConnect listener here on purpose: runtime.connect reaches every extension page
+ * that listens, and a port stays open while any receiver holds it, so this page would keep the
+ * content, frame and popup ports of a stopped service worker alive (their onDisconnect never
+ * fires, they never reconnect); disconnecting them instead would close them for the worker too.
  */
 import browser from 'webextension-polyfill';
 
-browser.runtime.onConnect.addListener((port) => {
-  if (port.name !== 'offrecord:keygen' || port.sender?.id !== browser.runtime.id) return;
-  // Pages and content scripts come with a tab; the background has none.
-  if (port.sender.tab !== undefined) return port.disconnect();
-  port.onMessage.addListener((message: unknown) => {
-    if ((message as { type?: string }).type !== 'generate') return;
+function generate(): Promise<unknown> {
+  return new Promise((resolve) => {
     const worker = new Worker(new URL('./keygen.worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (event: MessageEvent) => {
-      port.postMessage(event.data);
+      resolve(event.data);
       worker.terminate();
     };
     worker.onerror = (event) => {
-      port.postMessage({ type: 'error', message: event.message || 'key generation failed' });
+      resolve({ type: 'error', message: event.message || 'key generation failed' });
       worker.terminate();
     };
   });
+}
+
+browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) => {
+  // Every other message (popup, options, content scripts) is for the background: stay silent.
+  if ((message as { kind?: unknown } | null)?.kind !== 'offrecord:keygen') return undefined;
+  // Only the background asks: same extension, no tab (pages and content scripts come with one).
+  if (sender.id !== browser.runtime.id || sender.tab !== undefined) return undefined;
+  return generate();
 });

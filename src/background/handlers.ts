@@ -6,6 +6,7 @@ import type { Trust } from '../messaging/types';
 import type { ConfigStore } from './config-store';
 import { StoreError, storeFail } from './errors';
 import type { KeyStore } from './key-store';
+import { pickerHandlers } from './picker';
 import type { Handlers } from './router';
 import type { SessionManager } from './session-manager';
 import type { FrameTokens } from './tokens';
@@ -17,6 +18,8 @@ export interface Services {
   config: ConfigStore;
   sessions: SessionManager;
   tokens: FrameTokens;
+  /** After sites are added or removed: the content script follows (content-scripts.ts). */
+  sitesChanged?: () => void;
 }
 
 /** libotr's trust strings: "smp" from SMP, "verified" set by hand, "" none. */
@@ -68,9 +71,14 @@ export function createHandlers(s: Services): Handlers {
     },
 
     'peers.list': () => s.trust.list(),
-    'peers.setTrust': ({ fingerprint, trust }) => s.trust.setTrust(fingerprint, trust),
+    'peers.setTrust': async ({ fingerprint, trust }) => {
+      const view = await s.trust.setTrust(fingerprint, trust);
+      await s.sessions.trustChanged(fingerprint);
+      return view;
+    },
     'peers.forget': async ({ fingerprint }) => {
       await s.trust.forget(fingerprint);
+      await s.sessions.trustChanged(fingerprint);
       return null;
     },
     'peers.acknowledgeChange': async ({ site, account, peer, fingerprint }) => {
@@ -89,11 +97,16 @@ export function createHandlers(s: Services): Handlers {
       const ref = s.sessions.refOf(conversationId);
       if (!ref.fingerprint) storeFail('invalid', 'the conversation is not private: there is no fingerprint to verify');
       await s.trust.setTrust(ref.fingerprint, 'manual');
+      await s.sessions.trustChanged(ref.fingerprint);
       return s.sessions.viewOf(conversationId);
     },
 
     'sites.list': () => s.config.sites(),
-    'sites.add': (input) => s.config.addSite(input),
+    'sites.add': async (input) => {
+      const site = await s.config.addSite(input);
+      s.sitesChanged?.();
+      return site;
+    },
     'sites.update': async ({ id, ...change }) => {
       const site = await s.config.updateSite(id, change);
       await s.sessions.updateSite(site.id, site.policy, site.fragmentSize);
@@ -101,6 +114,7 @@ export function createHandlers(s: Services): Handlers {
     },
     'sites.remove': async ({ id }) => {
       await s.config.removeSite(id);
+      s.sitesChanged?.();
       return null;
     },
     'settings.get': () => s.config.settings(),
@@ -113,7 +127,10 @@ export function createHandlers(s: Services): Handlers {
     'content.register': async ({ site, account, peer, title, fragmentSize }, from) => {
       const siteView = await s.config.site(site);
       await s.keys.noteAccount(site, account);
-      const input = { site, account, peer, policy: siteView.policy, fragmentSize: fragmentSize ?? siteView.fragmentSize };
+      const input = {
+        site, account, peer, policy: siteView.policy, fragmentSize: siteView.fragmentSize,
+        ...(fragmentSize === undefined ? {} : { adapterLimit: fragmentSize }),
+      };
       return s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! });
     },
     'content.incoming': ({ conversationId, text }) => s.sessions.receive(conversationId, text),
@@ -123,5 +140,6 @@ export function createHandlers(s: Services): Handlers {
       const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role };
       return { token: s.tokens.issue(messageId ? { ...grant, messageId } : grant) };
     },
+    ...pickerHandlers(),
   };
 }

@@ -10,7 +10,7 @@ import { generateDsaKey, privateKeyFromJson, type DsaPrivateKey } from '../otr/d
 import { StoreError } from './errors';
 
 export type KeyGenerator = (onProgress: (p: number) => void) => Promise<DsaPrivateKey>;
-export const KEYGEN_PORT = 'offrecord:keygen';
+export const KEYGEN_MESSAGE = 'offrecord:keygen';
 const OFFSCREEN_PATH = '/offscreen.html';
 const EXPECTED_MS = 1500;
 
@@ -64,27 +64,29 @@ async function ensureKeygenPage(): Promise<void> {
   }
 }
 
-/** Generation in the offscreen page (Chrome) or a hidden iframe of it (Firefox background page). */
+/**
+ * Generation in the offscreen page (Chrome) or a hidden iframe of it (Firefox background page).
+ * A one-shot message, not a port: see entrypoints/offscreen/main.ts for why that page must not
+ * listen for ports.
+ */
 export const pageGenerator: KeyGenerator = async (onProgress) => {
   await ensureKeygenPage();
   const stop = ticker(onProgress);
   try {
-    return await new Promise<DsaPrivateKey>((resolve, reject) => {
-      const port = browser.runtime.connect({ name: KEYGEN_PORT });
-      port.onMessage.addListener((m: unknown) => {
-        const msg = m as { type?: string; key?: unknown; message?: string };
-        if (msg.type === 'done') {
-          try {
-            resolve(privateKeyFromJson(msg.key));
-          } catch {
-            reject(new StoreError('corrupt', 'the key generator returned a bad key'));
-          }
-        } else if (msg.type === 'error') reject(new StoreError('busy', msg.message ?? 'key generation failed'));
-        port.disconnect();
-      });
-      port.onDisconnect.addListener(() => reject(new StoreError('busy', 'the key generator went away')));
-      port.postMessage({ type: 'generate' });
-    });
+    let reply: { type?: string; key?: unknown; message?: string } | undefined;
+    try {
+      reply = (await browser.runtime.sendMessage({ kind: KEYGEN_MESSAGE })) as typeof reply;
+    } catch (e) {
+      throw new StoreError('busy', `the key generator went away: ${String(e)}`);
+    }
+    if (reply?.type === 'done') {
+      try {
+        return privateKeyFromJson(reply.key);
+      } catch {
+        throw new StoreError('corrupt', 'the key generator returned a bad key');
+      }
+    }
+    throw new StoreError('busy', reply?.message ?? 'key generation failed');
   } finally {
     stop();
     onProgress(1);

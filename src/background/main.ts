@@ -6,12 +6,15 @@
  */
 import browser from 'webextension-polyfill';
 import { ConfigStore } from './config-store';
+import { UserSiteScripts, type ScriptApis } from './content-scripts';
 import { createHandlers, type Services } from './handlers';
 import { openDatabase } from './idb';
 import { KeyStore, type KekCache } from './key-store';
 import { cryptoRandom, inlineGenerator, pageGenerator, type KeyGenerator } from './keygen';
 import { PortHub } from './port-hub';
-import { createRouter, type PortLike, type SenderInfo } from './router';
+import { createRouter, type Handlers, type PortLike, type SenderInfo } from './router';
+import { StoreError, isStoreError } from './errors';
+import { REQUEST_KINDS } from '../messaging/schema';
 import { SessionManager } from './session-manager';
 import { sessionStoragePersistence } from './session-persistence';
 import { FrameTokens } from './tokens';
@@ -52,7 +55,15 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
   await keys.init().catch(() => undefined); // the error is in keys.status() for the popup
   sessions.retention = (await config.settings()).historyRetention;
   await sessions.restore();
-  return { keys, trust, config, sessions, tokens };
+  const scripts = new UserSiteScripts(browser as unknown as ScriptApis);
+  const sitesChanged = () => {
+    void config
+      .sites()
+      .then((sites) => scripts.sync(sites.filter((x) => !x.builtIn).flatMap((x) => x.origins)))
+      .catch((e: unknown) => console.warn('OffRecord: content scripts for added sites:', e));
+  };
+  sitesChanged();
+  return { keys, trust, config, sessions, tokens, sitesChanged };
 }
 
 export function startBackground(): void {
@@ -61,7 +72,12 @@ export function startBackground(): void {
   const ready = buildServices(hub, tokens);
   const base = new URL(browser.runtime.getURL('/'));
   const env = { runtimeId: browser.runtime.id, extensionOrigin: `${base.protocol}//${base.host}` };
-  const router = ready.then((services) => createRouter(env, createHandlers(services), hub));
+  // Storage that cannot even be opened (e.g. a database from a newer OffRecord) must still
+  // reach the popup as a clear error, not as requests that never get an answer.
+  const router = ready.then(
+    (services) => createRouter(env, createHandlers(services), hub),
+    (e: unknown) => createRouter(env, failedHandlers(e), hub),
+  );
 
   browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) =>
     router.then((r) => r.handleMessage(message, sender as SenderInfo)),
@@ -70,7 +86,16 @@ export function startBackground(): void {
     const buffered = bufferPort(port as unknown as PortLike);
     void router.then((r) => r.handleConnect(buffered));
   });
-  browser.tabs.onRemoved.addListener((tabId) => void ready.then((s) => s.sessions.dropTab(tabId)));
+  browser.tabs.onRemoved.addListener((tabId) => void ready.then((s) => s.sessions.dropTab(tabId), () => undefined));
+}
+
+/** Every request refused with the storage error; identity.status reports it for the popup. */
+function failedHandlers(e: unknown): Handlers {
+  const err = isStoreError(e) ? e : new StoreError('corrupt', `OffRecord cannot open its storage: ${String(e)}`);
+  const handlers: Record<string, () => Promise<unknown>> = {};
+  for (const kind of REQUEST_KINDS) handlers[kind] = () => Promise.reject(err);
+  handlers['identity.status'] = async () => ({ state: 'error', code: err.code, message: err.message });
+  return handlers as unknown as Handlers;
 }
 
 /**

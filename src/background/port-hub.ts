@@ -63,7 +63,7 @@ export class PortHub implements PortHandlers {
           if (!bound) {
             const hello = frameHello(message, 'frame');
             const grant = this.tokens.redeem(hello.token, from.tabId);
-            const role = from.context === 'compose-frame' ? 'compose' : 'reader';
+            const role = from.context === 'compose-frame' ? 'compose' : from.context === 'verify-frame' ? 'verify' : 'reader';
             if (!grant || grant.role !== role) return fail('token', 'no valid token for this frame');
             bound = true;
             this.framePorts.set(port, { conversationId: grant.conversationId });
@@ -72,7 +72,7 @@ export class PortHub implements PortHandlers {
               const messageId = grant.messageId!;
               const text = await this.sessions.plaintextFor(messageId);
               post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
-            } else {
+            } else if (role === 'compose') {
               port.onMessage.addListener((m) => void this.composeSend(port, m, grant.conversationId, { tabId: grant.tabId, frameId: grant.frameId }, from));
             }
             return;

@@ -112,7 +112,7 @@ export function createRouter(env: RouterEnv, handlers: Handlers, ports: PortHand
       from !== null &&
       ((port.name === EVENTS_PORT && (from.context === 'popup' || from.context === 'options')) ||
         (port.name === CONTENT_PORT && from.context === 'content') ||
-        (port.name === FRAME_PORT && (from.context === 'compose-frame' || from.context === 'reader-frame')));
+        (port.name === FRAME_PORT && (from.context === 'compose-frame' || from.context === 'reader-frame' || from.context === 'verify-frame')));
     if (!allowed || !from) {
       port.disconnect();
       return;

@@ -38,6 +38,8 @@ interface ConversationRecord {
   smp: SmpView;
   fingerprintChanged?: { previous: string; current: string };
   tabs: TabRef[];
+  /** The adapter's own message-length limit, which caps the site's fragment size. */
+  adapterLimit?: number;
 }
 
 export interface SessionDeps {
@@ -54,13 +56,39 @@ const SEEN_LIMIT = 1000;
 const WHITESPACE_TAG = ' \t  \t\t\t\t \t \t \t  ';
 const ERROR_NAMES = new Set(['RCVDMSG_UNREADABLE', 'RCVDMSG_MALFORMED', 'RCVDMSG_GENERAL_ERR']);
 
+/** The site's fragment size capped by what the adapter knows the site accepts (0 = never). */
+export function effectiveFragmentSize(siteSize: number, adapterLimit: number | undefined): number {
+  if (!adapterLimit) return siteSize;
+  return siteSize > 0 ? Math.min(siteSize, adapterLimit) : adapterLimit;
+}
+
 export function conversationIdOf(site: string, account: string, peer: string): string {
   return [site, account, peer].map(encodeURIComponent).join('/');
 }
 
-/** Only OTR traffic is deduplicated: the peer may well say "ok" twice in plain text. */
+/** OTR traffic of ours is recognised in its echo (never fed to our own engine). */
 function isOtrTraffic(text: string): boolean {
   return text.includes('?OTR') || text.includes(WHITESPACE_TAG);
+}
+
+/**
+ * Only encoded OTR messages are deduplicated: each is unique (keys, counters, randomness), so
+ * the same text twice is a replay. Query and error messages legitimately repeat (a second
+ * "?OTRv23?" after an ended conversation must start a new one), and so may plain text.
+ */
+function isEncodedOtr(text: string): boolean {
+  return /^\?OTR[:|,]/.test(text.trim());
+}
+
+/**
+ * A fragment before the last of its message is not unique: the first piece of a data message
+ * holds only its header and next DH key, the same for two messages sent in a row. Deduplicating
+ * it would lose the second message, so it is always fed (it only fills the reassembly buffer);
+ * the message is judged at its last piece, which carries the MAC.
+ */
+function isEarlierFragment(text: string): boolean {
+  const m = /^\?OTR(?:\|[0-9a-fA-F]{1,8}\|[0-9a-fA-F]{1,8})?,0*(\d{1,5}),0*(\d{1,5}),/.exec(text.trim());
+  return m !== null && Number(m[1]) < Number(m[2]);
 }
 
 function bounded(list: string[], id: string): string[] {
@@ -119,7 +147,10 @@ export class SessionManager {
     return text;
   }
 
-  register(input: { site: string; account: string; peer: string; title?: string; policy: SitePolicy; fragmentSize: number }, tab?: TabRef): Promise<ConversationView> {
+  register(
+    input: { site: string; account: string; peer: string; title?: string; policy: SitePolicy; fragmentSize: number; adapterLimit?: number },
+    tab?: TabRef,
+  ): Promise<ConversationView> {
     const id = conversationIdOf(input.site, input.account, input.peer);
     return this.serial(id, async () => {
       let r = this.records.get(id);
@@ -136,6 +167,7 @@ export class SessionManager {
         if (change) r.fingerprintChanged = change;
         this.records.set(id, r);
       }
+      if (input.adapterLimit !== undefined) r.adapterLimit = input.adapterLimit;
       this.applyPolicy(r, input.policy, input.fragmentSize);
       if (input.title) r.title = input.title;
       if (tab) r.tabs = [...r.tabs.filter((t) => t.tabId !== tab.tabId || t.frameId !== tab.frameId), tab];
@@ -150,7 +182,7 @@ export class SessionManager {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.sent.includes(messageId)) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
-      const otr = isOtrTraffic(text);
+      const otr = isEncodedOtr(text) && !isEarlierFragment(text);
       if (otr && r.seen.includes(messageId)) return { messageId, display: 'duplicate', send: [] };
       const me = await this.deps.keys.identityFor(r.site, r.account);
       let result: StepResult;
@@ -231,7 +263,30 @@ export class SessionManager {
   /** A stricter policy set later must reach conversations made before it (never fail open). */
   private applyPolicy(r: ConversationRecord, policy: SitePolicy, fragmentSize: number): void {
     r.policy = policy;
-    r.state = { ...r.state, policy: policyBits(policy), maxFragmentSize: fragmentSize };
+    r.state = { ...r.state, policy: policyBits(policy), maxFragmentSize: effectiveFragmentSize(fragmentSize, r.adapterLimit) };
+  }
+
+  /**
+   * A fingerprint's trust changed (verified by hand, by SMP elsewhere, taken back, forgotten):
+   * every conversation showing that key shows its new state at once, popup and lock alike.
+   * `except` is the conversation whose own step already pushes its view.
+   */
+  async trustChanged(fingerprint: string, except?: string): Promise<void> {
+    await this.peersChanged();
+    const fp = fingerprint.replace(/\s+/g, '').toLowerCase();
+    for (const r of [...this.records.values()]) {
+      if (r.id === except || conversationStatus(r.state).theirFingerprint?.toLowerCase() !== fp) continue;
+      await this.serial(r.id, async () => {
+        const view = await this.view(r);
+        this.deps.notify({ type: 'conversation', view });
+        for (const t of r.tabs) this.deps.toContent(t, { type: 'conversation', view });
+      });
+    }
+  }
+
+  /** Known peers changed (trust, a new sighting): open popups show the new list. */
+  private async peersChanged(): Promise<void> {
+    this.deps.notify({ type: 'peers', peers: await this.deps.trust.list() });
   }
 
   /** After the user acknowledged a changed key for this contact. */
@@ -273,6 +328,7 @@ export class SessionManager {
   private async onEvent(r: ConversationRecord, event: OtrEvent): Promise<void> {
     if (event.type === 'gone_secure') {
       const seen = await this.deps.trust.observe(r.site, r.account, r.peer, event.fingerprint);
+      await this.peersChanged();
       if (seen.changed) {
         r.fingerprintChanged = seen.changed;
         const push = { type: 'fingerprint-changed' as const, conversationId: r.id, ...seen.changed };
@@ -293,7 +349,11 @@ export class SessionManager {
       // only the asker (or either side of a shared secret) marks the peer verified.
       if (status === 'succeeded' && event.question === undefined) {
         const fp = conversationStatus(r.state).theirFingerprint;
-        if (fp) await this.deps.trust.setTrust(fp, 'smp');
+        if (fp) {
+          await this.deps.trust.setTrust(fp, 'smp');
+          // Not awaited: this runs on r's own chain, and r's view goes out with this step.
+          void this.trustChanged(fp, r.id).catch(() => undefined);
+        }
       }
       this.deps.notify({ type: 'smp', conversationId: r.id, smp: r.smp });
     } else if (event.type === 'msg') {

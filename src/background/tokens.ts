@@ -11,7 +11,7 @@ export interface TokenGrant {
   /** The content script's frame, where a compose frame's ciphertext goes. */
   frameId: number;
   conversationId: string;
-  role: 'compose' | 'reader';
+  role: 'compose' | 'reader' | 'verify';
   messageId?: string;
   expires: number;
 }

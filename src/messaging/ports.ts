@@ -4,13 +4,14 @@
  * - EVENTS_PORT ('offrecord:events'): popup/options connect; the background pushes PushEvent.
  * - CONTENT_PORT ('offrecord:content'): a content script connects once per frame; the
  *   background pushes ContentPush (wire texts to send, conversation changes). Never plaintext.
- * - FRAME_PORT ('offrecord:frame'): a compose or reader frame connects and must first send
+ * - FRAME_PORT ('offrecord:frame'): a compose, reader or verify frame connects and must first send
  *   { type: 'hello', token } with the one-time token its content script obtained through
  *   'content.frameToken' (the token travels in the frame URL's hash). A port without a valid,
  *   unused token for its tab is disconnected. Then:
  *     compose frame → { type: 'send', text }            background → { type: 'sent', queued }
  *     reader frame  ← { type: 'plaintext', messageId, text } or { type: 'unavailable', messageId }
- *   Both frames also receive { type: 'conversation', view } on state changes, and { type: 'error' }.
+ *   A verify frame only listens (its SMP requests go through runtime.sendMessage).
+ *   All frames also receive { type: 'conversation', view } on state changes, and { type: 'error' }.
  * After a service-worker restart every port disconnects: reconnect and, for content scripts,
  * register the conversation again; frames need a fresh token.
  */
@@ -45,7 +46,7 @@ export type FrameSend = Infer<typeof frameSend>;
 
 export type FrameToBackground = FrameHello | FrameSend;
 export type BackgroundToFrame =
-  | { type: 'ready'; role: 'compose' | 'reader'; conversationId: string; view: ConversationView }
+  | { type: 'ready'; role: 'compose' | 'reader' | 'verify'; conversationId: string; view: ConversationView }
   | { type: 'sent'; queued: boolean }
   | { type: 'plaintext'; messageId: string; text: string }
   | { type: 'unavailable'; messageId: string }

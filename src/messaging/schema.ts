@@ -14,6 +14,7 @@
  *  sites:         sites.list, sites.add, sites.update, sites.remove
  *  settings:      settings.get, settings.set
  *  content:       content.register, content.incoming, content.frameToken
+ *  picker:        picker.start, picker.status, picker.forget (generic adapter, per origin)
  *
  * Ports (see ports.ts): 'offrecord:events' (popup/options: pushed updates),
  * 'offrecord:content' (content script: wire texts to send, state changes), and
@@ -133,9 +134,16 @@ export const REQUESTS = {
   ),
   /** One-time token for a frame the content script is about to place in this tab. */
   'content.frameToken': kind<
-    { conversationId: string; role: 'compose' | 'reader'; messageId?: string },
+    { conversationId: string; role: 'compose' | 'reader' | 'verify'; messageId?: string },
     { token: string }
-  >(['content'], obj({ conversationId: ID, role: literal('compose', 'reader'), messageId: opt(MESSAGE_ID) })),
+  >(['content'], obj({ conversationId: ID, role: literal('compose', 'reader', 'verify'), messageId: opt(MESSAGE_ID) })),
+
+  /** Runs the element picker in that tab's page (generic adapter); answers once it is showing. */
+  'picker.start': kind<{ tabId: number }, null>(PAGES, obj({ tabId: int(0) })),
+  /** Whether the tab's origin has picked elements saved; origin null for non-web pages. */
+  'picker.status': kind<{ tabId: number }, { origin: string | null; configured: boolean }>(PAGES, obj({ tabId: int(0) })),
+  /** Drops the tab's origin's picked elements; the page uses them until it is reloaded. */
+  'picker.forget': kind<{ tabId: number }, null>(PAGES, obj({ tabId: int(0) })),
 };
 
 export type RequestKind = keyof typeof REQUESTS;

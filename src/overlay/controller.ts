@@ -4,28 +4,43 @@
  * sends what it hands back. Sees ciphertext and public state only (DESIGN.md §1).
  */
 import type { ConversationRef, SiteAdapter } from '../adapters/core/types';
-import { request, RequestError } from '../messaging/client';
+import type { WatchedMessage } from '../adapters/core/watcher';
+import { request } from '../messaging/client';
 import { messageIdOf } from '../messaging/message-id';
 import type { ContentPush } from '../messaging/ports';
 import type { ConversationView } from '../messaging/types';
-import { POLICY_MANUAL } from '../otr/policy';
-import { queryMessage } from '../otr/query';
-import { composeFrame, placeOver, readerFrame, statusLine, verifyFrame } from './frames';
+import { composeFrame, isDecorated, placeOver, readerFrame, statusLine, verifyFrame } from './frames';
 import { Lock, type LockAction } from './lock';
 import { WireSender } from './sender';
-import { MessageWatcher, type ConversationMemory, type WatchedMessage } from './watcher';
-import { wireKind, statusText, looksLikeOtr } from './wire-kind';
+import { looksLikeOtr, statusText, wireKind } from './wire-kind';
+
+/** How a message was shown, by its wire text, so a re-rendered element is shown the same way. */
+export type Decoration = { kind: 'reader'; messageId: string } | { kind: 'status'; text: string; tone: 'info' | 'warn' };
+
+/** Kept per conversation for the page's lifetime (switching views and back). */
+export interface ConversationMemory {
+  decorations: Map<string, Decoration>;
+}
+
+export interface ControllerHooks {
+  /** A wire text went out through the site (the generic adapter learns its own messages). */
+  sent?(text: string): void;
+}
 
 export class ConversationController {
   view: ConversationView | null = null;
   private readonly lock: Lock;
   private readonly sender: WireSender;
-  private readonly watcher: MessageWatcher;
   private compose: HTMLIFrameElement | null = null;
   private verify: HTMLIFrameElement | null = null;
-  private readonly readers = new Map<Element, string>(); // text element -> message id
+  /** Reader frames waiting to come on screen: text element -> message id. */
+  private readonly readers = new Map<Element, string>();
   private readonly io: IntersectionObserver;
+  /** Wire texts this page sent (own echoes are fed only when they are ours). */
   private readonly ownTexts = new Set<string>();
+  /** Messages seen before registration finished, and the feed chain (one at a time, in order). */
+  private pending: WatchedMessage[] | null = [];
+  private chain: Promise<void> = Promise.resolve();
   private placeTimer = 0;
   private stopped = false;
 
@@ -33,16 +48,23 @@ export class ConversationController {
     private readonly doc: Document,
     private readonly adapter: SiteAdapter,
     readonly ref: ConversationRef,
-    memory: ConversationMemory,
+    private readonly memory: ConversationMemory,
+    hooks: ControllerHooks = {},
   ) {
     const win = doc.defaultView!;
     this.lock = new Lock(doc, (a) => void this.action(a));
     this.sender = new WireSender(doc, adapter, {
-      sent: (t) => this.ownTexts.add(t),
+      sending: (t) => {
+        this.ownTexts.add(t);
+        hooks.sent?.(t);
+      },
       notice: (t) => this.lock.showNotice(t),
-      refocus: () => this.compose?.focus(),
+      // Only when inserting moved focus into the site's box (rich editors need it there).
+      refocus: () => {
+        const composer = adapter.composer(doc);
+        if (composer && (doc.activeElement === composer || composer.contains(doc.activeElement))) this.compose?.focus();
+      },
     });
-    this.watcher = new MessageWatcher(doc, adapter, (m) => void this.onMessage(m), memory);
     this.io = new win.IntersectionObserver((entries) => {
       for (const e of entries) if (e.isIntersecting) void this.showReader(e.target as HTMLElement);
     });
@@ -55,11 +77,13 @@ export class ConversationController {
   async start(): Promise<void> {
     const win = this.doc.defaultView!;
     this.doc.body.append(this.lock.host);
-    await this.register();
-    this.watcher.start();
     this.placeTimer = win.setInterval(() => this.place(), 250);
     win.addEventListener('resize', this.place);
     this.place();
+    await this.register();
+    const early = this.pending ?? [];
+    this.pending = null;
+    for (const m of early) this.handle(m);
   }
 
   stop(): void {
@@ -67,7 +91,6 @@ export class ConversationController {
     const win = this.doc.defaultView!;
     win.clearInterval(this.placeTimer);
     win.removeEventListener('resize', this.place);
-    this.watcher.stop();
     this.io.disconnect();
     this.lock.destroy();
     this.compose?.remove();
@@ -76,13 +99,20 @@ export class ConversationController {
 
   /** Also after a worker restart: ports died, so frames need fresh tokens. */
   async register(): Promise<void> {
-    const payload = { site: this.adapter.id, account: this.ref.account, peer: this.ref.peerId, title: this.ref.title };
-    this.setView(await request('content.register', payload));
+    const payload = {
+      site: this.adapter.id,
+      account: this.ref.account,
+      peer: this.ref.peerId,
+      title: this.ref.title,
+      fragmentSize: this.adapter.maxMessageLength,
+    };
+    const view = await request('content.register', payload);
+    if (this.stopped) return;
     if (this.compose) {
       this.compose.remove();
       this.compose = null;
-      this.syncCompose();
     }
+    this.setView(view);
   }
 
   onPush(push: ContentPush): void {
@@ -120,7 +150,7 @@ export class ConversationController {
   private async openCompose(): Promise<void> {
     const id = this.conversationId;
     if (!id) return;
-    const placeholder = this.doc.createElement('iframe'); // reserve the slot against double opens
+    const placeholder = this.doc.createElement('iframe'); // reserves the slot against double opens
     this.compose = placeholder;
     try {
       const { token } = await request('content.frameToken', { conversationId: id, role: 'compose' });
@@ -139,20 +169,21 @@ export class ConversationController {
 
   private async openVerify(): Promise<void> {
     const id = this.conversationId;
-    if (!id || this.verify) return;
-    const { token } = await request('content.frameToken', { conversationId: id, role: 'compose' });
+    if (!id || this.verify?.isConnected) return;
+    const { token } = await request('content.frameToken', { conversationId: id, role: 'verify' });
+    if (this.stopped || this.verify?.isConnected) return;
     const f = verifyFrame(this.doc, token);
     this.verify = f;
     this.doc.body.append(f);
-    // The frame asks to be closed through a message carrying no data but its own name.
+    // The frame asks to be closed with a message carrying nothing but a fixed name.
+    const win = this.doc.defaultView!;
     const onMessage = (e: MessageEvent) => {
-      if (e.source === f.contentWindow && e.data === 'offrecord:close-verify') {
-        f.remove();
-        if (this.verify === f) this.verify = null;
-        this.doc.defaultView?.removeEventListener('message', onMessage);
-      }
+      if (e.source !== f.contentWindow || e.data !== 'offrecord:close-verify') return;
+      f.remove();
+      if (this.verify === f) this.verify = null;
+      win.removeEventListener('message', onMessage);
     };
-    this.doc.defaultView?.addEventListener('message', onMessage);
+    win.addEventListener('message', onMessage);
   }
 
   private place = (): void => {
@@ -170,47 +201,63 @@ export class ConversationController {
       if (a === 'verify') return await this.openVerify();
       this.setView(await request(a === 'start' ? 'conversation.start' : 'conversation.end', { conversationId: id }));
     } catch (e) {
-      if (a === 'start' && e instanceof RequestError && e.code === 'sender') {
-        // The background does not take 'start' from content scripts yet: asking with a query
-        // message is what starting means on the wire anyway, and it is public.
-        this.sender.enqueue(queryMessage(POLICY_MANUAL, this.ref.account).split('\n').slice(0, 1));
-        return;
-      }
       this.lock.showNotice(`OffRecord: ${(e as Error).message}`);
     }
   }
 
-  private async onMessage(m: WatchedMessage): Promise<void> {
-    if (!looksLikeOtr(m.wire)) return;
-    const kind = wireKind(m.wire);
-    const own = m.direction === 'outgoing' || this.ownTexts.has(m.wire);
-    if (m.origin !== 'live') return this.showEarlier(m, kind, own);
-    // Our own handshake or fragments must not reach our engine: it would answer itself.
-    if (own && kind !== 'data') return void statusLine(this.doc, m.textElement, statusText(kind, true));
+  /** A message the watcher found for this conversation (each element once). */
+  handle(m: WatchedMessage): void {
+    if (this.stopped) return;
+    if (this.pending) {
+      this.pending.push(m);
+      return;
+    }
+    if (!looksLikeOtr(m.text)) return;
+    this.chain = this.chain.then(() => this.feed(m)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+  }
+
+  private async feed(m: WatchedMessage): Promise<void> {
+    const kind = wireKind(m.text);
+    const mine = m.direction === 'outgoing';
+    // History (a reload's replay) and our own messages sent from elsewhere never feed the engine.
+    if (m.history || (mine && !this.ownTexts.has(m.text))) return this.showEarlier(m.textElement, m.text, kind, mine);
     const id = this.conversationId;
-    if (!id) return;
-    try {
-      const result = await request('content.incoming', { conversationId: id, text: m.wire });
-      if (result.send.length > 0) this.sender.enqueue(result.send);
-      if (result.display === 'encrypted') this.queueReader(m.textElement, result.messageId);
-      else if (result.display === 'error') statusLine(this.doc, m.textElement, 'Encrypted message could not be verified or read', 'warn');
-      else if (result.display === 'duplicate') this.showEarlier(m, kind, own);
-      else if (result.display === 'hidden') statusLine(this.doc, m.textElement, statusText(kind, own));
-    } catch (e) {
-      this.lock.showNotice(`OffRecord: ${(e as Error).message}`);
+    if (!id || this.stopped) return;
+    const result = await request('content.incoming', { conversationId: id, text: m.text });
+    if (result.send.length > 0) this.sender.enqueue(result.send);
+    if (result.display === 'encrypted') this.decorate(m.textElement, m.text, { kind: 'reader', messageId: result.messageId });
+    else if (result.display === 'error') this.decorate(m.textElement, m.text, { kind: 'status', text: 'Encrypted message could not be verified or read', tone: 'warn' });
+    else if (result.display === 'duplicate') this.showEarlier(m.textElement, m.text, kind, mine);
+    else if (result.display === 'hidden') this.decorate(m.textElement, m.text, { kind: 'status', text: statusText(kind, mine), tone: 'info' });
+  }
+
+  /** Data messages get a reader (cached plaintext, or why not); the rest a status line. */
+  private showEarlier(textElement: HTMLElement, wire: string, kind: ReturnType<typeof wireKind>, mine: boolean): void {
+    const known = this.memory.decorations.get(wire);
+    if (known) return this.decorate(textElement, wire, known);
+    if (kind === 'data') this.decorate(textElement, wire, { kind: 'reader', messageId: messageIdOf(wire) });
+    else this.decorate(textElement, wire, { kind: 'status', text: statusText(kind, mine), tone: 'info' });
+  }
+
+  private decorate(textElement: HTMLElement, wire: string, d: Decoration): void {
+    this.memory.decorations.set(wire, d);
+    if (d.kind === 'status') statusLine(this.doc, textElement, d.text, d.tone);
+    else if (!this.readers.has(textElement)) {
+      this.readers.set(textElement, d.messageId);
+      this.io.observe(textElement);
     }
   }
 
-  /** History: data messages get a reader (cached plaintext, or why not); the rest a status line. */
-  private showEarlier(m: WatchedMessage, kind: ReturnType<typeof wireKind>, own: boolean): void {
-    if (kind === 'data') this.queueReader(m.textElement, messageIdOf(m.wire));
-    else statusLine(this.doc, m.textElement, statusText(kind, own));
-  }
-
-  private queueReader(textElement: HTMLElement, messageId: string): void {
-    if (this.readers.has(textElement)) return;
-    this.readers.set(textElement, messageId);
-    this.io.observe(textElement);
+  /** After a scan: elements the site rebuilt (view switch, re-render) are shown as before. */
+  redecorate(): void {
+    if (this.pending || this.stopped) return;
+    const list = this.adapter.messageList(this.doc);
+    if (!list || this.memory.decorations.size === 0) return;
+    for (const m of this.adapter.messages(list)) {
+      if (isDecorated(m.textElement) || this.readers.has(m.textElement)) continue;
+      const d = this.memory.decorations.get(m.text);
+      if (d) this.decorate(m.textElement, m.text, d);
+    }
   }
 
   /** Only for messages on screen: a long history stays light. */
@@ -218,10 +265,10 @@ export class ConversationController {
     const messageId = this.readers.get(textElement);
     const id = this.conversationId;
     this.io.unobserve(textElement);
-    if (!messageId || !id || textElement.querySelector('[data-offrecord=reader]')) return;
+    if (!messageId || !id || isDecorated(textElement)) return;
     try {
       const { token } = await request('content.frameToken', { conversationId: id, role: 'reader', messageId });
-      readerFrame(this.doc, textElement, token);
+      if (!this.stopped) readerFrame(this.doc, textElement, token);
     } catch (e) {
       this.lock.showNotice(`OffRecord could not show a message: ${(e as Error).message}`);
     }

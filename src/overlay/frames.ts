@@ -3,9 +3,10 @@
  * iframe elements (that is the hook contract) but not what is inside them: plaintext only ever
  * travels from the background to these frames over their own token-bound ports.
  */
+import { lockIcon, warningIcon } from './icons';
 import browser from 'webextension-polyfill';
 
-function frameUrl(page: 'compose' | 'reader', hash: string): string {
+function frameUrl(page: 'compose' | 'reader' | 'verify', hash: string): string {
   return browser.runtime.getURL(`/${page}.html` as '/compose.html') + '#' + hash;
 }
 
@@ -35,14 +36,13 @@ export function placeOver(frame: HTMLElement, box: DOMRect): void {
   });
 }
 
-/** The Authenticate-buddy dialog: a compose-role frame in verify mode, centred over the page. */
+/**
+ * The Authenticate-buddy dialog (verify.html): a transparent frame over the whole viewport, so
+ * its dialog's backdrop dims the page like any modal.
+ */
 export function verifyFrame(doc: Document, token: string): HTMLIFrameElement {
-  const f = baseFrame(doc, 'verify', frameUrl('compose', `verify.${token}`), 'OffRecord: authenticate buddy');
-  Object.assign(f.style, {
-    position: 'fixed', zIndex: '2147483647', left: '50%', top: '50%', transform: 'translate(-50%, -50%)',
-    width: 'min(440px, 96vw)', height: 'min(460px, 90vh)', boxShadow: '0 4px 24px rgba(0,0,0,.4)', borderRadius: '8px',
-    background: '#fff',
-  });
+  const f = baseFrame(doc, 'verify', frameUrl('verify', token), 'OffRecord: authenticate buddy');
+  Object.assign(f.style, { position: 'fixed', zIndex: '2147483647', left: '0', top: '0', width: '100vw', height: '100vh' });
   return f;
 }
 
@@ -65,13 +65,18 @@ export function readerFrame(doc: Document, textElement: HTMLElement, token: stri
 
 export const STATUS_ATTR = 'data-offrecord-status';
 
+/** Already shown by OffRecord: a reader frame inside, or a status line standing in for it. */
+export function isDecorated(textElement: HTMLElement): boolean {
+  return !!textElement.querySelector('[data-offrecord=reader]') || !!textElement.previousElementSibling?.hasAttribute(STATUS_ATTR);
+}
+
 /** A compact status line replacing protocol traffic (public information only). */
 export function statusLine(doc: Document, textElement: HTMLElement, text: string, tone: 'info' | 'warn' = 'info'): HTMLElement {
   const prev = textElement.parentElement?.querySelector<HTMLElement>(`[${STATUS_ATTR}]`);
   const line = prev && prev.nextElementSibling === textElement ? prev : doc.createElement('span');
   line.setAttribute('data-offrecord', 'status');
   line.setAttribute(STATUS_ATTR, tone);
-  line.textContent = `${tone === 'warn' ? '⚠' : '🔒'} ${text}`;
+  line.replaceChildren(tone === 'warn' ? warningIcon(doc) : lockIcon(doc, false), doc.createTextNode(` ${text}`));
   Object.assign(line.style, { fontStyle: 'italic', opacity: '0.75', fontSize: '0.9em' });
   if (line !== prev) textElement.before(line);
   textElement.style.display = 'none';

@@ -1,43 +1,60 @@
 /**
- * The content script's whole job (DESIGN.md §1): find which site adapter fits this page, follow
- * the conversation the page shows (single-page apps switch without reloading), and run one
+ * The content script's whole job (DESIGN.md §1): find which adapter fits this page (a site
+ * adapter, or the generic one the user set up with the picker), watch its message list, follow
+ * the conversation the page shows (single-page apps switch without reloading) and run one
  * ConversationController for it. One content port per frame carries the background's pushes.
  */
-import type { SiteAdapter } from '../adapters/core/types';
-import { siteAdapters } from '../adapters/sites/index';
+import { Canary } from '../adapters/core/canary';
+import { waitForAdapter } from '../adapters/core/registry';
+import type { ConversationRef, SiteAdapter } from '../adapters/core/types';
+import { MessageWatcher, type WatchedMessage } from '../adapters/core/watcher';
+import { listenForPickerRequests, storedGenericAdapter, type GenericAdapter } from '../adapters/generic/index';
 import { subscribe } from '../messaging/client';
 import { CONTENT_PORT } from '../messaging/ports';
-import { ConversationController } from './controller';
-import { provisionalAdapters } from './provisional-adapters';
-import type { ConversationMemory } from './watcher';
+import { ConversationController, type ConversationMemory } from './controller';
 
-/** Chrome-style match pattern against a URL (scheme, host with leading *., path glob). */
-export function matchesPattern(pattern: string, url: URL): boolean {
-  const m = /^(\*|https?):\/\/([^/]+)(\/.*)$/.exec(pattern);
-  if (!m) return false;
-  const [, scheme, host, path] = m as unknown as [string, string, string, string];
-  if (scheme !== '*' ? url.protocol !== `${scheme}:` : !/^https?:$/.test(url.protocol)) return false;
-  const hostOk = host === '*' || (host.startsWith('*.') ? url.hostname === host.slice(2) || url.hostname.endsWith(host.slice(1)) : url.hostname === host.replace(/:\d+$/, ''));
-  if (!hostOk) return false;
-  const re = new RegExp('^' + path.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-  return re.test(url.pathname + url.search);
-}
+const sameRef = (a: ConversationRef, b: ConversationRef) => a.peerId === b.peerId && a.account === b.account;
 
-function allAdapters(): SiteAdapter[] {
-  const ids = new Set(siteAdapters.map((a) => a.id));
-  return [...siteAdapters, ...provisionalAdapters.filter((a) => !ids.has(a.id))];
-}
-
-export function pickAdapter(doc: Document, adapters: SiteAdapter[] = allAdapters()): SiteAdapter | null {
-  const url = new URL(doc.location.href);
-  return adapters.find((a) => a.matches.some((p) => matchesPattern(p, url))) ?? adapters.find((a) => a.detect?.(doc)) ?? null;
+/**
+ * The adapter for this page. The content script only runs where OffRecord may: loopback, the
+ * fixed-address sites, and origins the user granted (registered by the background), so the page's
+ * own origin is allowed for detection. A generic setup the user made for this origin wins: it
+ * was an explicit choice.
+ */
+export async function adapterFor(doc: Document): Promise<SiteAdapter | null> {
+  const generic = await storedGenericAdapter(doc).catch(() => null);
+  if (generic) return generic;
+  const origin = new URL(doc.URL).origin;
+  return waitForAdapter(doc, { allowedOrigins: [origin], timeoutMs: 60_000 });
 }
 
 export function startOverlay(doc: Document = document): () => void {
+  let stopped = false;
+  let teardown = () => {};
+  void adapterFor(doc).then((adapter) => {
+    if (adapter && !stopped) teardown = runOverlay(doc, adapter);
+  });
+  // "Set up OffRecord on this page" (popup): the picker's result replaces whatever ran here.
+  const stopPicker = listenForPickerRequests(doc, (generic) => {
+    if (stopped) return;
+    teardown();
+    teardown = runOverlay(doc, generic);
+  });
+  return () => {
+    stopped = true;
+    stopPicker();
+    teardown();
+  };
+}
+
+/** Runs the overlay with a known adapter; returns its teardown. */
+export function runOverlay(doc: Document, adapter: SiteAdapter): () => void {
   const win = doc.defaultView!;
-  let adapter: SiteAdapter | null = null;
   let current: ConversationController | null = null;
   const memories = new Map<string, ConversationMemory>();
+  const canary = new Canary(adapter, doc, { graceMs: 5000 });
+  // Armed once the adapter has recognised any part: a login screen is not a broken adapter.
+  let armed = false;
 
   const unsubscribe = subscribe(
     CONTENT_PORT,
@@ -49,18 +66,21 @@ export function startOverlay(doc: Document = document): () => void {
   );
 
   const follow = () => {
-    adapter ??= pickAdapter(doc);
-    if (!adapter) return;
     const ref = adapter.conversation(doc);
-    if (current && ref && ref.peerId === current.ref.peerId && ref.account === current.ref.account) return;
-    if (current && !ref && adapter.composer(doc)) return; // a re-render in progress
+    const composer = adapter.composer(doc);
+    armed ||= !!(ref || composer || adapter.messageList(doc));
+    if (armed) canary.check();
+    if (current && ref && sameRef(ref, current.ref)) return;
+    if (current && !ref && composer) return; // a re-render in progress
     current?.stop();
     current = null;
-    if (!ref || !adapter.composer(doc)) return;
+    if (!ref || !composer) return;
     const key = `${ref.account}\u0000${ref.peerId}`;
-    const memory = memories.get(key) ?? { known: new Set<string>(), settled: false };
+    const memory = memories.get(key) ?? { decorations: new Map() };
     memories.set(key, memory);
-    const c = new ConversationController(doc, adapter, ref, memory);
+    const c = new ConversationController(doc, adapter, ref, memory, {
+      sent: (text) => (adapter as Partial<GenericAdapter>).markSent?.(text),
+    });
     current = c;
     c.start().catch((e: unknown) => {
       console.warn('OffRecord:', e);
@@ -71,16 +91,27 @@ export function startOverlay(doc: Document = document): () => void {
     });
   };
 
+  const watcher = new MessageWatcher(adapter, doc, {
+    onMessage: (m: WatchedMessage) => {
+      follow();
+      if (current && m.conversation && sameRef(m.conversation, current.ref)) current.handle(m);
+    },
+    onScan: () => current?.redecorate(),
+  });
+
   // Conversation switches show up as DOM changes or history navigation; a slow poll is the
   // cheap catch-all (adapter.conversation() is a few selector lookups).
   const timer = win.setInterval(follow, 400);
   win.addEventListener('hashchange', follow);
   win.addEventListener('popstate', follow);
   follow();
+  watcher.start();
   return () => {
     win.clearInterval(timer);
     win.removeEventListener('hashchange', follow);
     win.removeEventListener('popstate', follow);
+    watcher.stop();
+    canary.dispose();
     current?.stop();
     unsubscribe();
   };

@@ -4,6 +4,7 @@
  * (DESIGN.md §1: a closed root would hide nothing from the page). It carries no secrets: state,
  * the peer's fingerprint and notices only. All text goes in through textContent.
  */
+import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
 
 export type LockAction = 'start' | 'end' | 'verify';
@@ -147,7 +148,8 @@ export class Lock {
     const state = view?.state ?? 'plaintext';
     this.button.setAttribute('data-offrecord-state', state);
     const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
-    this.button.textContent = `${state === 'plaintext' || state === 'finished' ? '🔓' : '🔒'} ${LABEL[state]}${smp}`;
+    const doc = this.button.ownerDocument;
+    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}`));
     this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}. Open menu`);
     this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
     const encrypted = state === 'unverified' || state === 'private';

@@ -6,11 +6,11 @@
  */
 import { insertCiphertext, normaliseComposerText, readComposer } from '../adapters/core/insert';
 import type { SiteAdapter } from '../adapters/core/types';
-import { normaliseScraped } from './wire-kind';
+import { normalizeScrapedText } from '../adapters/core/normalize';
 
 export interface SendHooks {
-  /** Called once the text is in the composer and the send action fired. */
-  sent(text: string): void;
+  /** Called just before a text goes into the composer: its echo in the list is ours. */
+  sending(text: string): void;
   notice(text: string): void;
   /** Give focus back to the compose frame after the composer took it for the insert. */
   refocus(): void;
@@ -63,13 +63,13 @@ export class WireSender {
       this.hooks.notice(`OffRecord can't find the message box on this page: an encrypted message was not sent.`);
       return;
     }
+    this.hooks.sending(text);
     const how = await insertCiphertext(composer, text, this.adapter.editor);
     if (how === 'fallback') {
       this.hooks.refocus();
       return; // insert.ts put the ciphertext on the clipboard and told the user to paste it.
     }
     this.adapter.send(this.doc, composer);
-    this.hooks.sent(text);
     this.hooks.refocus();
     if (!(await this.landed(composer, text, win))) {
       this.hooks.notice('OffRecord could not confirm an encrypted message was sent; check the chat.');
@@ -78,10 +78,10 @@ export class WireSender {
 
   /** The composer emptied or the text appeared in the list, within a few seconds. */
   private async landed(composer: HTMLElement, text: string, win: Window): Promise<boolean> {
-    const want = normaliseScraped(text);
+    const want = normalizeScrapedText(text);
     for (let waited = 0; waited < 5000; waited += 50) {
       const list = this.adapter.messageList(this.doc);
-      if (list && this.adapter.messages(list).some((m) => normaliseScraped(m.text) === want)) return true;
+      if (list && this.adapter.messages(list).some((m) => normalizeScrapedText(m.text) === want)) return true;
       if (waited >= 300 && normaliseComposerText(readComposer(composer)) === '') return true;
       await sleep(win, 50);
     }

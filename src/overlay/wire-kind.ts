@@ -7,17 +7,13 @@ const TAG_BASE = ' \t  \t\t\t\t \t \t \t  ';
 
 export type WireKind = 'query' | 'tagged' | 'error' | 'fragment' | 'ake' | 'data' | 'other-otr' | 'plain';
 
-/** Zero-width marks some sites add (e.g. to break long words) never belong to OTR texts. */
-export function normaliseScraped(text: string): string {
-  return text.replace(/[\u200B-\u200D\u2060\uFEFF]/g, '').trim();
-}
-
 export function looksLikeOtr(text: string): boolean {
   return text.includes('?OTR') || text.includes(TAG_BASE);
 }
 
+/** `text` is already normalised by the adapter (normalizeScrapedText). */
 export function wireKind(text: string): WireKind {
-  const t = normaliseScraped(text);
+  const t = text.trim();
   if (/^\?OTR[|,]/.test(t)) return 'fragment';
   if (t.startsWith('?OTR Error:')) return 'error';
   if (t.startsWith('?OTR:')) {
@@ -44,7 +40,7 @@ export function statusText(kind: WireKind, own: boolean): string {
     case 'error':
       return 'OTR error reported by the other side';
     case 'data':
-      return own ? 'Encrypted message you sent' : 'Encrypted control message (verification or keep-alive)';
+      return own ? 'Encrypted control message you sent (verification or keep-alive)' : 'Encrypted control message (verification or keep-alive)';
     default:
       return 'Private conversation protocol message';
   }

@@ -14,22 +14,39 @@ export function onPush(listener: (event: PushEvent) => void, onConnect: () => vo
   return subscribe(EVENTS_PORT, listener, onConnect);
 }
 
-/** The tab the popup was opened over; undefined when opened as a page of its own. */
-export async function activeTabId(): Promise<number | undefined> {
+/**
+ * The tab the popup was opened over; undefined when opened as a page of its own. A page of its
+ * own may name the tab as `popup.html?tab=<id>` (a detached popup window, and the e2e tests,
+ * where the popup page is itself the active tab). Only the extension can open its popup page,
+ * and conversations.list already serves any tab to the popup, so the parameter grants nothing.
+ */
+export async function activeTabId(search: string = globalThis.location?.search ?? ''): Promise<number | undefined> {
+  const named = tabParam(search);
+  if (named !== null) return named;
   const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
   return tab?.id;
+}
+
+/** `?tab=<id>` as a tab id, undefined when present but malformed, null when absent. */
+export function tabParam(search: string): number | undefined | null {
+  const value = new URLSearchParams(search).get('tab');
+  if (value === null) return null;
+  // Chromium's tab ids run past 10 digits; schema.ts takes any non-negative integer.
+  return /^[0-9]{1,15}$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
 }
 
 export async function loadPopup(tabId: number | undefined) {
   const identity = await request('identity.status', {});
   if (identity.state !== 'ready') return { identity, keys: [], accounts: [], peers: [], conversations: [] };
-  const [keys, accounts, peers, conversations] = await Promise.all([
+  const [keys, accounts, peers, conversations, page] = await Promise.all([
     request('keys.list', {}),
     request('keys.accounts', {}),
     request('peers.list', {}),
     tabId === undefined ? Promise.resolve([]) : request('conversations.list', { tabId }),
+    // Only decides whether the set-up buttons show: a failure just hides them.
+    tabId === undefined ? Promise.resolve(undefined) : request('picker.status', { tabId }).catch(() => undefined),
   ]);
-  return { identity, keys, accounts, peers, conversations };
+  return { identity, keys, accounts, peers, conversations, page };
 }
 
 /**

@@ -195,6 +195,31 @@ describe('SessionManager with the engine', () => {
     expect((await stateOf(bob)).state).toBe('private');
   });
 
+  it('starts again after ending: the same query text is not taken for a duplicate', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    await alice.bg.ask(senders.content(), 'conversation.end', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    expect((await stateOf(bob)).state).toBe('finished');
+    await bob.bg.ask(senders.content(), 'conversation.end', { conversationId: bob.conv.id });
+    await alice.bg.ask(senders.content(), 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    expect((await stateOf(alice)).state).toBe('unverified');
+    expect((await stateOf(bob)).state).toBe('unverified');
+  });
+
+  it("keeps under the adapter's length limit when the site's fragment size changes later", async () => {
+    for (const side of [alice, bob]) {
+      side.conv = await side.bg.ask(senders.content(), 'content.register', { site: 'thelounge', account: side.name, peer: side.name === 'alice' ? 'bob' : 'alice', fragmentSize: 300 });
+    }
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    await alice.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', fragmentSize: 1000 });
+    const { wire } = await say(alice, bob, 'x'.repeat(700));
+    expect(wire.length).toBeGreaterThan(1);
+    for (const piece of wire) expect(piece.length).toBeLessThanOrEqual(300);
+  });
+
   it("under 'always', typed text waits, leaves only encrypted, and our echo shows what we typed", async () => {
     for (const side of [alice, bob]) await side.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', policy: 'always' });
     alice = await restart(alice);

@@ -66,7 +66,8 @@ function viaValueSetter(el: HTMLElement, text: string, win: Win): void {
   // so the 'input' event below is seen as a real change and reaches onChange.
   const proto = el.tagName === 'TEXTAREA' ? win.HTMLTextAreaElement.prototype : win.HTMLInputElement.prototype;
   const setter = Object.getOwnPropertyDescriptor(proto, 'value')?.set;
-  el.focus();
+  // No focus(): fields take a value without it, and taking focus from OffRecord's compose frame
+  // would send the user's next keystrokes into the site's box, in the clear.
   if (setter) setter.call(el, text);
   else el.value = text;
   el.dispatchEvent(new win.InputEvent('input', { bubbles: true, inputType: 'insertText', data: text }));

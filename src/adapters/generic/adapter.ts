@@ -3,9 +3,11 @@
  * message list, as pointed at by the user with the element picker. A generic page does not say
  * which messages are ours, so a message is outgoing when its text is one we sent from this tab.
  */
-import type { ScrapedMessage, SiteAdapter } from '../core/types';
+import type { InsertTechnique, QueryRoot, ScrapedMessage, SiteAdapter } from '../core/types';
 import { messageText } from '../core/normalize';
+import { detectEditorFamily, TECHNIQUE_FOR } from '../core/insert';
 import type { GenericConfig } from './config';
+import { queryDeep } from './deep';
 
 export interface GenericAdapter extends SiteAdapter {
   config: GenericConfig;
@@ -17,17 +19,19 @@ const SENT_MEMORY = 200;
 
 export function createGenericAdapter(config: GenericConfig): GenericAdapter {
   const sent: string[] = [];
-  const q = (root: Document, sel: string) => (sel ? root.querySelector<HTMLElement>(sel) : null);
+  const q = (root: QueryRoot, sel: string) => queryDeep(root, sel);
   const adapter: GenericAdapter = {
     id: 'generic',
     name: 'Generic chat page',
     matches: [],
     config,
-    // A textarea takes the native value setter; anything else is treated as plain
-    // contenteditable. Rich editors need a site adapter.
-    get editor() {
+    // The user's stored choice, else the technique of the editor library the composer shows
+    // (Lexical, Draft.js… leave marks on their root), else plain contenteditable.
+    get editor(): InsertTechnique {
+      if (config.technique) return config.technique;
       const el = q(document, config.composer);
-      return el && (el.tagName === 'TEXTAREA' || el.tagName === 'INPUT') ? 'value-setter' : 'exec-command';
+      const family = el && detectEditorFamily(el);
+      return family ? TECHNIQUE_FOR[family] : 'exec-command';
     },
     maxMessageLength: 2000,
     sendPacingMs: 300,

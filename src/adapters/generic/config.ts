@@ -3,6 +3,8 @@
  * selectors are stored, never message text: storage.local is readable by content scripts.
  */
 import browser from 'webextension-polyfill';
+import type { InsertTechnique } from '../core/types';
+import { isDeepSelector } from './deep';
 
 export interface GenericConfig {
   composer: string;
@@ -11,7 +13,11 @@ export interface GenericConfig {
   message: string;
   /** Empty means "press Enter in the composer". */
   sendButton: string;
+  /** How to insert into this composer; absent means "recognise the editor family" (adapter.ts). */
+  technique?: InsertTechnique;
 }
+
+const TECHNIQUES: readonly InsertTechnique[] = ['value-setter', 'exec-command', 'before-input', 'paste'];
 
 const PREFIX = 'generic-adapter:';
 const MAX_SELECTOR = 1000;
@@ -23,12 +29,7 @@ export function storageKey(origin: string): string {
 function validSelector(value: unknown, allowEmpty: boolean): value is string {
   if (typeof value !== 'string' || value.length > MAX_SELECTOR) return false;
   if (value === '') return allowEmpty;
-  try {
-    document.createDocumentFragment().querySelector(value);
-    return true;
-  } catch {
-    return false;
-  }
+  return isDeepSelector(value);
 }
 
 /** The stored config, or null when there is none or it does not look like one of ours. */
@@ -37,12 +38,15 @@ export function parseGenericConfig(value: unknown): GenericConfig | null {
   const v = value as Record<string, unknown>;
   if (!validSelector(v.composer, false) || !validSelector(v.messageList, false)) return null;
   if (!validSelector(v.message ?? '', true) || !validSelector(v.sendButton ?? '', true)) return null;
-  return {
+  if (v.technique !== undefined && !TECHNIQUES.includes(v.technique as InsertTechnique)) return null;
+  const config: GenericConfig = {
     composer: v.composer,
     messageList: v.messageList,
     message: (v.message as string | undefined) ?? '',
     sendButton: (v.sendButton as string | undefined) ?? '',
   };
+  if (v.technique !== undefined) config.technique = v.technique as InsertTechnique;
+  return config;
 }
 
 export async function loadGenericConfig(origin: string): Promise<GenericConfig | null> {

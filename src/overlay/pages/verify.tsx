@@ -1,5 +1,5 @@
 /**
- * "Authenticate buddy" (compose.html#verify.TOKEN): the question-and-answer, shared-secret and
+ * "Authenticate buddy" (verify.html#TOKEN): the question-and-answer, shared-secret and
  * fingerprint-comparison flow, in an extension-origin frame so the secret is typed where the
  * page cannot read it. Reuses the popup's VerifyDialog; the frame's token tells it which
  * conversation, and conversation pushes on the same port bring SMP progress.
@@ -36,11 +36,8 @@ function VerifyApp({ token }: { token: string }) {
     smpAnswer: (id, secret) => run(request('smp.answer', { conversationId: id, secret })),
     smpAbort: (id) => run(request('smp.abort', { conversationId: id })),
     verifyManual: (id, verified) =>
-      verified
-        ? run(request('conversation.verifyManual', { conversationId: id }))
-        : view?.fingerprint
-          ? void request('peers.setTrust', { fingerprint: view.fingerprint, trust: 'unverified' }).catch((e: Error) => setError(e.message))
-          : undefined,
+      // Taking trust back is the popup's job (peers); here "not compared" simply changes nothing.
+      verified ? run(request('conversation.verifyManual', { conversationId: id })) : undefined,
   };
   if (!view) return <p class="muted">{error || 'Connecting to OffRecord…'}</p>;
   return (

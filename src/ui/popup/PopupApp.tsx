@@ -77,6 +77,21 @@ export function PopupApp() {
       await reload();
     },
     openOptions,
+    setUpPage: () => {
+      if (tabId.current === undefined) return Promise.resolve();
+      return request('picker.start', { tabId: tabId.current }).then(
+        () => setData((d) => ({ ...d, error: undefined })),
+        (err: unknown) => setData((d) => ({ ...d, error: message(err) })),
+      );
+    },
+    forgetPage: () => {
+      if (tabId.current === undefined) return Promise.resolve();
+      const id = tabId.current;
+      return request('picker.forget', { tabId: id }).then(
+        () => reload(),
+        (err: unknown) => setData((d) => ({ ...d, error: message(err) })),
+      );
+    },
     start: (id) => run(() => request('conversation.start', { conversationId: id })),
     end: (id) => run(() => request('conversation.end', { conversationId: id })),
     acknowledgeChange: (c) =>

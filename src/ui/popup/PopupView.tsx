@@ -4,7 +4,7 @@ import { Tabs } from '../components/Tabs';
 import { t } from '../i18n';
 import { Identity } from './Identity';
 import { Peers, type PeersActions } from './Peers';
-import { ThisTab, type ThisTabActions } from './ThisTab';
+import { ThisTab, type PageSetup, type ThisTabActions } from './ThisTab';
 import { Unlock } from './Unlock';
 import { VerifyDialog, type VerifyActions } from './VerifyDialog';
 
@@ -17,6 +17,8 @@ export interface PopupData {
   accounts: AccountView[];
   conversations: ConversationView[];
   peers: PeerView[];
+  /** Whether the active tab's site can be (or was) set up with the element picker. */
+  page?: PageSetup;
   /** A failed request, shown until the next success. */
   error?: string;
 }
@@ -72,7 +74,7 @@ export function PopupView({ data, actions, initialTab }: { data: PopupData; acti
           { key: 'peers', label: t('tab_peers'), badge: changedPeers > 0 ? <Count n={changedPeers} alert /> : undefined },
         ]}
       >
-        {active === 'tab' && <ThisTab conversations={data.conversations} actions={{ ...actions, verify: setVerifying }} />}
+        {active === 'tab' && <ThisTab conversations={data.conversations} page={data.page} actions={{ ...actions, verify: setVerifying }} />}
         {active === 'identity' && <Identity status={status} keys={data.keys} accounts={data.accounts} />}
         {active === 'peers' && <Peers peers={data.peers} actions={actions} />}
       </Tabs>

@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import type { ConversationView } from '../../messaging/schema';
 import { Fingerprint } from '../components/Fingerprint';
 import { StateBadge } from '../components/StateBadge';
@@ -10,24 +11,84 @@ export interface ThisTabActions {
   verify(id: string): void;
   /** The user saw the changed-fingerprint warning for this conversation and accepts the new key. */
   acknowledgeChange(conversation: ConversationView): void;
+  /** Runs the element picker on the page (generic adapter); resolves once it is showing. */
+  setUpPage?(): Promise<void>;
+  /** Drops the picks saved for this site. */
+  forgetPage?(): Promise<void>;
+}
+
+/** What the background knows of the tab's site and the element picker (picker.status). */
+export interface PageSetup {
+  origin: string | null;
+  configured: boolean;
 }
 
 /** Conversations the content scripts of the active tab registered, with their controls. */
-export function ThisTab({ conversations, actions }: { conversations: ConversationView[]; actions: ThisTabActions }) {
+export function ThisTab({ conversations, actions, page }: { conversations: ConversationView[]; actions: ThisTabActions; page?: PageSetup }) {
+  // Kept here, not in the set-up controls: forgetting reloads `page`, which may unmount them.
+  const [setup, setSetup] = useState<SetupStatus>('');
   if (conversations.length === 0) {
     return (
       <div class="empty">
         <p class="empty-title">{t('tab_empty_title')}</p>
         <p class="muted">{t('tab_empty_body')}</p>
+        {page?.origin && <PageSetupControls page={page} actions={actions} status={setup} onStatus={setSetup} offerSetUp />}
       </div>
     );
   }
   return (
-    <ul class="cards" aria-label={t('tab_list_label')}>
-      {conversations.map((c) => (
-        <ConversationCard key={c.id} conversation={c} actions={actions} />
-      ))}
-    </ul>
+    <>
+      <ul class="cards" aria-label={t('tab_list_label')}>
+        {conversations.map((c) => (
+          <ConversationCard key={c.id} conversation={c} actions={actions} />
+        ))}
+      </ul>
+      {page && (page.configured || setup === 'forgotten') && (
+        <PageSetupControls page={page} actions={actions} status={setup} onStatus={setSetup} offerSetUp={false} />
+      )}
+    </>
+  );
+}
+
+type SetupStatus = '' | 'started' | 'forgotten';
+
+/** "Set up OffRecord on this page" for sites no adapter knows, and forgetting that set-up. */
+function PageSetupControls(props: {
+  page: PageSetup;
+  actions: ThisTabActions;
+  status: SetupStatus;
+  onStatus(s: SetupStatus): void;
+  offerSetUp: boolean;
+}) {
+  const { page, actions, status, onStatus, offerSetUp } = props;
+  const setUp = () => void actions.setUpPage?.().then(() => onStatus('started'));
+  const forget = () => void actions.forgetPage?.().then(() => onStatus('forgotten'));
+  return (
+    <div class="page-setup" data-page-setup={page.configured ? 'configured' : 'none'}>
+      {page.configured && status !== 'forgotten' && (
+        <>
+          <p class="muted small">{t('tab_setup_configured')}</p>
+          <button type="button" class="btn btn-small btn-danger-quiet" onClick={forget}>
+            {t('tab_setup_forget')}
+          </button>
+        </>
+      )}
+      {offerSetUp && (!page.configured || status === 'forgotten') && (
+        <>
+          <p class="muted">{t('tab_setup_intro')}</p>
+          <div class="actions">
+            <button type="button" class="btn btn-primary" onClick={setUp}>
+              {t('tab_setup_button')}
+            </button>
+          </div>
+        </>
+      )}
+      {status && (
+        <p class="note" role="status">
+          {status === 'started' ? t('tab_setup_started') : t('tab_setup_forgotten')}
+        </p>
+      )}
+    </div>
   );
 }
 

@@ -1,0 +1,121 @@
+/**
+ * Firefox (firefox-esr through puppeteer-core, the MV2 build): the basic flow on Converse.js.
+ * Alice uses Firefox, Bob Chromium, so this is also a cross-browser conversation: start from
+ * Firefox's lock, messages both ways read in the reader frames on both sides, end.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Frame, Page } from 'puppeteer-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
+import { launchFirefoxWithExtension, ROOT, type FirefoxWithExtension } from './helpers/browser';
+import { converseLogin, converseOpenChat } from './helpers/chat';
+import { FIREFOX_BUILD, launchProfile, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+
+const LIST = 'converse-chat .chat-content__messages';
+
+async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout = 30_000, what = 'condition'): Promise<T> {
+  let last: T | undefined;
+  for (const t = Date.now(); Date.now() - t < timeout; await new Promise((r) => setTimeout(r, 200))) {
+    last = await fn().catch(() => undefined as T);
+    if (last !== undefined && ok(last)) return last;
+  }
+  throw new Error(`Firefox: timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+// puppeteer's `>>>` goes through open shadow roots, where the lock lives.
+const ffState = (page: Page) => page.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-state'));
+
+async function ffMenu(page: Page, item: 'start' | 'end'): Promise<void> {
+  await (await page.waitForSelector('>>> [data-offrecord=lock]'))!.click();
+  await (await page.waitForSelector(`>>> [role=menuitem][data-offrecord=${item}]`))!.click();
+}
+
+const extensionFrames = (page: Page, name: string): Frame[] => page.frames().filter((f) => f.url().startsWith('moz-extension://') && f.url().includes(`/${name}.html`));
+
+async function ffType(page: Page, text: string): Promise<void> {
+  const frame = (await poll(async () => extensionFrames(page, 'compose')[0], (f) => !!f, 30_000, 'the compose frame'))!;
+  const input = await frame.waitForSelector('[data-offrecord=compose-input]:not([disabled])');
+  await input!.click();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0) {
+      await page.keyboard.down('Shift');
+      await page.keyboard.press('Enter');
+      await page.keyboard.up('Shift');
+    }
+    await input!.type(lines[i]!);
+  }
+  await poll(() => frame.$eval('[data-offrecord=compose-input]', (e) => (e as HTMLTextAreaElement).value), (v) => v === text, 5000, 'the typed text');
+  await input!.press('Enter');
+  await poll(() => frame.$eval('[data-offrecord=compose-input]', (e) => (e as HTMLTextAreaElement).value), (v) => v === '', 15_000, 'the compose box to clear');
+}
+
+async function ffReaders(page: Page): Promise<string[]> {
+  await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => (e.scrollTop = e.scrollHeight)), LIST);
+  const out: string[] = [];
+  for (const f of extensionFrames(page, 'reader')) {
+    const t = await f.$eval('body[data-status] [data-offrecord=plaintext]', (e) => e.textContent).catch(() => null);
+    if (t !== null) out.push(t);
+  }
+  return out;
+}
+
+describe.sequential('Firefox: the overlay on Converse.js', () => {
+  let stack: XmppStack;
+  let ff: FirefoxWithExtension;
+  let alice: Page;
+  let bob: Profile;
+
+  beforeAll(async () => {
+    stack = await startXmppStack();
+    [ff, bob] = await Promise.all([launchFirefoxWithExtension(FIREFOX_BUILD), launchProfile('firefox-bob')]);
+    alice = await ff.browser.newPage();
+    await alice.goto(stack.url);
+    await alice.waitForSelector('#converse-login-jid');
+    await alice.type('#converse-login-jid', 'alice');
+    await alice.type('#converse-login-password', XMPP_PASSWORD);
+    await alice.click('#converse-login button[type=submit]');
+    await alice.waitForSelector('#controlbox:not(.logged-out) converse-roster', { timeout: 20_000 });
+    await alice.waitForFunction(() => 'converseTestApi' in window);
+    await alice.evaluate(() => {
+      void (window as unknown as { converseTestApi: { chats: { open(j: string): Promise<unknown> } } }).converseTestApi.chats.open('bob@localhost');
+    });
+    await waitIdentity(bob);
+    await converseLogin(bob.page, stack.url, 'bob');
+    await converseOpenChat(bob.page, 'alice');
+  });
+  afterAll(async () => {
+    await ff?.close();
+    await bob?.close();
+    await stack?.stop();
+  });
+
+  it('starts from the lock in Firefox', async () => {
+    // First run in Firefox makes the identity key; the lock works once the page is recognised.
+    await poll(() => ffState(alice), (s) => s === 'plaintext', 60_000, 'the lock');
+    await ffMenu(alice, 'start');
+    await poll(() => ffState(alice), (s) => s === 'unverified', 90_000, "Alice's lock to become unverified");
+    await waitState(bob.page, 'unverified', 60_000);
+  });
+
+  it('messages go both ways between Firefox and Chromium', async () => {
+    const fromAlice = ['hello from Firefox 🦊', 'zweite Zeile\nüber zwei Zeilen'];
+    const fromBob = ['hello from Chromium ✓', 'another one from Bob'];
+    for (let i = 0; i < fromAlice.length; i++) {
+      await ffType(alice, fromAlice[i]!);
+      await waitReader(bob.page, fromAlice[i]!, LIST);
+      await typePrivate(bob.page, fromBob[i]!);
+      await poll(() => ffReaders(alice), (t) => t.includes(fromBob[i]!), 30_000, `Firefox reader to show ${fromBob[i]}`);
+    }
+    mkdirSync(join(ROOT, 'test-results/screenshots'), { recursive: true });
+    await alice.screenshot({ path: join(ROOT, 'test-results/screenshots/firefox-alice.png') });
+  });
+
+  it('ends from Firefox: finished on the peer', async () => {
+    await ffMenu(alice, 'end');
+    await poll(() => ffState(alice), (s) => s === 'plaintext', 30_000, 'plaintext');
+    await waitState(bob.page, 'finished');
+    expect(stack.traffic()).not.toContain('hello from Firefox');
+  });
+});

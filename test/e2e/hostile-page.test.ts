@@ -1,0 +1,130 @@
+/**
+ * A hostile page (DESIGN.md §1: site JS is the adversary). A script in the page's own world,
+ * installed before the chat loads, records everything a page can see: the DOM's text (also inside
+ * open shadow roots and form fields) on every mutation, the selection, keyboard and input events,
+ * postMessage traffic, and whatever it can reach inside OffRecord's frames. During a private
+ * conversation, with typing, reading and an SMP secret, none of the plaintext reaches it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startXmppStack, type XmppStack } from '../stacks/index';
+import { converseLogin, converseOpenChat } from './helpers/chat';
+import {
+  closeVerify, exchange, launchProfile, menu, shot, smpQuestion, smpResult, waitIdentity, waitState, type Profile,
+} from './overlay-kit';
+
+const LIST = 'converse-chat .chat-content__messages';
+
+/** Runs in the page's main world on every document of the profile's pages. */
+function spy(): void {
+  type Spy = { seen: Set<string>; keys: string[]; frameReads: string[]; add(s: string | null | undefined): void };
+  const w = window as unknown as { __spy: Spy };
+  const seen = new Set<string>();
+  const s: Spy = {
+    seen,
+    keys: [],
+    frameReads: [],
+    add(text) {
+      if (text && text.trim()) seen.add(text);
+    },
+  };
+  w.__spy = s;
+  const collect = (root: Document | ShadowRoot | Element): void => {
+    s.add((root as Element).textContent ?? '');
+    for (const el of Array.from(root.querySelectorAll('*'))) {
+      if (el.shadowRoot) collect(el.shadowRoot);
+      if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement) s.add(el.value);
+      if (el instanceof HTMLIFrameElement) {
+        try {
+          s.add(el.contentDocument?.documentElement?.textContent);
+          // A frame still loading shows its initial about:blank, which the parent may read.
+          const d = el.contentDocument;
+          s.frameReads.push(d ? `readable ${d.URL}` : 'null');
+        } catch (e) {
+          s.frameReads.push(`blocked: ${(e as Error).name}`);
+        }
+      }
+    }
+  };
+  const snapshot = () => collect(document);
+  new MutationObserver(snapshot).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+  setInterval(snapshot, 100);
+  for (const type of ['keydown', 'keypress', 'keyup', 'beforeinput', 'input', 'compositionend', 'paste', 'copy']) {
+    window.addEventListener(
+      type,
+      (e) => {
+        const k = e as KeyboardEvent & InputEvent;
+        s.keys.push(`${type}:${k.key ?? ''}:${k.data ?? ''}`);
+        const dt = (e as ClipboardEvent).clipboardData;
+        if (dt) s.add(dt.getData('text/plain'));
+      },
+      true,
+    );
+  }
+  document.addEventListener('selectionchange', () => s.add(document.getSelection()?.toString()));
+  window.addEventListener('message', (e) => s.add(typeof e.data === 'string' ? e.data : JSON.stringify(e.data)), true);
+}
+
+describe.sequential('a hostile page sees no plaintext', () => {
+  let stack: XmppStack;
+  let alice: Profile;
+  let bob: Profile;
+  const sent: string[] = [];
+  const SECRET = 'correct horse battery staple';
+
+  beforeAll(async () => {
+    stack = await startXmppStack();
+    [alice, bob] = await Promise.all([launchProfile('hostile-alice'), launchProfile('hostile-bob')]);
+    await alice.page.addInitScript(spy);
+    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    await converseLogin(alice.page, stack.url, 'alice');
+    await converseOpenChat(alice.page, 'bob');
+    await converseLogin(bob.page, stack.url, 'bob');
+    await converseOpenChat(bob.page, 'alice');
+  });
+  afterAll(async () => {
+    await alice?.close();
+    await bob?.close();
+    await stack?.stop();
+  });
+
+  it('records what the page can see during a private conversation', async () => {
+    // The spy works: text typed in the site's own box (before going private) is caught.
+    await alice.page.fill('converse-chat[jid="bob@localhost"] textarea.chat-textarea', 'visible to the page');
+    await expect.poll(() => alice.page.evaluate(() => [...(window as unknown as { __spy: { seen: Set<string> } }).__spy.seen].some((t) => t.includes('visible to the page')))).toBe(true);
+    await alice.page.fill('converse-chat[jid="bob@localhost"] textarea.chat-textarea', '');
+
+    await menu(alice.page, 'start');
+    await waitState(alice.page, 'unverified', 60_000);
+    await waitState(bob.page, 'unverified', 60_000);
+    await exchange(alice.page, bob.page, LIST, 'hostile', 6, sent);
+    // Select everything in the page, including the reader frames' boxes.
+    await alice.page.mouse.click(10, 10);
+    await alice.page.keyboard.press('Control+A');
+    // The secret is typed into Alice's verify frame (she asks) and Bob's (he answers).
+    await smpQuestion(alice.page, bob.page, 'Our phrase?', SECRET, SECRET);
+    expect(await smpResult(alice.page)).toBe('succeeded');
+    await closeVerify(alice.page);
+    await closeVerify(bob.page);
+    await shot(alice.page, 'hostile-page-alice');
+  });
+
+  it('found no plaintext, only ciphertext', async () => {
+    const spied = await alice.page.evaluate(() => {
+      const s = (window as unknown as { __spy: { seen: Set<string>; keys: string[]; frameReads: string[] } }).__spy;
+      return { seen: [...s.seen].join('\n'), keys: s.keys.join('\n'), frameReads: [...new Set(s.frameReads)] };
+    });
+    expect(spied.seen).toContain('?OTR:'); // it did watch the conversation
+    expect(spied.frameReads.filter((r) => r.startsWith('readable') && r !== 'readable about:blank')).toEqual([]);
+    for (const text of [...sent, SECRET]) {
+      for (const line of text.split('\n')) {
+        const probe = line.trim();
+        if (probe.length < 4) continue;
+        expect(spied.seen, probe).not.toContain(probe);
+        expect(spied.keys, probe).not.toContain(probe);
+      }
+    }
+    // Keystrokes typed into OffRecord's frames never reach the page's listeners.
+    const typed = spied.keys.split('\n').filter((k) => /^key(down|press):[^:]:/.test(k)).map((k) => k.split(':')[1]).join('');
+    expect(typed).not.toContain('hello');
+  });
+});

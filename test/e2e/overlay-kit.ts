@@ -1,0 +1,244 @@
+/**
+ * Shared driving code for the overlay's end-to-end tests: Chromium profiles with the built
+ * extension (helpers/browser.ts), and the overlay's stable hooks (data-offrecord = lock, start,
+ * end, verify, compose, compose-input, reader, plaintext). Not a test file itself.
+ *
+ * Console output of the page, its content script and the service worker is kept per profile and
+ * written to test-results/logs/ when a profile closes, for debugging failed runs.
+ */
+import type { Frame, FrameLocator, Page } from 'playwright-core';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { CHROME_EXT, FIREFOX_EXT, launchChromiumWithExtension, screenshot, ROOT, type ExtensionBrowser } from './helpers/browser';
+
+/** The builds under test; override to test a copy (e.g. while another build runs in .output). */
+export const CHROME_BUILD = process.env.OFFRECORD_CHROME_EXT ?? CHROME_EXT;
+export const FIREFOX_BUILD = process.env.OFFRECORD_FIREFOX_EXT ?? FIREFOX_EXT;
+
+export interface Profile {
+  name: string;
+  browser: ExtensionBrowser;
+  page: Page;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function launchProfile(name: string): Promise<Profile> {
+  const browser = await launchChromiumWithExtension(undefined, CHROME_BUILD);
+  const logs: string[] = [];
+  const stamp = () => new Date().toISOString().slice(11, 23);
+  browser.serviceWorker.on('console', (m) => logs.push(`${stamp()} [worker] ${m.type()}: ${m.text()}`));
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  const watch = (p: Page) => {
+    p.on('console', (m) => logs.push(`${stamp()} [page] ${m.type()}: ${m.text()}`));
+    p.on('pageerror', (e) => logs.push(`${stamp()} [page] error: ${e.message}`));
+  };
+  watch(page);
+  browser.context.on('page', watch);
+  return {
+    name,
+    browser,
+    page,
+    logs,
+    async close() {
+      const dir = join(ROOT, 'test-results/logs');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${name}.log`), logs.join('\n') + '\n');
+      await browser.close().catch(() => undefined);
+    },
+  };
+}
+
+/** A request as the popup would send it (popup context), e.g. to change a site's policy. */
+export async function popupRequest<T>(p: Profile, kind: string, payload: unknown): Promise<T> {
+  const popup = await p.browser.context.newPage();
+  try {
+    await popup.goto(`chrome-extension://${p.browser.extensionId}/popup.html`);
+    const r = await popup.evaluate(
+      async ({ kind, payload }) => {
+        const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome;
+        return (await api.runtime.sendMessage({ kind, payload })) as { ok: boolean; value?: unknown; error?: { message: string } };
+      },
+      { kind, payload },
+    );
+    if (!r.ok) throw new Error(`${kind}: ${r.error?.message}`);
+    return r.value as T;
+  } finally {
+    await popup.close();
+  }
+}
+
+/** Waits until the profile's identity key exists (first run generates it). */
+export async function waitIdentity(p: Profile): Promise<void> {
+  const popup = await p.browser.context.newPage();
+  await popup.goto(`chrome-extension://${p.browser.extensionId}/popup.html`);
+  let state: string | undefined = '';
+  for (const t = Date.now(); Date.now() - t < 60_000; await popup.waitForTimeout(250)) {
+    state = await popup.evaluate(async () => {
+      const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome;
+      const r = (await api.runtime.sendMessage({ kind: 'identity.status', payload: {} })) as { ok: boolean; value?: { state: string } };
+      return r.ok ? r.value?.state : 'error';
+    });
+    if (state === 'ready') break;
+  }
+  await popup.close();
+  if (state !== 'ready') throw new Error(`${p.name}: identity not ready (${state})`);
+}
+
+export const lock = (page: Page) => page.locator('[data-offrecord=lock]');
+export const lockState = (page: Page) => lock(page).getAttribute('data-offrecord-state', { timeout: 2000 }).catch(() => null);
+
+export async function menu(page: Page, item: 'start' | 'end' | 'verify'): Promise<void> {
+  await lock(page).click();
+  await page.locator(`[role=menuitem][data-offrecord=${item}]`).click();
+}
+
+export async function waitState(page: Page, state: string, timeout = 30_000): Promise<void> {
+  await expect.poll(() => lockState(page), { timeout, interval: 200 }).toBe(state);
+}
+
+export const composeInput = (page: Page) => page.frameLocator('[data-offrecord=compose]').locator('[data-offrecord=compose-input]');
+
+/** Types into the compose frame and presses Enter; Shift+Enter between lines. */
+export async function typePrivate(page: Page, text: string): Promise<void> {
+  const input = composeInput(page);
+  await expect.poll(() => input.isEnabled(), { timeout: 15_000 }).toBe(true);
+  await input.click();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0) await input.press('Shift+Enter');
+    if (lines[i]) await input.pressSequentially(lines[i]!, { delay: 0 });
+  }
+  await expect.poll(() => input.inputValue()).toBe(text);
+  await input.press('Enter');
+  await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toBe('');
+}
+
+/** Plaintexts shown by the page's reader frames, read inside the extension frames, page order. */
+export async function readerTexts(page: Page): Promise<string[]> {
+  const frames: Frame[] = page.frames().filter((f) => f.url().includes('/reader.html'));
+  const out: string[] = [];
+  for (const f of frames) {
+    const t = await f
+      .locator('body[data-status] [data-offrecord=plaintext]')
+      .textContent({ timeout: 500 })
+      .catch(() => null);
+    if (t !== null) out.push(t);
+  }
+  return out;
+}
+
+/** Each reader frame's status: 'plaintext', 'unavailable', 'error' (or '' while loading). */
+export async function readerStatuses(page: Page): Promise<string[]> {
+  const frames = page.frames().filter((f) => f.url().includes('/reader.html'));
+  return Promise.all(frames.map((f) => f.evaluate(() => document.body.dataset.status ?? '').catch(() => '')));
+}
+
+/** Scrolls the site's message list to the bottom so new messages' readers load. */
+export async function scrollDown(page: Page, listSelector: string): Promise<void> {
+  await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => (e.scrollTop = e.scrollHeight)), listSelector);
+}
+
+export async function waitReader(page: Page, text: string, listSelector: string, timeout = 30_000): Promise<void> {
+  try {
+    await waitReaderOnce(page, text, listSelector, timeout);
+  } catch (e) {
+    const readers = await readerTexts(page);
+    const statuses = await Promise.all(
+      page.frames().filter((f) => f.url().includes('/reader.html')).map((f) => f.evaluate(() => `${document.body.dataset.status}:${document.body.textContent}`).catch((x: Error) => x.message)),
+    );
+    throw new Error(`no reader shows ${JSON.stringify(text)}; readers: ${JSON.stringify(readers.slice(-6))}; frames: ${JSON.stringify(statuses.slice(-6))}`, { cause: e });
+  }
+}
+
+async function waitReaderOnce(page: Page, text: string, listSelector: string, timeout: number): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        await scrollDown(page, listSelector);
+        return (await readerTexts(page)).includes(text);
+      },
+      { timeout, interval: 250 },
+    )
+    .toBe(true);
+}
+
+export const shot = (page: Page, name: string) => screenshot(page, name);
+
+/** 20 messages: ASCII, UTF-8, emoji, multi-line, and one long enough to fragment on IRC. */
+export function conversationScript(tag: string): string[] {
+  const base = [
+    `hello from ${tag}`,
+    `Grüße, naïve café — ${tag}`,
+    `emoji 🔐🦊🎉 ${tag}`,
+    `multi-line ${tag}\nsecond line ${tag}\n third line ${tag}`,
+    `日本語のテキスト ${tag}`,
+    `long ${tag} ` + 'the quick brown fox jumps over the lazy dog '.repeat(8).trim(),
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < 20; i++) out.push(i < base.length ? base[i]! : `message ${i} ${tag} ${'é'.repeat(i % 3)}`);
+  return out;
+}
+
+/** Alice and Bob take turns; each message must show in the other side's reader frame. */
+export async function exchange(alice: Page, bob: Page, list: string, tag: string, count: number, sent: string[]): Promise<void> {
+  const a = conversationScript(`A-${tag}`).slice(0, count);
+  const b = conversationScript(`B-${tag}`).slice(0, count);
+  for (let i = 0; i < count; i++) {
+    await typePrivate(alice, a[i]!);
+    sent.push(a[i]!);
+    await waitReader(bob, a[i]!, list);
+    await typePrivate(bob, b[i]!);
+    sent.push(b[i]!);
+    await waitReader(alice, b[i]!, list);
+  }
+}
+
+export const verifyFrame = (page: Page): FrameLocator => page.frameLocator('iframe[data-offrecord=verify]');
+
+/**
+ * Question and answer through the verify frames: the asker opens "Authenticate buddy" from the
+ * lock; the answerer's frame pops up by itself when the question arrives.
+ */
+export async function smpQuestion(asker: Page, answerer: Page, question: string, secret: string, answer: string): Promise<void> {
+  await menu(asker, 'verify');
+  const q = verifyFrame(asker);
+  await q.locator('select').first().selectOption('question');
+  await q.getByRole('textbox').nth(0).fill(question);
+  await q.getByRole('textbox').nth(1).fill(secret);
+  await q.locator('button[type=submit]').click();
+  const a = verifyFrame(answerer);
+  await expect.poll(() => a.locator('blockquote.question').textContent({ timeout: 1000 }).catch(() => null), { timeout: 30_000 }).toBe(question);
+  await a.getByRole('textbox').first().fill(answer);
+  await a.locator('button[type=submit]').click();
+}
+
+/** The SMP outcome the asker's frame shows: 'succeeded' | 'failed' | … */
+export async function smpResult(page: Page, timeout = 60_000): Promise<string> {
+  const status = verifyFrame(page).locator('[role=status].result');
+  await status.waitFor({ timeout });
+  const cls = (await status.getAttribute('class')) ?? '';
+  return /result-(\w+)/.exec(cls)?.[1] ?? '';
+}
+
+/** Closes a verify frame with its own Close button (the frame asks the page to remove it). */
+export async function closeVerify(page: Page): Promise<void> {
+  if ((await page.locator('iframe[data-offrecord=verify]').count()) === 0) return;
+  const f = verifyFrame(page);
+  const close = f.getByRole('button', { name: 'Close', exact: true }).first();
+  await close.click({ timeout: 10_000 });
+  await expect.poll(() => page.locator('iframe[data-offrecord=verify]').count()).toBe(0);
+}
+
+/** OffRecord's own notices on the page (lock notice, canary, paste fallback) that are showing. */
+export async function visibleNotices(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const host = document.querySelector('[data-offrecord-host=lock]');
+    const n = host?.shadowRoot?.querySelector<HTMLElement>('[data-offrecord=notice]');
+    if (n && !n.hidden) out.push(n.textContent ?? '');
+    for (const e of Array.from(document.querySelectorAll('[data-offrecord=canary], [data-offrecord-fallback]'))) out.push(e.textContent ?? '');
+    return out;
+  });
+}
