@@ -220,6 +220,20 @@ describe('SessionManager with the engine', () => {
     for (const piece of wire) expect(piece.length).toBeLessThanOrEqual(300);
   });
 
+  it('two fragmented messages in a row whose first pieces are byte-identical are both read', async () => {
+    for (const side of [alice, bob]) {
+      side.conv = await side.bg.ask(senders.content(), 'content.register', { site: 'thelounge', account: side.name, peer: side.name === 'alice' ? 'bob' : 'alice', fragmentSize: 300 });
+    }
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    const one = await say(alice, bob, 'a'.repeat(600));
+    const two = await say(alice, bob, 'b'.repeat(600));
+    // Same keys, no reply between: the header and next DH key make the first pieces equal.
+    expect(one.wire[0]).toBe(two.wire[0]);
+    expect(await readPlaintext(bob, one.messageId)).toEqual([{ type: 'plaintext', messageId: one.messageId, text: 'a'.repeat(600) }]);
+    expect(await readPlaintext(bob, two.messageId)).toEqual([{ type: 'plaintext', messageId: two.messageId, text: 'b'.repeat(600) }]);
+  });
+
   it("under 'always', typed text waits, leaves only encrypted, and our echo shows what we typed", async () => {
     for (const side of [alice, bob]) await side.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', policy: 'always' });
     alice = await restart(alice);
