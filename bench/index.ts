@@ -3,8 +3,10 @@
  * Markdown table of medians and ratios, the targets of issue 2 with PASS/FAIL, the cost of
  * persisting a session (issue 3), and writes the same text to test-results/bench.md.
  * Exit status 1 when a target fails. `--otrjs-keygen-runs N` trades precision for time
- * (otr.js generates a key in ~4-8 s; default 5 runs).
+ * (otr.js generates a key in ~4-8 s; default 5 runs). Then the content script in Chromium
+ * (bench/content-script.ts, issue 4) appends its section; `--no-content-script` skips it.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -98,3 +100,9 @@ process.stdout.write(text);
 mkdirSync(join(root, 'test-results'), { recursive: true });
 writeFileSync(join(root, 'test-results/bench.md'), text);
 if (targets.some(([, ok]) => !ok)) process.exitCode = 1;
+
+// Issue 4: the content script in Chromium (dist/bench-content.mjs) appends its section to bench.md.
+if (!argv.includes('--no-content-script')) {
+  const r = spawnSync(process.execPath, [join(root, 'dist/bench-content.mjs')], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = 1;
+}

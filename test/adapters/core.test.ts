@@ -111,6 +111,25 @@ describe('MessageWatcher', () => {
     w.stop();
   });
 
+  it("does not rescan the list for OffRecord's own decorations, only for the site's changes", async () => {
+    let scans = 0;
+    const w = new MessageWatcher(thelounge, document, { onMessage: () => undefined, onScan: () => scans++ });
+    w.start();
+    await tick();
+    const before = scans;
+    const list = thelounge.messageList(document)!;
+    const status = document.createElement('span');
+    status.setAttribute('data-offrecord', 'status');
+    list.querySelector('span.content')!.before(status);
+    status.textContent = 'Private conversation handshake';
+    await tick();
+    expect(scans).toBe(before);
+    list.append(loungeLine(document, 905, 'bob', 'site change', new Date()));
+    await tick();
+    expect(scans).toBe(before + 1);
+    w.stop();
+  });
+
   it('does not report a re-rendered message again (same server id, new element)', async () => {
     const seen: WatchedMessage[] = [];
     const w = new MessageWatcher(thelounge, document, { onMessage: (m) => seen.push(m) });

@@ -52,7 +52,11 @@ export class MessageWatcher {
     this.startedAt = this.now();
     this.timed = this.doc.documentElement?.hasAttribute('data-offrecord-bench') ?? false;
     const Observer = this.doc.defaultView?.MutationObserver ?? MutationObserver;
-    this.observer = new Observer(() => this.schedule());
+    // Our own decorations (status lines, reader frames) mutate the list too; rescanning 2,000
+    // messages for each of them cost a full scan per frame placed (npm run bench).
+    this.observer = new Observer((records) => {
+      if (records.some((r) => !isOwnMutation(r))) this.schedule();
+    });
     this.observer.observe(this.doc.documentElement ?? this.doc, {
       childList: true,
       subtree: true,
@@ -121,4 +125,19 @@ export class MessageWatcher {
     const settle = this.opts.settleMs ?? 1500;
     return this.listSeenAt !== null && now - this.listSeenAt < settle;
   }
+}
+
+/** An element OffRecord put in the page, or a node inside one. */
+function isOwnNode(node: Node): boolean {
+  const el = node.nodeType === 1 ? (node as Element) : node.parentElement;
+  return !!el?.closest('[data-offrecord]');
+}
+
+/** A mutation made only by OffRecord's own decorations; the site's messages did not change. */
+function isOwnMutation(r: MutationRecord): boolean {
+  if (r.type === 'childList') {
+    const nodes = [...Array.from(r.addedNodes), ...Array.from(r.removedNodes)];
+    return nodes.length > 0 && nodes.every(isOwnNode);
+  }
+  return isOwnNode(r.target);
 }

@@ -1,0 +1,412 @@
+/**
+ * `npm run bench`, content-script part (issue 4): the overlay in real Chromium with the built
+ * extension on a chat page holding 2,000 messages. Appends a section to test-results/bench.md.
+ *
+ * (a) Cost per mutation batch: a page served here that copies The Lounge's DOM (the thelounge
+ *     adapter detects it), pre-filled with 2,000 messages (one in three `?OTR:` ciphertext), gets
+ *     batches of 1, 10 and 50 new messages (the oldest as many removed, so it keeps 2,000). The
+ *     same page without the extension, in a second browser driven in turn, is the anchor. The
+ *     watcher's scans are read from the page's performance timeline (`offrecord:scan` measures,
+ *     switched on by `data-offrecord-bench` on <html>).
+ * (b) Arrival to plaintext: two profiles private on ngircd + The Lounge; Alice sends 20 messages;
+ *     for each, from the ciphertext line entering Bob's DOM (a MutationObserver installed before
+ *     the content script) to the reader frame's plaintext element holding the text (an observer
+ *     inside the frame). Both ends stamp Date.now(), the clock both processes share.
+ *
+ * Needs the built extension (`npm run build`; OFFRECORD_CHROME_EXT overrides its path). Without
+ * it, or without the IRC stack, the part is skipped with a note and the bench does not fail.
+ */
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROME_EXT, launchChromiumWithExtension, launchPlainChromium, ROOT, type ExtensionBrowser } from '../test/e2e/helpers/browser';
+import { loungeJoin } from '../test/e2e/helpers/chat';
+import { startIrcStack, type IrcStack } from '../test/stacks/index';
+import { median } from './stats';
+
+const EXT = process.env.OFFRECORD_CHROME_EXT ?? CHROME_EXT;
+const HISTORY = 2000;
+const BATCHES = [1, 10, 50];
+const REPS = 11;
+const WARMUP = 2;
+const LATENCY_MESSAGES = 20;
+const t00 = performance.now();
+const log = (s: string) => process.stderr.write(`  ${((performance.now() - t00) / 1000).toFixed(1)} s: ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- (a) the 2,000-message page
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const pad = (n: number) => String(n).padStart(2, '0');
+/** The Lounge's full time stamp, "27 November 2026, 03:06:21" (local time). */
+const loungeTime = (d: Date) => `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}, ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A data message's look: version 3, type 0x03, then opaque bytes (never decrypts). */
+function fakeCiphertext(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(180));
+  bytes.set([0, 3, 3]);
+  return `?OTR:${Buffer.from(bytes).toString('base64')}.`;
+}
+
+function messageHtml(i: number, at: Date): string {
+  const mine = i % 2 === 0;
+  const nick = mine ? 'alice' : 'bob';
+  const text = i % 3 === 0 ? fakeCiphertext() : `message ${i}: ${'lorem ipsum dolor sit amet '.repeat(1 + (i % 4)).trim()}`;
+  return (
+    `<div id="msg-${i}" class="msg${mine ? ' self' : ''}" data-type="message" data-from="${nick}">` +
+    `<span aria-hidden="true" aria-label="${loungeTime(at)}" class="time tooltipped tooltipped-e">${pad(at.getHours())}:${pad(at.getMinutes())} </span>` +
+    `<span class="from"><span class="only-copy" aria-hidden="true">&lt;</span><span class="user color-${mine ? 31 : 20}" data-name="${nick}" role="button">${nick}</span><span class="only-copy" aria-hidden="true">&gt;&nbsp;</span></span>` +
+    `<span class="content" dir="auto">${esc(text)}</span></div>`
+  );
+}
+
+/** What the page does on a new message (like The Lounge's Vue render): build, append, trim, scroll. */
+function pageScript(): void {
+  const w = window as unknown as Record<string, unknown>;
+  const list = document.querySelector('#chat .messages')!;
+  const scroller = document.querySelector<HTMLElement>('#chat .chat')!;
+  let next = Number(document.documentElement.dataset.next);
+  let sent = 0;
+  document.querySelector('form#form')!.addEventListener('submit', (e) => {
+    e.preventDefault();
+    sent++;
+    (document.querySelector('textarea#input') as HTMLTextAreaElement).value = '';
+  });
+  const el = (tag: string, attrs: Record<string, string>, ...kids: (Node | string)[]) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    e.append(...kids);
+    return e;
+  };
+  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const message = (i: number) => {
+    const d = new Date();
+    const mine = i % 2 === 0;
+    const nick = mine ? 'alice' : 'bob';
+    let text = `message ${i}: ${'lorem ipsum dolor sit amet '.repeat(1 + (i % 4)).trim()}`;
+    if (i % 3 === 0) {
+      const b = crypto.getRandomValues(new Uint8Array(180));
+      b.set([0, 3, 3]);
+      text = `?OTR:${btoa(String.fromCharCode(...b))}.`;
+    }
+    const label = `${d.getDate()} ${months[d.getMonth()]} ${d.getFullYear()}, ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+    return el(
+      'div',
+      { id: `msg-${i}`, class: mine ? 'msg self' : 'msg', 'data-type': 'message', 'data-from': nick },
+      el('span', { 'aria-hidden': 'true', 'aria-label': label, class: 'time tooltipped tooltipped-e' }, `${p2(d.getHours())}:${p2(d.getMinutes())} `),
+      el('span', { class: 'from' }, el('span', { class: 'only-copy' }, '<'), el('span', { class: `user color-${mine ? 31 : 20}`, 'data-name': nick, role: 'button' }, nick), el('span', { class: 'only-copy' }, '>\u00a0')),
+      el('span', { class: 'content', dir: 'auto' }, text),
+    );
+  };
+  const scans = () => performance.getEntriesByName('offrecord:scan');
+  w.__bench = {
+    sent: () => sent,
+    scanCount: () => scans().length,
+    async batch(n: number, settle: boolean) {
+      const t0 = performance.now();
+      for (let k = 0; k < n; k++) list.append(message(next++));
+      const old = list.querySelectorAll(':scope > div.msg');
+      for (let k = 0; k < n; k++) old[k]?.remove();
+      scroller.scrollTop = scroller.scrollHeight; // stick to the bottom: forces layout, as the app does
+      const t1 = performance.now();
+      // Mutation observers (the content script's included) run in this task's microtasks.
+      await new Promise((r) => {
+        const c = new MessageChannel();
+        c.port1.onmessage = r;
+        c.port2.postMessage(0);
+      });
+      const t2 = performance.now();
+      // Decorations the scan led to (reader frames, status lines) rescan: wait until quiet.
+      let count = scans().length;
+      let last = performance.now();
+      while (settle && performance.now() - last < 250 && performance.now() - t0 < 4000) {
+        await new Promise((r) => setTimeout(r, 40));
+        if (scans().length !== count) [count, last] = [scans().length, performance.now()];
+      }
+      const mine = scans().filter((e) => e.startTime >= t0);
+      performance.clearMeasures('offrecord:scan');
+      return { page: t1 - t0, sync: t2 - t0, first: mine[0]?.duration ?? NaN, all: mine.reduce((s, e) => s + e.duration, 0), scans: mine.length };
+    },
+  };
+}
+
+function chatPage(): string {
+  const start = new Date(Date.now() - 86_400_000);
+  const msgs: string[] = [];
+  for (let i = 1; i <= HISTORY; i++) msgs.push(messageHtml(i, new Date(start.getTime() + i * 1000)));
+  // Enough of The Lounge's layout that the list scrolls and only the bottom is on screen.
+  const css = `html,body{height:100%;margin:0;font:14px sans-serif}#viewport{display:flex;height:100%}#sidebar{width:200px}
+#chat-container{flex:1;display:flex;flex-direction:column;min-width:0}#chat,.chat-view{flex:1;display:flex;flex-direction:column;min-height:0}
+.chat-content{flex:1;display:flex;min-height:0}.chat{flex:1;overflow-y:auto}.userlist{width:160px;order:2}.msg{display:flex;gap:6px;padding:2px 8px}
+.time{color:#888}.content{flex:1;word-break:break-all}#form{display:flex;padding:6px}#input{flex:1}`;
+  return `<!doctype html>
+<html lang="en" data-offrecord-bench data-next="${HISTORY + 1}"><head><meta charset="utf-8"><title>#test — The Lounge</title><meta name="application-name" content="The Lounge"><style>${css}</style></head>
+<body class="public"><div id="app"><div id="viewport" role="tablist"><aside id="sidebar"></aside>
+<div id="chat-container" class="window" data-current-channel="#test"><div id="chat" class="colored-nicks"><div id="chan-2" class="chat-view" data-type="channel" aria-label="#test" role="tabpanel">
+<div class="header"><span class="title">#test</span></div><div class="chat-content"><aside class="userlist"><div class="names"><span class="user" data-name="alice">alice</span><span class="user" data-name="bob">bob</span></div></aside>
+<div class="chat" tabindex="-1"><div class="messages" role="log" aria-live="polite" aria-relevant="additions">${msgs.join('')}</div></div></div></div></div>
+<form id="form" method="post" action=""><span id="nick">alice</span><textarea id="input" dir="auto" placeholder="Write to #test"></textarea><button id="submit" type="submit" aria-label="Send message">Send</button></form></div></div></div>
+<script>(${pageScript.toString()})(); document.querySelector('#chat .chat').scrollTop = 1e9;</script></body></html>`;
+}
+
+function serve(html: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url !== '/') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Waits until the profile's identity key exists, so key generation does not run during timing. */
+async function waitIdentity(b: ExtensionBrowser): Promise<void> {
+  const popup = await b.context.newPage();
+  try {
+    await popup.goto(`chrome-extension://${b.extensionId}/popup.html`);
+    for (const t = Date.now(); Date.now() - t < 60_000; await sleep(250)) {
+      const state = await popup.evaluate(async () => {
+        const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome;
+        const r = (await api.runtime.sendMessage({ kind: 'identity.status', payload: {} })) as { ok: boolean; value?: { state: string } };
+        return r.ok ? r.value?.state : 'error';
+      });
+      if (state === 'ready') return;
+    }
+    throw new Error('identity key not ready after 60 s');
+  } finally {
+    await popup.close();
+  }
+}
+
+const lockState = (page: Page) => page.locator('[data-offrecord=lock]').getAttribute('data-offrecord-state', { timeout: 1000 }).catch(() => null);
+
+async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, everyMs = 100): Promise<T> {
+  const t = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() - t > timeoutMs) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(v)})`);
+    await sleep(everyMs);
+  }
+}
+
+interface BatchTiming {
+  page: number;
+  sync: number;
+  first: number;
+  all: number;
+  scans: number;
+}
+/** `settle`: wait for the scans the batch's decorations cause (only where the extension runs). */
+const batch = (page: Page, n: number, settle: boolean) =>
+  page.evaluate(([k, s]) => (window as unknown as { __bench: { batch(n: number, s: boolean): Promise<BatchTiming> } }).__bench.batch(k, s), [n, settle] as const);
+
+async function benchBatches(): Promise<string[]> {
+  const server = await serve(chatPage());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const ext = await launchChromiumWithExtension(undefined, EXT);
+  const plain = await launchPlainChromium();
+  try {
+    await waitIdentity(ext);
+    const withExt = ext.context.pages()[0] ?? (await ext.context.newPage());
+    const anchor = await plain.newPage();
+    await Promise.all([withExt.goto(url), anchor.goto(url)]);
+    await waitFor('the lock on the bench page', () => lockState(withExt), (s) => s === 'plaintext', 30_000);
+    // Let the first scan's history readers (those on screen) load before timing.
+    await waitFor('history reader frames', async () => withExt.frames().filter((f) => f.url().includes('/reader.html')).length, (n) => n > 0, 15_000);
+    log('bench page ready in both browsers');
+    await sleep(1000);
+    for (let i = 0; i < WARMUP; i++) for (const n of BATCHES) await Promise.all([batch(withExt, n, true), batch(anchor, n, false)]);
+    const times = new Map<number, { ext: BatchTiming[]; anchor: BatchTiming[] }>(BATCHES.map((n) => [n, { ext: [], anchor: [] }]));
+    // Interleaved: each size in turn, the anchor and the extension page one after the other.
+    for (let r = 0; r < REPS; r++) {
+      for (const n of BATCHES) {
+        const t = times.get(n)!;
+        t.anchor.push(await batch(anchor, n, false));
+        t.ext.push(await batch(withExt, n, true));
+      }
+    }
+    log('batches measured');
+    const sent = await withExt.evaluate(() => (window as unknown as { __bench: { sent(): number } }).__bench.sent());
+    const held = await withExt.evaluate(() => document.querySelectorAll('#chat .messages > div.msg').length);
+    const f = (ms: number) => `${ms.toFixed(2)} ms`;
+    const out = [
+      `### (a) Cost per mutation batch, page holding ${held.toLocaleString('en')} messages`,
+      '',
+      `Median of ${REPS} after ${WARMUP} warm-up rounds, interleaved with the anchor. One message in three is \`?OTR:\` ciphertext.`,
+      '',
+      "| batch | anchor: the page's own append, no extension | with OffRecord: the page's own append | OffRecord: the batch's scan (its MutationObserver callback) | scan ÷ anchor | OffRecord: all scans the batch led to (count) | append to the next task, without → with OffRecord |",
+      '|---|---|---|---|---|---|---|',
+    ];
+    for (const n of BATCHES) {
+      const { ext: e, anchor: a } = times.get(n)!;
+      const own = median(a.map((x) => x.page));
+      const first = median(e.map((x) => x.first));
+      const row = [
+        `${n} message${n > 1 ? 's' : ''}`,
+        f(own),
+        f(median(e.map((x) => x.page))),
+        f(first),
+        `${(first / own).toFixed(1)}×`,
+        `${f(median(e.map((x) => x.all)))} (${median(e.map((x) => x.scans))})`,
+        `${f(median(a.map((x) => x.sync)))} → ${f(median(e.map((x) => x.sync)))}`,
+      ];
+      out.push(`| ${row.join(' | ')} |`);
+    }
+    if (BATCHES.every((n) => times.get(n)!.ext.every((x) => x.scans === 0)))
+      out.push('', 'No scan timings: this build predates the watcher\'s `offrecord:scan` measures; rebuild with `npm run build`.');
+    out.push(
+      '',
+      "The page's own append builds the elements, appends them, drops as many of the oldest and scrolls to the bottom (a forced layout). " +
+        'A scan reads the whole message list; the decorations it leads to (status lines, reader frames) each cause another. ' +
+        '"To the next task" also holds a rendering update whenever one is due.',
+    );
+    out.push('', `Send actions the content script made on the page during the run: ${sent} (expected 0: ciphertext that is not ours is never answered in plaintext state).`);
+    return out;
+  } finally {
+    await ext.close().catch(() => undefined);
+    await plain.close().catch(() => undefined);
+    server.close();
+  }
+}
+
+// ---------------------------------------------------------------- (b) arrival to plaintext
+
+/** Runs in every frame before any other script: stamps ciphertext lines and reader plaintext. */
+function stampScript(): void {
+  const w = window as unknown as Record<string, unknown>;
+  if (location.protocol === 'chrome-extension:') {
+    if (!location.pathname.endsWith('/reader.html')) return;
+    const check = () => {
+      const t = document.querySelector('[data-offrecord=plaintext]')?.textContent ?? '';
+      if (w.__shown || document.body?.dataset.status !== 'plaintext' || !t) return;
+      w.__shown = { text: t, epoch: Date.now() };
+      mo.disconnect();
+    };
+    const mo = new MutationObserver(check);
+    mo.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+    return;
+  }
+  const arrivals: Record<string, number> = {};
+  w.__arrivals = arrivals;
+  const note = (e: Element) => {
+    if (!e.id || arrivals[e.id] || e.getAttribute('data-type') !== 'message') return;
+    if ((e.querySelector('span.content')?.textContent ?? '').trimStart().startsWith('?OTR')) arrivals[e.id] = Date.now();
+  };
+  new MutationObserver((records) => {
+    for (const r of records)
+      for (const n of Array.from(r.addedNodes)) {
+        if (!(n instanceof Element)) continue;
+        if (n.matches('div.msg')) note(n);
+        n.querySelectorAll('div.msg').forEach(note);
+      }
+  }).observe(document, { childList: true, subtree: true });
+}
+
+async function startStack(): Promise<IrcStack | string> {
+  if (!existsSync('/usr/sbin/ngircd')) return 'ngircd is not installed';
+  try {
+    const stack = await startIrcStack();
+    log('IRC stack up');
+    return stack;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+async function benchLatency(stack: IrcStack): Promise<string[]> {
+  const [alice, bob] = await Promise.all([launchChromiumWithExtension(undefined, EXT), launchChromiumWithExtension(undefined, EXT)]);
+  try {
+    await (bob.context as BrowserContext).addInitScript(stampScript);
+    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    const a = alice.context.pages()[0] ?? (await alice.context.newPage());
+    const b = bob.context.pages()[0] ?? (await bob.context.newPage());
+    await loungeJoin(a, stack.url, 'alice');
+    await loungeJoin(b, stack.url, 'bob');
+    for (const p of [a, b]) await waitFor('the lock', () => lockState(p), (s) => s === 'plaintext', 30_000);
+    await a.locator('[data-offrecord=lock]').click();
+    await a.locator('[role=menuitem][data-offrecord=start]').click();
+    for (const p of [a, b]) await waitFor('a private conversation', () => lockState(p), (s) => s === 'unverified', 60_000, 200);
+    log('alice and bob private');
+    const input = a.frameLocator('[data-offrecord=compose]').locator('[data-offrecord=compose-input]');
+    await waitFor('the compose frame', () => input.isEnabled({ timeout: 1000 }).catch(() => false), (v) => v, 15_000);
+    const latencies: number[] = [];
+    for (let i = 0; i < LATENCY_MESSAGES; i++) {
+      const text = `bench message ${i} from alice, Grüße 🔐`;
+      await input.fill(text);
+      await input.press('Enter');
+      const shown = await waitFor(
+        `Bob's reader for message ${i}`,
+        async () => {
+          await b.evaluate(() => document.querySelectorAll('#chat .chat').forEach((e) => (e.scrollTop = e.scrollHeight)));
+          for (const f of b.frames().filter((x) => x.url().includes('/reader.html'))) {
+            const s = await f.evaluate(() => (window as unknown as { __shown?: { text: string; epoch: number } }).__shown ?? null).catch(() => null);
+            if (s?.text === text) return { frame: f, epoch: s.epoch };
+          }
+          return null;
+        },
+        (v) => v !== null,
+        30_000,
+        50,
+      );
+      const { frame, epoch } = shown!;
+      const msgId = await (await frame.frameElement()).evaluate((e) => (e as Element).closest('div.msg')?.id ?? '');
+      const arrived = await b.evaluate((id) => (window as unknown as { __arrivals: Record<string, number> }).__arrivals[id], msgId);
+      if (arrived === undefined) throw new Error(`no arrival stamp for ${msgId}`);
+      latencies.push(epoch - arrived);
+    }
+    log(`${LATENCY_MESSAGES} messages measured`);
+    const s = [...latencies].sort((x, y) => x - y);
+    const p95 = s[Math.ceil(0.95 * s.length) - 1]!;
+    return [
+      `### (b) Message arriving to its reader frame showing plaintext (The Lounge on ngircd)`,
+      '',
+      `Alice sends ${LATENCY_MESSAGES} messages one after another; for each, from the ciphertext line entering Bob's DOM to the plaintext in its reader frame (Date.now() at both ends, 1 ms resolution).`,
+      '',
+      '| messages | median | p95 | min | max |',
+      '|---|---|---|---|---|',
+      `| ${latencies.length} | ${median(latencies).toFixed(0)} ms | ${p95.toFixed(0)} ms | ${s[0]!.toFixed(0)} ms | ${s[s.length - 1]!.toFixed(0)} ms |`,
+    ];
+  } finally {
+    await alice.close().catch(() => undefined);
+    await bob.close().catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------- run
+
+const started = performance.now();
+const lines = ['', '## Content script on a 2,000-message chat page (issue 4)', ''];
+if (!existsSync(join(EXT, 'manifest.json'))) {
+  lines.push(`Skipped: no built extension at ${EXT} (run \`npm run build\` first).`);
+} else {
+  process.stderr.write('bench: content script, mutation batches\n');
+  try {
+    lines.push(...(await benchBatches()));
+  } catch (e) {
+    lines.push(`(a) failed: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
+  process.stderr.write('bench: content script, arrival to plaintext\n');
+  const stack = await startStack();
+  if (typeof stack === 'string') {
+    lines.push('', `(b) skipped: the IRC stack did not start (${stack}).`);
+    log(`IRC stack unavailable: ${stack}`);
+  } else {
+    try {
+      lines.push('', ...(await benchLatency(stack)));
+    } catch (e) {
+      lines.push('', `(b) failed: ${(e as Error).message}`);
+      process.exitCode = 1;
+    } finally {
+      await stack.stop();
+    }
+  }
+}
+lines.push('', `Chromium (Debian, headless=new) with ${EXT.replace(ROOT + '/', '')}; content-script bench time: ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+const text = lines.join('\n') + '\n';
+process.stdout.write(text);
+mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+appendFileSync(join(ROOT, 'test-results/bench.md'), text);
