@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef } from 'preact/hooks';
 import { t } from '../i18n';
 
 const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -18,7 +18,7 @@ interface DialogProps {
  */
 export function Dialog({ title, onClose, children, role = 'dialog' }: DialogProps) {
   const box = useRef<HTMLDivElement>(null);
-  const titleId = useRef(`dlg-${Math.random().toString(36).slice(2, 10)}`).current;
+  const titleId = `dlg-${useId()}`;
 
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
