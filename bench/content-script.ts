@@ -260,7 +260,7 @@ async function benchBatches(): Promise<string[]> {
     out.push(
       '',
       "The page's own append builds the elements, appends them, drops as many of the oldest and scrolls to the bottom (a forced layout). " +
-        'A scan reads the whole message list; the decorations it adds (status lines, reader frames) are OffRecord's own mutations and cause no further scan. ' +
+        'A scan reads the whole message list; the decorations it adds (status lines, reader frames) are OffRecord\'s own mutations and cause no further scan. ' +
         '"To the next task" also holds a rendering update whenever one is due.',
     );
     out.push('', `Send actions the content script made on the page during the run: ${sent} (expected 0: ciphertext that is not ours is never answered in plaintext state).`);
