@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ROOT, launchChromiumWithExtension, type ExtensionBrowser } from './helpers/browser';
+import { ROOT, launchChromiumWithExtension, stopWorkerFrom, until, type ExtensionBrowser } from './helpers/browser';
 
 const FINGERPRINT = /^[0-9A-F]{8}( [0-9A-F]{8}){4}$/;
 let dir: string;
@@ -28,13 +28,6 @@ function keytool(...args: string[]): Map<string, string> {
   return out;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function openPage(path: string): Promise<Page> {
   const page = await b.context.newPage();
@@ -55,22 +48,7 @@ async function request<T>(page: Page, kind: string, payload: unknown): Promise<T
 }
 
 async function stopWorker(page: Page): Promise<void> {
-  const cdp = await b.context.newCDPSession(page);
-  const statuses: string[] = [];
-  let versionId = '';
-  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
-    for (const v of e.versions) {
-      if (!v.scriptURL.startsWith(`chrome-extension://${b.extensionId}/`)) continue;
-      versionId = v.versionId;
-      statuses.push(v.runningStatus);
-    }
-  });
-  await cdp.send('ServiceWorker.enable');
-  await until(async () => versionId !== '' && statuses.at(-1) === 'running', 10_000);
-  const before = statuses.length;
-  await cdp.send('ServiceWorker.stopWorker', { versionId });
-  await until(async () => statuses.slice(before).includes('stopped'), 10_000);
-  await cdp.detach();
+  await stopWorkerFrom(page, b.extensionId);
 }
 
 /** The private exponent x of every stored key, read in the worker from IndexedDB. */

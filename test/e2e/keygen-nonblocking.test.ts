@@ -6,36 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchChromiumWithExtension, type ExtensionBrowser } from './helpers/browser';
+import { launchChromiumWithExtension, stopWorkerFrom, until, type ExtensionBrowser } from './helpers/browser';
 
 let b: ExtensionBrowser;
 let options: Page;
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function stopWorker(): Promise<void> {
-  const cdp = await b.context.newCDPSession(options);
-  const statuses: string[] = [];
-  let versionId = '';
-  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
-    for (const v of e.versions) {
-      if (!v.scriptURL.startsWith(`chrome-extension://${b.extensionId}/`)) continue;
-      versionId = v.versionId;
-      statuses.push(v.runningStatus);
-    }
-  });
-  await cdp.send('ServiceWorker.enable');
-  await until(async () => versionId !== '' && statuses.at(-1) === 'running', 10_000);
-  const before = statuses.length;
-  await cdp.send('ServiceWorker.stopWorker', { versionId });
-  await until(async () => statuses.slice(before).includes('stopped'), 10_000);
-  await cdp.detach();
+  await stopWorkerFrom(options, b.extensionId);
 }
 
 beforeAll(async () => {

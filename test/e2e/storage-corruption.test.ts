@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Worker } from 'playwright-core';
-import { launchChromiumWithExtension, type ExtensionBrowser } from './helpers/browser';
+import { launchChromiumWithExtension, stopWorkerFrom, until, type ExtensionBrowser } from './helpers/browser';
 
 const FINGERPRINT = /^[0-9A-F]{8}( [0-9A-F]{8}){4}$/;
 let b: ExtensionBrowser;
@@ -25,33 +25,10 @@ async function status(page: Page): Promise<{ state: string; code?: string; messa
   return reply.value;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Stops the extension's worker (CDP ServiceWorker.stopWorker) and waits until it is stopped. */
 async function stopWorker(): Promise<void> {
   const page = await b.context.newPage();
-  const cdp = await b.context.newCDPSession(page);
-  const statuses: string[] = [];
-  let versionId = '';
-  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
-    for (const v of e.versions) {
-      if (!v.scriptURL.startsWith(`chrome-extension://${b.extensionId}/`)) continue;
-      versionId = v.versionId;
-      statuses.push(v.runningStatus);
-    }
-  });
-  await cdp.send('ServiceWorker.enable');
-  await until(async () => versionId !== '' && statuses.at(-1) === 'running', 10_000);
-  const before = statuses.length;
-  await cdp.send('ServiceWorker.stopWorker', { versionId });
-  await until(async () => statuses.slice(before).includes('stopped'), 10_000);
-  await cdp.detach();
+  await stopWorkerFrom(page, b.extensionId);
   await page.close();
 }
 

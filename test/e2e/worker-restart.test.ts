@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stopWorkerFrom, until } from './helpers/browser';
 
 // Runs inside the browser (extension pages and content-script worlds), typed loosely on purpose.
 declare const chrome: any;
@@ -139,13 +140,6 @@ async function content<T>(side: Side, op: string, arg: unknown = null): Promise<
   return value as T;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A popup/options request from the controller page. */
 async function request<T>(side: Side, kind: string, payload: unknown): Promise<T> {
@@ -192,22 +186,7 @@ async function restartWorker(side: Side): Promise<void> {
   const sw: Worker = side.ctx.serviceWorkers()[0]!;
   const lostBefore = (await content<{ lost: number }>(side, 'drain')).lost;
   await sw.evaluate(() => ((globalThis as any).__offrecordMark = true));
-  const cdp = await side.ctx.newCDPSession(side.chat);
-  const statuses: string[] = [];
-  let versionId = '';
-  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
-    for (const v of e.versions) {
-      if (!v.scriptURL.startsWith(`chrome-extension://${side.id}/`)) continue;
-      versionId = v.versionId;
-      statuses.push(v.runningStatus);
-    }
-  });
-  await cdp.send('ServiceWorker.enable');
-  await until(async () => versionId !== '' && statuses.at(-1) === 'running', 10_000);
-  const before = statuses.length;
-  await cdp.send('ServiceWorker.stopWorker', { versionId });
-  await until(async () => statuses.slice(before).includes('stopped'), 10_000);
-  await cdp.detach();
+  await stopWorkerFrom(side.chat, side.id);
   side.restarts++;
   // The content script sees its port close, then reconnects and registers again.
   await until(async () => (await content<{ lost: number }>(side, 'state')).lost > lostBefore, 10_000);

@@ -152,3 +152,36 @@ export async function launchFirefoxWithExtension(extDir = FIREFOX_EXT): Promise<
     throw err;
   }
 }
+
+/** Polls `check` every 100 ms until it holds, or throws after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Stops the extension's worker through a CDP session on `page` with ServiceWorker.stopWorker
+ * and the running version's id (stopAllWorkers was not reliable there), and waits until CDP
+ * reports that very version stopped.
+ */
+export async function stopWorkerFrom(page: Page, extensionId: string): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const statuses: string[] = [];
+  let versionId = '';
+  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+    for (const v of e.versions) {
+      if (!v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) continue;
+      versionId = v.versionId;
+      statuses.push(v.runningStatus);
+    }
+  });
+  await cdp.send('ServiceWorker.enable');
+  await until(async () => versionId !== '' && statuses.at(-1) === 'running', 10_000);
+  const before = statuses.length;
+  await cdp.send('ServiceWorker.stopWorker', { versionId });
+  await until(async () => statuses.slice(before).includes('stopped'), 10_000);
+  await cdp.detach();
+}
