@@ -18,41 +18,10 @@ import { join } from 'node:path';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { launchChromiumWithExtension, ROOT, type ExtensionBrowser } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
-import { launchProfile, lockState, menu, popupRequest, shot, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { launchProfile, lockState, menu, popupRequest, shot, verifyFrame, waitIdentity, waitState, openPopup, type Profile } from './overlay-kit';
 
 const QUESTION = 'Which city did we meet in?';
 const fullShot = (page: Page, name: string) => page.screenshot({ path: join(ROOT, 'test-results/screenshots', `${name}.png`), fullPage: true });
-
-/**
- * The popup for `chat`'s tab, in a popup window of its own as the toolbar popup floats over the
- * page: a new tab would hide the chat tab, and Chromium then stops routing clicks into the
- * page's extension frames (out-of-process iframes) even after the tab is shown again. The popup
- * page names the chat tab with ?tab= (src/ui/backend.ts activeTabId), since in a window of its
- * own it is itself the active tab.
- */
-async function openPopup(p: Profile, chat?: Page): Promise<Page> {
-  const ext = p.browser.context;
-  const origin = chat ? new URL(chat.url()).origin : null;
-  const opened = ext.waitForEvent('page', (pg) => pg.url().includes('/popup.html'));
-  await p.browser.serviceWorker.evaluate(async (origin) => {
-    const api = (globalThis as unknown as {
-      chrome: {
-        tabs: { query(q: object): Promise<Array<{ id?: number; url?: string }>> };
-        windows: { create(o: object): Promise<unknown> };
-        runtime: { getURL(p: string): string };
-      };
-    }).chrome;
-    const tab = origin ? (await api.tabs.query({})).find((t) => t.url?.startsWith(`${origin}/`)) : undefined;
-    if (origin && tab?.id === undefined) throw new Error(`no tab at ${origin}`);
-    const url = api.runtime.getURL(tab ? `/popup.html?tab=${tab.id}` : '/popup.html');
-    await api.windows.create({ url, type: 'popup', width: 400, height: 640 });
-  }, origin);
-  const popup = await opened;
-  await popup.setViewportSize({ width: 400, height: 640 });
-  if (chat) await popup.locator('li.card[data-conversation]').first().waitFor({ timeout: 20_000 });
-  await popup.locator('.popup [role=tablist]').waitFor({ timeout: 60_000 });
-  return popup;
-}
 
 /** Closes the page's verify frame with its × button (one click; the page removes the frame). */
 async function closeFrame(page: Page): Promise<void> {
