@@ -27,6 +27,8 @@ export interface SendingChain {
 export interface ReceivingChain {
   epoch: number;
   chainKey: string;
+  /** The iteration we were handed the chain at: earlier posts were never ours to read. */
+  start: number;
   /** The iteration whose message key `chainKey` yields next. */
   next: number;
   /** Message keys of iterations we passed without a post, by iteration in decimal. */
@@ -48,14 +50,16 @@ export function nextSendingKey(chain: SendingChain): { chain: SendingChain; iter
 
 export type KeyLookup =
   | { ok: true; chain: ReceivingChain; messageKey: Uint8Array }
-  | { ok: false; reason: 'replay' | 'too-far' };
+  | { ok: false; reason: 'before-key' | 'replay' | 'too-far' };
 
 /**
  * The message key for `iteration`, and the chain as it will be once that key is used. The
  * caller keeps the returned chain only if the post then decrypts, so a post that fails costs
- * nothing. Refuses an iteration already used (its key is gone) or beyond MAX_FORWARD_STEPS.
+ * nothing. Refuses an iteration from before we were handed the chain, one already used (its
+ * key is gone) and one beyond MAX_FORWARD_STEPS.
  */
 export function receivingKey(chain: ReceivingChain, iteration: number): KeyLookup {
+  if (iteration < chain.start) return { ok: false, reason: 'before-key' };
   if (iteration < chain.next) {
     const key = chain.skipped[String(iteration)];
     if (key === undefined) return { ok: false, reason: 'replay' };

@@ -16,7 +16,7 @@ function chainOp(chain: SendingChain): GroupOp {
 }
 
 /** Sends our current chain to every member who should hold it and does not yet. */
-export function distribute(step: RoomStep, trust: TrustMap, extra: GroupOp[] = []): void {
+export function distribute(step: RoomStep, trust: TrustMap): void {
   const s = step.state;
   if (!s.sending) return;
   for (const m of step.others()) {
@@ -25,7 +25,7 @@ export function distribute(step: RoomStep, trust: TrustMap, extra: GroupOp[] = [
     if (t === 'changed') step.events.push({ type: 'withheld', member: m, reason: 'key-changed' });
     else if (s.requireVerified && t !== 'verified') step.events.push({ type: 'withheld', member: m, reason: 'unverified' });
     else {
-      step.record(m, [chainOp(s.sending), ...extra]);
+      step.record(m, [chainOp(s.sending)]);
       s.sentTo.push(m);
     }
   }
@@ -33,8 +33,9 @@ export function distribute(step: RoomStep, trust: TrustMap, extra: GroupOp[] = [
 
 /**
  * Starts our next epoch: a fresh chain key and signing key, sent to the current members only,
- * and the ended epoch's signing secret published in the channel (and to the members, for those
- * away from the channel when it was posted).
+ * and the ended epoch's signing secret published in the channel. Only in the channel: there it
+ * follows our last posts of that epoch, whereas a pairwise record could overtake them and make
+ * them read as unverifiable.
  */
 export function startEpoch(step: RoomStep, trust: TrustMap, reason: 'start' | 'membership' | 'rekey'): void {
   const s = step.state;
@@ -42,13 +43,8 @@ export function startEpoch(step: RoomStep, trust: TrustMap, reason: 'start' | 'm
   s.sending = newSendingChain(step.env, old ? old.epoch + 1 : 0);
   s.sentTo = [];
   step.events.push({ type: 'epoch', epoch: s.sending.epoch, reason });
-  if (!old) return distribute(step, trust);
-  distribute(step, trust, [revealOp(old)]);
-  publish(step, old);
-}
-
-export function revealOp(old: SendingChain): GroupOp {
-  return { op: 'reveal', epoch: old.epoch, signingSecret: fromHex(old.signingSecret) };
+  if (old) publish(step, old);
+  distribute(step, trust);
 }
 
 /** Posts the ended epoch's signing secret where everyone in the channel sees it. */

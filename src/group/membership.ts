@@ -12,7 +12,7 @@
  */
 import { fromHex, toHex } from '../otr/bytes';
 import { fail, isOtrError } from '../otr/errors';
-import { addChain, applyReveal, distribute, publish, revealOp, startEpoch } from './epoch';
+import { addChain, distribute, publish, startEpoch } from './epoch';
 import { retryWaiting } from './posting';
 import { ROOM_ID_BYTES } from './crypto';
 import { type GroupEnv, type GroupStepResult, MAX_EARLY_RECORDS, requireActive, type RoomState, type RoomStep, runRoom, type Trust, type TrustMap } from './room';
@@ -148,8 +148,7 @@ export function leaveRoom(env: GroupEnv, state: RoomState): GroupStepResult {
   return runRoom(env, state, (step) => {
     const s = step.state;
     requireActive(s);
-    const ops = s.sending ? [{ op: 'leave' as const }, revealOp(s.sending)] : [{ op: 'leave' as const }];
-    for (const m of step.others()) step.record(m, ops);
+    for (const m of step.others()) step.record(m, [{ op: 'leave' }]);
     if (s.sending) publish(step, s.sending);
     forget(s, 'left');
     step.events.push({ type: 'left' });
@@ -202,10 +201,9 @@ function handleRecord(step: RoomStep, from: string, value: Uint8Array, trust: Tr
   let gotChain = false;
   for (const op of rec.ops) {
     if (op.op === 'chain') {
-      const chain = { epoch: op.epoch, chainKey: toHex(op.chainKey), next: op.iteration, skipped: {}, signingPublic: toHex(op.signingPublic), published: false };
+      const chain = { epoch: op.epoch, chainKey: toHex(op.chainKey), start: op.iteration, next: op.iteration, skipped: {}, signingPublic: toHex(op.signingPublic), published: false };
       gotChain = addChain(step, from, chain) || gotChain;
-    } else if (op.op === 'reveal') applyReveal(step, from, op.epoch, op.signingSecret);
-    else if (op.op === 'leave') return depart(step, from, trust);
+    } else if (op.op === 'leave') return depart(step, from, trust);
   }
   if (gotChain) retryWaiting(step);
 }

@@ -33,6 +33,7 @@ export type DropReason =
   | 'other-room'
   | 'non-member'
   | 'forged'
+  | 'before-key'
   | 'replay'
   | 'too-far'
   | 'undecryptable'

@@ -8,10 +8,13 @@
  *   16 member-list hash · BYTE op count · ops
  *   op: BYTE type · SHORT length · body
  *     1 invite  name room title · BYTE flags (1: members must be verified)
- *     2 accept    3 chain  INT epoch · 32 chain key ·
- *     INT iteration · 32 signing public key          4 remove name member      5 leave
- *     6 reveal  INT epoch · 32 signing secret of that ended epoch
+ *     2 accept  (empty)
+ *     3 chain   INT epoch · 32 chain key · INT iteration · 32 Ed25519 public key
+ *     4 remove  name member
+ *     5 leave   (empty)
  *   name: SHORT length · UTF-8 (1–255 bytes; the title may be empty)
+ *
+ * An ended epoch's signing secret is not sent here but published in the channel (post.ts).
  *
  * Every record carries the sender's view of the member list, so a receiver can tell when the
  * views differ; only the owner's list is ever adopted. Unknown op types are skipped.
@@ -33,8 +36,7 @@ export type GroupOp =
   | { op: 'accept' }
   | { op: 'chain'; epoch: number; chainKey: Uint8Array; iteration: number; signingPublic: Uint8Array }
   | { op: 'remove'; member: string }
-  | { op: 'leave' }
-  | { op: 'reveal'; epoch: number; signingSecret: Uint8Array };
+  | { op: 'leave' };
 
 export interface GroupRecord {
   roomId: Uint8Array;
@@ -44,7 +46,7 @@ export interface GroupRecord {
   ops: GroupOp[];
 }
 
-const OP_CODES = { invite: 1, accept: 2, chain: 3, remove: 4, leave: 5, reveal: 6 } as const;
+const OP_CODES = { invite: 1, accept: 2, chain: 3, remove: 4, leave: 5 } as const;
 
 function name(w: Writer, text: string, field: string, allowEmpty = false): Writer {
   const bytes = utf8(text);
@@ -68,9 +70,6 @@ function opBody(op: GroupOp): Uint8Array {
       return w.int(op.epoch).raw(op.chainKey).int(op.iteration).raw(op.signingPublic).finish();
     case 'remove':
       return name(w, op.member, 'remove.member').finish();
-    case 'reveal':
-      if (op.signingSecret.length !== SIGNING_KEY_BYTES) fail('invalid-argument', 'reveal', 'key length');
-      return w.int(op.epoch).raw(op.signingSecret).finish();
     case 'accept':
     case 'leave':
       return w.finish();
@@ -113,9 +112,6 @@ function readOp(code: number, body: Uint8Array): GroupOp | null {
       break;
     case 5:
       op = { op: 'leave' };
-      break;
-    case 6:
-      op = { op: 'reveal', epoch: r.int('epoch'), signingSecret: r.fixed(SIGNING_KEY_BYTES, 'signingSecret') };
       break;
     default:
       return null; // a later format's op: skipped, as OTR skips unknown TLVs

@@ -28,7 +28,9 @@ import {
   type ShownPost,
   type Trust,
 } from '../../src/group';
-import { toHex } from '../../src/otr/bytes';
+import { fromHex, toHex, utf8 } from '../../src/otr/bytes';
+import { memberListHash, ratchet, seal, sign } from '../../src/group/crypto';
+import { armorGroup, postBytes, postHeaderBytes } from '../../src/group/post';
 import type { Tlv } from '../../src/otr/tlv';
 
 export { drbg };
@@ -201,4 +203,33 @@ export function roomOf(names: string[], opts: { maxFragmentSize?: number; requir
     net.flush();
   }
   return { net, members };
+}
+
+/**
+ * A post made by hand from a member's sending chain, as a member (or whoever holds the keys)
+ * could make it: any iteration, any text, optionally another sender name or signing secret.
+ */
+export function craftPost(
+  from: RoomState,
+  opts: { iteration: number; text?: string; sender?: string; signingSecret?: Uint8Array; ciphertext?: Uint8Array; epoch?: number; messageKey?: Uint8Array },
+): string {
+  const chain = from.sending!;
+  let messageKey = opts.messageKey;
+  if (!messageKey) {
+    let ck = fromHex(chain.chainKey);
+    if (opts.iteration < chain.iteration) throw new Error('craftPost goes forward only');
+    for (let i = chain.iteration; i < opts.iteration; i++) ck = ratchet(ck).nextChainKey;
+    messageKey = ratchet(ck).messageKey;
+  }
+  const associated = postHeaderBytes({
+    roomId: fromHex(from.roomId),
+    sender: opts.sender ?? from.me,
+    epoch: opts.epoch ?? chain.epoch,
+    iteration: opts.iteration,
+    listHash: memberListHash(fromHex(from.roomId), from.members),
+  });
+  const nonce = new Uint8Array(24).fill(7);
+  const ciphertext = opts.ciphertext ?? seal(messageKey, nonce, associated, utf8(opts.text ?? 'crafted'));
+  const signature = sign(opts.signingSecret ?? fromHex(chain.signingSecret), postBytes(associated, nonce, ciphertext, new Uint8Array()));
+  return armorGroup(postBytes(associated, nonce, ciphertext, signature));
 }
