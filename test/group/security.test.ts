@@ -5,10 +5,11 @@
  * are refused; floods of far-ahead iterations stay within the caps. Plus re-keying and the
  * trust rules for handing out chain keys.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_SKIPPED_KEYS, REKEY_POSTS } from '../../src/group';
 import { armorGroup, revealBytes } from '../../src/group/post';
-import { fromHex } from '../../src/otr/bytes';
+import { fromBase64, fromHex } from '../../src/otr/bytes';
 import { craftPost, DAY_MS, roomOf } from './helpers';
 
 function trio() {
@@ -69,6 +70,28 @@ describe('posts that must not be shown', () => {
     net.flush();
     expect(bob.state.dropped).toEqual({ undecryptable: 1 });
     expect(bob.state.chains.alice![0]).toEqual(before);
+  });
+});
+
+describe('tampering, as a property', () => {
+  it('no single changed byte of a post is ever shown; the genuine post still reads after', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 1, max: 255 }), (at, xor) => {
+        const { net, alice, bob } = trio();
+        alice.post('genuine');
+        const wire = net.texts.shift()!.text;
+        const bytes = fromBase64(wire.slice(7, -1));
+        const i = at % bytes.length;
+        bytes[i] = bytes[i]! ^ xor;
+        net.texts.push({ from: 'alice', text: armorGroup(bytes) });
+        net.flush();
+        expect(bob.shown).toEqual([]);
+        net.texts.push({ from: 'alice', text: wire });
+        net.flush();
+        expect(bob.texts()).toEqual(['alice: genuine']);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 
