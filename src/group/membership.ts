@@ -15,7 +15,7 @@ import { fail, isOtrError } from '../otr/errors';
 import { addChain, distribute, publish, startEpoch } from './epoch';
 import { retryWaiting } from './posting';
 import { ROOM_ID_BYTES } from './crypto';
-import { type GroupEnv, type GroupStepResult, MAX_EARLY_RECORDS, requireActive, type RoomState, type RoomStep, runRoom, type Trust, type TrustMap } from './room';
+import { type GroupEnv, type GroupStepResult, MAX_EARLY_RECORDS, requireActive, setMembers, type RoomState, type RoomStep, runRoom, type Trust, type TrustMap } from './room';
 import { decodeGroupRecord, type GroupRecord, MAX_MEMBERS } from './tlv';
 import { MAX_NAME_BYTES } from './post';
 
@@ -42,7 +42,8 @@ export function createRoom(env: GroupEnv, opts: RoomOptions): GroupStepResult {
     me: opts.me,
     owner: opts.me,
     status: 'active',
-    members: [opts.me],
+    members: [],
+    listHash: '',
     listVersion: 1,
     departed: [],
     invited: [],
@@ -55,6 +56,7 @@ export function createRoom(env: GroupEnv, opts: RoomOptions): GroupStepResult {
     early: [],
     dropped: {},
   };
+  setMembers(state, [opts.me]);
   return runRoom(env, state, (step) => startEpoch(step, {}, 'start'));
 }
 
@@ -77,7 +79,7 @@ export function inviteMember(env: GroupEnv, state: RoomState, invitee: string, t
     if (why) fail('bad-state', 'invitee.trust', why);
     if (!s.invited.includes(invitee)) s.invited.push(invitee);
     s.departed = s.departed.filter((m) => m !== invitee);
-    step.record(invitee, [{ op: 'invite', title: s.title, requireVerified: s.requireVerified }]);
+    step.record(invitee, [{ op: 'invite', title: s.title, requireVerified: s.requireVerified }], true);
   });
 }
 
@@ -89,6 +91,7 @@ export function readInvite(env: GroupEnv, me: string, from: string, value: Uint8
   const rec = decodeGroupRecord(value);
   const invite = rec.ops.find((o) => o.op === 'invite');
   if (!invite || invite.op !== 'invite') return fail('bad-state', 'group-tlv.ops', 'not an invitation');
+  if (!rec.members) return fail('malformed', 'group-tlv.members', 'an invitation carries the list');
   if (rec.owner !== from || !rec.members.includes(from)) fail('bad-state', 'group-tlv.owner', 'invitations come from the room owner');
   if (rec.members.includes(me)) fail('bad-state', 'group-tlv.members', 'already a member');
   const why = usable(trust[from], invite.requireVerified);
@@ -100,7 +103,8 @@ export function readInvite(env: GroupEnv, me: string, from: string, value: Uint8
     me,
     owner: rec.owner,
     status: 'invited',
-    members: rec.members,
+    members: [],
+    listHash: '',
     listVersion: rec.listVersion,
     departed: [],
     invited: [],
@@ -113,8 +117,9 @@ export function readInvite(env: GroupEnv, me: string, from: string, value: Uint8
     early: [],
     dropped: {},
   };
+  setMembers(state, rec.members);
   return runRoom(env, state, (step) => {
-    step.events.push({ type: 'invited', roomId: state.roomId, title: invite.title, owner: rec.owner, members: rec.members });
+    step.events.push({ type: 'invited', roomId: state.roomId, title: invite.title, owner: rec.owner, members: state.members });
   });
 }
 
@@ -137,7 +142,7 @@ export function removeMember(env: GroupEnv, state: RoomState, member: string, tr
     if (!s.members.includes(member)) fail('invalid-argument', 'member', 'not a member');
     dropMember(step, member);
     s.listVersion++;
-    for (const m of [...step.others(), member]) step.record(m, [{ op: 'remove', member }]);
+    for (const m of [...step.others(), member]) step.record(m, [{ op: 'remove', member }], true);
     step.events.push({ type: 'members', members: s.members, added: [], removed: [member] });
     startEpoch(step, trust, 'membership');
   });
@@ -191,11 +196,11 @@ function handleRecord(step: RoomStep, from: string, value: Uint8Array, trust: Tr
   if (s.status === 'left' || s.status === 'removed') return step.drop('refused', from, `the room is ${s.status}`);
   if (s.me === s.owner && s.invited.includes(from) && rec.ops.some((o) => o.op === 'accept')) return admit(step, from, trust);
   if (!s.members.includes(from)) {
-    const early = rec.owner === s.owner && rec.listVersion > s.listVersion && rec.members.includes(from);
+    const early = rec.owner === s.owner && rec.listVersion > s.listVersion && (rec.members?.includes(from) ?? true);
     return early ? holdEarly(step, from, value) : step.drop('non-member', from);
   }
-  if (from === s.owner && rec.owner === s.owner && rec.listVersion > s.listVersion) {
-    adoptList(step, rec, trust);
+  if (rec.members && from === s.owner && rec.owner === s.owner && rec.listVersion > s.listVersion) {
+    adoptList(step, rec.members, rec.listVersion, trust);
     if (step.state.status === 'removed') return;
   }
   let gotChain = false;
@@ -231,31 +236,31 @@ function retryEarly(step: RoomStep, trust: TrustMap): void {
 function admit(step: RoomStep, newcomer: string, trust: TrustMap): void {
   const s = step.state;
   s.invited = s.invited.filter((m) => m !== newcomer);
-  s.members = [...s.members, newcomer].sort();
+  setMembers(s, [...s.members, newcomer]);
   s.listVersion++;
-  for (const m of step.others()) step.record(m, []);
+  for (const m of step.others()) step.record(m, [], true);
   step.events.push({ type: 'members', members: s.members, added: [newcomer], removed: [] });
   distribute(step, trust);
 }
 
-function adoptList(step: RoomStep, rec: GroupRecord, trust: TrustMap): void {
+function adoptList(step: RoomStep, listed: string[], listVersion: number, trust: TrustMap): void {
   const s = step.state;
   // A member who left stays out until the owner's list stops naming them.
-  const members = rec.members.filter((m) => !s.departed.includes(m));
-  s.departed = s.departed.filter((m) => rec.members.includes(m));
+  const members = listed.filter((m) => !s.departed.includes(m));
+  s.departed = s.departed.filter((m) => listed.includes(m));
   const added = members.filter((m) => !s.members.includes(m));
   const removed = s.members.filter((m) => !members.includes(m));
-  s.listVersion = rec.listVersion;
+  s.listVersion = listVersion;
   if (!members.includes(s.me)) {
     if (s.status === 'active') {
       forget(s, 'removed');
       step.events.push({ type: 'removed' });
     }
-    s.members = members;
+    setMembers(s, members);
     return;
   }
   for (const m of removed) dropMember(step, m);
-  s.members = members;
+  setMembers(s, members);
   if (added.length || removed.length) step.events.push({ type: 'members', members, added, removed });
   if (s.status === 'invited') {
     s.status = 'active';
@@ -273,14 +278,14 @@ function depart(step: RoomStep, member: string, trust: TrustMap): void {
   step.events.push({ type: 'members', members: s.members, added: [], removed: [member] });
   if (s.me === s.owner) {
     s.listVersion++;
-    for (const m of step.others()) step.record(m, []);
+    for (const m of step.others()) step.record(m, [], true);
   }
   startEpoch(step, trust, 'membership');
 }
 
 function dropMember(step: RoomStep, member: string): void {
   const s = step.state;
-  s.members = s.members.filter((m) => m !== member);
+  setMembers(s, s.members.filter((m) => m !== member));
   s.sentTo = s.sentTo.filter((m) => m !== member);
   delete s.chains[member];
 }

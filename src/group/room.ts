@@ -48,8 +48,10 @@ export interface RoomState {
   me: string;
   owner: string;
   status: RoomStatus;
-  /** Sorted. */
+  /** Sorted; changed only through setMembers, which keeps listHash with it. */
   members: string[];
+  /** Hash of roomId and members (hex), kept so a post costs the same whatever the room's size. */
+  listHash: string;
   listVersion: number;
   /** Members who left, until the owner's list stops naming them (so a stale list cannot re-add them). */
   departed: string[];
@@ -139,7 +141,12 @@ export function newSendingChain(env: GroupEnv, epoch: number): SendingChain {
 }
 
 export function listHashOf(state: RoomState): Uint8Array {
-  return memberListHash(fromHex(state.roomId), state.members);
+  return fromHex(state.listHash);
+}
+
+export function setMembers(state: RoomState, members: readonly string[]): void {
+  state.members = [...members].sort();
+  state.listHash = toHex(memberListHash(fromHex(state.roomId), state.members));
 }
 
 /** Collects what one step sends, shows and reports. */
@@ -154,10 +161,11 @@ export class RoomStep {
     readonly state: RoomState,
   ) {}
 
-  /** A control record to one member, carrying our view of the list. */
-  record(to: string, ops: GroupOp[]): void {
+  /** A control record to one member; `withList` when it must carry the list itself. */
+  record(to: string, ops: GroupOp[], withList = false): void {
     const s = this.state;
-    this.direct.push({ to, tlv: encodeGroupRecord({ roomId: fromHex(s.roomId), owner: s.owner, listVersion: s.listVersion, members: s.members, ops }) });
+    const members = withList ? s.members : null;
+    this.direct.push({ to, tlv: encodeGroupRecord({ roomId: fromHex(s.roomId), owner: s.owner, listVersion: s.listVersion, members, listHash: listHashOf(s), ops }) });
   }
 
   /** A text for the channel, split to the site's limit. */

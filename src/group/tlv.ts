@@ -4,8 +4,8 @@
  * far from OTR's 0–8, and libotr, otr.js and OffRecord's engine skip types they do not know
  * (test/interop/group-tlv.test.ts shows it; python-potr alone drops such a message).
  *
- *   BYTE format (1) · 16 room id · name owner · INT list version · SHORT n · n × name member ·
- *   16 member-list hash · BYTE op count · ops
+ *   BYTE format (1) · 16 room id · name owner · INT list version · BYTE flags ·
+ *   [if flags & 1: SHORT n · n × name member] · 16 member-list hash · BYTE op count · ops
  *   op: BYTE type · SHORT length · body
  *     1 invite  name room title · BYTE flags (1: members must be verified)
  *     2 accept  (empty)
@@ -16,8 +16,10 @@
  *
  * An ended epoch's signing secret is not sent here but published in the channel (post.ts).
  *
- * Every record carries the sender's view of the member list, so a receiver can tell when the
- * views differ; only the owner's list is ever adopted. Unknown op types are skipped.
+ * Every record carries the hash of the sender's view of the member list; the list itself only
+ * where it is news (invitations and the owner's list changes), so that handing a chain key to
+ * every member costs O(members), not O(members²). Only the owner's list is ever adopted.
+ * Unknown op types are skipped.
  */
 import { equalBytes, fromUtf8, utf8 } from '../otr/bytes';
 import { fail } from '../otr/errors';
@@ -42,9 +44,14 @@ export interface GroupRecord {
   roomId: Uint8Array;
   owner: string;
   listVersion: number;
-  members: string[];
+  /** Sorted; null when the record does not carry the list. */
+  members: string[] | null;
+  /** The hash of the sender's list (decodeGroupRecord checks it against the list when present). */
+  listHash: Uint8Array;
   ops: GroupOp[];
 }
+
+const FLAG_LIST = 1;
 
 const OP_CODES = { invite: 1, accept: 2, chain: 3, remove: 4, leave: 5 } as const;
 
@@ -78,13 +85,16 @@ function opBody(op: GroupOp): Uint8Array {
 
 export function encodeGroupRecord(rec: GroupRecord): Tlv {
   if (rec.roomId.length !== ROOM_ID_BYTES) fail('invalid-argument', 'roomId', `expected ${ROOM_ID_BYTES} bytes`);
-  if (rec.members.length > MAX_MEMBERS) fail('invalid-argument', 'members', `at most ${MAX_MEMBERS}`);
+  if (rec.listHash.length !== LIST_HASH_BYTES) fail('invalid-argument', 'listHash', `expected ${LIST_HASH_BYTES} bytes`);
   if (rec.ops.length > 255) fail('invalid-argument', 'ops', 'at most 255');
-  const members = [...rec.members].sort();
   const w = new Writer().byte(GROUP_TLV_FORMAT).raw(rec.roomId);
-  name(w, rec.owner, 'owner').int(rec.listVersion).short(members.length);
-  for (const m of members) name(w, m, 'member');
-  w.raw(memberListHash(rec.roomId, members)).byte(rec.ops.length);
+  name(w, rec.owner, 'owner').int(rec.listVersion).byte(rec.members ? FLAG_LIST : 0);
+  if (rec.members) {
+    if (rec.members.length > MAX_MEMBERS) fail('invalid-argument', 'members', `at most ${MAX_MEMBERS}`);
+    w.short(rec.members.length);
+    for (const m of [...rec.members].sort()) name(w, m, 'member');
+  }
+  w.raw(rec.listHash).byte(rec.ops.length);
   for (const op of rec.ops) {
     const body = opBody(op);
     w.byte(OP_CODES[op.op]).short(body.length).raw(body);
@@ -128,13 +138,18 @@ export function decodeGroupRecord(value: Uint8Array): GroupRecord {
   const roomId = r.fixed(ROOM_ID_BYTES, 'roomId');
   const owner = readName(r, 'owner');
   const listVersion = r.int('listVersion');
-  const count = r.short('members.count');
-  if (count > MAX_MEMBERS) fail('out-of-range', 'group-tlv.members', `${count} members`);
-  const members: string[] = [];
-  for (let i = 0; i < count; i++) members.push(readName(r, 'member'));
-  if (new Set(members).size !== members.length) fail('malformed', 'group-tlv.members', 'a member is listed twice');
+  const flags = r.byte('flags');
+  let members: string[] | null = null;
+  if (flags & FLAG_LIST) {
+    const count = r.short('members.count');
+    if (count > MAX_MEMBERS) fail('out-of-range', 'group-tlv.members', `${count} members`);
+    members = [];
+    for (let i = 0; i < count; i++) members.push(readName(r, 'member'));
+    if (new Set(members).size !== members.length) fail('malformed', 'group-tlv.members', 'a member is listed twice');
+    members.sort();
+  }
   const listHash = r.fixed(LIST_HASH_BYTES, 'listHash');
-  if (!equalBytes(listHash, memberListHash(roomId, members))) fail('bad-hash', 'group-tlv.listHash', 'does not match the list');
+  if (members && !equalBytes(listHash, memberListHash(roomId, members))) fail('bad-hash', 'group-tlv.listHash', 'does not match the list');
   const opCount = r.byte('ops.count');
   const ops: GroupOp[] = [];
   for (let i = 0; i < opCount; i++) {
@@ -143,7 +158,7 @@ export function decodeGroupRecord(value: Uint8Array): GroupRecord {
     if (op) ops.push(op);
   }
   r.end();
-  return { roomId, owner, listVersion, members: members.sort(), ops };
+  return { roomId, owner, listVersion, members, listHash, ops };
 }
 
 /** The room a record is for, so the caller can find the room state to hand it to. */
