@@ -13,3 +13,5 @@ export { TLV_GROUP, groupRecordRoomId, MAX_MEMBERS } from './tlv';
 export { MAX_SKIPPED_KEYS, MAX_FORWARD_STEPS } from './chain';
 export { REKEY_POSTS, REKEY_MS, MAX_EPOCHS_KEPT, MAX_WAITING_POSTS } from './room';
 export type { GroupEnv, GroupEvent, GroupStepResult, RoomState, ShownPost, DirectRecord, Trust, TrustMap, DropReason, RoomStatus } from './room';
+export { roomView } from './status';
+export type { RoomView, RoomMemberView } from './status';

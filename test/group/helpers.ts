@@ -31,6 +31,7 @@ import {
 import { fromHex, toHex, utf8 } from '../../src/otr/bytes';
 import { memberListHash, ratchet, seal, sign } from '../../src/group/crypto';
 import { armorGroup, postBytes, postHeaderBytes } from '../../src/group/post';
+import { decodeGroupRecord } from '../../src/group/tlv';
 import type { Tlv } from '../../src/otr/tlv';
 
 export { drbg };
@@ -120,7 +121,9 @@ export class Member {
 
   receiveDirect(d: Direct): void {
     const roomId = toHex(groupRecordRoomId(d.tlv.value));
-    if (!this.room || this.room.roomId !== roomId) {
+    const gone = this.room?.status === 'left' || this.room?.status === 'removed';
+    const invitation = decodeGroupRecord(d.tlv.value).ops.some((o) => o.op === 'invite');
+    if (!this.room || this.room.roomId !== roomId || (gone && invitation)) {
       this.apply(readInvite(this.env, this.name, d.from, d.tlv.value, this.trust));
       if (this.autoAccept) this.accept();
       return;

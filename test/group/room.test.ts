@@ -4,6 +4,7 @@
  * later), with every state through JSON after each step.
  */
 import { describe, expect, it } from 'vitest';
+import { roomView } from '../../src/group';
 import { roomOf } from './helpers';
 
 describe('creating a room and inviting', () => {
@@ -188,5 +189,23 @@ describe('membership changes', () => {
     dave!.post('am I in?');
     net.flush();
     expect(bob!.texts()).toEqual(['dave: am I in?']);
+  });
+});
+
+describe('what the UI shows', () => {
+  it('badges come from pairwise trust; the lock is private only when every member is verified', () => {
+    const { net, members } = roomOf(['alice', 'bob', 'carol']);
+    const [alice] = members;
+    const view = roomView(alice!.state, { bob: 'verified', carol: 'changed' });
+    expect(view.members.map((m) => [m.name, m.badge, m.owner, m.holdsOurKey])).toEqual([
+      ['alice', null, true, false],
+      ['bob', 'verified', false, true],
+      ['carol', 'changed', false, true],
+    ]);
+    expect(view.lock).toBe('unverified');
+    expect(roomView(alice!.state, { bob: 'verified', carol: 'verified' }).lock).toBe('private');
+    alice!.leave();
+    net.flush();
+    expect(roomView(alice!.state, {}).lock).toBe('finished');
   });
 });
