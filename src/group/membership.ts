@@ -276,6 +276,8 @@ function depart(step: RoomStep, member: string, trust: TrustMap): void {
   if (!s.departed.includes(member)) s.departed.push(member);
   if (member === s.owner) s.owner = s.members[0]!;
   step.events.push({ type: 'members', members: s.members, added: [], removed: [member] });
+  // Not yet a member ourselves: no chain of ours to replace, no list of ours to send.
+  if (s.status !== 'active') return;
   if (s.me === s.owner) {
     s.listVersion++;
     for (const m of step.others()) step.record(m, [], true);

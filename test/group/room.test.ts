@@ -209,3 +209,25 @@ describe('what the UI shows', () => {
     expect(roomView(alice!.state, {}).lock).toBe('finished');
   });
 });
+
+describe('while invited', () => {
+  it('a member leaving before we are admitted changes our list but starts no chain of ours', () => {
+    const { net, members } = roomOf(['alice', 'bob']);
+    const [alice, bob] = members;
+    const [carol] = net.add('carol');
+    carol!.autoAccept = false;
+    alice!.invite('carol');
+    net.flush();
+    // Carol has not accepted yet; Bob tells her he leaves (he knows her from the invitation's list).
+    bob!.leave();
+    net.directs.push({ from: 'bob', to: 'carol', tlv: net.directs.find((d) => d.from === 'bob')!.tlv });
+    net.flush();
+    expect(carol!.state.status).toBe('invited');
+    expect(carol!.state.members).toEqual(['alice']);
+    expect(carol!.state.sending).toBeNull();
+    carol!.accept();
+    net.flush();
+    expect(carol!.state.status).toBe('active');
+    expect(carol!.state.members).toEqual(['alice', 'carol']);
+  });
+});
