@@ -2,7 +2,7 @@
  * Random sequences of membership changes and posts on a reliable channel. After each step
  * settles: every member holds the same list, every post reached exactly the members listed
  * when it was made (never one who joined later or had been removed or left), and nothing
- * was dropped.
+ * was dropped. Then a lossy, reordering, replaying channel.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -66,4 +66,42 @@ describe('membership, as a property', () => {
       { numRuns: Number(process.env.GROUP_PROPERTY_RUNS ?? 40) },
     );
   }, 600_000); // a cap, not a timing goal: each run builds and re-keys whole rooms
+
+  it('on a channel that loses, reorders and replays posts, each delivered post reads once, and never to a removed member', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(2), fc.boolean()), { minLength: 1, maxLength: 60 }), fc.array(fc.nat(), { maxLength: 60 }), (sends, order) => {
+        const { net, members } = roomOf(['m0', 'm1', 'm2']);
+        members[0]!.remove('m2'); // m2 stays in the channel, removed
+        net.flush();
+        const posts: string[] = [];
+        const delivered: { from: string; text: string }[] = [];
+        for (const [who, lost] of sends) {
+          const m = members[who % 2]!;
+          const text = `p${posts.length}`;
+          m.post(text);
+          posts.push(text);
+          if (lost) net.texts.pop();
+          else delivered.push({ from: m.name, text });
+        }
+        // Deliver the channel texts in a shuffled order.
+        const texts = net.texts.splice(0);
+        order.forEach((k, i) => {
+          const j = k % texts.length;
+          [texts[i % texts.length], texts[j]] = [texts[j]!, texts[i % texts.length]!];
+        });
+        net.texts.push(...texts, ...texts.slice(0, 3)); // and a few replays
+        const replayed = (name: string) => texts.slice(0, 3).filter((t) => t.from !== name).length;
+        net.flush();
+        for (const m of members.slice(0, 2)) {
+          const seen = m.shown.map((p) => p.text);
+          expect(new Set(seen).size).toBe(seen.length);
+          // Every post that was not lost reads, in whatever order it came.
+          expect([...seen].sort()).toEqual(delivered.filter((d) => d.from !== m.name).map((d) => d.text).sort());
+          expect(m.state.dropped).toEqual(replayed(m.name) ? { replay: replayed(m.name) } : {});
+        }
+        expect(members[2]!.shown).toEqual([]);
+      }),
+      { numRuns: Number(process.env.GROUP_PROPERTY_RUNS ?? 40) },
+    );
+  }, 600_000);
 });
