@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_SKIPPED_KEYS, REKEY_POSTS } from '../../src/group';
+import { MAX_SKIPPED_KEYS, receiveGroupText, receiveRecord, REKEY_POSTS } from '../../src/group';
 import { armorGroup, revealBytes } from '../../src/group/post';
 import { fromBase64, fromHex } from '../../src/otr/bytes';
 import { craftPost, DAY_MS, roomOf } from './helpers';
@@ -91,6 +91,27 @@ describe('tampering, as a property', () => {
         expect(bob.texts()).toEqual(['alice: genuine']);
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('untrusted input never throws', () => {
+  it('any bytes as a record and any text as a post are dropped and counted, the state stays sound', () => {
+    const { alice, bob } = trio();
+    const roomIdBytes = fromHex(alice.state.roomId);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.string({ maxLength: 200 }), fc.boolean(), (bytes, text, sameRoom) => {
+        // Half the inputs start like a record or post of this room, to get past the first checks.
+        const value = sameRoom ? Uint8Array.of(1, ...roomIdBytes, ...bytes) : bytes;
+        const r1 = receiveRecord(bob.env, bob.state, 'alice', value, {});
+        const r2 = receiveGroupText(bob.env, bob.state, '?OTR-G:' + text);
+        const r3 = receiveGroupText(bob.env, bob.state, armorGroup(Uint8Array.of(1, 1, ...roomIdBytes, ...bytes)));
+        for (const r of [r1, r2, r3]) {
+          expect(r.show).toEqual([]);
+          expect(JSON.parse(JSON.stringify(r.state)).members).toEqual(['alice', 'bob', 'carol']);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });
