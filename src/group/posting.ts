@@ -40,7 +40,7 @@ export function receiveGroupText(env: GroupEnv, state: RoomState, text: string):
   return runRoom(env, state, (step) => handleText(step, text, true));
 }
 
-export function handleText(step: RoomStep, text: string, mayWait: boolean): void {
+function handleText(step: RoomStep, text: string, mayWait: boolean): void {
   let decoded;
   try {
     decoded = decodeGroupText(text);

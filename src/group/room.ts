@@ -123,7 +123,7 @@ export const MAX_EARLY_RECORDS = 16;
 export const REKEY_POSTS = 100;
 export const REKEY_MS = 7 * 24 * 60 * 60 * 1000;
 
-export function copyRoom(state: RoomState): RoomState {
+function copyRoom(state: RoomState): RoomState {
   return JSON.parse(JSON.stringify(state)) as RoomState;
 }
 
