@@ -253,6 +253,8 @@ function adoptList(step: RoomStep, listed: string[], listVersion: number, trust:
   s.listVersion = listVersion;
   if (!members.includes(s.me)) {
     if (s.status === 'active') {
+      // Our epoch ends with our membership: its posts become deniable like any other's.
+      if (s.sending) publish(step, s.sending);
       forget(s, 'removed');
       step.events.push({ type: 'removed' });
     }

@@ -137,6 +137,9 @@ describe('membership changes', () => {
     expect(alice!.texts()).toContain('bob: also after carol');
     // No record of the new epoch went to carol.
     expect(carol!.state.chains).toEqual({});
+    // Carol published her epoch's signing key on her way out, as the others did theirs.
+    expect(alice!.state.chains.carol).toBeUndefined();
+    expect(net.log.filter((t) => t.from === 'carol')).toHaveLength(2);
   });
 
   it('a member who leaves is dropped by all; the rest re-key and read on', () => {
