@@ -1,12 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import { WxtVitest } from 'wxt/testing/vitest-plugin';
 
-// Four layers (see README "Tests"): pure engine, extension units (fakeBrowser), UI components
+// Four layers (the group engine is the first layer's second project) (see README "Tests"): pure engine, extension units (fakeBrowser), UI components
 // (happy-dom), and the slow suites that start real peers, servers and browsers.
 export default defineConfig({
   test: {
     projects: [
       { test: { name: 'otr', include: ['test/otr/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'group', include: ['test/group/**/*.test.ts'], environment: 'node' } },
       {
         plugins: [WxtVitest()],
         test: { name: 'extension', include: ['test/background/**/*.test.ts', 'test/adapters/**/*.test.ts'], environment: 'happy-dom' },

@@ -106,3 +106,13 @@ if (!argv.includes('--no-content-script')) {
   const r = spawnSync(process.execPath, [join(root, 'dist/bench-content.mjs')], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = 1;
 }
+
+// Issue 13: group rooms (bench/group.ts), appended after everything above.
+{
+  const { benchGroup } = await import('./group');
+  const { appendFileSync } = await import('node:fs');
+  process.stderr.write('bench: group rooms\n');
+  const section = benchGroup(log).join('\n') + '\n';
+  process.stdout.write(section);
+  appendFileSync(join(root, 'test-results/bench.md'), section);
+}

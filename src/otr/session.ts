@@ -20,7 +20,7 @@ import { POLICY_REQUIRE_ENCRYPTION, POLICY_SEND_WHITESPACE_TAG } from './policy'
 import { queryMessage, whitespaceTag } from './query';
 import { receiveText, smpContext } from './receive';
 import { smpAbort, smpAnswer, smpPhase, smpStart } from './smp';
-import { extraSymmetricKeyTlv, TLV_DISCONNECTED } from './tlv';
+import { extraSymmetricKeyTlv, type Tlv, TLV_DISCONNECTED } from './tlv';
 
 export { createConversation } from './conversation';
 export type { ConversationOptions, ConversationState, Identity, OtrEnv, ShownMessage, StepResult } from './conversation';
@@ -40,11 +40,14 @@ export function receiveMessage(env: OtrEnv, me: Identity, state: ConversationSta
  * Sends what the user typed. Private: encrypted. Finished: refused (the user must end or
  * refresh first). Not private under "require encryption": held back, a query goes out instead,
  * and the text follows once the conversation is private; it is never sent in the clear.
+ * `tlvs` (e.g. a group room's record) ride in the same data message and only in a private
+ * one: otherwise the step fails with `bad-state` and nothing is sent.
  */
-export function sendMessage(env: OtrEnv, me: Identity, state: ConversationState, text: string): StepResult {
+export function sendMessage(env: OtrEnv, me: Identity, state: ConversationState, text: string, tlvs: readonly Tlv[] = []): StepResult {
   return run(env, me, state, (step) => {
     const inst = step.selected();
-    if (inst.msgstate === 'ENCRYPTED') return step.sendData(inst, text, [], 0);
+    if (inst.msgstate === 'ENCRYPTED') return step.sendData(inst, text, [...tlvs], text === '' && tlvs.length > 0 ? FLAG_IGNORE_UNREADABLE : 0);
+    if (tlvs.length > 0) fail('bad-state', 'conversation', 'TLVs go only into a private conversation');
     if (inst.msgstate === 'FINISHED') return step.msgEvent('CONNECTION_ENDED');
     const policy = step.state.policy;
     if (policy & POLICY_REQUIRE_ENCRYPTION) {
