@@ -153,7 +153,7 @@ export class SessionManager {
       if (r.sent.includes(messageId)) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
       const otr = isEncodedOtr(text) && !isEarlierFragment(text);
       if (otr && r.seen.includes(messageId)) return { messageId, display: 'duplicate', send: [] };
-      if (history && !feedsFromHistory(text)) return { messageId, display: isOtrTraffic(text) ? 'hidden' : 'plain', send: [] };
+      if (history && !feedsFromHistory(text)) return { messageId, display: /^\?OTR/.test(text.trim()) ? 'hidden' : 'plain', send: [] };
       await this.life.expireIfIdle(r);
       const me = await this.deps.keys.identityFor(r.site, r.account);
       let result: StepResult;

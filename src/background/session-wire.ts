@@ -57,6 +57,8 @@ export function bounded(list: string[], id: string): string[] {
 /** What a fed text amounted to when it showed no plaintext. */
 export function quietDisplay(events: OtrEvent[], shownPlain: boolean, history: boolean): IncomingDisplay {
   if (shownPlain) return 'plain';
+  // Old history for a conversation that is no longer private: "encrypted earlier".
+  if (history && events.some((e) => e.type === 'msg' && e.name === 'RCVDMSG_NOT_IN_PRIVATE')) return 'earlier';
   const errors = events.filter((e): e is Extract<OtrEvent, { type: 'msg' }> => e.type === 'msg' && ERROR_NAMES.has(e.name));
   if (errors.length === 0) return 'hidden';
   // The engine's counter check: a data message seen before (replayed or moved in the history).
