@@ -23,7 +23,7 @@ import { feedsFromHistory, historyReplies } from './history-replies';
 import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
 import {
-  bounded, conversationIdOf, effectiveFragmentSize, isEarlierFragment, isEncodedOtr, isOtrTraffic, quietDisplay, stillEnded, syncQueuedIds,
+  bounded, conversationIdOf, rollBack, snapshot, effectiveFragmentSize, isEarlierFragment, isEncodedOtr, isOtrTraffic, quietDisplay, stillEnded, syncQueuedIds,
 } from './session-wire';
 import { humanFingerprint, type TrustStore } from './trust-store';
 
@@ -79,6 +79,20 @@ export class SessionManager {
     const run = prev.then(fn, fn);
     this.chains.set(id, run.catch(() => undefined));
     return run;
+  }
+
+  /**
+   * Runs one step on r: if it throws (a failed write included), r is as before the step, in
+   * memory as on disk, so the next step cannot reuse or skip what the failed one did.
+   */
+  private async step<T>(r: LiveConversation, fn: () => Promise<T>): Promise<T> {
+    const before = snapshot(r);
+    try {
+      return await fn();
+    } catch (e) {
+      rollBack(r, before);
+      throw e;
+    }
   }
 
   private record(id: string): LiveConversation {
@@ -154,29 +168,34 @@ export class SessionManager {
       const otr = isEncodedOtr(text) && !isEarlierFragment(text);
       if (otr && r.seen.includes(messageId)) return { messageId, display: 'duplicate', send: [] };
       if (history && !feedsFromHistory(text)) return { messageId, display: /^\?OTR/.test(text.trim()) ? 'hidden' : 'plain', send: [] };
-      await this.life.expireIfIdle(r);
-      const me = await this.deps.keys.identityFor(r.site, r.account);
-      let result: StepResult;
-      try {
-        result = receiveMessage(this.deps.env, me, r.state, text);
-      } catch (e) {
-        if (!isOtrError(e)) throw e;
-        this.deps.notify({ type: 'notice', conversationId: id, name: 'RCVDMSG_MALFORMED', text: e.message });
-        if (otr) r.seen = bounded(r.seen, messageId);
-        await this.life.save(r);
-        return { messageId, display: 'error', send: [] };
-      }
-      if (otr) r.seen = bounded(r.seen, messageId);
-      const send = history ? historyReplies(r.state, result) : result.send;
-      const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
-      let display: IncomingDisplay = quietDisplay(result.events, result.show.length > 0, history);
-      if (secret.length > 0) display = 'encrypted';
-      else if (r.ended === 'expired' && display !== 'hidden') display = 'expired';
-      // Saved before the reader may ask for the text and before the page gets the replies.
-      await this.apply(r, { ...result, send }, 'reply', true);
-      if (secret.length > 0) await this.keep(r, messageId, secret.join('\n'));
-      return { messageId, display, send };
+      return this.step(r, () => this.feed(r, text, messageId, otr, history));
     });
+  }
+
+  private async feed(r: LiveConversation, text: string, messageId: string, otr: boolean, history: boolean): Promise<IncomingResult> {
+    const id = r.id;
+    await this.life.expireIfIdle(r);
+    const me = await this.deps.keys.identityFor(r.site, r.account);
+    let result: StepResult;
+    try {
+      result = receiveMessage(this.deps.env, me, r.state, text);
+    } catch (e) {
+      if (!isOtrError(e)) throw e;
+      this.deps.notify({ type: 'notice', conversationId: id, name: 'RCVDMSG_MALFORMED', text: e.message });
+      if (otr) r.seen = bounded(r.seen, messageId);
+      await this.life.save(r);
+      return { messageId, display: 'error', send: [] };
+    }
+    if (otr) r.seen = bounded(r.seen, messageId);
+    const send = history ? historyReplies(r.state, result) : result.send;
+    const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
+    let display: IncomingDisplay = quietDisplay(result.events, result.show.length > 0, history);
+    if (secret.length > 0) display = 'encrypted';
+    else if (r.ended === 'expired' && display !== 'hidden') display = 'expired';
+    // Saved before the reader may ask for the text and before the page gets the replies.
+    await this.apply(r, { ...result, send }, 'reply', true);
+    if (secret.length > 0) await this.keep(r, messageId, secret.join('\n'));
+    return { messageId, display, send };
   }
 
   /** Plaintext typed in the compose frame of `tab`: encrypted (or queued) and handed to that tab. */
@@ -185,12 +204,14 @@ export class SessionManager {
       const r = this.record(id);
       this.usable(r);
       if (r.fingerprintChanged) storeFail('fingerprint-changed', `${r.peer}'s key changed; acknowledge it before sending`);
-      await this.life.expireIfIdle(r);
-      const me = await this.deps.keys.identityFor(r.site, r.account);
-      const result = withOfflineOffer(this.deps.env, me, sendMessage(this.deps.env, me, r.state, text));
-      const queued = conversationStatus(result.state).queued > conversationStatus(r.state).queued;
-      await this.apply(r, result, tab, true);
-      return { queued };
+      return this.step(r, async () => {
+        await this.life.expireIfIdle(r);
+        const me = await this.deps.keys.identityFor(r.site, r.account);
+        const result = withOfflineOffer(this.deps.env, me, sendMessage(this.deps.env, me, r.state, text), true);
+        const queued = conversationStatus(result.state).queued > conversationStatus(r.state).queued;
+        await this.apply(r, result, tab, true);
+        return { queued };
+      });
     });
   }
 
@@ -222,7 +243,7 @@ export class SessionManager {
       const r = this.record(id);
       this.usable(r);
       const me = await this.deps.keys.identityFor(r.site, r.account);
-      await this.apply(r, step(me, r.state), 'last', activity);
+      await this.step(r, () => this.apply(r, step(me, r.state), 'last', activity));
       return this.view(r);
     });
   }

@@ -109,3 +109,16 @@ export function endConversation(c: StoredConversation, reason: EndReason): void 
 export function stillEnded(state: ConversationState): boolean {
   return conversationStatus(state).msgstate === 'FINISHED';
 }
+
+type Snapshot = Pick<StoredConversation, 'state' | 'seen' | 'sent' | 'queuedIds' | 'smp' | 'lastActivity' | 'ended' | 'fingerprintChanged'>;
+
+/** What a step may change (steps replace these fields, never mutate them in place). */
+export function snapshot(c: StoredConversation): Snapshot {
+  return { state: c.state, seen: c.seen, sent: c.sent, queuedIds: c.queuedIds, smp: c.smp, lastActivity: c.lastActivity, ended: c.ended, fingerprintChanged: c.fingerprintChanged };
+}
+
+export function rollBack(c: StoredConversation, s: Snapshot): void {
+  Object.assign(c, s);
+  if (s.ended === undefined) delete c.ended;
+  if (s.fingerprintChanged === undefined) delete c.fingerprintChanged;
+}

@@ -146,3 +146,28 @@ describe('an AKE continues across browser openings (never online together)', () 
     expect(await readPlaintext(bob, shown.messageId)).toEqual([{ type: 'plaintext', messageId: shown.messageId, text: 'waited for you' }]);
   });
 });
+
+describe('the offline offer with a peer who is online', () => {
+  it("crossing D-H Commits (our offer and the peer's answer to our query) converge whichever hash is higher", async () => {
+    // Eight runs: each crossing is decided by random hashes, so both orders occur.
+    for (let run = 0; run < 8; run++) {
+      fakeBrowser.reset();
+      let a = await boot('alice', freshDbName());
+      const b = await boot('bob', freshDbName());
+      a = await always(a);
+      let toBob = [...(await typed(a, 'one')), ...(await typed(a, 'two'))];
+      const read: string[] = [];
+      for (let round = 0; round < 10 && toBob.length > 0; round++) {
+        const toAlice: string[] = [];
+        for (const t of toBob) {
+          const r = await incoming(b, t);
+          toAlice.push(...r.send);
+          if (r.display === 'encrypted') read.push(...(await readPlaintext(b, r.messageId)).map((m) => (m as { text: string }).text));
+        }
+        toBob = [];
+        for (const t of toAlice) toBob.push(...(await incoming(a, t)).send);
+      }
+      expect(read).toEqual(['one', 'two']);
+    }
+  });
+});
