@@ -169,5 +169,5 @@ describe('the offline offer with a peer who is online', () => {
       }
       expect(read).toEqual(['one', 'two']);
     }
-  });
+  }, 60_000);
 });
