@@ -24,6 +24,8 @@ export interface LiveConversation extends StoredConversation {
   locked?: boolean;
   /** The last save failed for lack of space: the conversation lives in memory only. */
   unsaved?: boolean;
+  /** Told to the first tab that shows the conversation (it ended while no tab was open). */
+  pendingNotice?: { name: string; text: string };
 }
 
 interface LifeDeps {
@@ -40,7 +42,7 @@ export const DEFAULT_MAX_CONVERSATIONS = 1000;
 const PROBLEM_LIMIT = 50;
 
 function stored(r: LiveConversation): StoredConversation {
-  const { tabs: _t, locked: _l, unsaved: _u, ...rest } = r;
+  const { tabs: _t, locked: _l, unsaved: _u, pendingNotice: _n, ...rest } = r;
   return rest;
 }
 
@@ -147,7 +149,11 @@ export class ConversationLife {
     if (!t) return;
     endConversation(r, t.ended);
     r.lastActivity = t.lastActivity;
-    if (t.ended === 'corrupt') this.noticeTabs(r, 'STORE_CORRUPT', `The saved private conversation with ${r.peer} could not be read; it was ended. Start a new one from the lock.`);
+    if (t.ended === 'corrupt') {
+      const text = `The saved private conversation with ${r.peer} could not be read; it was ended. Start a new one from the lock.`;
+      if (r.tabs.length > 0) this.noticeTabs(r, 'STORE_CORRUPT', text);
+      else r.pendingNotice = { name: 'STORE_CORRUPT', text };
+    }
   }
 
   /** Writes the conversation (one transaction); a full disk leaves it in memory, reported. */

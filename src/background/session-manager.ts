@@ -148,6 +148,10 @@ export class SessionManager {
       this.applyPolicy(r, input.policy, input.fragmentSize);
       if (input.title) r.title = input.title;
       if (tab) r.tabs = [...r.tabs.filter((t) => t.tabId !== tab.tabId || t.frameId !== tab.frameId), tab];
+      if (tab && r.pendingNotice) {
+        this.deps.toContent(tab, { type: 'notice', conversationId: id, ...r.pendingNotice });
+        delete r.pendingNotice;
+      }
       await this.life.expireIfIdle(r);
       await this.life.save(r);
       return this.view(r);
