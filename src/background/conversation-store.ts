@@ -3,8 +3,8 @@
  * conversation, each written in one transaction so a crash leaves the record as it was before
  * a step or as it is after it, never half of each.
  *
- * On disk a record is { key, format, lastActivity, nonce, ct }: `key` is the SHA-256 of the
- * conversation id (the site, account and peer names are not in the clear, though anyone who
+ * On disk a record is { key, format, lastActivity, nonce, ct } (nonce and ct as bytes): `key`
+ * is the SHA-256 of the conversation id (the site, account and peer names are not in the clear, though anyone who
  * guesses a name can test it), `ct` the conversation as JSON sealed with XChaCha20-Poly1305
  * under the conversation key (conversation-key.ts) with the key and format as associated data,
  * so a record cannot be moved under another conversation. `lastActivity` stays in the clear so
@@ -19,7 +19,7 @@ import type { EndReason, SitePolicy, SmpView } from '../messaging/types';
 import type { ConversationKey } from './conversation-key';
 import { StoreError, isStoreError, storeFail } from './errors';
 import { getAll, req, write } from './idb';
-import { isSealed, open, seal, type Random, type Sealed } from './sealing';
+import { openBytes, sealBytes, type Random } from './sealing';
 
 export const CONVERSATION_FORMAT = 1;
 
@@ -53,8 +53,8 @@ interface DiskRecord {
   key: string;
   format: number;
   lastActivity: number;
-  nonce?: string;
-  ct?: string;
+  nonce?: Uint8Array;
+  ct?: Uint8Array;
   ended?: EndReason;
 }
 
@@ -115,7 +115,7 @@ export class ConversationStore {
   async loadAll(): Promise<Loaded> {
     const out: Loaded = { conversations: [], tombstones: [], problems: [] };
     const raws = await getAll(this.db, 'conversations');
-    const hasSealed = raws.some((r) => typeof (r as DiskRecord | null)?.ct === 'string');
+    const hasSealed = raws.some((r) => (r as DiskRecord | null)?.ct !== undefined);
     const key = hasSealed ? await this.key.get() : null;
     for (const raw of raws) {
       const recordKey = String((raw as { key?: unknown } | null)?.key ?? '');
@@ -126,13 +126,12 @@ export class ConversationStore {
           out.tombstones.push({ key: disk.key, lastActivity: disk.lastActivity, ended: disk.ended });
           continue;
         }
-        const sealed: Sealed = { nonce: String(disk.nonce), ct: String(disk.ct) };
-        if (!isSealed(sealed)) storeFail('corrupt', 'a conversation record has no sealed content');
-        const text = open(key!, sealed, aadOf(disk.key));
-        if (text === null) storeFail('corrupt', 'a conversation record does not decrypt (damaged or altered)');
+        if (!(disk.nonce instanceof Uint8Array) || disk.nonce.length !== 24 || !(disk.ct instanceof Uint8Array)) storeFail('corrupt', 'a conversation record has no sealed content');
+        const bytes = openBytes(key!, disk.nonce, disk.ct, aadOf(disk.key));
+        if (bytes === null) storeFail('corrupt', 'a conversation record does not decrypt (damaged or altered)');
         let parsed: unknown;
         try {
-          parsed = JSON.parse(text);
+          parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
         } catch {
           storeFail('corrupt', 'a conversation record does not parse');
         }
@@ -152,7 +151,7 @@ export class ConversationStore {
   async put(c: StoredConversation): Promise<void> {
     const key = await this.key.get();
     const recordKey = recordKeyOf(c.id);
-    const sealed = seal(this.random, key, JSON.stringify(c), aadOf(recordKey));
+    const sealed = sealBytes(this.random, key, new TextEncoder().encode(JSON.stringify(c)), aadOf(recordKey));
     const disk: DiskRecord = { key: recordKey, format: CONVERSATION_FORMAT, lastActivity: c.lastActivity, ...sealed };
     await this.writing(() => write(this.db, ['conversations'], (tx) => tx.objectStore('conversations').put(disk)));
   }

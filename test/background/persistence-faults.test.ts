@@ -129,8 +129,9 @@ describe('faults', () => {
     const carol = await registerPeer(alice, 'carol');
     await alice.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', policy: 'always' });
     const key = recordKeyOf(alice.conv.id);
-    const raw = (await getAll(alice.bg.db, 'conversations')).find((r) => (r as { key: string }).key === key) as Record<string, string>;
-    const flipped = raw.ct!.slice(0, 10) + (raw.ct![10] === '0' ? '1' : '0') + raw.ct!.slice(11);
+    const raw = (await getAll(alice.bg.db, 'conversations')).find((r) => (r as { key: string }).key === key) as { ct: Uint8Array };
+    const flipped = Uint8Array.from(raw.ct);
+    flipped[10]! ^= 1;
     await write(alice.bg.db, ['conversations'], (tx) => tx.objectStore('conversations').put({ ...raw, ct: flipped }));
     alice = await closeBrowser(alice);
     expect(alice.conv).toMatchObject({ state: 'finished', ended: 'corrupt' });

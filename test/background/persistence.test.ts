@@ -64,7 +64,8 @@ describe('a private conversation survives the browser', () => {
       expect(records).toHaveLength(1);
       const raw = records[0] as Record<string, unknown>;
       expect(Object.keys(raw).sort()).toEqual(['ct', 'format', 'key', 'lastActivity', 'nonce']);
-      const text = JSON.stringify(raw);
+      const bytes = (v: unknown) => (v instanceof Uint8Array ? Array.from(v, (b) => b.toString(16).padStart(2, '0')).join('') : v);
+      const text = JSON.stringify(raw, (_k, v: unknown) => bytes(v)) + new TextDecoder().decode(raw.ct as Uint8Array);
       const key = toHex(await side.bg.conversationKey.get());
       for (const secret of ['a secret sentence', 'alice', 'bob', 'thelounge', key]) expect(text).not.toContain(secret);
       // The sealed conversation holds the engine's session keys: none of them in the clear.
