@@ -114,9 +114,9 @@ export class ConversationStore {
   /** Every record; needs the conversation key (a 'locked' error otherwise) for sealed ones. */
   async loadAll(): Promise<Loaded> {
     const out: Loaded = { conversations: [], tombstones: [], problems: [] };
+    // Always asked for, even with nothing sealed yet: while locked nothing may load or be made.
+    const key = await this.key.get();
     const raws = await getAll(this.db, 'conversations');
-    const hasSealed = raws.some((r) => (r as DiskRecord | null)?.ct !== undefined);
-    const key = hasSealed ? await this.key.get() : null;
     for (const raw of raws) {
       const recordKey = String((raw as { key?: unknown } | null)?.key ?? '');
       try {
@@ -127,7 +127,7 @@ export class ConversationStore {
           continue;
         }
         if (!(disk.nonce instanceof Uint8Array) || disk.nonce.length !== 24 || !(disk.ct instanceof Uint8Array)) storeFail('corrupt', 'a conversation record has no sealed content');
-        const bytes = openBytes(key!, disk.nonce, disk.ct, aadOf(disk.key));
+        const bytes = openBytes(key, disk.nonce, disk.ct, aadOf(disk.key));
         if (bytes === null) storeFail('corrupt', 'a conversation record does not decrypt (damaged or altered)');
         let parsed: unknown;
         try {

@@ -182,3 +182,17 @@ describe('faults', () => {
     expect(old).toMatchObject({ display: 'replayed', send: [] });
   });
 });
+
+describe('locked on a fresh conversation', () => {
+  it('a chat first opened while locked shows locked, and works after unlock', async () => {
+    await alice.bg.ask(senders.options, 'identity.setPassphrase', { current: null, next: 'pw' });
+    alice = await closeBrowser(alice);
+    const carol = await registerPeer(alice, 'carol');
+    expect(carol.locked).toBe(true);
+    await alice.bg.ask(senders.popup, 'identity.unlock', { passphrase: 'pw' });
+    await vi.waitFor(async () => expect((await alice.bg.sessions.viewOf(carol.id)).locked).toBeUndefined());
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: carol.id });
+    // Bob's (from before the passphrase) and Carol's, both sealed.
+    expect(await getAll(alice.bg.db, 'conversations')).toHaveLength(2);
+  });
+});
