@@ -153,7 +153,8 @@ export class ConversationStore {
     const recordKey = recordKeyOf(c.id);
     const sealed = sealBytes(this.random, key, new TextEncoder().encode(JSON.stringify(c)), aadOf(recordKey));
     const disk: DiskRecord = { key: recordKey, format: CONVERSATION_FORMAT, lastActivity: c.lastActivity, ...sealed };
-    await this.writing(() => write(this.db, ['conversations'], (tx) => tx.objectStore('conversations').put(disk)));
+    // Strict: a step's ciphertext goes to the page only once its state is on disk.
+    await this.writing(() => write(this.db, ['conversations'], (tx) => tx.objectStore('conversations').put(disk), { durability: 'strict' }));
   }
 
   /** Replaces a record by a tombstone: whatever it sealed (keys included) is gone from disk. */
