@@ -13,7 +13,7 @@ import {
   startOtr, startSmp, type ConversationState, type Identity, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
 import { messageIdOf } from '../messaging/message-id';
-import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy, SmpView } from '../messaging/types';
+import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
 import { storeFail } from './errors';
 import { policyBits } from './config-store';
@@ -25,7 +25,8 @@ import type { SessionPersistence } from './session-persistence';
 import {
   bounded, conversationIdOf, rollBack, snapshot, effectiveFragmentSize, isEarlierFragment, isEncodedOtr, isOtrTraffic, quietDisplay, stillEnded, syncQueuedIds,
 } from './session-wire';
-import { humanFingerprint, type TrustStore } from './trust-store';
+import { conversationView, smpViewOf } from './session-view';
+import type { TrustStore } from './trust-store';
 
 export type { TabRef } from './conversation-life';
 export { conversationIdOf, effectiveFragmentSize } from './session-wire';
@@ -365,14 +366,8 @@ export class SessionManager {
       }
       r.smp = { status: 'idle', progress: 0 };
     } else if (event.type === 'smp') {
-      const progress = Math.max(0, Math.min(1, event.progress / 100));
-      const status: SmpView['status'] =
-        event.status === 'ASK_FOR_SECRET' || event.status === 'ASK_FOR_ANSWER' ? 'awaiting-answer'
-        : event.status === 'IN_PROGRESS' ? 'in-progress'
-        : event.status === 'SUCCESS' ? 'succeeded'
-        : event.status === 'ABORT' ? 'aborted'
-        : 'failed';
-      r.smp = event.question === undefined ? { status, progress } : { status, progress, question: event.question };
+      r.smp = smpViewOf(event);
+      const status = r.smp.status;
       // As in Pidgin: answering someone's question proves them nothing about the asker, so
       // only the asker (or either side of a shared secret) marks the peer verified.
       if (status === 'succeeded' && event.question === undefined) {
@@ -390,20 +385,7 @@ export class SessionManager {
   }
 
   async view(r: LiveConversation): Promise<ConversationView> {
-    const s = conversationStatus(r.state);
-    const trust = s.theirFingerprint ? await this.deps.trust.trustOf(s.theirFingerprint) : undefined;
-    const state = s.msgstate === 'PLAINTEXT' ? 'plaintext' : s.msgstate === 'FINISHED' ? 'finished' : trust === 'unverified' ? 'unverified' : 'private';
-    const view: ConversationView = {
-      id: r.id, site: r.site, account: r.account, peer: r.peer, title: r.title, state, version: s.version,
-      smp: r.smp, policy: r.policy, queued: s.queued, queuedIds: [...r.queuedIds],
-    };
-    if (s.theirFingerprint) view.fingerprint = humanFingerprint(s.theirFingerprint);
-    if (trust) view.trust = trust;
-    if (r.fingerprintChanged) view.fingerprintChanged = r.fingerprintChanged;
-    if (r.locked) view.locked = true;
-    if (r.ended) view.ended = r.ended;
-    if (r.unsaved) view.unsaved = true;
-    return view;
+    return conversationView(r, this.deps.trust);
   }
 
   async viewOf(id: string): Promise<ConversationView> {
