@@ -34,9 +34,9 @@ export interface StoredConversation {
   title: string;
   policy: SitePolicy;
   state: ConversationState;
-  /** Ids of OTR wire texts already processed (bounded): duplicate delivery is a no-op. */
+  /** Markers (session-wire.ts) of OTR wire texts already processed, bounded: a replay is a no-op. */
   seen: string[];
-  /** Ids of wire texts we sent, so our own echo is not fed to the engine. */
+  /** Markers of wire texts we sent, so our own echo is not fed to the engine. */
   sent: string[];
   smp: SmpView;
   fingerprintChanged?: { previous: string; current: string };

@@ -23,7 +23,7 @@ import { feedsFromHistory, historyReplies } from './history-replies';
 import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
 import {
-  bounded, conversationIdOf, rollBack, snapshot, effectiveFragmentSize, isEarlierFragment, isEncodedOtr, isOtrTraffic, quietDisplay, stillEnded, syncQueuedIds,
+  bounded, conversationIdOf, markerOf, rollBack, snapshot, effectiveFragmentSize, isEarlierFragment, isEncodedOtr, isOtrTraffic, quietDisplay, stillEnded, syncQueuedIds,
 } from './session-wire';
 import { conversationView, smpViewOf } from './session-view';
 import type { TrustStore } from './trust-store';
@@ -169,9 +169,9 @@ export class SessionManager {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.locked) return { messageId, display: 'locked', send: [] };
-      if (r.sent.includes(messageId)) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
+      if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
       const otr = isEncodedOtr(text) && !isEarlierFragment(text);
-      if (otr && r.seen.includes(messageId)) return { messageId, display: 'duplicate', send: [] };
+      if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
       if (history && !feedsFromHistory(text)) return { messageId, display: /^\?OTR/.test(text.trim()) ? 'hidden' : 'plain', send: [] };
       return this.step(r, () => this.feed(r, text, messageId, otr, history));
     });
@@ -187,11 +187,11 @@ export class SessionManager {
     } catch (e) {
       if (!isOtrError(e)) throw e;
       this.deps.notify({ type: 'notice', conversationId: id, name: 'RCVDMSG_MALFORMED', text: e.message });
-      if (otr) r.seen = bounded(r.seen, messageId);
+      if (otr) r.seen = bounded(r.seen, markerOf(messageId));
       await this.life.save(r);
       return { messageId, display: 'error', send: [] };
     }
-    if (otr) r.seen = bounded(r.seen, messageId);
+    if (otr) r.seen = bounded(r.seen, markerOf(messageId));
     const send = history ? historyReplies(r.state, result) : result.send;
     const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
     let display: IncomingDisplay = quietDisplay(result.events, result.show.length > 0, history);
@@ -333,7 +333,7 @@ export class SessionManager {
     if (r.ended && !stillEnded(r.state)) delete r.ended;
     if (activity) r.lastActivity = this.deps.env.now();
     // Our own OTR traffic comes back to us in the page; it must never be fed to the engine.
-    for (const wire of result.send) if (isOtrTraffic(wire)) r.sent = bounded(r.sent, messageIdOf(wire));
+    for (const wire of result.send) if (isOtrTraffic(wire)) r.sent = bounded(r.sent, markerOf(messageIdOf(wire)));
     for (const event of result.events) await this.onEvent(r, event);
     await this.life.save(r);
     // What we typed is shown over the last piece that carries it (also for text that waited
