@@ -211,6 +211,10 @@ export class SessionManager {
       if (r.fingerprintChanged) storeFail('fingerprint-changed', `${r.peer}'s key changed; acknowledge it before sending`);
       return this.step(r, async () => {
         await this.life.expireIfIdle(r);
+        // Refused, not dropped: the compose frame keeps the text (nothing goes out in the clear).
+        if (conversationStatus(r.state).msgstate === 'FINISHED') {
+          storeFail('invalid', r.ended === 'expired' ? 'this private conversation expired; restart it from the lock' : 'the private conversation ended; end or restart it from the lock');
+        }
         const me = await this.deps.keys.identityFor(r.site, r.account);
         const result = withOfflineOffer(this.deps.env, me, sendMessage(this.deps.env, me, r.state, text), true);
         const queued = conversationStatus(result.state).queued > conversationStatus(r.state).queued;

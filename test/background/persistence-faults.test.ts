@@ -84,6 +84,8 @@ describe('forward secrecy', () => {
     const disk = (await alice.bg.store.loadAll()).conversations[0]!;
     for (const inst of Object.values(disk.state.instances)) expect(inst.data).toBeNull();
     expect((await incoming(alice, late[0]!, true)).display).toBe('expired');
+    // Typing into an expired conversation is refused, so the compose frame keeps the text.
+    await expect(alice.bg.sessions.send(alice.conv.id, 'too late', { tabId: 1, frameId: 0 })).rejects.toMatchObject({ code: 'invalid' });
   });
 
   it('the setting (1–30 days) changes when conversations end', async () => {
