@@ -116,3 +116,6 @@ if (!argv.includes('--no-content-script')) {
   process.stdout.write(section);
   appendFileSync(join(root, 'test-results/bench.md'), section);
 }
+
+// Issue 11: persisted conversations (bench/persistence.ts) append their section to bench.md.
+await (await import('./persistence')).appendPersistenceSection(join(root, 'test-results/bench.md'), log);
