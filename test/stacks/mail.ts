@@ -160,6 +160,8 @@ $config['enable_installer'] = false;
 $config['support_url'] = '';
 $config['login_rate_limit'] = 0;
 $config['max_message_size'] = '50M';
+// New mails start in the plain-text editor; a reply to an HTML mail starts in TinyMCE.
+$config['htmleditor'] = 2;
 `;
 }
 
@@ -231,7 +233,9 @@ export async function startMailStack(): Promise<MailStack> {
     started.push(postfix);
     const dovecot = startProcess('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { cwd: dir });
     started.push(dovecot);
-    const php = startProcess('php', ['-S', `127.0.0.1:${httpPort}`, '-t', ROUNDCUBE_ROOT, join(dir, 'roundcube/router.php')], {
+    // Upload limits above the 25 MB encrypted-attachment limit (PHP's default is 2 MB).
+    const phpLimits = ['-d', 'upload_max_filesize=50M', '-d', 'post_max_size=60M', '-d', 'memory_limit=512M'];
+    const php = startProcess('php', [...phpLimits, '-S', `127.0.0.1:${httpPort}`, '-t', ROUNDCUBE_ROOT, join(dir, 'roundcube/router.php')], {
       cwd: dir,
       // Workers let two browsers (and Roundcube's parallel requests) be served at once.
       env: { ...process.env, ROUNDCUBE_CONFIG_DIR: rcConfig, PHP_CLI_SERVER_WORKERS: '4' },

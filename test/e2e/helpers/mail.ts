@@ -27,6 +27,10 @@ export async function roundcubeOpenCompose(page: Page, url: string): Promise<voi
 
 /** Switches the editor the way the "HTML" toggle does, and waits for TinyMCE's frame. */
 export async function roundcubeUseHtmlEditor(page: Page): Promise<void> {
+  // A reply to an HTML mail opens in TinyMCE already (the stack sets htmleditor = 2).
+  if ((await page.locator('iframe#composebody_ifr').count()) > 0) return;
+  // The command is enabled once Roundcube's compose screen has finished initialising.
+  await page.waitForFunction(() => (window as unknown as { rcmail?: { commands: Record<string, unknown> } }).rcmail?.commands['toggle-editor'] === true);
   await page.evaluate(() => {
     const rc = (window as unknown as { rcmail: { command(c: string, p: unknown): unknown } }).rcmail;
     rc.command('toggle-editor', { id: 'composebody', html: true });
@@ -58,7 +62,13 @@ export async function roundcubeFillHeaders(page: Page, to: string | null, subjec
 export async function roundcubeSend(page: Page): Promise<void> {
   await page.click('#layout-content .formbuttons button.send, button.btn.send');
   // Roundcube goes back to the mailbox once SMTP accepted the mail.
-  await page.waitForURL((u) => !u.search.includes('_action=compose'), { timeout: 30_000 });
+  try {
+    await page.waitForURL((u) => !u.search.includes('_action=compose'), { timeout: 30_000 });
+  } catch (err) {
+    // Say what Roundcube said instead (a dialog or a status message).
+    const said = await page.locator('.ui-dialog, #messagestack').allInnerTexts();
+    throw new Error(`Roundcube did not send: ${said.join(' | ')}`, { cause: err });
+  }
 }
 
 export async function roundcubeWrite(page: Page, url: string, draft: Draft): Promise<void> {
