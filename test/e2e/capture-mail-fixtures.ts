@@ -59,6 +59,18 @@ async function rowUid(page: Page, url: string, subject: string): Promise<string>
   return Buffer.from(id.replace(/^rcmrow/, ''), 'base64').toString();
 }
 
+/** page.content() serialises attributes, not live values: copy typed values into the DOM first. */
+async function composePage(page: Page): Promise<string> {
+  await page.evaluate(() => {
+    for (const i of Array.from(document.querySelectorAll('input'))) if (i.type !== 'file') i.setAttribute('value', i.value);
+    for (const t of Array.from(document.querySelectorAll('textarea'))) t.textContent = t.value;
+    for (const s of Array.from(document.querySelectorAll('select'))) {
+      for (const o of Array.from(s.options)) o.toggleAttribute('selected', o.selected);
+    }
+  });
+  return page.content();
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const stack: MailStack = await startMailStack();
@@ -89,9 +101,9 @@ async function main(): Promise<void> {
     // 1. New mail, plain-text editor, short body.
     const c1 = await ciphertext(alicePeer, bobPeer, 'Hello Bob, this is private.');
     await roundcubeOpenCompose(alice, stack.url);
-    writeFileSync(join(OUT, 'compose-plain.html'), await alice.content());
     await roundcubeFillHeaders(alice, 'bob', 'Private plain');
     await roundcubeTypeBody(alice, c1, false);
+    writeFileSync(join(OUT, 'compose-plain.html'), await composePage(alice));
     await roundcubeSend(alice);
     await save({ name: 'plain-new', from: 'alice', to: 'bob', subject: 'Private plain', editor: 'plain', kind: 'new', own: c1, quoted: [] }, bob);
 
@@ -108,9 +120,11 @@ async function main(): Promise<void> {
     const c3 = await ciphertext(alicePeer, bobPeer, 'Written in the HTML editor: <b>not bold</b> & more.');
     await roundcubeOpenCompose(alice, stack.url);
     await roundcubeUseHtmlEditor(alice);
-    writeFileSync(join(OUT, 'compose-html.html'), await alice.content());
     await roundcubeFillHeaders(alice, 'bob', 'Private html');
     await roundcubeTypeBody(alice, c3, true);
+    writeFileSync(join(OUT, 'compose-html.html'), await composePage(alice));
+    // TinyMCE's editable document lives in its own frame; page.content() leaves it out.
+    writeFileSync(join(OUT, 'compose-html.editor.html'), await alice.frameLocator('iframe#composebody_ifr').locator('html').evaluate((e) => e.ownerDocument.documentElement.outerHTML));
     await roundcubeSend(alice);
     await save({ name: 'html-new', from: 'alice', to: 'bob', subject: 'Private html', editor: 'html', kind: 'new', own: c3, quoted: [] }, bob);
 
