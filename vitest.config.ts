@@ -6,7 +6,7 @@ import { WxtVitest } from 'wxt/testing/vitest-plugin';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'otr', include: ['test/otr/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'otr', include: ['test/otr/**/*.test.ts', 'test/files/**/*.test.ts'], environment: 'node' } },
       {
         plugins: [WxtVitest()],
         test: { name: 'extension', include: ['test/background/**/*.test.ts', 'test/adapters/**/*.test.ts'], environment: 'happy-dom' },
