@@ -17,6 +17,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 
 /** TLV 8 "use" value for OffRecord files: ASCII "ORF1". OTR leaves use values to applications. */
 export const ENCRYPTED_FILE_USE = 0x4f524631;
+/** What the site sees of an encrypted upload: a neutral name and type, whatever the file is. */
+export const UPLOAD_NAME = 'private-file.offrecord';
+export const UPLOAD_TYPE = 'application/octet-stream';
 /** Largest file contents accepted, checked before any encryption work. */
 export const MAX_FILE_BYTES = 25 * 1024 * 1024;
 const MAGIC = [0x4f, 0x52, 0x46]; // "ORF"
