@@ -124,7 +124,8 @@ async function main(): Promise<void> {
     await roundcubeTypeBody(alice, c3, true);
     writeFileSync(join(OUT, 'compose-html.html'), await composePage(alice));
     // TinyMCE's editable document lives in its own frame; page.content() leaves it out.
-    writeFileSync(join(OUT, 'compose-html.editor.html'), await alice.frameLocator('iframe#composebody_ifr').locator('html').evaluate((e) => e.ownerDocument.documentElement.outerHTML));
+    const editorFrame = await (await alice.waitForSelector('iframe#composebody_ifr')).contentFrame();
+    writeFileSync(join(OUT, 'compose-html.editor.html'), (await editorFrame?.content()) ?? '');
     await roundcubeSend(alice);
     await save({ name: 'html-new', from: 'alice', to: 'bob', subject: 'Private html', editor: 'html', kind: 'new', own: c3, quoted: [] }, bob);
 
