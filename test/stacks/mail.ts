@@ -223,12 +223,20 @@ export async function startMailStack(): Promise<MailStack> {
   writeFileSync(join(dir, 'roundcube/router.php'), ROUTER);
 
   const started: Started[] = [];
+  // Postfix's master starts its own session, out of reach of the process-group kill that stops
+  // the other children: it is stopped by the PID it records, also when the test runner exits.
+  const killMaster = (): void => {
+    const pid = postfixMasterPid(dir);
+    if (pid) signal(pid, 'SIGKILL');
+  };
+  process.on('exit', killMaster);
   const stop = async (): Promise<void> => {
+    await stopPostfixMaster(dir);
+    process.off('exit', killMaster);
     await Promise.all(started.map((s) => stopProcess(s.child)));
     removeDir(dir);
   };
   try {
-    // start-fg keeps Postfix's master in the foreground, so it lives and dies with the stack.
     const postfix = startProcess('/usr/sbin/postfix', ['-c', join(dir, 'postfix'), 'start-fg'], { cwd: dir });
     started.push(postfix);
     const dovecot = startProcess('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { cwd: dir });
@@ -258,6 +266,31 @@ export async function startMailStack(): Promise<MailStack> {
     postfixLog: () => readLog(join(dir, 'postfix.log')),
     stop,
   };
+}
+
+function postfixMasterPid(dir: string): number | null {
+  const file = join(dir, 'postfix-spool/pid/master.pid');
+  const pid = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : NaN;
+  return Number.isInteger(pid) && pid > 1 ? pid : null;
+}
+
+function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false; // already gone
+  }
+}
+
+/** SIGTERM to the master (it stops its own services), SIGKILL if it is still there after 5 s. */
+async function stopPostfixMaster(dir: string): Promise<void> {
+  const pid = postfixMasterPid(dir);
+  if (!pid || !signal(pid, 'SIGTERM')) return;
+  for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    if (!signal(pid, 0)) return;
+  }
+  signal(pid, 'SIGKILL');
 }
 
 function readLog(path: string): string {
