@@ -6,7 +6,7 @@ import { WxtVitest } from 'wxt/testing/vitest-plugin';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'otr', include: ['test/otr/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'otr', include: ['test/otr/**/*.test.ts', 'test/files/**/*.test.ts'], environment: 'node' } },
       { test: { name: 'group', include: ['test/group/**/*.test.ts'], environment: 'node' } },
       {
         plugins: [WxtVitest()],

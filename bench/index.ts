@@ -12,6 +12,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { MODULUS, modPow } from '../src/otr/group';
 import { benchLibotr } from './libotr';
+import { benchMail } from './mail';
 import { benchOffRecord } from './offrecord';
 import { benchOtrJs, OTRJS_DATA_BATCHES, OTRJS_DATA_MESSAGES, OTRJS_SMP_RUNS } from './otrjs';
 import { DATA_BYTES, DATA_MESSAGES, median, type Results, RUNS, timeRuns } from './stats';
@@ -93,6 +94,8 @@ lines.push(`| JSON size | ${p.bytes} bytes |`);
 lines.push(`| JSON.stringify (median of 201) | ${(p.stringifyMs * 1000).toFixed(1)} µs |`);
 lines.push(`| JSON.parse (median of 201) | ${(p.parseMs * 1000).toFixed(1)} µs |`);
 lines.push(`| JSON size mid-SMP (after sending SMP1) | ${p.smpBytes} bytes |`);
+process.stderr.write('bench: mail\n');
+lines.push(...benchMail(log));
 lines.push('', `Total bench time: ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 
 const text = lines.join('\n') + '\n';

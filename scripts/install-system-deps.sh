@@ -8,6 +8,8 @@ packages=(
   chromium xvfb xauth fonts-liberation          # Chromium with the extension loaded
   firefox-esr                                   # Firefox run of the overlay
   ngircd prosody lua-unbound                    # local IRC and XMPP servers
+  postfix dovecot-imapd                         # local mail stack: SMTP into Maildir, IMAP
+  roundcube-core roundcube-sqlite3 php-cli php-sqlite3  # Roundcube 1.6 webmail on SQLite
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -21,6 +23,14 @@ echo "system packages: installing ${missing[*]}"
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
+# The mail tests run Postfix and Roundcube from their own temp config; the packages must install
+# without asking anything and without configuring a system mailer or database.
+"${sudo_cmd[@]}" debconf-set-selections <<'EOF'
+postfix postfix/main_mailer_type select No configuration
+postfix postfix/mailname string offrecord.test
+roundcube-core roundcube/dbconfig-install boolean false
+roundcube-core roundcube/database-type select sqlite3
+EOF
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "system packages: done"

@@ -17,6 +17,8 @@ import { getRecord, write } from './idb';
 export const BUILT_IN_SITES: readonly Omit<SiteView, 'policy'>[] = [
   { id: 'thelounge', name: 'The Lounge (IRC)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 400 },
   { id: 'converse', name: 'Converse.js (XMPP)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 0 },
+  // A mail carries any length: one OTR message per mail, never fragmented.
+  { id: 'roundcube', name: 'Roundcube (mail)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 0 },
 ];
 
 export const DEFAULT_SETTINGS: Settings = { historyRetention: 'off', idleDays: 7 };

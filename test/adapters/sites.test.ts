@@ -84,7 +84,7 @@ const EXPECT: Record<string, Expect> = {
     composer: '[aria-label="Message Alice Example"]',
   },
   gmail: {
-    conversation: { peerId: 'thread-f:1790000000000000001', account: 'me@example.com', title: 'Lunch plans' },
+    conversation: { peerId: 'alice@example.org', account: 'me@example.com', title: 'Lunch plans' },
     messages: [
       { text: inc, direction: 'incoming', from: 'alice@example.org', id: '#msg-f:1790000000000000001' },
       { text: out, direction: 'outgoing', from: 'me@example.com', id: '#msg-f:1790000000000000002' },
@@ -92,7 +92,7 @@ const EXPECT: Record<string, Expect> = {
     composer: '[g_editable]',
   },
   outlook: {
-    conversation: { peerId: 'AAQkAGI2TGlzdENvbnYx', account: 'me@contoso.com', title: 'Quarterly numbers' },
+    conversation: { peerId: 'alice@fabrikam.com', account: 'me@contoso.com', title: 'Quarterly numbers' },
     messages: [
       { text: inc, direction: 'incoming', from: 'alice@fabrikam.com', id: 'AAMkAGI2M1' },
       { text: out, direction: 'outgoing', from: 'me@contoso.com', id: 'AAMkAGI2M2' },

@@ -2,3 +2,4 @@
 export { startIrcStack, type IrcStack } from './irc';
 export { startXmppStack, XMPP_USERS, XMPP_PASSWORD, XMPP_DOMAIN, type XmppStack } from './xmpp';
 export { startIrcObserver, type IrcObserver } from './irc-observer';
+export { startMailStack, MAIL_USERS, MAIL_PASSWORD, MAIL_DOMAIN, type MailStack, type MailUser, type StoredMail } from './mail';

@@ -8,8 +8,9 @@ import type { SiteAdapter } from './types';
 import { siteAdapters } from '../sites/index';
 import { thelounge } from '../sites/thelounge';
 import { converse } from '../sites/converse';
+import { roundcube } from '../sites/roundcube';
 
-export const allAdapters: SiteAdapter[] = [...siteAdapters, thelounge, converse];
+export const allAdapters: SiteAdapter[] = [...siteAdapters, thelounge, converse, roundcube];
 
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();

@@ -59,4 +59,36 @@ export interface SiteAdapter {
    * reload's replayed history from live messages even when the history renders late.
    */
   sentAt?(message: HTMLElement): number | null;
+  /** Webmail only (issue 14): the thread model. Chat adapters leave it out. */
+  mail?: MailParts;
+}
+
+/**
+ * What a webmail adapter adds: a mail thread is the conversation, each shown mail body is a
+ * message, and the compose screen has a subject, an editor that may switch modes and an
+ * attachment input.
+ */
+export interface MailParts {
+  /** A stable id of the thread shown (view or compose), or null when none is open. */
+  threadId(root: Document): string | null;
+  /** The rendered body of each mail shown, oldest first (one in a single-mail view). */
+  bodies(root: Document): MailBody[];
+  /** Site quote containers inside a body that are not <blockquote> (never fed to the engine). */
+  quoteSelectors: string[];
+  /** The compose screen's subject field (OTR does not encrypt it), or null. */
+  subject(root: Document): HTMLInputElement | null;
+  /** The site's own file input for attachments on the compose screen, or null. */
+  attachmentInput(root: Document): HTMLInputElement | null;
+  /** How ciphertext gets into this composer: mail editors switch between plain and rich. */
+  editorFor(composer: HTMLElement): InsertTechnique;
+}
+
+export interface MailBody {
+  /** The element holding the body; the reader frame covers it. */
+  element: HTMLElement;
+  /** Sender's address as the page shows it ('' if it does not). */
+  from: string;
+  direction: 'incoming' | 'outgoing';
+  /** The site's id for this mail (folder and UID, message id), '' if none. */
+  id: string;
 }

@@ -19,10 +19,11 @@ export function adapterBundle(): Promise<string> {
       entry,
       `import { thelounge } from '../../src/adapters/sites/thelounge';
 import { converse } from '../../src/adapters/sites/converse';
+import { roundcube } from '../../src/adapters/sites/roundcube';
 import { MessageWatcher } from '../../src/adapters/core/watcher';
 import { Canary, missingAdapterParts } from '../../src/adapters/core/canary';
 import { insertText } from '../../src/adapters/core/insert';
-(window as any).__offrecordAdapters = { thelounge, converse, MessageWatcher, Canary, missingAdapterParts, insertText };
+(window as any).__offrecordAdapters = { thelounge, converse, roundcube, MessageWatcher, Canary, missingAdapterParts, insertText };
 `,
     );
     const out = join(dir, 'adapters.js');

@@ -1,0 +1,103 @@
+/** Driving Roundcube 1.6 (elastic skin) the way a person would: log in, write, open a mail. */
+import type { Frame, Page } from 'playwright-core';
+import { MAIL_DOMAIN, MAIL_PASSWORD, type MailStack, type MailUser, type StoredMail } from '../../stacks/mail';
+
+export async function roundcubeLogin(page: Page, url: string, user: MailUser): Promise<void> {
+  await page.goto(url);
+  await page.fill('#rcmloginuser', user);
+  await page.fill('#rcmloginpwd', MAIL_PASSWORD);
+  await page.click('#rcmloginsubmit');
+  // The list is in the DOM (maybe hidden while empty) once the mailbox view is up.
+  await page.waitForSelector('#messagelist', { state: 'attached', timeout: 20_000 });
+}
+
+export interface Draft {
+  to: MailUser;
+  subject: string;
+  body: string;
+  /** Write in the HTML (TinyMCE) editor instead of the plain-text one. */
+  html?: boolean;
+}
+
+/** Opens the compose screen for a new mail, or for a reply/forward of the mail shown. */
+export async function roundcubeOpenCompose(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}?_task=mail&_action=compose`);
+  await page.waitForSelector('#composebody', { state: 'attached', timeout: 20_000 });
+}
+
+/** Switches the editor the way the "HTML" toggle does, and waits for TinyMCE's frame. */
+export async function roundcubeUseHtmlEditor(page: Page): Promise<void> {
+  // A reply to an HTML mail opens in TinyMCE already (the stack sets htmleditor = 2).
+  if ((await page.locator('iframe#composebody_ifr').count()) > 0) return;
+  // The command is enabled once Roundcube's compose screen has finished initialising.
+  await page.waitForFunction(() => (window as unknown as { rcmail?: { commands: Record<string, unknown> } }).rcmail?.commands['toggle-editor'] === true);
+  await page.evaluate(() => {
+    const rc = (window as unknown as { rcmail: { command(c: string, p: unknown): unknown } }).rcmail;
+    rc.command('toggle-editor', { id: 'composebody', html: true });
+  });
+  await page.waitForSelector('iframe#composebody_ifr', { timeout: 20_000 });
+}
+
+/** Types the body into whichever editor is active: the textarea, or TinyMCE's editable frame. */
+export async function roundcubeTypeBody(page: Page, body: string, html: boolean): Promise<void> {
+  if (!html) {
+    await page.fill('#composebody', body);
+    return;
+  }
+  const editor = page.frameLocator('iframe#composebody_ifr').locator('body#tinymce');
+  await editor.click();
+  // insertText keeps the ciphertext as one text node, as pasting it would.
+  await page.keyboard.insertText(body);
+}
+
+export async function roundcubeFillHeaders(page: Page, to: string | null, subject: string | null): Promise<void> {
+  if (to !== null) {
+    const input = page.locator('#compose_to ul.recipient-input input');
+    await input.fill(`${to}@${MAIL_DOMAIN}`);
+    await input.press('Enter');
+  }
+  if (subject !== null) await page.fill('#compose-subject', subject);
+}
+
+export async function roundcubeSend(page: Page): Promise<void> {
+  await page.click('#layout-content .formbuttons button.send, button.btn.send');
+  // Roundcube goes back to the mailbox once SMTP accepted the mail.
+  try {
+    await page.waitForURL((u) => !u.search.includes('_action=compose'), { timeout: 30_000 });
+  } catch (err) {
+    // Say what Roundcube said instead (a dialog or a status message).
+    const said = await page.locator('.ui-dialog, #messagestack').allInnerTexts();
+    throw new Error(`Roundcube did not send: ${said.join(' | ')}`, { cause: err });
+  }
+}
+
+export async function roundcubeWrite(page: Page, url: string, draft: Draft): Promise<void> {
+  await roundcubeOpenCompose(page, url);
+  if (draft.html) await roundcubeUseHtmlEditor(page);
+  await roundcubeFillHeaders(page, draft.to, draft.subject);
+  await roundcubeTypeBody(page, draft.body, draft.html === true);
+  await roundcubeSend(page);
+}
+
+/** Opens the mail with this subject from the inbox list; returns the frame showing it. */
+export async function roundcubeOpenMail(page: Page, url: string, subject: string): Promise<Frame> {
+  await page.goto(`${url}?_task=mail&_mbox=INBOX`);
+  const row = page.locator('#messagelist tr', { hasText: subject }).first();
+  await row.waitFor({ timeout: 20_000 });
+  await row.click();
+  const frame = await (await page.waitForSelector('iframe#messagecontframe', { timeout: 20_000 })).contentFrame();
+  if (!frame) throw new Error('message frame missing');
+  await frame.waitForSelector('#messagebody', { timeout: 20_000 });
+  return frame;
+}
+
+/** Waits until the user's Maildir holds a message whose raw text matches. */
+export async function waitForDelivery(stack: MailStack, user: MailUser, match: (m: StoredMail) => boolean): Promise<StoredMail> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const hit = stack.inbox(user).find(match);
+    if (hit) return hit;
+    if (Date.now() > end) throw new Error(`no matching mail for ${user}; postfix log:\n${stack.postfixLog()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
