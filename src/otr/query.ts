@@ -17,17 +17,6 @@ export function queryTag(policy: number): string {
   return versions ? `?OTRv${versions}?` : '';
 }
 
-/** A query message with an explanation for people whose client has no OTR. */
-export function queryMessage(policy: number, account: string): string {
-  const tag = queryTag(policy);
-  if (!tag) return '';
-  const who = account || 'Your contact';
-  return (
-    `${tag}\n${who} is asking for an Off-the-Record private conversation, ` +
-    'but your chat client does not support OTR. See https://otr.cypherpunks.ca/ for clients that do.'
-  );
-}
-
 export function whitespaceTag(policy: number): string {
   let tag = TAG_BASE;
   if (allowsVersion(policy, 2)) tag += TAG_V2;

@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { POLICY_ALLOW_V2, POLICY_ALLOW_V3, POLICY_DEFAULT, POLICY_NEVER } from '../../src/otr/policy';
-import { classify, errorMessage, queryMessage, queryTag, whitespaceTag } from '../../src/otr/query';
+import { queryMessage } from '../../src/otr/invitation';
+import { classify, errorMessage, queryTag, whitespaceTag } from '../../src/otr/query';
 
 describe('query messages', () => {
   it('offers the versions the policy allows', () => {
