@@ -8,7 +8,7 @@
  */
 import {
   abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage,
-  startOtr, startSmp, type ConversationState, type Identity, type OtrEnv, type OtrEvent, type StepResult,
+  startOtr, startSmp, type ConversationState, type Identity, type Invitation, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
 import { messageIdOf } from '../messaging/message-id';
 import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy, SmpView } from '../messaging/types';
@@ -50,6 +50,8 @@ export interface SessionDeps {
   /** Pushes: to popup/options (PushEvent) and to the content script of a tab (ContentPush). */
   notify(event: PushEvent): void;
   toContent(tab: TabRef, push: ContentPush): void;
+  /** The invitation sent after the query tag, in the user's language (engine English without it). */
+  invitation?(account: string): Promise<Invitation>;
 }
 
 const SEEN_LIMIT = 1000;
@@ -231,8 +233,10 @@ export class SessionManager {
     });
   }
 
-  start(id: string): Promise<ConversationView> {
-    return this.action(id, (me, s) => startOtr(this.deps.env, me, s));
+  /** The query carries the invitation as the settings give it now (links may have changed). */
+  async start(id: string): Promise<ConversationView> {
+    const invitation = await this.deps.invitation?.(this.record(id).account);
+    return this.action(id, (me, s) => startOtr(this.deps.env, me, invitation ? { ...s, invitation } : s));
   }
   end(id: string): Promise<ConversationView> {
     return this.action(id, (me, s) => endOtr(this.deps.env, me, s));

@@ -43,6 +43,8 @@ const FINGERPRINT = pattern(/^[0-9A-Fa-f]{8}( ?[0-9A-Fa-f]{8}){4}$/, 44);
 const MESSAGE_ID = pattern(/^[0-9a-f]{64}$/, 64);
 const TRUST = literal('unverified', 'smp', 'manual');
 const POLICY = literal('manual', 'opportunistic', 'always');
+/** A store link in the invitation: https only, one token (it travels inside a chat line). */
+const STORE_URL = pattern(/^(https:\/\/[^\s]+)?$/, 512);
 const ACCOUNT = { site: ID, account: NAME };
 const CONVERSATION = obj({ conversationId: ID });
 const EMPTY = obj({});
@@ -120,7 +122,7 @@ export const REQUESTS = {
   'sites.remove': kind<{ id: string }, null>(PAGES, obj({ id: ID })),
 
   'settings.get': kind<{}, Settings>(PAGES, EMPTY),
-  'settings.set': kind<Partial<Settings>, Settings>(PAGES, obj({ historyRetention: opt(literal('off', 'session')) })),
+  'settings.set': kind<Partial<Settings>, Settings>(PAGES, obj({ historyRetention: opt(literal('off', 'session')), storeLinks: opt(obj({ chrome: STORE_URL, firefox: STORE_URL })) })),
 
   /** A content script found a conversation; the sender's tab and frame are remembered. */
   'content.register': kind<

@@ -117,8 +117,14 @@ export interface SiteView {
 }
 
 export type HistoryRetention = 'off' | 'session';
+/** Where the invitation sends people who have no OTR yet; '' leaves a store out. */
+export interface StoreLinks {
+  chrome: string;
+  firefox: string;
+}
 export interface Settings {
   historyRetention: HistoryRetention;
+  storeLinks: StoreLinks;
 }
 
 export interface LibotrFiles {

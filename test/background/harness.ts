@@ -10,6 +10,7 @@ import { KeyStore } from '../../src/background/key-store';
 import { cryptoRandom, inlineGenerator } from '../../src/background/keygen';
 import { PortHub } from '../../src/background/port-hub';
 import { createRouter, type PortLike, type SenderInfo } from '../../src/background/router';
+import { invitationFor } from '../../src/background/invitation-text';
 import { SessionManager } from '../../src/background/session-manager';
 import { sessionStoragePersistence } from '../../src/background/session-persistence';
 import { FrameTokens } from '../../src/background/tokens';
@@ -78,6 +79,7 @@ export async function makeBackground(dbName: string, prefix: string) {
     env: { random: cryptoRandom, now: Date.now },
     notify: (e) => hub.broadcast(e),
     toContent: (tab, push) => hub.toContent(tab, push),
+    invitation: async (account) => invitationFor(account, (await config.settings()).storeLinks),
   });
   hub.attach(sessions);
   await keys.init();

@@ -195,6 +195,24 @@ describe('SessionManager with the engine', () => {
     expect((await stateOf(bob)).state).toBe('private');
   });
 
+  it('the query carries the invitation with the store links from the settings, in one line, and still starts the AKE', async () => {
+    const firefox = 'https://addons.mozilla.org/firefox/addon/offrecord-test/';
+    await alice.bg.ask(senders.options, 'settings.set', { storeLinks: { chrome: '', firefox } });
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    const [query, ...rest] = pushed(alice);
+    expect(rest).toEqual([]);
+    expect(query).toBe(`?OTRv23? alice invites you to a private conversation with Off-the-Record (OTR) messaging. OTR encrypts each message so that only the two of you can read it. Get OffRecord for Firefox: ${firefox}`);
+    await pump(alice, bob, [{ to: bob, texts: [query!] }]);
+    expect((await stateOf(alice)).state).toBe('unverified');
+    expect((await stateOf(bob)).state).toBe('unverified');
+  });
+
+  it('refuses a store link that is not one https token', async () => {
+    await expect(alice.bg.ask(senders.options, 'settings.set', { storeLinks: { chrome: 'javascript:alert(1)', firefox: '' } })).rejects.toThrow();
+    await expect(alice.bg.ask(senders.options, 'settings.set', { storeLinks: { chrome: 'https://a b', firefox: '' } })).rejects.toThrow();
+    expect((await alice.bg.ask(senders.options, 'settings.get', {})).storeLinks.chrome).toBe('https://chromewebstore.google.com/search/OffRecord');
+  });
+
   it('starts again after ending: the same query text is not taken for a duplicate', async () => {
     await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
     await pump(alice, bob);
