@@ -10,6 +10,7 @@ import {
   abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage,
   startOtr, startSmp, type ConversationState, type Identity, type Invitation, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
+import { classify } from '../otr/query';
 import { messageIdOf } from '../messaging/message-id';
 import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy, SmpView } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
@@ -40,6 +41,8 @@ interface ConversationRecord {
   tabs: TabRef[];
   /** The adapter's own message-length limit, which caps the site's fragment size. */
   adapterLimit?: number;
+  /** The peer sent a query; the popup offers to start until the conversation is private. */
+  peerAsked?: boolean;
 }
 
 export interface SessionDeps {
@@ -198,6 +201,7 @@ export class SessionManager {
         return { messageId, display: 'error', send: [] };
       }
       if (otr) r.seen = bounded(r.seen, messageId);
+      if (classify(text).kind === 'query') r.peerAsked = true;
       let display: IncomingDisplay = 'hidden';
       const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
       if (secret.length > 0) {
@@ -236,6 +240,7 @@ export class SessionManager {
   /** The query carries the invitation as the settings give it now (links may have changed). */
   async start(id: string): Promise<ConversationView> {
     const invitation = await this.deps.invitation?.(this.record(id).account);
+    this.record(id).peerAsked = false;
     return this.action(id, (me, s) => startOtr(this.deps.env, me, invitation ? { ...s, invitation } : s));
   }
   end(id: string): Promise<ConversationView> {
@@ -331,6 +336,7 @@ export class SessionManager {
 
   private async onEvent(r: ConversationRecord, event: OtrEvent): Promise<void> {
     if (event.type === 'gone_secure') {
+      r.peerAsked = false;
       const seen = await this.deps.trust.observe(r.site, r.account, r.peer, event.fingerprint);
       await this.peersChanged();
       if (seen.changed) {
@@ -376,6 +382,7 @@ export class SessionManager {
     if (s.theirFingerprint) view.fingerprint = humanFingerprint(s.theirFingerprint);
     if (trust) view.trust = trust;
     if (r.fingerprintChanged) view.fingerprintChanged = r.fingerprintChanged;
+    if (r.peerAsked && state === 'plaintext') view.peerAsked = true;
     return view;
   }
 

@@ -10,6 +10,8 @@ export type Context = 'popup' | 'options' | 'content' | 'compose-frame' | 'reade
 export const PAGE_CONTEXTS: Readonly<Record<string, Context>> = {
   '/popup.html': 'popup',
   '/options.html': 'options',
+  /** The first-contact guide reads the identity's fingerprint, as the popup does. */
+  '/first-contact.html': 'popup',
   '/compose.html': 'compose-frame',
   '/reader.html': 'reader-frame',
   '/verify.html': 'verify-frame',
@@ -103,6 +105,8 @@ export interface ConversationView {
   policy: SitePolicy;
   /** Typed texts waiting for the session to become private (policy 'always'). */
   queued: number;
+  /** The peer asked for a private conversation that has not started (e.g. a query in history). */
+  peerAsked?: boolean;
 }
 
 export interface SiteView {

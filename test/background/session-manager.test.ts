@@ -207,6 +207,20 @@ describe('SessionManager with the engine', () => {
     expect((await stateOf(bob)).state).toBe('unverified');
   });
 
+  it("a peer's query is offered in the popup until the conversation is private; Start answers it", async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    const [query] = pushed(alice);
+    // Bob's worker reads the query, but his answer is lost (as for a query found in history).
+    await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: query! });
+    expect(await stateOf(bob)).toMatchObject({ state: 'plaintext', peerAsked: true });
+    await bob.bg.ask(senders.popup, 'conversation.start', { conversationId: bob.conv.id });
+    expect((await stateOf(bob)).peerAsked).toBeUndefined();
+    await pump(alice, bob);
+    expect((await stateOf(alice)).state).toBe('unverified');
+    expect((await stateOf(bob)).state).toBe('unverified');
+    expect((await stateOf(alice)).peerAsked).toBeUndefined();
+  });
+
   it('refuses a store link that is not one https token', async () => {
     await expect(alice.bg.ask(senders.options, 'settings.set', { storeLinks: { chrome: 'javascript:alert(1)', firefox: '' } })).rejects.toThrow();
     await expect(alice.bg.ask(senders.options, 'settings.set', { storeLinks: { chrome: 'https://a b', firefox: '' } })).rejects.toThrow();
