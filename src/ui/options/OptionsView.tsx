@@ -27,7 +27,7 @@ export function OptionsView({ data, actions }: { data: OptionsData; actions: Opt
     <div class="options">
       <header class="topbar">
         <Logo />
-        <span class="brand">OffRecord</span>
+        <h1 class="brand">OffRecord</h1>
         <span class="muted topbar-end">{t('options_title')}</span>
       </header>
       <div class="options-body">

@@ -87,7 +87,7 @@ export function PopupView({ data, actions, initialTab }: { data: PopupData; acti
     <div class="popup">
       <header class="topbar">
         <Logo />
-        <span class="brand">OffRecord</span>
+        <h1 class="brand">OffRecord</h1>
         <button type="button" class="btn btn-link topbar-end" onClick={actions.openOptions}>
           {t('open_settings')}
         </button>
