@@ -2,10 +2,17 @@ import { defineConfig } from 'wxt';
 import preact from '@preact/preset-vite';
 
 // Builds .output/chrome-mv3 (`wxt build`) and .output/firefox-mv2 (`wxt build -b firefox`).
+// `npm run build:android` zips the Firefox build as the package for Firefox for Android
+// (the manifest's gecko_android); the pages themselves adapt to touch (src/ui/styles/touch.css).
+const android = process.env.OFFRECORD_TARGET === 'android';
+
 export default defineConfig({
   vite: () => ({ plugins: [preact()] }),
   // Firefox's review asks for the sources: the project, without build and test output.
-  zip: { excludeSources: ['test-results/**', '.tmp/**', 'dist/**', 'test/stacks/thelounge/node_modules/**'] },
+  zip: {
+    ...(android ? { artifactTemplate: '{{name}}-{{version}}-firefox-android.zip' } : {}),
+    excludeSources: ['test-results/**', '.tmp/**', 'dist/**', 'test/stacks/thelounge/node_modules/**'],
+  },
   manifest: ({ browser }) => ({
     name: 'OffRecord',
     description: 'Off-the-Record messaging (OTR) inside the web chats you already use.',
