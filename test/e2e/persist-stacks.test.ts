@@ -4,9 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startIrcObserver, startIrcStack, waitOnIrc, type IrcObserver, type IrcStack } from '../stacks/index';
+import { startIrcObserver, startIrcStack, startIrssi, waitOnIrc, type IrcObserver, type IrcStack, type IrssiPeer } from '../stacks/index';
 import { launchPlainChromium } from './helpers/browser';
-import { loungeSignIn } from './helpers/chat';
+import { loungeQuery, loungeSignIn } from './helpers/chat';
+import { launchProfile, menu, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+
+const LIST = '#chat .chat-view .messages';
+const compact = (fp: string | null | undefined) => (fp ?? '').replace(/\s/g, '').toUpperCase();
 
 /** Opens the query with `nick` from the sidebar, as a person would after signing in. */
 async function openQuery(page: Page, nick: string): Promise<void> {
@@ -52,5 +56,38 @@ describe.sequential('The Lounge in private mode', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe.sequential('irssi-otr as a peer of OffRecord over The Lounge', () => {
+  let stack: IrcStack;
+  let bob: IrssiPeer;
+  let alice: Profile;
+
+  beforeAll(async () => {
+    stack = await startIrcStack({ accounts: ['alice'] });
+    [bob, alice] = await Promise.all([startIrssi({ ircPort: stack.ircPort, nick: 'bob' }), launchProfile('irssi-alice')]);
+    await waitIdentity(alice);
+    await loungeSignIn(alice.page, stack.url, 'alice', stack.password!);
+    await loungeQuery(alice.page, 'bob');
+  });
+  afterAll(async () => {
+    await alice?.close();
+    await bob?.stop();
+    await stack?.stop();
+  });
+
+  it('reaches a private conversation, both ways, with each side seeing the real fingerprint', async () => {
+    const since = bob.mark();
+    await menu(alice.page, 'start');
+    await waitState(alice.page, 'unverified', 60_000);
+    await bob.waitAll(/Session secured/, 30_000, since);
+    const fp = await alice.page.locator('[data-offrecord=fingerprint]').textContent();
+    expect(compact(fp)).toContain(compact(bob.fingerprint));
+
+    await typePrivate(alice.page, 'hello irssi, from OffRecord ✓');
+    await expect.poll(() => bob.messagesFrom('alice'), { timeout: 20_000 }).toContain('hello irssi, from OffRecord ✓');
+    bob.say('alice', 'hi alice, irssi-otr here');
+    await waitReader(alice.page, 'hi alice, irssi-otr here', LIST);
   });
 });

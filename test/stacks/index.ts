@@ -2,3 +2,4 @@
 export { startIrcStack, LOUNGE_PASSWORD, type IrcStack, type IrcStackOptions } from './irc';
 export { startXmppStack, XMPP_USERS, XMPP_PASSWORD, XMPP_DOMAIN, type XmppStack } from './xmpp';
 export { startIrcObserver, waitOnIrc, type IrcObserver } from './irc-observer';
+export { startIrssi, type IrssiPeer } from './irssi';
