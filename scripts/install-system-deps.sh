@@ -8,6 +8,7 @@ packages=(
   chromium xvfb xauth fonts-liberation          # Chromium with the extension loaded
   firefox-esr                                   # Firefox run of the overlay
   ngircd prosody lua-unbound                    # local IRC and XMPP servers
+  irssi irssi-plugin-otr bsdutils               # irssi-otr peer, headless under `script`
 )
 missing=()
 for p in "${packages[@]}"; do

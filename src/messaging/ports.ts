@@ -9,6 +9,7 @@
  *   'content.frameToken' (the token travels in the frame URL's hash). A port without a valid,
  *   unused token for its tab is disconnected. Then:
  *     compose frame → { type: 'send', text }            background → { type: 'sent', queued }
+ *                                                       background → { type: 'queued', items }
  *     reader frame  ← { type: 'plaintext', messageId, text } or { type: 'unavailable', messageId }
  *   A verify frame only listens (its SMP requests go through runtime.sendMessage).
  *   All frames also receive { type: 'conversation', view } on state changes, and { type: 'error' }.
@@ -48,6 +49,8 @@ export type FrameToBackground = FrameHello | FrameSend;
 export type BackgroundToFrame =
   | { type: 'ready'; role: 'compose' | 'reader' | 'verify'; conversationId: string; view: ConversationView }
   | { type: 'sent'; queued: boolean }
+  /** Compose frames only: the texts waiting for the conversation to become private. */
+  | { type: 'queued'; items: { id: string; text: string }[] }
   | { type: 'plaintext'; messageId: string; text: string }
   | { type: 'unavailable'; messageId: string }
   | { type: 'conversation'; view: ConversationView }

@@ -9,10 +9,12 @@ import { request } from '../messaging/client';
 import { messageIdOf } from '../messaging/message-id';
 import type { ContentPush } from '../messaging/ports';
 import type { ConversationView } from '../messaging/types';
-import { composeFrame, isDecorated, placeOver, readerFrame, statusLine, verifyFrame } from './frames';
+import { clearStatus, composeFrame, isDecorated, placeOver, readerFrame, statusLine, verifyFrame } from './frames';
 import { Lock, type LockAction } from './lock';
 import { WireSender } from './sender';
 import { looksLikeOtr, statusText, wireKind } from './wire-kind';
+
+export const LOCKED_TEXT = 'locked — unlock OffRecord';
 
 /** How a message was shown, by its wire text, so a re-rendered element is shown the same way. */
 export type Decoration = { kind: 'reader'; messageId: string } | { kind: 'status'; text: string; tone: 'info' | 'warn' };
@@ -42,6 +44,8 @@ export class ConversationController {
   private pending: WatchedMessage[] | null = [];
   private chain: Promise<void> = Promise.resolve();
   private placeTimer = 0;
+  /** Messages that arrived while OffRecord was locked: fed again once it is unlocked. */
+  private lockedMessages: WatchedMessage[] = [];
   private stopped = false;
 
   constructor(
@@ -129,6 +133,7 @@ export class ConversationController {
     this.view = view;
     this.lock.update(view);
     this.syncCompose();
+    if (before?.locked && !view.locked) this.feedUnlocked();
     // Pidgin pops the dialog up when the buddy starts authenticating: so do we.
     if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') void this.openVerify();
   }
@@ -219,16 +224,32 @@ export class ConversationController {
   private async feed(m: WatchedMessage): Promise<void> {
     const kind = wireKind(m.text);
     const mine = m.direction === 'outgoing';
-    // History (a reload's replay) and our own messages sent from elsewhere never feed the engine.
-    if (m.history || (mine && !this.ownTexts.has(m.text))) return this.showEarlier(m.textElement, m.text, kind, mine);
+    // Our own messages sent from elsewhere (or an earlier page load) never feed the engine.
+    if (mine && !this.ownTexts.has(m.text)) return this.showEarlier(m.textElement, m.text, kind, mine);
     const id = this.conversationId;
     if (!id || this.stopped) return;
-    const result = await request('content.incoming', { conversationId: id, text: m.text });
+    // History is fed too (once; the background keeps what it processed) but never answered,
+    // except to continue an AKE: the background filters `send` (history-replies.ts).
+    const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history });
     if (result.send.length > 0) this.sender.enqueue(result.send);
+    const status = (text: string, tone: 'info' | 'warn' = 'info') => this.decorate(m.textElement, m.text, { kind: 'status', text, tone });
     if (result.display === 'encrypted') this.decorate(m.textElement, m.text, { kind: 'reader', messageId: result.messageId });
-    else if (result.display === 'error') this.decorate(m.textElement, m.text, { kind: 'status', text: 'Encrypted message could not be verified or read', tone: 'warn' });
-    else if (result.display === 'duplicate') this.showEarlier(m.textElement, m.text, kind, mine);
-    else if (result.display === 'hidden') this.decorate(m.textElement, m.text, { kind: 'status', text: statusText(kind, mine), tone: 'info' });
+    else if (result.display === 'error') status('Encrypted message could not be verified or read', 'warn');
+    else if (result.display === 'duplicate' || result.display === 'earlier') this.showEarlier(m.textElement, m.text, kind, mine);
+    else if (result.display === 'hidden') status(statusText(kind, mine));
+    else if (result.display === 'locked') {
+      status(LOCKED_TEXT);
+      this.lockedMessages.push(m);
+    } else if (result.display === 'expired') status('Expired: this private conversation ended after its idle days; its keys were wiped');
+    else if (result.display === 'replayed') status('Replayed or reordered encrypted message, ignored');
+  }
+
+  private feedUnlocked(): void {
+    for (const m of this.lockedMessages.splice(0)) {
+      this.memory.decorations.delete(m.text);
+      clearStatus(m.textElement);
+      this.chain = this.chain.then(() => this.feed(m)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+    }
   }
 
   /** Data messages get a reader (cached plaintext, or why not); the rest a status line. */
