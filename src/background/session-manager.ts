@@ -10,6 +10,7 @@ import {
   abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage,
   startOtr, startSmp, type ConversationState, type Identity, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
+import { classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
 import { messageIdOf } from '../messaging/message-id';
 import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy, SmpView } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
@@ -53,7 +54,6 @@ export interface SessionDeps {
 }
 
 const SEEN_LIMIT = 1000;
-const WHITESPACE_TAG = ' \t  \t\t\t\t \t \t \t  ';
 const ERROR_NAMES = new Set(['RCVDMSG_UNREADABLE', 'RCVDMSG_MALFORMED', 'RCVDMSG_GENERAL_ERR']);
 
 /** The site's fragment size capped by what the adapter knows the site accepts (0 = never). */
@@ -64,31 +64,6 @@ export function effectiveFragmentSize(siteSize: number, adapterLimit: number | u
 
 export function conversationIdOf(site: string, account: string, peer: string): string {
   return [site, account, peer].map(encodeURIComponent).join('/');
-}
-
-/** OTR traffic of ours is recognised in its echo (never fed to our own engine). */
-function isOtrTraffic(text: string): boolean {
-  return text.includes('?OTR') || text.includes(WHITESPACE_TAG);
-}
-
-/**
- * Only encoded OTR messages are deduplicated: each is unique (keys, counters, randomness), so
- * the same text twice is a replay. Query and error messages legitimately repeat (a second
- * "?OTRv23?" after an ended conversation must start a new one), and so may plain text.
- */
-function isEncodedOtr(text: string): boolean {
-  return /^\?OTR[:|,]/.test(text.trim());
-}
-
-/**
- * A fragment before the last of its message is not unique: the first piece of a data message
- * holds only its header and next DH key, the same for two messages sent in a row. Deduplicating
- * it would lose the second message, so it is always fed (it only fills the reassembly buffer);
- * the message is judged at its last piece, which carries the MAC.
- */
-function isEarlierFragment(text: string): boolean {
-  const m = /^\?OTR(?:\|[0-9a-fA-F]{1,8}\|[0-9a-fA-F]{1,8})?,0*(\d{1,5}),0*(\d{1,5}),/.exec(text.trim());
-  return m !== null && Number(m[1]) < Number(m[2]);
 }
 
 function bounded(list: string[], id: string): string[] {
@@ -182,7 +157,12 @@ export class SessionManager {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.sent.includes(messageId)) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
-      const otr = isEncodedOtr(text) && !isEarlierFragment(text);
+      // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
+      // the same text twice is a replay; query and error messages legitimately repeat. A
+      // fragment before the last is not unique (the first piece of two data messages in a row
+      // can be the same), so it is always fed; the message is judged at its last piece.
+      const wire = classify(text);
+      const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
       if (otr && r.seen.includes(messageId)) return { messageId, display: 'duplicate', send: [] };
       const me = await this.deps.keys.identityFor(r.site, r.account);
       let result: StepResult;
@@ -309,7 +289,7 @@ export class SessionManager {
   private async apply(r: ConversationRecord, result: StepResult, deliver: TabRef | 'reply' | 'last'): Promise<void> {
     r.state = result.state;
     // Our own OTR traffic comes back to us in the page; it must never be fed to the engine.
-    for (const wire of result.send) if (isOtrTraffic(wire)) r.sent = bounded(r.sent, messageIdOf(wire));
+    for (const wire of result.send) if (isOtrTraffic(classify(wire))) r.sent = bounded(r.sent, messageIdOf(wire));
     // What we typed is shown over the last piece that carries it (also for text that waited
     // for the conversation to become private and went out in a later step).
     for (const m of result.sent) {

@@ -12,7 +12,8 @@ import type { ConversationView } from '../messaging/types';
 import { composeFrame, isDecorated, placeOver, readerFrame, statusLine, verifyFrame } from './frames';
 import { Lock, type LockAction } from './lock';
 import { WireSender } from './sender';
-import { looksLikeOtr, statusText, wireKind } from './wire-kind';
+import { classify, mayBeOtr, type WireText } from '../otr/classify';
+import { statusText } from './decisions';
 
 /** How a message was shown, by its wire text, so a re-rendered element is shown the same way. */
 export type Decoration = { kind: 'reader'; messageId: string } | { kind: 'status'; text: string; tone: 'info' | 'warn' };
@@ -212,31 +213,31 @@ export class ConversationController {
       this.pending.push(m);
       return;
     }
-    if (!looksLikeOtr(m.text)) return;
+    if (!mayBeOtr(m.text)) return;
     this.chain = this.chain.then(() => this.feed(m)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
   }
 
   private async feed(m: WatchedMessage): Promise<void> {
-    const kind = wireKind(m.text);
+    const wire = classify(m.text);
     const mine = m.direction === 'outgoing';
     // History (a reload's replay) and our own messages sent from elsewhere never feed the engine.
-    if (m.history || (mine && !this.ownTexts.has(m.text))) return this.showEarlier(m.textElement, m.text, kind, mine);
+    if (m.history || (mine && !this.ownTexts.has(m.text))) return this.showEarlier(m.textElement, m.text, wire, mine);
     const id = this.conversationId;
     if (!id || this.stopped) return;
     const result = await request('content.incoming', { conversationId: id, text: m.text });
     if (result.send.length > 0) this.sender.enqueue(result.send);
     if (result.display === 'encrypted') this.decorate(m.textElement, m.text, { kind: 'reader', messageId: result.messageId });
     else if (result.display === 'error') this.decorate(m.textElement, m.text, { kind: 'status', text: 'Encrypted message could not be verified or read', tone: 'warn' });
-    else if (result.display === 'duplicate') this.showEarlier(m.textElement, m.text, kind, mine);
-    else if (result.display === 'hidden') this.decorate(m.textElement, m.text, { kind: 'status', text: statusText(kind, mine), tone: 'info' });
+    else if (result.display === 'duplicate') this.showEarlier(m.textElement, m.text, wire, mine);
+    else if (result.display === 'hidden') this.decorate(m.textElement, m.text, { kind: 'status', text: statusText(wire, mine), tone: 'info' });
   }
 
   /** Data messages get a reader (cached plaintext, or why not); the rest a status line. */
-  private showEarlier(textElement: HTMLElement, wire: string, kind: ReturnType<typeof wireKind>, mine: boolean): void {
-    const known = this.memory.decorations.get(wire);
-    if (known) return this.decorate(textElement, wire, known);
-    if (kind === 'data') this.decorate(textElement, wire, { kind: 'reader', messageId: messageIdOf(wire) });
-    else this.decorate(textElement, wire, { kind: 'status', text: statusText(kind, mine), tone: 'info' });
+  private showEarlier(textElement: HTMLElement, text: string, wire: WireText, mine: boolean): void {
+    const known = this.memory.decorations.get(text);
+    if (known) return this.decorate(textElement, text, known);
+    if (wire.kind === 'encoded' && wire.type === 'data') this.decorate(textElement, text, { kind: 'reader', messageId: messageIdOf(text) });
+    else this.decorate(textElement, text, { kind: 'status', text: statusText(wire, mine), tone: 'info' });
   }
 
   private decorate(textElement: HTMLElement, wire: string, d: Decoration): void {
