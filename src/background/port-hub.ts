@@ -10,6 +10,9 @@ import type { From, PortHandlers, PortLike } from './router';
 import type { SessionManager, TabRef } from './session-manager';
 import type { FrameTokens } from './tokens';
 
+/** How long a reader placed on arrival waits for its message to be decrypted. */
+const PENDING_READER_MS = 10_000;
+
 const tabKey = (t: TabRef) => `${t.tabId}:${t.frameId}`;
 
 export class PortHub implements PortHandlers {
@@ -67,10 +70,18 @@ export class PortHub implements PortHandlers {
             if (!grant || grant.role !== role) return fail('token', 'no valid token for this frame');
             bound = true;
             this.framePorts.set(port, { conversationId: grant.conversationId });
-            post({ type: 'ready', role, conversationId: grant.conversationId, view: await this.sessions.viewOf(grant.conversationId) });
+            const ready = async () =>
+              post({ type: 'ready', role, conversationId: grant.conversationId, view: await this.sessions.viewOf(grant.conversationId) });
+            // A reader needs no view, only its plaintext, as soon as there is one.
+            if (role !== 'reader') await ready();
             if (role === 'reader') {
-              const messageId = grant.messageId!;
-              const text = await this.sessions.plaintextFor(messageId);
+              const messageId = grant.messageId ?? (grant.pending ? hello.messageId : undefined);
+              if (!messageId) return fail('token', 'a spare reader must name its message');
+              let text = await this.sessions.plaintextFor(messageId);
+              if (text === null && grant.pending) {
+                await this.sessions.whenReceived(messageId, PENDING_READER_MS);
+                text = await this.sessions.plaintextFor(messageId);
+              }
               post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
             } else if (role === 'compose') {
               port.onMessage.addListener((m) => void this.composeSend(port, m, grant.conversationId, { tabId: grant.tabId, frameId: grant.frameId }, from));

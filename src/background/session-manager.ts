@@ -76,6 +76,8 @@ export class SessionManager {
   private chains = new Map<string, Promise<unknown>>();
   /** messageId -> plaintext, for reader frames; persisted until delivered (see below). */
   private plaintext = new Map<string, string>();
+  /** Reader frames waiting for a message still being received (see whenReceived). */
+  private arrivals = new Map<string, Array<() => void>>();
   retention: 'off' | 'session' = 'off';
 
   constructor(private readonly deps: SessionDeps) {}
@@ -109,7 +111,32 @@ export class SessionManager {
 
   private async keep(messageId: string, text: string): Promise<void> {
     this.plaintext.set(messageId, text);
+    this.received(messageId);
     await this.deps.persistence.save(`plain:${messageId}`, text);
+  }
+
+  /**
+   * A reader frame may open while its message is still being received (the content script
+   * places it on arrival, so the frame loads while the message is decrypted): it waits here
+   * until the plaintext is kept, the receive ends without any, or `timeoutMs` passes.
+   */
+  whenReceived(messageId: string, timeoutMs: number): Promise<void> {
+    if (this.plaintext.has(messageId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.received(messageId), timeoutMs);
+      const list = this.arrivals.get(messageId) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.arrivals.set(messageId, list);
+    });
+  }
+
+  private received(messageId: string): void {
+    const list = this.arrivals.get(messageId);
+    this.arrivals.delete(messageId);
+    for (const done of list ?? []) done();
   }
 
   /** Plaintext for a reader frame. With retention 'off' it is dropped once delivered. */
@@ -117,7 +144,8 @@ export class SessionManager {
     const text = this.plaintext.get(messageId) ?? null;
     if (text !== null && this.retention === 'off') {
       this.plaintext.delete(messageId);
-      await this.deps.persistence.remove(`plain:${messageId}`);
+      // Not awaited: the reader shows the text while storage forgets it.
+      this.deps.persistence.remove(`plain:${messageId}`).catch(() => undefined);
     }
     return text;
   }
@@ -153,7 +181,8 @@ export class SessionManager {
 
   /** Feeds one wire text seen in the page. The answer never carries plaintext. */
   receive(id: string, text: string): Promise<IncomingResult> {
-    return this.serial(id, async () => {
+    const done = () => this.received(messageIdOf(text));
+    return this.serial(id, async (): Promise<IncomingResult> => {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.sent.includes(messageId)) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
@@ -185,7 +214,7 @@ export class SessionManager {
       else if (result.events.some((e) => e.type === 'msg' && ERROR_NAMES.has(e.name))) display = 'error';
       await this.apply(r, result, 'reply');
       return { messageId, display, send: result.send };
-    });
+    }).finally(done);
   }
 
   /** Plaintext typed in the compose frame of `tab`: encrypted (or queued) and handed to that tab. */

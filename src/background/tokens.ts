@@ -13,10 +13,14 @@ export interface TokenGrant {
   conversationId: string;
   role: 'compose' | 'reader' | 'verify';
   messageId?: string;
+  /** A reader placed as its message arrived: the plaintext may still be on its way. */
+  pending?: boolean;
   expires: number;
 }
 
 const LIFETIME_MS = 60_000;
+/** Spare readers are held by the content script until a message arrives. */
+const SPARE_LIFETIME_MS = 10 * 60_000;
 
 export class FrameTokens {
   private grants = new Map<string, TokenGrant>();
@@ -28,7 +32,8 @@ export class FrameTokens {
 
   issue(grant: Omit<TokenGrant, 'expires'>): string {
     const token = toHex(this.random(16));
-    this.grants.set(token, { ...grant, expires: this.now() + LIFETIME_MS });
+    const spare = grant.role === 'reader' && !grant.messageId;
+    this.grants.set(token, { ...grant, expires: this.now() + (spare ? SPARE_LIFETIME_MS : LIFETIME_MS) });
     return token;
   }
 

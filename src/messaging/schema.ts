@@ -20,7 +20,7 @@
  * 'offrecord:content' (content script: wire texts to send, state changes), and
  * 'offrecord:frame' (compose/reader frame, bound by a one-time token).
  */
-import { arr, int, literal, nullable, obj, opt, pattern, str, MAX_TEXT, type Check, type Infer } from './check';
+import { arr, bool, int, literal, nullable, obj, opt, pattern, str, MAX_TEXT, type Check, type Infer } from './check';
 import type {
   AccountView,
   Context,
@@ -132,11 +132,15 @@ export const REQUESTS = {
     ['content'],
     obj({ conversationId: ID, text: str(MAX_TEXT) }),
   ),
-  /** One-time token for a frame the content script is about to place in this tab. */
+  /**
+   * One-time token for a frame the content script is about to place in this tab. `pending`: a
+   * reader placed as its message arrives, which waits for the plaintext instead of "unavailable";
+   * without a message id it is a spare, held ahead so a frame can be placed without a round trip.
+   */
   'content.frameToken': kind<
-    { conversationId: string; role: 'compose' | 'reader' | 'verify'; messageId?: string },
+    { conversationId: string; role: 'compose' | 'reader' | 'verify'; messageId?: string; pending?: boolean },
     { token: string }
-  >(['content'], obj({ conversationId: ID, role: literal('compose', 'reader', 'verify'), messageId: opt(MESSAGE_ID) })),
+  >(['content'], obj({ conversationId: ID, role: literal('compose', 'reader', 'verify'), messageId: opt(MESSAGE_ID), pending: opt(bool) })),
 
   /** Runs the element picker in that tab's page (generic adapter); answers once it is showing. */
   'picker.start': kind<{ tabId: number }, null>(PAGES, obj({ tabId: int(0) })),

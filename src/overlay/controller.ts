@@ -6,17 +6,19 @@
 import type { ConversationRef, SiteAdapter } from '../adapters/core/types';
 import type { WatchedMessage } from '../adapters/core/watcher';
 import { request } from '../messaging/client';
+import { frameToHost } from '../messaging/frame-host';
 import { messageIdOf } from '../messaging/message-id';
 import type { ContentPush } from '../messaging/ports';
 import type { ConversationView } from '../messaging/types';
-import { composeFrame, isDecorated, placeOver, readerFrame, statusLine, verifyFrame } from './frames';
+import { composeFrame, isDecorated, placeOver, statusLine, verifyFrame } from './frames';
+import { ReaderFrames } from './readers';
 import { Lock, type LockAction } from './lock';
 import { WireSender } from './sender';
-import { classify, mayBeOtr, type WireText } from '../otr/classify';
-import { statusText } from './decisions';
+import { classify, mayBeOtr } from '../otr/classify';
+import { earlierDecoration, feedsEngine, pieceGroup, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
 
-/** How a message was shown, by its wire text, so a re-rendered element is shown the same way. */
-export type Decoration = { kind: 'reader'; messageId: string } | { kind: 'status'; text: string; tone: 'info' | 'warn' };
+export type { Decoration };
+
 
 /** Kept per conversation for the page's lifetime (switching views and back). */
 export interface ConversationMemory {
@@ -34,9 +36,9 @@ export class ConversationController {
   private readonly sender: WireSender;
   private compose: HTMLIFrameElement | null = null;
   private verify: HTMLIFrameElement | null = null;
-  /** Reader frames waiting to come on screen: text element -> message id. */
-  private readonly readers = new Map<Element, string>();
-  private readonly io: IntersectionObserver;
+  private readonly readers: ReaderFrames;
+  /** Rows of fragmented messages whose last piece has not come yet, by piece group. */
+  private readonly pieces = new Map<string, Array<Pick<WatchedMessage, 'element' | 'textElement' | 'text'>>>();
   /** Wire texts this page sent (own echoes are fed only when they are ours). */
   private readonly ownTexts = new Set<string>();
   /** Messages seen before registration finished, and the feed chain (one at a time, in order). */
@@ -66,9 +68,7 @@ export class ConversationController {
         if (composer && (doc.activeElement === composer || composer.contains(doc.activeElement))) this.compose?.focus();
       },
     });
-    this.io = new win.IntersectionObserver((entries) => {
-      for (const e of entries) if (e.isIntersecting) void this.showReader(e.target as HTMLElement);
-    });
+    this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
   }
 
   get conversationId(): string | undefined {
@@ -92,7 +92,7 @@ export class ConversationController {
     const win = this.doc.defaultView!;
     win.clearInterval(this.placeTimer);
     win.removeEventListener('resize', this.place);
-    this.io.disconnect();
+    this.readers.stop();
     this.lock.destroy();
     this.compose?.remove();
     this.verify?.remove();
@@ -113,6 +113,7 @@ export class ConversationController {
       this.compose.remove();
       this.compose = null;
     }
+    this.readers.forgetSpares();
     this.setView(view);
   }
 
@@ -130,6 +131,8 @@ export class ConversationController {
     this.view = view;
     this.lock.update(view);
     this.syncCompose();
+    // Encrypted messages may arrive: hold spare reader tokens so their frames open at once.
+    if (view.state !== 'plaintext') this.readers.warm();
     // Pidgin pops the dialog up when the buddy starts authenticating: so do we.
     if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') void this.openVerify();
   }
@@ -179,7 +182,7 @@ export class ConversationController {
     // The frame asks to be closed with a message carrying nothing but a fixed name.
     const win = this.doc.defaultView!;
     const onMessage = (e: MessageEvent) => {
-      if (e.source !== f.contentWindow || e.data !== 'offrecord:close-verify') return;
+      if (e.source !== f.contentWindow || frameToHost(e.data)?.offrecord !== 'close-verify') return;
       f.remove();
       if (this.verify === f) this.verify = null;
       win.removeEventListener('message', onMessage);
@@ -214,64 +217,46 @@ export class ConversationController {
       return;
     }
     if (!mayBeOtr(m.text)) return;
-    this.chain = this.chain.then(() => this.feed(m)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+    const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
+    // Placed now, not after the messages before it: the frame loads while the background
+    // decrypts, and waits on its port for the plaintext.
+    const early = readerOnArrival(seen);
+    if (early) this.readers.add(m.textElement, messageIdOf(m.text), true);
+    this.chain = this.chain.then(() => this.feed(m, seen, early)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
   }
 
-  private async feed(m: WatchedMessage): Promise<void> {
-    const wire = classify(m.text);
-    const mine = m.direction === 'outgoing';
-    // History (a reload's replay) and our own messages sent from elsewhere never feed the engine.
-    if (m.history || (mine && !this.ownTexts.has(m.text))) return this.showEarlier(m.textElement, m.text, wire, mine);
+  private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean): Promise<void> {
+    if (!feedsEngine(seen, this.ownTexts.has(m.text))) return this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
     const id = this.conversationId;
     if (!id || this.stopped) return;
     const result = await request('content.incoming', { conversationId: id, text: m.text });
     if (result.send.length > 0) this.sender.enqueue(result.send);
-    if (result.display === 'encrypted') this.decorate(m.textElement, m.text, { kind: 'reader', messageId: result.messageId });
-    else if (result.display === 'error') this.decorate(m.textElement, m.text, { kind: 'status', text: 'Encrypted message could not be verified or read', tone: 'warn' });
-    else if (result.display === 'duplicate') this.showEarlier(m.textElement, m.text, wire, mine);
-    else if (result.display === 'hidden') this.decorate(m.textElement, m.text, { kind: 'status', text: statusText(wire, mine), tone: 'info' });
+    const d = replyDecoration(seen, result);
+    if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);
+    if (d) this.show(m, d, seen);
   }
 
-  /** Data messages get a reader (cached plaintext, or why not); the rest a status line. */
-  private showEarlier(textElement: HTMLElement, text: string, wire: WireText, mine: boolean): void {
-    const known = this.memory.decorations.get(text);
-    if (known) return this.decorate(textElement, text, known);
-    if (wire.kind === 'encoded' && wire.type === 'data') this.decorate(textElement, text, { kind: 'reader', messageId: messageIdOf(text) });
-    else this.decorate(textElement, text, { kind: 'status', text: statusText(wire, mine), tone: 'info' });
-  }
-
-  private decorate(textElement: HTMLElement, wire: string, d: Decoration): void {
-    this.memory.decorations.set(wire, d);
-    if (d.kind === 'status') statusLine(this.doc, textElement, d.text, d.tone);
-    else if (!this.readers.has(textElement)) {
-      this.readers.set(textElement, d.messageId);
-      this.io.observe(textElement);
+  /** Carries out a decision and remembers it for re-rendered elements. */
+  private show(m: Pick<WatchedMessage, 'element' | 'textElement' | 'text'>, d: Decoration, seen?: SeenMessage): void {
+    this.memory.decorations.set(m.text, d);
+    if (d.kind === 'status') statusLine(this.doc, m.textElement, d.text, d.tone);
+    else if (d.kind === 'hidden') m.element.style.display = 'none';
+    else this.readers.add(m.textElement, d.messageId, false);
+    const group = seen && pieceGroup(seen);
+    if (!group) return;
+    const rows = this.pieces.get(group.key) ?? [];
+    if (!group.last) this.pieces.set(group.key, [...rows, m]);
+    else {
+      this.pieces.delete(group.key);
+      if (d.kind === 'reader') for (const row of rows) this.show(row, { kind: 'hidden' });
     }
   }
 
-  /** After a scan: elements the site rebuilt (view switch, re-render) are shown as before. */
-  redecorate(): void {
+  /** A message element the site rebuilt (view switch, re-render) is shown as before. */
+  rerender(m: WatchedMessage): void {
     if (this.pending || this.stopped) return;
-    const list = this.adapter.messageList(this.doc);
-    if (!list || this.memory.decorations.size === 0) return;
-    for (const m of this.adapter.messages(list)) {
-      if (isDecorated(m.textElement) || this.readers.has(m.textElement)) continue;
-      const d = this.memory.decorations.get(m.text);
-      if (d) this.decorate(m.textElement, m.text, d);
-    }
-  }
-
-  /** Only for messages on screen: a long history stays light. */
-  private async showReader(textElement: HTMLElement): Promise<void> {
-    const messageId = this.readers.get(textElement);
-    const id = this.conversationId;
-    this.io.unobserve(textElement);
-    if (!messageId || !id || isDecorated(textElement)) return;
-    try {
-      const { token } = await request('content.frameToken', { conversationId: id, role: 'reader', messageId });
-      if (!this.stopped) readerFrame(this.doc, textElement, token);
-    } catch (e) {
-      this.lock.showNotice(`OffRecord could not show a message: ${(e as Error).message}`);
-    }
+    const d = this.memory.decorations.get(m.text);
+    if (!d || this.readers.has(m.textElement) || isDecorated(m.textElement)) return;
+    this.show(m, d);
   }
 }

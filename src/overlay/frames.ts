@@ -47,17 +47,11 @@ export function verifyFrame(doc: Document, token: string): HTMLIFrameElement {
 }
 
 /**
- * Covers the ciphertext's own box: the frame's size comes from the ciphertext, never from the
- * plaintext, so the page learns nothing about the message length it did not already know.
+ * Over the ciphertext's own box, which ReaderFrames sizes: first the ciphertext's height, then
+ * the height of the plaintext the frame reports (about the ciphertext's length: OTR does not pad).
  */
-export function readerFrame(doc: Document, textElement: HTMLElement, token: string): HTMLIFrameElement {
-  const win = doc.defaultView!;
-  const cs = win.getComputedStyle(textElement);
-  if (cs.position === 'static') textElement.style.position = 'relative';
-  if (cs.display === 'inline') textElement.style.display = 'inline-block';
-  textElement.style.minHeight = '1.6em';
-  textElement.style.minWidth = '12em';
-  const f = baseFrame(doc, 'reader', frameUrl('reader', token), 'OffRecord decrypted message');
+export function readerFrame(doc: Document, textElement: HTMLElement, hash: string): HTMLIFrameElement {
+  const f = baseFrame(doc, 'reader', frameUrl('reader', hash), 'OffRecord decrypted message');
   Object.assign(f.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: '100%', zIndex: '1' });
   textElement.append(f);
   return f;

@@ -74,8 +74,8 @@ export class Lock {
       b.setAttribute('data-offrecord', action);
       b.tabIndex = -1;
       b.textContent = label;
-      b.addEventListener('click', () => {
-        if (b.getAttribute('aria-disabled') === 'true') return;
+      b.addEventListener('click', (e) => {
+        if (!e.isTrusted || b.getAttribute('aria-disabled') === 'true') return;
         this.close(false);
         onAction(action);
       });
@@ -98,14 +98,19 @@ export class Lock {
     this.notice.hidden = true;
     root.append(style, this.notice, this.menu, this.button);
 
-    this.button.addEventListener('click', () => (this.menu.hidden ? this.open() : this.close(true)));
+    // Only the user's own clicks and keys act (a keyboard activation is a trusted click too): the
+    // page reaches this open shadow root and could otherwise start or end a conversation.
+    this.button.addEventListener('click', (e) => {
+      if (e.isTrusted) (this.menu.hidden ? this.open() : this.close(true));
+    });
     this.button.addEventListener('keydown', (e) => {
+      if (!e.isTrusted) return;
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
         this.open();
       }
     });
-    this.menu.addEventListener('keydown', (e) => this.onMenuKey(e));
+    this.menu.addEventListener('keydown', (e) => e.isTrusted && this.onMenuKey(e));
     this.host.addEventListener('focusout', (e) => {
       if (!this.host.contains(e.relatedTarget as Node | null) && !root.contains(e.relatedTarget as Node | null)) this.close(false);
     });
