@@ -6,6 +6,8 @@
  */
 export type FrameToHost =
   | { offrecord: 'close-verify' }
+  /** Escape in the compose frame: the user goes back to the site's own box (in the clear). */
+  | { offrecord: 'compose-escape' }
   /** The reader's text box needs this many CSS pixels of height. */
   | { offrecord: 'reader-size'; height: number };
 
@@ -13,6 +15,7 @@ export function frameToHost(data: unknown): FrameToHost | null {
   if (!data || typeof data !== 'object') return null;
   const m = data as Record<string, unknown>;
   if (m.offrecord === 'close-verify') return { offrecord: 'close-verify' };
+  if (m.offrecord === 'compose-escape') return { offrecord: 'compose-escape' };
   if (m.offrecord === 'reader-size' && typeof m.height === 'number' && Number.isFinite(m.height) && m.height >= 0 && m.height < 100_000)
     return { offrecord: 'reader-size', height: m.height };
   return null;

@@ -35,6 +35,8 @@ export class ConversationController {
   private readonly lock: Lock;
   private readonly sender: WireSender;
   private compose: HTMLIFrameElement | null = null;
+  /** Escape in the compose frame hands typing back to the site's box until the lock's menu says. */
+  private siteBox = false;
   private verify: HTMLIFrameElement | null = null;
   private readonly readers: ReaderFrames;
   /** Rows of fragmented messages whose last piece has not come yet, by piece group. */
@@ -80,6 +82,7 @@ export class ConversationController {
     this.doc.body.append(this.lock.host);
     this.placeTimer = win.setInterval(() => this.place(), 250);
     win.addEventListener('resize', this.place);
+    win.addEventListener('message', this.onFrameMessage);
     this.place();
     await this.register();
     const early = this.pending ?? [];
@@ -92,6 +95,7 @@ export class ConversationController {
     const win = this.doc.defaultView!;
     win.clearInterval(this.placeTimer);
     win.removeEventListener('resize', this.place);
+    win.removeEventListener('message', this.onFrameMessage);
     this.readers.stop();
     this.lock.destroy();
     this.compose?.remove();
@@ -148,6 +152,26 @@ export class ConversationController {
     else if (!this.needsCompose() && this.compose) {
       this.compose.remove();
       this.compose = null;
+      this.siteBox = false;
+      this.lock.setComposer(null);
+    }
+  }
+
+  /** Only the compose frame this controller placed may ask (a page cannot fake `source`). */
+  private onFrameMessage = (e: MessageEvent): void => {
+    if (!this.compose || e.source !== this.compose.contentWindow) return;
+    if (frameToHost(e.data)?.offrecord === 'compose-escape') this.useSiteBox(true);
+  };
+
+  private useSiteBox(on: boolean): void {
+    if (!this.compose) return;
+    this.siteBox = on;
+    this.compose.style.display = on ? 'none' : '';
+    this.lock.setComposer(on ? 'site' : 'private');
+    if (on) this.adapter.composer(this.doc)?.focus();
+    else {
+      this.place();
+      this.compose.focus();
     }
   }
 
@@ -163,6 +187,8 @@ export class ConversationController {
       const hadFocus = !!composer && (this.doc.activeElement === composer || composer.contains(this.doc.activeElement));
       this.compose = composeFrame(this.doc, token);
       this.doc.body.append(this.compose);
+      this.siteBox = false;
+      this.lock.setComposer('private');
       this.place();
       if (hadFocus) this.compose.addEventListener('load', () => this.compose?.focus(), { once: true });
     } catch (e) {
@@ -195,7 +221,11 @@ export class ConversationController {
     if (!composer) return;
     const box = composer.getBoundingClientRect();
     this.lock.place(box);
-    if (this.compose?.isConnected) placeOver(this.compose, box);
+    if (this.compose?.isConnected && !this.siteBox) {
+      placeOver(this.compose, box);
+      // The site's own corner radius; the ring (frames.ts) marks focus as the site's box would.
+      this.compose.style.borderRadius = this.doc.defaultView!.getComputedStyle(composer).borderRadius;
+    }
   };
 
   private async action(a: LockAction): Promise<void> {
@@ -203,6 +233,7 @@ export class ConversationController {
     if (!id) return;
     try {
       if (a === 'verify') return await this.openVerify();
+      if (a === 'compose') return this.useSiteBox(false);
       this.setView(await request(a === 'start' ? 'conversation.start' : 'conversation.end', { conversationId: id }));
     } catch (e) {
       this.lock.showNotice(`OffRecord: ${(e as Error).message}`);

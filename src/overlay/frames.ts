@@ -23,7 +23,11 @@ function baseFrame(doc: Document, hook: string, url: string, title: string): HTM
 /** Laid over the site's composer, same box, while the conversation is (or must be) private. */
 export function composeFrame(doc: Document, token: string): HTMLIFrameElement {
   const f = baseFrame(doc, 'compose', frameUrl('compose', token), 'OffRecord private message box');
-  Object.assign(f.style, { position: 'fixed', zIndex: '2147483645', borderRadius: '4px', boxShadow: '0 0 0 2px #2e7d32' });
+  const ring = (focused: boolean) => (f.style.boxShadow = focused ? '0 0 0 2px #2e7d32' : '0 0 0 1px #2e7d32');
+  Object.assign(f.style, { position: 'fixed', zIndex: '2147483645', borderRadius: '4px' });
+  ring(false);
+  f.addEventListener('focus', () => ring(true));
+  f.addEventListener('blur', () => ring(false));
   return f;
 }
 

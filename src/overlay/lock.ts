@@ -7,7 +7,10 @@
 import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
 
-export type LockAction = 'start' | 'end' | 'verify';
+export type LockAction = 'start' | 'end' | 'verify' | 'compose';
+
+/** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
+export type ActiveComposer = 'private' | 'site' | null;
 
 const LABEL: Record<ConversationView['state'], string> = {
   plaintext: 'Not private',
@@ -46,6 +49,8 @@ export class Lock {
   private readonly fingerprint: HTMLElement;
   private readonly notice: HTMLElement;
   private noticeTimer = 0;
+  private view: ConversationView | null = null;
+  private composer: ActiveComposer = null;
 
   constructor(
     private readonly doc: Document,
@@ -86,6 +91,7 @@ export class Lock {
       start: item('start', 'Start private conversation'),
       end: item('end', 'End private conversation'),
       verify: item('verify', 'Authenticate buddy…'),
+      compose: item('compose', 'Type in the private box'),
     };
     this.fingerprint = doc.createElement('div');
     this.fingerprint.className = 'fp';
@@ -149,13 +155,24 @@ export class Lock {
     }
   }
 
+  /** The lock's label says which box typing goes to. */
+  setComposer(active: ActiveComposer): void {
+    this.composer = active;
+    this.update(this.view);
+  }
+
   update(view: ConversationView | null): void {
+    this.view = view;
     const state = view?.state ?? 'plaintext';
     this.button.setAttribute('data-offrecord-state', state);
+    this.button.setAttribute('data-offrecord-composer', this.composer ?? 'none');
     const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
+    const box = this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
-    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}`));
-    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}. Open menu`);
+    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${box}`));
+    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${box}. Open menu`);
+    this.items.compose.hidden = this.composer !== 'site';
+    this.items.compose.setAttribute('aria-disabled', String(this.composer !== 'site'));
     this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
     const encrypted = state === 'unverified' || state === 'private';
     this.items.end.setAttribute('aria-disabled', String(state === 'plaintext'));
