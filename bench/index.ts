@@ -106,3 +106,6 @@ if (!argv.includes('--no-content-script')) {
   const r = spawnSync(process.execPath, [join(root, 'dist/bench-content.mjs')], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = 1;
 }
+
+// Issue 11: persisted conversations (bench/persistence.ts) append their section to bench.md.
+await (await import('./persistence')).appendPersistenceSection(join(root, 'test-results/bench.md'), log);

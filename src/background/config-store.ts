@@ -19,7 +19,7 @@ export const BUILT_IN_SITES: readonly Omit<SiteView, 'policy'>[] = [
   { id: 'converse', name: 'Converse.js (XMPP)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 0 },
 ];
 
-export const DEFAULT_SETTINGS: Settings = { historyRetention: 'off' };
+export const DEFAULT_SETTINGS: Settings = { historyRetention: 'off', idleDays: 7 };
 
 type Override = { policy?: SitePolicy; fragmentSize?: number };
 interface ConfigRecords {

@@ -88,6 +88,9 @@ export function createHandlers(s: Services): Handlers {
     },
 
     'conversations.list': ({ tabId }) => s.sessions.listForTab(tabId),
+    'conversations.problems': async () => s.sessions.life.problems,
+    'conversation.cancelQueued': ({ conversationId, queuedId }, from) =>
+      s.sessions.cancelQueued(conversationId, queuedId, from.context === 'compose-frame' ? from.tabId : undefined),
     'conversation.start': ({ conversationId }) => s.sessions.start(conversationId),
     'conversation.end': ({ conversationId }) => s.sessions.end(conversationId),
     'smp.start': ({ conversationId, secret, question }) => s.sessions.smpStart(conversationId, secret, question),
@@ -121,6 +124,8 @@ export function createHandlers(s: Services): Handlers {
     'settings.set': async (change) => {
       const settings = await s.config.setSettings(change);
       s.sessions.retention = settings.historyRetention;
+      s.sessions.life.idleDays = settings.idleDays;
+      if (change.idleDays !== undefined) await s.sessions.life.sweep();
       return settings;
     },
 
@@ -133,7 +138,7 @@ export function createHandlers(s: Services): Handlers {
       };
       return s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! });
     },
-    'content.incoming': ({ conversationId, text }) => s.sessions.receive(conversationId, text),
+    'content.incoming': ({ conversationId, text, history }) => s.sessions.receive(conversationId, text, history ?? false),
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       await s.sessions.viewOf(conversationId); // must exist
       if (role === 'reader' && !messageId && !pending) storeFail('invalid', 'a reader frame needs a message id (or to be a spare)');

@@ -45,11 +45,27 @@ export class KeyStore {
   private passphrase: PassphraseRecord | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private generation: Promise<void> | null = null;
+  private resealer: ((previous: Uint8Array | null, next: Uint8Array | null) => Promise<{ key: string; value: unknown } | null>) | null = null;
 
   constructor(
     private readonly db: IDBDatabase,
     private readonly opts: KeyStoreOptions,
   ) {}
+
+  /** Whether stored secrets are sealed under a passphrase (conversation-key.ts). */
+  passphraseSet(): boolean {
+    return this.passphrase !== null;
+  }
+
+  /** The unlocked key-encryption key (null when locked or without a passphrase). */
+  currentKek(): Uint8Array | null {
+    return this.kek;
+  }
+
+  /** Another secret sealed under the passphrase, resealed in the same transaction as the keys. */
+  onReseal(fn: (previous: Uint8Array | null, next: Uint8Array | null) => Promise<{ key: string; value: unknown } | null>): void {
+    this.resealer = fn;
+  }
 
   status(): IdentityStatus {
     return this.status_;
@@ -202,11 +218,13 @@ export class KeyStore {
   setPassphrase(current: string | null, next: string | null): Promise<IdentityStatus> {
     return this.serial(async () => {
       if (this.status_.state === 'generating') storeFail('busy', 'the identity key is still being made');
+      let previous: Uint8Array | null = null;
       if (this.passphrase) {
         if (current === null) storeFail('wrong-passphrase', 'enter the current passphrase');
         const kek = await deriveKek(current, fromHex(this.passphrase.salt), this.passphrase.params);
         if (!this.checkKek(kek)) storeFail('wrong-passphrase', 'the current passphrase is wrong');
         await this.loadAll(kek);
+        previous = kek;
       } else {
         await this.loadAll(null);
       }
@@ -219,7 +237,9 @@ export class KeyStore {
         record = { salt: toHex(salt), params, verifier: seal(this.opts.random, kek, VERIFIER_TEXT, 'verifier') };
       }
       const records = (await getAll(this.db, 'keys')).map((r) => readKeyRecord(r, String((r as { id?: unknown }).id)));
+      const extra = this.resealer ? await this.resealer(previous, kek) : null;
       await write(this.db, ['keys', 'meta'], (tx) => {
+        if (extra) tx.objectStore('meta').put(extra.value, extra.key);
         for (const r of records) {
           const key = this.keys.get(r.id)!;
           const { clear: _c, sealed: _s, ...base } = r;

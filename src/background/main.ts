@@ -1,6 +1,6 @@
 /**
- * Builds the background: opens the database, loads the stores, restores live sessions from
- * storage.session, and wires the router to the browser's message and port events. Listeners are
+ * Builds the background: opens the database, loads the stores, restores conversations from
+ * IndexedDB (and the plaintext cache from storage.session), and wires the router to the browser's message and port events. Listeners are
  * registered synchronously first (MV3 delivers the waking event only to listeners added in the
  * first turn) and wait for the services to be ready.
  */
@@ -16,6 +16,9 @@ import { createRouter, type Handlers, type PortLike, type SenderInfo } from './r
 import { StoreError, isStoreError } from './errors';
 import { REQUEST_KINDS } from '../messaging/schema';
 import { SessionManager } from './session-manager';
+import { ConversationKey } from './conversation-key';
+import { followIdentity } from './conversation-life';
+import { ConversationStore } from './conversation-store';
 import { sessionStoragePersistence } from './session-persistence';
 import { FrameTokens } from './tokens';
 import { TrustStore } from './trust-store';
@@ -42,19 +45,29 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
   const keys = new KeyStore(db, { generator, random: cryptoRandom, kekCache });
   const trust = new TrustStore(db);
   const config = new ConfigStore(db, cryptoRandom);
-  keys.onStatus((status) => hub.broadcast({ type: 'identity', status }));
+  const conversationKey = new ConversationKey(db, cryptoRandom, keys);
+  keys.onReseal((previous, next) => conversationKey.resealed(previous, next));
   const sessions = new SessionManager({
     keys,
     trust,
     persistence: sessionStoragePersistence(),
+    store: new ConversationStore(db, conversationKey, cryptoRandom),
     env: { random: cryptoRandom, now: Date.now },
     notify: (e) => hub.broadcast(e),
     toContent: (tab, push) => hub.toContent(tab, push),
   });
   hub.attach(sessions);
+  keys.onStatus((status) => {
+    hub.broadcast({ type: 'identity', status });
+    void followIdentity(status, conversationKey, sessions.life).catch((e: unknown) => console.warn('OffRecord: conversations after lock change:', e));
+  });
   await keys.init().catch(() => undefined); // the error is in keys.status() for the popup
-  sessions.retention = (await config.settings()).historyRetention;
+  const settings = await config.settings();
+  sessions.retention = settings.historyRetention;
+  sessions.life.idleDays = settings.idleDays;
   await sessions.restore();
+  // Idle conversations also end while the chat is not open (whenever the background runs).
+  setInterval(() => void sessions.life.sweep().catch(() => undefined), 60 * 60 * 1000);
   const scripts = new UserSiteScripts(browser as unknown as ScriptApis);
   const sitesChanged = () => {
     void config

@@ -18,7 +18,7 @@ const tabKey = (t: TabRef) => `${t.tabId}:${t.frameId}`;
 export class PortHub implements PortHandlers {
   private eventPorts = new Set<PortLike>();
   private contentPorts = new Map<string, PortLike>();
-  private framePorts = new Map<PortLike, { conversationId: string }>();
+  private framePorts = new Map<PortLike, { conversationId: string; role: 'compose' | 'reader' | 'verify' }>();
   private sessions!: SessionManager;
 
   constructor(private readonly tokens: FrameTokens) {}
@@ -30,7 +30,12 @@ export class PortHub implements PortHandlers {
   broadcast(event: PushEvent): void {
     for (const p of this.eventPorts) p.postMessage(event);
     if (event.type === 'conversation') {
-      for (const [p, b] of this.framePorts) if (b.conversationId === event.view.id) p.postMessage({ type: 'conversation', view: event.view } satisfies BackgroundToFrame);
+      for (const [p, b] of this.framePorts) {
+        if (b.conversationId !== event.view.id) continue;
+        p.postMessage({ type: 'conversation', view: event.view } satisfies BackgroundToFrame);
+        // Waiting texts go to compose frames only (extension origin), never to the page.
+        if (b.role === 'compose') p.postMessage({ type: 'queued', items: this.sessions.queuedTexts(b.conversationId) } satisfies BackgroundToFrame);
+      }
     }
   }
 
@@ -69,7 +74,7 @@ export class PortHub implements PortHandlers {
             const role = from.context === 'compose-frame' ? 'compose' : from.context === 'verify-frame' ? 'verify' : 'reader';
             if (!grant || grant.role !== role) return fail('token', 'no valid token for this frame');
             bound = true;
-            this.framePorts.set(port, { conversationId: grant.conversationId });
+            this.framePorts.set(port, { conversationId: grant.conversationId, role });
             const ready = async () =>
               post({ type: 'ready', role, conversationId: grant.conversationId, view: await this.sessions.viewOf(grant.conversationId) });
             // A reader needs no view, only its plaintext, as soon as there is one.
@@ -77,13 +82,14 @@ export class PortHub implements PortHandlers {
             if (role === 'reader') {
               const messageId = grant.messageId ?? (grant.pending ? hello.messageId : undefined);
               if (!messageId) return fail('token', 'a spare reader must name its message');
-              let text = await this.sessions.plaintextFor(messageId);
+              let text = await this.sessions.plaintextFor(messageId, from.tabId);
               if (text === null && grant.pending) {
                 await this.sessions.whenReceived(messageId, PENDING_READER_MS);
-                text = await this.sessions.plaintextFor(messageId);
+                text = await this.sessions.plaintextFor(messageId, from.tabId);
               }
               post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
             } else if (role === 'compose') {
+              post({ type: 'queued', items: this.sessions.queuedTexts(grant.conversationId) });
               port.onMessage.addListener((m) => void this.composeSend(port, m, grant.conversationId, { tabId: grant.tabId, frameId: grant.frameId }, from));
             }
             return;

@@ -52,3 +52,21 @@ export function isSealed(v: unknown): v is Sealed {
   const s = v as Record<string, unknown>;
   return typeof s.nonce === 'string' && /^[0-9a-f]{48}$/.test(s.nonce) && typeof s.ct === 'string' && /^[0-9a-f]{34,}$/.test(s.ct);
 }
+
+/**
+ * The same sealing on bytes, for large records stored as binary (conversation-store.ts): hex
+ * doubles the size on disk and decoding it cost more than the decryption (bench: issue 11).
+ */
+export function sealBytes(random: Random, key: Uint8Array, plaintext: Uint8Array, aad: string): { nonce: Uint8Array; ct: Uint8Array } {
+  const nonce = random(24);
+  return { nonce, ct: xchacha20poly1305(key, nonce, utf8(aad)).encrypt(plaintext) };
+}
+
+/** Null when the tag does not verify (wrong key, damaged or altered record). */
+export function openBytes(key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, aad: string): Uint8Array | null {
+  try {
+    return xchacha20poly1305(key, nonce, utf8(aad)).decrypt(ct);
+  } catch {
+    return null;
+  }
+}

@@ -1,10 +1,12 @@
 /**
  * One OTR conversation per (site, account, peer) (DESIGN.md §4; the peer's instance tags live
  * inside the engine state). Every operation on a conversation runs on that conversation's
- * promise chain, so two tabs showing one chat still have one writer. After each step the whole
- * record goes to storage.session, so a restarted worker resumes mid-AKE, mid-SMP or between
- * data messages. Plaintext leaves only through plaintextFor(), which the router calls for the
- * reader frame holding a token for that message.
+ * promise chain: one background serves every tab and window, so two tabs showing one chat
+ * still have one writer. Each step is written to IndexedDB (conversation-store.ts, one
+ * transaction) BEFORE its ciphertext is handed to a page and before a reader can get its
+ * plaintext, so a killed browser resumes from the state before or after a message, never one
+ * that reuses keys. Plaintext leaves only through plaintextFor(), for a reader frame holding a
+ * token for that message. Loading, expiry, the cap and faults are in conversation-life.ts.
  */
 import {
   abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage,
@@ -16,80 +18,63 @@ import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy, Smp
 import type { ContentPush, PushEvent } from '../messaging/ports';
 import { storeFail } from './errors';
 import { policyBits } from './config-store';
+import { ConversationLife, type LiveConversation, type TabRef } from './conversation-life';
+import type { ConversationStore } from './conversation-store';
+import { feedsFromHistory, historyReplies } from './history-replies';
+import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
+import {
+  bounded, conversationIdOf, rollBack, snapshot, effectiveFragmentSize, quietDisplay, stillEnded, syncQueuedIds,
+} from './session-wire';
 import { humanFingerprint, type TrustStore } from './trust-store';
 
-export interface TabRef {
-  tabId: number;
-  frameId: number;
-}
-
-interface ConversationRecord {
-  id: string;
-  site: string;
-  account: string;
-  peer: string;
-  title: string;
-  policy: SitePolicy;
-  state: ConversationState;
-  /** Ids of OTR wire texts already processed (bounded): duplicate delivery is a no-op. */
-  seen: string[];
-  /** Ids of wire texts we sent, so our own echo is not fed to the engine. */
-  sent: string[];
-  smp: SmpView;
-  fingerprintChanged?: { previous: string; current: string };
-  tabs: TabRef[];
-  /** The adapter's own message-length limit, which caps the site's fragment size. */
-  adapterLimit?: number;
-}
+export type { TabRef } from './conversation-life';
+export { conversationIdOf, effectiveFragmentSize } from './session-wire';
 
 export interface SessionDeps {
   keys: { identityFor(site: string, account: string): Promise<Identity> };
   trust: TrustStore;
+  /** storage.session: the plaintext cache ("until the browser closes"), never on disk. */
   persistence: SessionPersistence;
+  /** IndexedDB: what survives the browser. */
+  store: ConversationStore;
   env: OtrEnv;
+  /** At most this many conversations on disk (default 1,000). */
+  maxConversations?: number;
   /** Pushes: to popup/options (PushEvent) and to the content script of a tab (ContentPush). */
   notify(event: PushEvent): void;
   toContent(tab: TabRef, push: ContentPush): void;
 }
 
-const SEEN_LIMIT = 1000;
-const ERROR_NAMES = new Set(['RCVDMSG_UNREADABLE', 'RCVDMSG_MALFORMED', 'RCVDMSG_GENERAL_ERR']);
-
-/** The site's fragment size capped by what the adapter knows the site accepts (0 = never). */
-export function effectiveFragmentSize(siteSize: number, adapterLimit: number | undefined): number {
-  if (!adapterLimit) return siteSize;
-  return siteSize > 0 ? Math.min(siteSize, adapterLimit) : adapterLimit;
-}
-
-export function conversationIdOf(site: string, account: string, peer: string): string {
-  return [site, account, peer].map(encodeURIComponent).join('/');
-}
-
-function bounded(list: string[], id: string): string[] {
-  const next = [...list, id];
-  return next.length > SEEN_LIMIT ? next.slice(next.length - SEEN_LIMIT) : next;
+interface Plain {
+  text: string;
+  /** Tabs of the conversation that have not shown it yet (retention 'off' drops it after). */
+  waiting: Set<number>;
 }
 
 export class SessionManager {
-  private records = new Map<string, ConversationRecord>();
+  readonly life: ConversationLife;
   private chains = new Map<string, Promise<unknown>>();
-  /** messageId -> plaintext, for reader frames; persisted until delivered (see below). */
-  private plaintext = new Map<string, string>();
+  /** messageId -> plaintext, for reader frames. */
+  private plaintext = new Map<string, Plain>();
   /** Reader frames waiting for a message still being received (see whenReceived). */
   private arrivals = new Map<string, Array<() => void>>();
   retention: 'off' | 'session' = 'off';
 
-  constructor(private readonly deps: SessionDeps) {}
+  constructor(private readonly deps: SessionDeps) {
+    this.life = new ConversationLife(deps, (id, fn) => this.serial(id, fn), (r) => this.pushView(r));
+  }
 
-  /** Loads conversations and undelivered plaintext a previous worker left in storage.session. */
+  private get records(): Map<string, LiveConversation> {
+    return this.life.records;
+  }
+
+  /** Loads persisted conversations (IndexedDB) and the plaintext cache (storage.session). */
   async restore(): Promise<void> {
     for (const [key, value] of await this.deps.persistence.loadAll()) {
-      if (key.startsWith('conv:')) {
-        const r = value as ConversationRecord;
-        if (r && typeof r === 'object' && typeof r.id === 'string' && r.state && typeof r.state === 'object') this.records.set(r.id, r);
-      } else if (key.startsWith('plain:') && typeof value === 'string') this.plaintext.set(key.slice(6), value);
+      if (key.startsWith('plain:') && typeof value === 'string') this.plaintext.set(key.slice(6), { text: value, waiting: new Set() });
     }
+    await this.life.load();
   }
 
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -99,18 +84,32 @@ export class SessionManager {
     return run;
   }
 
-  private record(id: string): ConversationRecord {
+  /**
+   * Runs one step on r: if it throws (a failed write included), r is as before the step, in
+   * memory as on disk, so the next step cannot reuse or skip what the failed one did.
+   */
+  private async step<T>(r: LiveConversation, fn: () => Promise<T>): Promise<T> {
+    const before = snapshot(r);
+    try {
+      return await fn();
+    } catch (e) {
+      rollBack(r, before);
+      throw e;
+    }
+  }
+
+  private record(id: string): LiveConversation {
     const r = this.records.get(id);
     if (!r) storeFail('not-found', 'no such conversation; the page must register it first');
     return r;
   }
 
-  private async save(r: ConversationRecord): Promise<void> {
-    await this.deps.persistence.save(`conv:${r.id}`, r);
+  private usable(r: LiveConversation): void {
+    if (r.locked) storeFail('locked', 'locked — unlock OffRecord');
   }
 
-  private async keep(messageId: string, text: string): Promise<void> {
-    this.plaintext.set(messageId, text);
+  private async keep(r: LiveConversation, messageId: string, text: string): Promise<void> {
+    this.plaintext.set(messageId, { text, waiting: new Set(r.tabs.map((t) => t.tabId)) });
     this.received(messageId);
     await this.deps.persistence.save(`plain:${messageId}`, text);
   }
@@ -139,15 +138,20 @@ export class SessionManager {
     for (const done of list ?? []) done();
   }
 
-  /** Plaintext for a reader frame. With retention 'off' it is dropped once delivered. */
-  async plaintextFor(messageId: string): Promise<string | null> {
-    const text = this.plaintext.get(messageId) ?? null;
-    if (text !== null && this.retention === 'off') {
+  /**
+   * Plaintext for a reader frame in `tabId`. With retention 'off' it is dropped once every tab
+   * showing the conversation has shown it (a message is decrypted once, shown in each tab).
+   */
+  async plaintextFor(messageId: string, tabId?: number): Promise<string | null> {
+    const entry = this.plaintext.get(messageId);
+    if (!entry) return null;
+    if (tabId !== undefined) entry.waiting.delete(tabId);
+    if (this.retention === 'off' && entry.waiting.size === 0) {
       this.plaintext.delete(messageId);
       // Not awaited: the reader shows the text while storage forgets it.
       this.deps.persistence.remove(`plain:${messageId}`).catch(() => undefined);
     }
-    return text;
+    return entry.text;
   }
 
   register(
@@ -159,32 +163,41 @@ export class SessionManager {
       let r = this.records.get(id);
       if (!r) {
         const state = createConversation({
-          account: input.account,
-          protocol: input.site,
-          peer: input.peer,
-          policy: policyBits(input.policy),
-          maxFragmentSize: input.fragmentSize,
+          account: input.account, protocol: input.site, peer: input.peer, policy: policyBits(input.policy), maxFragmentSize: input.fragmentSize,
         });
-        r = { id, site: input.site, account: input.account, peer: input.peer, title: input.title ?? input.peer, policy: input.policy, state, seen: [], sent: [], smp: { status: 'idle', progress: 0 }, tabs: [] };
+        const fresh: LiveConversation = {
+          id, site: input.site, account: input.account, peer: input.peer, title: input.title ?? input.peer, policy: input.policy, state,
+          seen: [], sent: [], smp: { status: 'idle', progress: 0 }, tabs: [], lastActivity: this.deps.env.now(), queuedIds: [],
+        };
         const change = await this.deps.trust.pendingChange(input.site, input.account, input.peer);
-        if (change) r.fingerprintChanged = change;
-        this.records.set(id, r);
+        if (change) fresh.fingerprintChanged = change;
+        r = this.life.adopt(fresh);
       }
       if (input.adapterLimit !== undefined) r.adapterLimit = input.adapterLimit;
       this.applyPolicy(r, input.policy, input.fragmentSize);
       if (input.title) r.title = input.title;
       if (tab) r.tabs = [...r.tabs.filter((t) => t.tabId !== tab.tabId || t.frameId !== tab.frameId), tab];
-      await this.save(r);
+      if (tab && r.pendingNotice) {
+        this.deps.toContent(tab, { type: 'notice', conversationId: id, ...r.pendingNotice });
+        delete r.pendingNotice;
+      }
+      await this.life.expireIfIdle(r);
+      await this.life.save(r);
       return this.view(r);
     });
   }
 
-  /** Feeds one wire text seen in the page. The answer never carries plaintext. */
-  receive(id: string, text: string): Promise<IncomingResult> {
+  /**
+   * Feeds one wire text seen in the page. The answer never carries plaintext. `history`: the
+   * page showed it from before this page load, so the engine's answers are filtered by
+   * history-replies.ts (history never talks back).
+   */
+  receive(id: string, text: string, history = false): Promise<IncomingResult> {
     const done = () => this.received(messageIdOf(text));
     return this.serial(id, async (): Promise<IncomingResult> => {
       const r = this.record(id);
       const messageId = messageIdOf(text);
+      if (r.locked) return { messageId, display: 'locked', send: [] };
       if (r.sent.includes(messageId)) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
       // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
       // the same text twice is a replay; query and error messages legitimately repeat. A
@@ -193,58 +206,97 @@ export class SessionManager {
       const wire = classify(text);
       const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
       if (otr && r.seen.includes(messageId)) return { messageId, display: 'duplicate', send: [] };
-      const me = await this.deps.keys.identityFor(r.site, r.account);
-      let result: StepResult;
-      try {
-        result = receiveMessage(this.deps.env, me, r.state, text);
-      } catch (e) {
-        if (!isOtrError(e)) throw e;
-        this.deps.notify({ type: 'notice', conversationId: id, name: 'RCVDMSG_MALFORMED', text: e.message });
-        if (otr) r.seen = bounded(r.seen, messageId);
-        await this.save(r);
-        return { messageId, display: 'error', send: [] };
-      }
-      if (otr) r.seen = bounded(r.seen, messageId);
-      let display: IncomingDisplay = 'hidden';
-      const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
-      if (secret.length > 0) {
-        await this.keep(messageId, secret.join('\n'));
-        display = 'encrypted';
-      } else if (result.show.length > 0) display = 'plain';
-      else if (result.events.some((e) => e.type === 'msg' && ERROR_NAMES.has(e.name))) display = 'error';
-      await this.apply(r, result, 'reply');
-      return { messageId, display, send: result.send };
+      if (history && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
+      return this.step(r, () => this.feed(r, text, messageId, otr, history));
     }).finally(done);
+  }
+
+  private async feed(r: LiveConversation, text: string, messageId: string, otr: boolean, history: boolean): Promise<IncomingResult> {
+    const id = r.id;
+    await this.life.expireIfIdle(r);
+    const me = await this.deps.keys.identityFor(r.site, r.account);
+    let result: StepResult;
+    try {
+      result = receiveMessage(this.deps.env, me, r.state, text);
+    } catch (e) {
+      if (!isOtrError(e)) throw e;
+      this.deps.notify({ type: 'notice', conversationId: id, name: 'RCVDMSG_MALFORMED', text: e.message });
+      if (otr) r.seen = bounded(r.seen, messageId);
+      await this.life.save(r);
+      return { messageId, display: 'error', send: [] };
+    }
+    if (otr) r.seen = bounded(r.seen, messageId);
+    const send = history ? historyReplies(r.state, result) : result.send;
+    const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
+    let display: IncomingDisplay = quietDisplay(result.events, result.show.length > 0, history);
+    if (secret.length > 0) display = 'encrypted';
+    else if (r.ended === 'expired' && display !== 'hidden') display = 'expired';
+    // Saved before the reader may ask for the text and before the page gets the replies.
+    await this.apply(r, { ...result, send }, 'reply', true);
+    if (secret.length > 0) await this.keep(r, messageId, secret.join('\n'));
+    return { messageId, display, send };
   }
 
   /** Plaintext typed in the compose frame of `tab`: encrypted (or queued) and handed to that tab. */
   send(id: string, text: string, tab: TabRef): Promise<{ queued: boolean }> {
     return this.serial(id, async () => {
       const r = this.record(id);
+      this.usable(r);
       if (r.fingerprintChanged) storeFail('fingerprint-changed', `${r.peer}'s key changed; acknowledge it before sending`);
-      const me = await this.deps.keys.identityFor(r.site, r.account);
-      const result = sendMessage(this.deps.env, me, r.state, text);
-      const queued = conversationStatus(result.state).queued > conversationStatus(r.state).queued;
-      await this.apply(r, result, tab);
-      return { queued };
+      return this.step(r, async () => {
+        await this.life.expireIfIdle(r);
+        const me = await this.deps.keys.identityFor(r.site, r.account);
+        const result = withOfflineOffer(this.deps.env, me, sendMessage(this.deps.env, me, r.state, text), true);
+        const queued = conversationStatus(result.state).queued > conversationStatus(r.state).queued;
+        await this.apply(r, result, tab, true);
+        return { queued };
+      });
     });
   }
 
-  private action(id: string, step: (me: Identity, state: ConversationState) => StepResult): Promise<ConversationView> {
+  /** Drops one text waiting for the conversation to become private; it is never sent. */
+  cancelQueued(id: string, queuedId: string, tabId?: number): Promise<ConversationView> {
     return this.serial(id, async () => {
       const r = this.record(id);
+      this.usable(r);
+      if (tabId !== undefined && !r.tabs.some((t) => t.tabId === tabId)) storeFail('invalid', 'that conversation is not shown in this tab');
+      const i = r.queuedIds.indexOf(queuedId);
+      if (i < 0) storeFail('not-found', 'that message is no longer waiting (sent or cancelled)');
+      r.state = { ...r.state, queued: r.state.queued.filter((_, j) => j !== i) };
+      r.queuedIds = r.queuedIds.filter((_, j) => j !== i);
+      await this.life.save(r);
+      await this.pushView(r);
+      return this.view(r);
+    });
+  }
+
+  /** Texts waiting in a conversation, for its compose frames only (extension origin). */
+  queuedTexts(id: string): { id: string; text: string }[] {
+    const r = this.records.get(id);
+    if (!r || r.locked) return [];
+    return r.queuedIds.map((qid, i) => ({ id: qid, text: r.state.queued[i] ?? '' }));
+  }
+
+  private action(id: string, step: (me: Identity, state: ConversationState) => StepResult, activity = true): Promise<ConversationView> {
+    return this.serial(id, async () => {
+      const r = this.record(id);
+      this.usable(r);
       const me = await this.deps.keys.identityFor(r.site, r.account);
-      const result = step(me, r.state);
-      await this.apply(r, result, 'last');
+      await this.step(r, () => this.apply(r, step(me, r.state), 'last', activity));
       return this.view(r);
     });
   }
 
   start(id: string): Promise<ConversationView> {
-    return this.action(id, (me, s) => startOtr(this.deps.env, me, s));
+    return this.action(id, (me, s) => withOfflineOffer(this.deps.env, me, startOtr(this.deps.env, me, s)));
   }
+  /** Ends at once: what is written to disk afterwards holds no session keys. */
   end(id: string): Promise<ConversationView> {
-    return this.action(id, (me, s) => endOtr(this.deps.env, me, s));
+    return this.action(id, (me, s) => {
+      const result = endOtr(this.deps.env, me, s);
+      const fresh = createConversation({ account: s.account, protocol: s.protocol, peer: s.peer, policy: s.policy, maxFragmentSize: s.maxFragmentSize });
+      return { ...result, state: fresh };
+    });
   }
   smpStart(id: string, secret: string, question?: string): Promise<ConversationView> {
     return this.action(id, (me, s) => startSmp(this.deps.env, me, s, secret, question));
@@ -261,16 +313,14 @@ export class SessionManager {
     for (const r of [...this.records.values()].filter((x) => x.site === site)) {
       await this.serial(r.id, async () => {
         this.applyPolicy(r, policy, fragmentSize);
-        await this.save(r);
-        const view = await this.view(r);
-        this.deps.notify({ type: 'conversation', view });
-        for (const t of r.tabs) this.deps.toContent(t, { type: 'conversation', view });
+        await this.life.save(r);
+        await this.pushView(r);
       });
     }
   }
 
   /** A stricter policy set later must reach conversations made before it (never fail open). */
-  private applyPolicy(r: ConversationRecord, policy: SitePolicy, fragmentSize: number): void {
+  private applyPolicy(r: LiveConversation, policy: SitePolicy, fragmentSize: number): void {
     r.policy = policy;
     r.state = { ...r.state, policy: policyBits(policy), maxFragmentSize: effectiveFragmentSize(fragmentSize, r.adapterLimit) };
   }
@@ -285,11 +335,7 @@ export class SessionManager {
     const fp = fingerprint.replace(/\s+/g, '').toLowerCase();
     for (const r of [...this.records.values()]) {
       if (r.id === except || conversationStatus(r.state).theirFingerprint?.toLowerCase() !== fp) continue;
-      await this.serial(r.id, async () => {
-        const view = await this.view(r);
-        this.deps.notify({ type: 'conversation', view });
-        for (const t of r.tabs) this.deps.toContent(t, { type: 'conversation', view });
-      });
+      await this.serial(r.id, () => this.pushView(r));
     }
   }
 
@@ -305,36 +351,44 @@ export class SessionManager {
     return this.serial(id, async () => {
       const r = this.record(id);
       delete r.fingerprintChanged;
-      await this.save(r);
+      await this.life.save(r);
       this.deps.notify({ type: 'conversation', view: await this.view(r) });
     });
   }
 
-  /** Records the step, reacts to its events, hands wire texts to the tab, persists, notifies. */
   /**
+   * Records the step, persists it, then hands wire texts to the tab and pushes the new view.
    * `deliver`: 'reply' when the caller returns the wire texts itself (receive), a tab for the
    * compose frame's own tab, 'last' for popup actions (the tab that registered most recently).
    */
-  private async apply(r: ConversationRecord, result: StepResult, deliver: TabRef | 'reply' | 'last'): Promise<void> {
+  private async apply(r: LiveConversation, result: StepResult, deliver: TabRef | 'reply' | 'last', activity: boolean): Promise<void> {
     r.state = result.state;
+    r.queuedIds = syncQueuedIds(r.queuedIds, r.state, this.deps.env.random);
+    if (r.ended && !stillEnded(r.state)) delete r.ended;
+    if (activity) r.lastActivity = this.deps.env.now();
     // Our own OTR traffic comes back to us in the page; it must never be fed to the engine.
     for (const wire of result.send) if (isOtrTraffic(classify(wire))) r.sent = bounded(r.sent, messageIdOf(wire));
+    for (const event of result.events) await this.onEvent(r, event);
+    await this.life.save(r);
     // What we typed is shown over the last piece that carries it (also for text that waited
     // for the conversation to become private and went out in a later step).
     for (const m of result.sent) {
       const last = m.wire[m.wire.length - 1];
-      if (last) await this.keep(messageIdOf(last), m.text);
+      if (last && result.send.includes(last)) await this.keep(r, messageIdOf(last), m.text);
     }
-    for (const event of result.events) await this.onEvent(r, event);
-    await this.save(r);
     const target = deliver === 'last' ? r.tabs[r.tabs.length - 1] : deliver === 'reply' ? undefined : deliver;
     if (result.send.length > 0 && target) this.deps.toContent(target, { type: 'send', conversationId: r.id, texts: result.send });
+    await this.pushView(r);
+  }
+
+  /** The same view to the popup, every tab showing the conversation and their frames. */
+  private async pushView(r: LiveConversation): Promise<void> {
     const view = await this.view(r);
     this.deps.notify({ type: 'conversation', view });
     for (const t of r.tabs) this.deps.toContent(t, { type: 'conversation', view });
   }
 
-  private async onEvent(r: ConversationRecord, event: OtrEvent): Promise<void> {
+  private async onEvent(r: LiveConversation, event: OtrEvent): Promise<void> {
     if (event.type === 'gone_secure') {
       const seen = await this.deps.trust.observe(r.site, r.account, r.peer, event.fingerprint);
       await this.peersChanged();
@@ -370,17 +424,20 @@ export class SessionManager {
     }
   }
 
-  async view(r: ConversationRecord): Promise<ConversationView> {
+  async view(r: LiveConversation): Promise<ConversationView> {
     const s = conversationStatus(r.state);
     const trust = s.theirFingerprint ? await this.deps.trust.trustOf(s.theirFingerprint) : undefined;
     const state = s.msgstate === 'PLAINTEXT' ? 'plaintext' : s.msgstate === 'FINISHED' ? 'finished' : trust === 'unverified' ? 'unverified' : 'private';
     const view: ConversationView = {
       id: r.id, site: r.site, account: r.account, peer: r.peer, title: r.title, state, version: s.version,
-      smp: r.smp, policy: r.policy, queued: s.queued,
+      smp: r.smp, policy: r.policy, queued: s.queued, queuedIds: [...r.queuedIds],
     };
     if (s.theirFingerprint) view.fingerprint = humanFingerprint(s.theirFingerprint);
     if (trust) view.trust = trust;
     if (r.fingerprintChanged) view.fingerprintChanged = r.fingerprintChanged;
+    if (r.locked) view.locked = true;
+    if (r.ended) view.ended = r.ended;
+    if (r.unsaved) view.unsaved = true;
     return view;
   }
 
@@ -402,13 +459,12 @@ export class SessionManager {
     return fp ? { site: r.site, account: r.account, peer: r.peer, fingerprint: fp } : { site: r.site, account: r.account, peer: r.peer };
   }
 
-  /** Forgets a tab's registrations when it closes. */
+  /** Forgets a tab's registrations when it closes (tabs are not persisted). */
   async dropTab(tabId: number): Promise<void> {
     for (const r of this.records.values()) {
       if (!r.tabs.some((t) => t.tabId === tabId)) continue;
       await this.serial(r.id, async () => {
         r.tabs = r.tabs.filter((t) => t.tabId !== tabId);
-        await this.save(r);
       });
     }
   }

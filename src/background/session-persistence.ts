@@ -1,7 +1,8 @@
 /**
- * Where live session state survives a worker restart: storage.session (memory only, never on
- * disk, not readable by content scripts unless access is widened, which OffRecord never does).
- * A prefix keeps two managers apart in tests.
+ * The plaintext cache ("until the browser closes"): storage.session, memory only, never on
+ * disk, not readable by content scripts unless access is widened, which OffRecord never does.
+ * It survives a worker restart but not the browser. Conversations themselves live in
+ * IndexedDB (conversation-store.ts). A prefix keeps two managers apart in tests.
  */
 import browser from 'webextension-polyfill';
 

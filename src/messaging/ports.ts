@@ -9,6 +9,7 @@
  *   'content.frameToken' (the token travels in the frame URL's hash). A port without a valid,
  *   unused token for its tab is disconnected. Then:
  *     compose frame → { type: 'send', text }            background → { type: 'sent', queued }
+ *                                                       background → { type: 'queued', items }
  *     reader frame  ← { type: 'plaintext', messageId, text } or { type: 'unavailable', messageId } (no 'ready')
  *   A spare reader token (issued ahead, bound to the conversation but no message) is spent by a
  *   frame placed as a message arrives; its hello names the message.
@@ -51,6 +52,8 @@ export type FrameToBackground = FrameHello | FrameSend;
 export type BackgroundToFrame =
   | { type: 'ready'; role: 'compose' | 'reader' | 'verify'; conversationId: string; view: ConversationView }
   | { type: 'sent'; queued: boolean }
+  /** Compose frames only: the texts waiting for the conversation to become private. */
+  | { type: 'queued'; items: { id: string; text: string }[] }
   | { type: 'plaintext'; messageId: string; text: string }
   | { type: 'unavailable'; messageId: string }
   | { type: 'conversation'; view: ConversationView }

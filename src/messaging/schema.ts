@@ -9,8 +9,9 @@
  *  keys:          keys.list, keys.accounts, keys.generateForAccount, keys.useIdentityForAccount,
  *                 keys.makeIdentity, keys.replaceIdentity, libotr.export, libotr.import
  *  peers:         peers.list, peers.setTrust, peers.forget, peers.acknowledgeChange
- *  conversations: conversations.list, conversation.start, conversation.end,
- *                 smp.start, smp.answer, smp.abort, conversation.verifyManual
+ *  conversations: conversations.list, conversations.problems, conversation.start,
+ *                 conversation.end, conversation.cancelQueued, smp.start, smp.answer, smp.abort,
+ *                 conversation.verifyManual
  *  sites:         sites.list, sites.add, sites.update, sites.remove
  *  settings:      settings.get, settings.set
  *  content:       content.register, content.incoming, content.frameToken
@@ -29,6 +30,7 @@ import type {
   IncomingResult,
   KeyView,
   LibotrFiles,
+  ProblemView,
   PeerView,
   Settings,
   SiteView,
@@ -94,6 +96,13 @@ export const REQUESTS = {
 
   /** Conversations registered by content scripts of one tab (the popup passes the active tab). */
   'conversations.list': kind<{ tabId: number }, ConversationView[]>(PAGES, obj({ tabId: int(0) })),
+  /** Storage faults since the background started (unreadable records, full disk, the cap). */
+  'conversations.problems': kind<{}, ProblemView[]>(PAGES, EMPTY),
+  /** Drops one text waiting for the conversation to become private (it is never sent). */
+  'conversation.cancelQueued': kind<{ conversationId: string; queuedId: string }, ConversationView>(
+    [...PAGES, 'compose-frame'],
+    obj({ conversationId: ID, queuedId: pattern(/^[0-9a-f]{16}$/, 16) }),
+  ),
   'conversation.start': kind<{ conversationId: string }, ConversationView>(CONTROLS, CONVERSATION),
   'conversation.end': kind<{ conversationId: string }, ConversationView>(CONTROLS, CONVERSATION),
   'smp.start': kind<{ conversationId: string; secret: string; question?: string }, ConversationView>(
@@ -120,17 +129,24 @@ export const REQUESTS = {
   'sites.remove': kind<{ id: string }, null>(PAGES, obj({ id: ID })),
 
   'settings.get': kind<{}, Settings>(PAGES, EMPTY),
-  'settings.set': kind<Partial<Settings>, Settings>(PAGES, obj({ historyRetention: opt(literal('off', 'session')) })),
+  'settings.set': kind<Partial<Settings>, Settings>(
+    PAGES,
+    obj({ historyRetention: opt(literal('off', 'session')), idleDays: opt(int(1, 30)) }),
+  ),
 
   /** A content script found a conversation; the sender's tab and frame are remembered. */
   'content.register': kind<
     { site: string; account: string; peer: string; title?: string; fragmentSize?: number },
     ConversationView
   >(['content'], obj({ ...ACCOUNT, peer: ID, title: opt(str(256)), fragmentSize: opt(int(0, 1 << 20)) })),
-  /** A wire text seen in the page (incoming, or our own echoed). Never answered with plaintext. */
-  'content.incoming': kind<{ conversationId: string; text: string }, IncomingResult>(
+  /**
+   * A wire text seen in the page (incoming, or our own echoed). Never answered with plaintext.
+   * `history`: shown from before this page load; it is fed once but never answered (except
+   * to continue an AKE, see background/history-replies.ts).
+   */
+  'content.incoming': kind<{ conversationId: string; text: string; history?: boolean }, IncomingResult>(
     ['content'],
-    obj({ conversationId: ID, text: str(MAX_TEXT) }),
+    obj({ conversationId: ID, text: str(MAX_TEXT), history: opt(bool) }),
   ),
   /**
    * One-time token for a frame the content script is about to place in this tab. `pending`: a

@@ -33,7 +33,8 @@ export type StoreErrorCode =
   | 'not-found'
   | 'busy' // e.g. key generation already running
   | 'invalid' // a request the store cannot honour (e.g. bad import file)
-  | 'fingerprint-changed'; // sending is blocked until the user acknowledges a changed peer key
+  | 'fingerprint-changed' // sending is blocked until the user acknowledges a changed peer key
+  | 'quota'; // the disk is full: the change lives in memory only
 
 export interface AccountRef {
   /** Site id (an adapter id such as 'thelounge', or a libotr protocol such as 'prpl-irc'). */
@@ -103,6 +104,25 @@ export interface ConversationView {
   policy: SitePolicy;
   /** Typed texts waiting for the session to become private (policy 'always'). */
   queued: number;
+  /** One id per waiting text, oldest first, for conversation.cancelQueued (never the text). */
+  queuedIds?: string[];
+  /** OffRecord is locked: the conversation cannot load until the passphrase is entered. */
+  locked?: boolean;
+  /** Ended without the user: idle too long, pushed out by the cap, or its record was unreadable. */
+  ended?: EndReason;
+  /** The disk is full: this conversation lives in memory only and ends when the browser closes. */
+  unsaved?: boolean;
+}
+
+export type EndReason = 'expired' | 'evicted' | 'corrupt';
+
+/** A storage fault the popup lists (This tab). */
+export interface ProblemView {
+  at: number;
+  code: 'corrupt' | 'version' | 'quota' | 'evicted' | 'expired';
+  conversationId?: string;
+  title?: string;
+  message: string;
 }
 
 export interface SiteView {
@@ -119,6 +139,8 @@ export interface SiteView {
 export type HistoryRetention = 'off' | 'session';
 export interface Settings {
   historyRetention: HistoryRetention;
+  /** Private conversations with no message for this many days end on their own (1–30). */
+  idleDays: number;
 }
 
 export interface LibotrFiles {
@@ -133,7 +155,11 @@ export type IncomingDisplay =
   | 'encrypted' // a decrypted message: place a reader frame for `messageId`
   | 'plain' // not OTR, or unencrypted: the page already shows it
   | 'error' // unreadable / malformed; the background also pushes a notice
-  | 'duplicate'; // already processed (same text, same conversation, this session)
+  | 'duplicate' // already processed (same text, same conversation): show as before or "encrypted earlier"
+  | 'earlier' // history whose keys are gone: "encrypted earlier"
+  | 'locked' // OffRecord is locked: "locked — unlock OffRecord"; feed it again after unlock
+  | 'expired' // the conversation ended after its idle days; its keys were wiped
+  | 'replayed'; // a data message seen before (replayed or reordered): rejected by the counters
 
 export interface IncomingResult {
   messageId: string;

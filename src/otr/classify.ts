@@ -18,6 +18,8 @@ const MARKER = '?OTR';
 
 /** An encoded message's type, read from the first bytes of its base64 ("AAMD" = v3, type 0x03). */
 export type EncodedType = 'data' | 'ake' | 'unknown';
+/** The same, per message (spec "Data types": 0x02 D-H Commit, 0x0a D-H Key, 0x11, 0x12, 0x03). */
+export type EncodedMessage = 'dh-commit' | 'dh-key' | 'reveal-signature' | 'signature' | 'data' | 'unknown';
 
 export interface FragmentHeader {
   version: 2 | 3;
@@ -26,12 +28,14 @@ export interface FragmentHeader {
   receiverTag: number;
   k: number;
   n: number;
+  /** The piece of the encoded message this fragment carries. */
+  piece: string;
 }
 
 export type WireText =
   | { kind: 'query'; versions: number[] }
   | { kind: 'error'; message: string }
-  | { kind: 'encoded'; text: string; type: EncodedType }
+  | { kind: 'encoded'; text: string; type: EncodedType; message: EncodedMessage }
   /** `header` is null when the header does not parse; the engine then reports it malformed. */
   | { kind: 'fragment'; text: string; header: FragmentHeader | null }
   /** Plain text, whitespace tag removed; `tagged` says a tag was there (even with no known version). */
@@ -47,7 +51,10 @@ export function classify(text: string): WireText {
   if (at >= 0) {
     const rest = at === 0 ? text : text.slice(at);
     const next = rest.charAt(4);
-    if (next === ':') return { kind: 'encoded', text: rest, type: encodedType(rest) };
+    if (next === ':') {
+      const message = encodedMessage(rest);
+      return { kind: 'encoded', text: rest, type: message === 'data' || message === 'unknown' ? message : 'ake', message };
+    }
     if (next === '|' || next === ',') return { kind: 'fragment', text: rest, header: fragmentHeader(rest) };
     if (rest.startsWith(ERROR_PREFIX)) return { kind: 'error', message: rest.slice(ERROR_PREFIX.length).trim() };
     if (next === '?' || next === 'v') return { kind: 'query', versions: queryVersions(rest) };
@@ -70,22 +77,24 @@ export function isEarlierFragment(c: WireText): boolean {
   return c.kind === 'fragment' && c.header !== null && c.header.k < c.header.n;
 }
 
-function encodedType(text: string): EncodedType {
-  // Base64 of the first 3 bytes (protocol version, 2 bytes; message type, 1 byte).
+const MESSAGE_BY_TYPE: Record<string, EncodedMessage> = { C: 'dh-commit', K: 'dh-key', R: 'reveal-signature', S: 'signature', D: 'data' };
+
+function encodedMessage(text: string): EncodedMessage {
+  // Base64 of the first 3 bytes (protocol version 2 or 3, 2 bytes; message type, 1 byte):
+  // "AAI" or "AAM", then C (0x02), K (0x0a), R (0x11), S (0x12) or D (0x03).
   const head = text.slice(5, 9);
-  if (head === 'AAMD' || head === 'AAID') return 'data';
-  if (head.length === 4 && (head.startsWith('AAM') || head.startsWith('AAI')) && 'CKRS'.includes(head[3]!)) return 'ake';
-  return 'unknown';
+  if (head.length !== 4 || !(head.startsWith('AAM') || head.startsWith('AAI'))) return 'unknown';
+  return MESSAGE_BY_TYPE[head[3]!] ?? 'unknown';
 }
 
-const V3_HEADER = /^\?OTR\|([0-9a-fA-F]{1,8})\|([0-9a-fA-F]{1,8}),0*(\d{1,5}),0*(\d{1,5}),/;
-const V2_HEADER = /^\?OTR,0*(\d{1,5}),0*(\d{1,5}),/;
+const V3_HEADER = /^\?OTR\|([0-9a-fA-F]{1,8})\|([0-9a-fA-F]{1,8}),0*(\d{1,5}),0*(\d{1,5}),([^,]*),/;
+const V2_HEADER = /^\?OTR,0*(\d{1,5}),0*(\d{1,5}),([^,]*),/;
 
 function fragmentHeader(text: string): FragmentHeader | null {
   const v3 = V3_HEADER.exec(text);
-  if (v3) return { version: 3, senderTag: parseInt(v3[1]!, 16), receiverTag: parseInt(v3[2]!, 16), k: Number(v3[3]), n: Number(v3[4]) };
+  if (v3) return { version: 3, senderTag: parseInt(v3[1]!, 16), receiverTag: parseInt(v3[2]!, 16), k: Number(v3[3]), n: Number(v3[4]), piece: v3[5]! };
   const v2 = V2_HEADER.exec(text);
-  if (v2) return { version: 2, senderTag: 0, receiverTag: 0, k: Number(v2[1]), n: Number(v2[2]) };
+  if (v2) return { version: 2, senderTag: 0, receiverTag: 0, k: Number(v2[1]), n: Number(v2[2]), piece: v2[3]! };
   return null;
 }
 

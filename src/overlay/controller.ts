@@ -10,7 +10,7 @@ import { frameToHost } from '../messaging/frame-host';
 import { messageIdOf } from '../messaging/message-id';
 import type { ContentPush } from '../messaging/ports';
 import type { ConversationView } from '../messaging/types';
-import { composeFrame, isDecorated, placeOver, statusLine, verifyFrame } from './frames';
+import { clearStatus, composeFrame, isDecorated, placeOver, statusLine, verifyFrame } from './frames';
 import { ReaderFrames } from './readers';
 import { Lock, type LockAction } from './lock';
 import { WireSender } from './sender';
@@ -47,6 +47,8 @@ export class ConversationController {
   private pending: WatchedMessage[] | null = [];
   private chain: Promise<void> = Promise.resolve();
   private placeTimer = 0;
+  /** Messages that arrived while OffRecord was locked: fed again once it is unlocked. */
+  private lockedMessages: WatchedMessage[] = [];
   private stopped = false;
 
   constructor(
@@ -135,6 +137,7 @@ export class ConversationController {
     this.view = view;
     this.lock.update(view);
     this.syncCompose();
+    if (before?.locked && !view.locked) this.feedUnlocked();
     // Encrypted messages may arrive: hold spare reader tokens so their frames open at once.
     if (view.state !== 'plaintext') this.readers.warm();
     // Pidgin pops the dialog up when the buddy starts authenticating: so do we.
@@ -233,7 +236,7 @@ export class ConversationController {
     if (!id) return;
     try {
       if (a === 'verify') return await this.openVerify();
-      if (a === 'compose') return this.useSiteBox(false);
+      if (a === 'private-box') return this.useSiteBox(false);
       this.setView(await request(a === 'start' ? 'conversation.start' : 'conversation.end', { conversationId: id }));
     } catch (e) {
       this.lock.showNotice(`OffRecord: ${(e as Error).message}`);
@@ -260,11 +263,23 @@ export class ConversationController {
     if (!feedsEngine(seen, this.ownTexts.has(m.text))) return this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
     const id = this.conversationId;
     if (!id || this.stopped) return;
-    const result = await request('content.incoming', { conversationId: id, text: m.text });
+    // History is fed too (once; the background keeps what it processed) but never answered,
+    // except to continue an AKE: the background filters `send` (history-replies.ts).
+    const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history });
     if (result.send.length > 0) this.sender.enqueue(result.send);
     const d = replyDecoration(seen, result);
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);
     if (d) this.show(m, d, seen);
+    if (result.display === 'locked') this.lockedMessages.push(m);
+  }
+
+  private feedUnlocked(): void {
+    for (const m of this.lockedMessages.splice(0)) {
+      this.memory.decorations.delete(m.text);
+      clearStatus(m.textElement);
+      const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
+      this.chain = this.chain.then(() => this.feed(m, seen, false)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+    }
   }
 
   /** Carries out a decision and remembers it for re-rendered elements. */

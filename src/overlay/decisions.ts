@@ -46,12 +46,15 @@ export interface SeenMessage {
   history: boolean;
 }
 
+export const LOCKED_TEXT = 'locked — unlock OffRecord';
+
 /**
- * Whether the engine hears of it: never history (a reload's replay) nor our own messages sent
- * from elsewhere; our own echoes from this page are for the background to recognise.
+ * Whether the background hears of it: never our own messages sent from elsewhere (or an earlier
+ * page load); our own echoes from this page are for the background to recognise. History is
+ * fed with its flag: the background never answers it (history-replies.ts).
  */
 export function feedsEngine(m: SeenMessage, ownEcho: boolean): boolean {
-  return !m.history && (!m.mine || ownEcho);
+  return !m.mine || ownEcho;
 }
 
 /** Shown without the engine: data messages get a reader (kept plaintext, or why not). */
@@ -68,9 +71,16 @@ export function replyDecoration(m: SeenMessage, reply: { display: IncomingDispla
     case 'error':
       return { kind: 'status', text: 'Encrypted message could not be verified or read', tone: 'warn' };
     case 'duplicate':
+    case 'earlier':
       return earlierDecoration(m);
     case 'hidden':
       return { kind: 'status', text: statusText(m.wire, m.mine), tone: 'info' };
+    case 'locked':
+      return { kind: 'status', text: LOCKED_TEXT, tone: 'info' };
+    case 'expired':
+      return { kind: 'status', text: 'Expired: this private conversation ended after its idle days; its keys were wiped', tone: 'info' };
+    case 'replayed':
+      return { kind: 'status', text: 'Replayed or reordered encrypted message, ignored', tone: 'info' };
     default:
       return null;
   }

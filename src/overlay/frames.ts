@@ -80,3 +80,10 @@ export function statusLine(doc: Document, textElement: HTMLElement, text: string
   textElement.style.display = 'none';
   return line;
 }
+
+/** Takes a status line away again (a message shown "locked" that can be read after unlock). */
+export function clearStatus(textElement: HTMLElement): void {
+  const prev = textElement.previousElementSibling;
+  if (prev?.hasAttribute(STATUS_ATTR)) prev.remove();
+  textElement.style.display = '';
+}

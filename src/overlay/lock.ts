@@ -7,7 +7,7 @@
 import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
 
-export type LockAction = 'start' | 'end' | 'verify' | 'compose';
+export type LockAction = 'start' | 'end' | 'verify' | 'private-box';
 
 /** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
 export type ActiveComposer = 'private' | 'site' | null;
@@ -91,7 +91,7 @@ export class Lock {
       start: item('start', 'Start private conversation'),
       end: item('end', 'End private conversation'),
       verify: item('verify', 'Authenticate buddy…'),
-      compose: item('compose', 'Type in the private box'),
+      'private-box': item('private-box', 'Type in the private box'),
     };
     this.fingerprint = doc.createElement('div');
     this.fingerprint.className = 'fp';
@@ -171,8 +171,8 @@ export class Lock {
     const doc = this.button.ownerDocument;
     this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${box}`));
     this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${box}. Open menu`);
-    this.items.compose.hidden = this.composer !== 'site';
-    this.items.compose.setAttribute('aria-disabled', String(this.composer !== 'site'));
+    this.items['private-box'].hidden = this.composer !== 'site';
+    this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
     this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
     const encrypted = state === 'unverified' || state === 'private';
     this.items.end.setAttribute('aria-disabled', String(state === 'plaintext'));

@@ -38,15 +38,16 @@ export function tabParam(search: string): number | undefined | null {
 export async function loadPopup(tabId: number | undefined) {
   const identity = await request('identity.status', {});
   if (identity.state !== 'ready') return { identity, keys: [], accounts: [], peers: [], conversations: [] };
-  const [keys, accounts, peers, conversations, page] = await Promise.all([
+  const [keys, accounts, peers, conversations, page, problems] = await Promise.all([
     request('keys.list', {}),
     request('keys.accounts', {}),
     request('peers.list', {}),
     tabId === undefined ? Promise.resolve([]) : request('conversations.list', { tabId }),
     // Only decides whether the set-up buttons show: a failure just hides them.
     tabId === undefined ? Promise.resolve(undefined) : request('picker.status', { tabId }).catch(() => undefined),
+    request('conversations.problems', {}).catch(() => []),
   ]);
-  return { identity, keys, accounts, peers, conversations, page };
+  return { identity, keys, accounts, peers, conversations, page, problems };
 }
 
 /**

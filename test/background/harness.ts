@@ -6,11 +6,15 @@ import 'fake-indexeddb/auto';
 import { ConfigStore } from '../../src/background/config-store';
 import { createHandlers } from '../../src/background/handlers';
 import { openDatabase } from '../../src/background/idb';
-import { KeyStore } from '../../src/background/key-store';
+import { KeyStore, type KekCache } from '../../src/background/key-store';
 import { cryptoRandom, inlineGenerator } from '../../src/background/keygen';
 import { PortHub } from '../../src/background/port-hub';
 import { createRouter, type PortLike, type SenderInfo } from '../../src/background/router';
 import { SessionManager } from '../../src/background/session-manager';
+import { ConversationKey } from '../../src/background/conversation-key';
+import { followIdentity } from '../../src/background/conversation-life';
+import { ConversationStore } from '../../src/background/conversation-store';
+import type { OtrEnv } from '../../src/otr/index';
 import { sessionStoragePersistence } from '../../src/background/session-persistence';
 import { FrameTokens } from '../../src/background/tokens';
 import { TrustStore } from '../../src/background/trust-store';
@@ -63,10 +67,19 @@ export async function settle(): Promise<void> {
 
 export type Background = Awaited<ReturnType<typeof makeBackground>>;
 
+export interface BackgroundOptions {
+  env?: OtrEnv;
+  maxConversations?: number;
+  kekCache?: KekCache;
+}
+
 /** `dbName` and `prefix` stay the same across a simulated worker restart. */
-export async function makeBackground(dbName: string, prefix: string) {
+export async function makeBackground(dbName: string, prefix: string, opts: BackgroundOptions = {}) {
   const db = await openDatabase(dbName);
-  const keys = new KeyStore(db, { generator: inlineGenerator, random: cryptoRandom, scrypt: TEST_SCRYPT });
+  const keys = new KeyStore(db, { generator: inlineGenerator, random: cryptoRandom, scrypt: TEST_SCRYPT, ...(opts.kekCache ? { kekCache: opts.kekCache } : {}) });
+  const conversationKey = new ConversationKey(db, cryptoRandom, keys);
+  keys.onReseal((previous, next) => conversationKey.resealed(previous, next));
+  const store = new ConversationStore(db, conversationKey, cryptoRandom);
   const trust = new TrustStore(db);
   const config = new ConfigStore(db, cryptoRandom);
   const tokens = new FrameTokens(cryptoRandom);
@@ -75,11 +88,14 @@ export async function makeBackground(dbName: string, prefix: string) {
     keys,
     trust,
     persistence: sessionStoragePersistence(prefix),
-    env: { random: cryptoRandom, now: Date.now },
+    store,
+    env: opts.env ?? { random: cryptoRandom, now: Date.now },
+    ...(opts.maxConversations ? { maxConversations: opts.maxConversations } : {}),
     notify: (e) => hub.broadcast(e),
     toContent: (tab, push) => hub.toContent(tab, push),
   });
   hub.attach(sessions);
+  keys.onStatus((status) => void followIdentity(status, conversationKey, sessions.life));
   await keys.init();
   await keys.whenReady();
   await sessions.restore();
@@ -94,5 +110,5 @@ export async function makeBackground(dbName: string, prefix: string) {
     router.handleConnect(bufferPort(port));
     return port;
   }
-  return { db, keys, trust, config, sessions, tokens, hub, router, ask, connect, close: () => db.close() };
+  return { db, keys, trust, config, sessions, store, conversationKey, tokens, hub, router, ask, connect, close: () => db.close() };
 }

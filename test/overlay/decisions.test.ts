@@ -4,7 +4,7 @@ import { classify } from '../../src/otr/classify';
 import { fragmentMessage } from '../../src/otr/fragment';
 import { messageIdOf } from '../../src/messaging/message-id';
 import {
-  earlierDecoration, feedsEngine, pieceGroup, readerOnArrival, replyDecoration, statusText, type SeenMessage,
+  earlierDecoration, feedsEngine, LOCKED_TEXT, pieceGroup, readerOnArrival, replyDecoration, statusText, type SeenMessage,
 } from '../../src/overlay/decisions';
 
 const data = `?OTR:${Buffer.from([0, 3, 3, 9, 9, 9, 9, 9, 9]).toString('base64')}.`;
@@ -12,9 +12,9 @@ const seen = (text: string, over: Partial<SeenMessage> = {}): SeenMessage => ({ 
 const pieces = fragmentMessage(data.repeat(4), 60, 3, 0x100, 0x200);
 
 describe('feedsEngine', () => {
-  it('feeds live incoming messages and our own echoes from this page, never history or our messages sent elsewhere', () => {
+  it('feeds incoming messages (history with its flag) and our own echoes from this page, never our messages sent elsewhere', () => {
     expect(feedsEngine(seen(data), false)).toBe(true);
-    expect(feedsEngine(seen(data, { history: true }), false)).toBe(false);
+    expect(feedsEngine(seen(data, { history: true }), false)).toBe(true);
     expect(feedsEngine(seen(data, { mine: true }), false)).toBe(false);
     expect(feedsEngine(seen(data, { mine: true }), true)).toBe(true);
   });
@@ -42,8 +42,11 @@ describe('replyDecoration (after the background answered)', () => {
     expect(replyDecoration(seen('?OTR:AAMC.'), { display: 'hidden', messageId: 'x' })).toEqual({ kind: 'status', text: 'Private conversation handshake', tone: 'info' });
     expect(replyDecoration(m, { display: 'plain', messageId: 'x' })).toBeNull();
   });
-  it('duplicate -> shown as history', () => {
+  it('duplicate or earlier -> shown as history; locked, expired, replayed -> a status line', () => {
     expect(replyDecoration(m, { display: 'duplicate', messageId: 'x' })).toEqual(earlierDecoration(m));
+    expect(replyDecoration(m, { display: 'earlier', messageId: 'x' })).toEqual(earlierDecoration(m));
+    expect(replyDecoration(m, { display: 'locked', messageId: 'x' })).toEqual({ kind: 'status', text: LOCKED_TEXT, tone: 'info' });
+    for (const display of ['expired', 'replayed'] as const) expect(replyDecoration(m, { display, messageId: 'x' })).toMatchObject({ kind: 'status' });
   });
 });
 

@@ -208,7 +208,7 @@ describe('options: Keys', () => {
 describe('options: Privacy', () => {
   it('shows the retention choice and changes it', () => {
     const onChange = vi.fn();
-    const settings: Settings = { historyRetention: 'off' };
+    const settings: Settings = { historyRetention: 'off', idleDays: 7 };
     render(<Privacy settings={settings} onChange={onChange} />);
     const off = screen.getByRole('radio', { name: new RegExp(en('privacy_retention_off')) }) as HTMLInputElement;
     const session = screen.getByRole('radio', { name: new RegExp(en('privacy_retention_session')) }) as HTMLInputElement;

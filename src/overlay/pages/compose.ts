@@ -5,8 +5,9 @@
  * back to the site's own box (the conversation stays private; the lock says which box is in
  * use), and leaving the box with unsent text warns: typing in the site's box is in the clear.
  */
-import { connectFrame, type FrameChannel } from '../../messaging/client';
+import { connectFrame, request, type FrameChannel } from '../../messaging/client';
 import { postToHost } from '../../messaging/frame-host';
+import { t } from '../../ui/i18n';
 import type { BackgroundToFrame } from '../../messaging/ports';
 import type { ConversationView } from '../../messaging/types';
 
@@ -33,7 +34,12 @@ export function startCompose(doc: Document, token: string): void {
   info.className = 'info';
   info.setAttribute('role', 'status');
   info.setAttribute('data-offrecord', 'compose-status');
-  doc.body.append(input, warn, info);
+  // Texts waiting for the conversation to become private, each with Cancel (issue 11).
+  const waiting = doc.createElement('ul');
+  waiting.className = 'queued';
+  waiting.setAttribute('data-offrecord', 'compose-queued');
+  waiting.setAttribute('aria-label', t('compose_queued_label'));
+  doc.body.append(input, warn, info, waiting);
 
   let view: ConversationView | null = null;
   let sending = false;
@@ -48,15 +54,42 @@ export function startCompose(doc: Document, token: string): void {
     info.hidden = text === '';
   };
   say('');
+  const showQueued = (items: { id: string; text: string }[]) => {
+    waiting.hidden = items.length === 0;
+    waiting.replaceChildren(
+      ...items.map((item) => {
+        const li = doc.createElement('li');
+        li.setAttribute('data-queued-id', item.id);
+        const label = doc.createElement('span');
+        label.textContent = `${t('compose_waiting_for', view?.peer ?? '')}: ${item.text}`;
+        const cancel = doc.createElement('button');
+        cancel.type = 'button';
+        cancel.textContent = t('compose_cancel');
+        cancel.setAttribute('data-offrecord', 'compose-cancel');
+        cancel.addEventListener('click', () => {
+          if (!view) return;
+          cancel.disabled = true;
+          request('conversation.cancelQueued', { conversationId: view.id, queuedId: item.id }).catch((e: unknown) => {
+            cancel.disabled = false;
+            say((e as Error).message);
+          });
+        });
+        li.append(label, cancel);
+        return li;
+      }),
+    );
+  };
+  showQueued([]);
 
   const channel: FrameChannel = connectFrame(
     token,
     (m: BackgroundToFrame) => {
       if (m.type === 'ready' || m.type === 'conversation') setView(m.view);
+      else if (m.type === 'queued') showQueued(m.items);
       else if (m.type === 'sent') {
         sending = false;
         input.value = '';
-        say(m.queued ? 'Waiting for the private conversation to start; your message will be sent then.' : '');
+        say(m.queued ? t('compose_queued_status', view?.peer ?? '') : '');
       } else if (m.type === 'error') {
         sending = false;
         say(`Not sent: ${m.message}`);

@@ -2,6 +2,7 @@ import type { HistoryRetention, Settings } from '../../messaging/schema';
 import { t } from '../i18n';
 
 const PROTECTS = ['privacy_protects_1', 'privacy_protects_2', 'privacy_protects_3', 'privacy_protects_4'];
+const AT_REST = ['privacy_at_rest_1', 'privacy_at_rest_passphrase', 'privacy_at_rest_no_passphrase', 'privacy_at_rest_end'];
 const LIMITS = ['privacy_limits_1', 'privacy_limits_2', 'privacy_limits_3', 'privacy_limits_4', 'privacy_limits_5'];
 
 export function Privacy({ settings, onChange }: { settings: Settings | null; onChange: (s: Partial<Settings>) => void }) {
@@ -28,6 +29,32 @@ export function Privacy({ settings, onChange }: { settings: Settings | null; onC
           </label>
         ))}
       </fieldset>
+
+      <label class="field">
+        <span>{t('privacy_idle_label')}</span>
+        <input
+          type="number"
+          name="idle-days"
+          min={1}
+          max={30}
+          value={settings?.idleDays ?? 7}
+          disabled={!settings}
+          onChange={(e) => {
+            const days = Number((e.currentTarget as HTMLInputElement).value);
+            if (Number.isInteger(days) && days >= 1 && days <= 30) onChange({ idleDays: days });
+          }}
+        />
+        <span class="muted small block">{t('privacy_idle_help')}</span>
+      </label>
+
+      <div class="card">
+        <h3>{t('privacy_at_rest_title')}</h3>
+        <ul class="limits">
+          {AT_REST.map((k) => (
+            <li key={k}>{t(k)}</li>
+          ))}
+        </ul>
+      </div>
 
       <div class="columns">
         <div class="card">

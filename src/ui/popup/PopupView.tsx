@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { AccountView, ConversationView, IdentityStatus, KeyView, PeerView } from '../../messaging/schema';
+import type { AccountView, ConversationView, IdentityStatus, KeyView, PeerView, ProblemView } from '../../messaging/schema';
 import { Tabs } from '../components/Tabs';
 import { t } from '../i18n';
 import { Identity } from './Identity';
@@ -19,6 +19,8 @@ export interface PopupData {
   peers: PeerView[];
   /** Whether the active tab's site can be (or was) set up with the element picker. */
   page?: PageSetup;
+  /** Storage faults (unreadable saved conversation, full disk, the cap), listed on This tab. */
+  problems?: ProblemView[];
   /** A failed request, shown until the next success. */
   error?: string;
 }
@@ -74,7 +76,7 @@ export function PopupView({ data, actions, initialTab }: { data: PopupData; acti
           { key: 'peers', label: t('tab_peers'), badge: changedPeers > 0 ? <Count n={changedPeers} alert /> : undefined },
         ]}
       >
-        {active === 'tab' && <ThisTab conversations={data.conversations} page={data.page} actions={{ ...actions, verify: setVerifying }} />}
+        {active === 'tab' && <ThisTab conversations={data.conversations} page={data.page} problems={data.problems} actions={{ ...actions, verify: setVerifying }} />}
         {active === 'identity' && <Identity status={status} keys={data.keys} accounts={data.accounts} />}
         {active === 'peers' && <Peers peers={data.peers} actions={actions} />}
       </Tabs>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { ConversationView } from '../../messaging/schema';
+import type { ConversationView, ProblemView } from '../../messaging/schema';
 import { Fingerprint } from '../components/Fingerprint';
 import { StateBadge } from '../components/StateBadge';
 import { formatFingerprint } from '../format';
@@ -24,12 +24,13 @@ export interface PageSetup {
 }
 
 /** Conversations the content scripts of the active tab registered, with their controls. */
-export function ThisTab({ conversations, actions, page }: { conversations: ConversationView[]; actions: ThisTabActions; page?: PageSetup }) {
+export function ThisTab({ conversations, actions, page, problems = [] }: { conversations: ConversationView[]; actions: ThisTabActions; page?: PageSetup; problems?: ProblemView[] }) {
   // Kept here, not in the set-up controls: forgetting reloads `page`, which may unmount them.
   const [setup, setSetup] = useState<SetupStatus>('');
   if (conversations.length === 0) {
     return (
       <div class="empty">
+        <Problems problems={problems} />
         <p class="empty-title">{t('tab_empty_title')}</p>
         <p class="muted">{t('tab_empty_body')}</p>
         {page?.origin && <PageSetupControls page={page} actions={actions} status={setup} onStatus={setSetup} offerSetUp />}
@@ -38,6 +39,7 @@ export function ThisTab({ conversations, actions, page }: { conversations: Conve
   }
   return (
     <>
+      <Problems problems={problems} />
       <ul class="cards" aria-label={t('tab_list_label')}>
         {conversations.map((c) => (
           <ConversationCard key={c.id} conversation={c} actions={actions} />
@@ -51,6 +53,24 @@ export function ThisTab({ conversations, actions, page }: { conversations: Conve
 }
 
 type SetupStatus = '' | 'started' | 'forgotten';
+
+/** Storage faults since the browser started: each says which conversation and what happened. */
+function Problems({ problems }: { problems: ProblemView[] }) {
+  if (problems.length === 0) return null;
+  return (
+    <div class="alert" role="status" data-problems>
+      <strong>{t('tab_problems_title')}</strong>
+      <ul>
+        {problems.map((p, i) => (
+          <li key={i} data-problem={p.code} title={p.message}>
+            {t(`tab_problem_${p.code}`)}
+            {p.title ? `: ${p.title}` : ''}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 /** "Set up OffRecord on this page" for sites no adapter knows, and forgetting that set-up. */
 function PageSetupControls(props: {

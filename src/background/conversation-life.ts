@@ -1,0 +1,242 @@
+/**
+ * Where conversations come from and how they end without the user (issue 11): loading from
+ * IndexedDB at start and after unlock, placeholders while locked, expiry after N idle days,
+ * the cap of persisted conversations (least recently used ends), and faults: a record that
+ * does not decrypt ends only its own conversation, one from a newer OffRecord is refused and
+ * left untouched, a full disk keeps the conversation in memory. Every fault is a notice and an
+ * entry in `problems` (the popup's This tab lists them).
+ */
+import { createConversation } from '../otr/index';
+import type { IdentityStatus, ProblemView } from '../messaging/types';
+import type { ContentPush, PushEvent } from '../messaging/ports';
+import { isStoreError, storeFail } from './errors';
+import { CONVERSATION_FORMAT, recordKeyOf, type ConversationStore, type LoadProblem, type StoredConversation, type Tombstone } from './conversation-store';
+import { DAY_MS, endConversation, isIdle } from './session-wire';
+
+export interface TabRef {
+  tabId: number;
+  frameId: number;
+}
+
+export interface LiveConversation extends StoredConversation {
+  tabs: TabRef[];
+  /** A placeholder while OffRecord is locked: nothing of it is loaded or saved. */
+  locked?: boolean;
+  /** The last save failed for lack of space: the conversation lives in memory only. */
+  unsaved?: boolean;
+  /** Told to the first tab that shows the conversation (it ended while no tab was open). */
+  pendingNotice?: { name: string; text: string };
+}
+
+interface LifeDeps {
+  store: ConversationStore;
+  env: { now(): number };
+  maxConversations?: number;
+  notify(event: PushEvent): void;
+  toContent(tab: TabRef, push: ContentPush): void;
+}
+
+type Serial = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
+
+export const DEFAULT_MAX_CONVERSATIONS = 1000;
+const PROBLEM_LIMIT = 50;
+
+function stored(r: LiveConversation): StoredConversation {
+  const { tabs: _t, locked: _l, unsaved: _u, pendingNotice: _n, ...rest } = r;
+  return rest;
+}
+
+export class ConversationLife {
+  readonly records = new Map<string, LiveConversation>();
+  private tombstones = new Map<string, Tombstone>();
+  /** Records from a newer OffRecord: refused, never rewritten. */
+  private refused = new Map<string, LoadProblem>();
+  /** Record keys on disk, for the cap. */
+  private onDisk = new Set<string>();
+  problems: ProblemView[] = [];
+  locked = false;
+  idleDays = 7;
+
+  constructor(
+    private readonly deps: LifeDeps,
+    private readonly serial: Serial,
+    private readonly pushView: (r: LiveConversation) => Promise<void>,
+  ) {}
+
+  private report(p: Omit<ProblemView, 'at'>): void {
+    const problem = { ...p, at: this.deps.env.now() };
+    this.problems = [...this.problems, problem].slice(-PROBLEM_LIMIT);
+    this.deps.notify({ type: 'notice', conversationId: p.conversationId ?? '', name: `STORE_${p.code.toUpperCase()}`, text: p.message });
+  }
+
+  private noticeTabs(r: LiveConversation, name: string, text: string): void {
+    for (const t of r.tabs) this.deps.toContent(t, { type: 'notice', conversationId: r.id, name, text });
+  }
+
+  /** Loads every record; while locked, keeps (or turns) conversations into placeholders. */
+  async load(): Promise<void> {
+    let loaded;
+    try {
+      loaded = await this.deps.store.loadAll();
+    } catch (e) {
+      if (!isStoreError(e) || e.code !== 'locked') throw e;
+      this.locked = true;
+      await this.sweep();
+      return;
+    }
+    this.locked = false;
+    for (const p of loaded.problems) {
+      this.onDisk.add(p.key);
+      if (p.code === 'version') {
+        this.refused.set(p.key, p);
+        this.report({ code: 'version', message: p.message });
+      } else {
+        // Ends only this conversation: its record becomes a tombstone (nothing sealed remains).
+        const t: Tombstone = { key: p.key, ended: 'corrupt', lastActivity: this.deps.env.now() };
+        await this.deps.store.tombstone(p.key, 'corrupt', t.lastActivity);
+        this.tombstones.set(p.key, t);
+        this.report({ code: 'corrupt', message: `A saved private conversation could not be read (${p.message}); it was ended.` });
+      }
+    }
+    for (const t of loaded.tombstones) {
+      this.tombstones.set(t.key, t);
+      this.onDisk.add(t.key);
+    }
+    for (const c of loaded.conversations) {
+      this.onDisk.add(recordKeyOf(c.id));
+      const placeholder = this.records.get(c.id);
+      this.records.set(c.id, { ...c, tabs: placeholder?.tabs ?? [] });
+    }
+    for (const r of this.records.values()) {
+      if (!r.locked) continue;
+      delete r.locked;
+      this.adoptEnded(r);
+    }
+    for (const r of this.records.values()) if (r.tabs.length > 0) await this.serial(r.id, () => this.pushView(r));
+    await this.sweep();
+  }
+
+  /** OffRecord was locked: every conversation drops its state (keys) and waits for unlock. */
+  async lock(): Promise<void> {
+    this.locked = true;
+    for (const r of [...this.records.values()]) {
+      await this.serial(r.id, async () => {
+        const placeholder: LiveConversation = {
+          id: r.id, site: r.site, account: r.account, peer: r.peer, title: r.title, policy: r.policy, tabs: r.tabs, locked: true,
+          state: createConversation({ account: r.account, protocol: r.site, peer: r.peer, policy: r.state.policy, maxFragmentSize: r.state.maxFragmentSize }),
+          seen: [], sent: [], smp: { status: 'idle', progress: 0 }, lastActivity: r.lastActivity, queuedIds: [],
+        };
+        this.records.set(r.id, placeholder);
+        await this.pushView(placeholder);
+      });
+    }
+  }
+
+  /** A conversation registered for the first time since start (or unlock). */
+  adopt(fresh: LiveConversation): LiveConversation {
+    const key = recordKeyOf(fresh.id);
+    const refused = this.refused.get(key);
+    if (refused) storeFail('version', refused.message);
+    if (this.locked) fresh.locked = true;
+    else this.adoptEnded(fresh);
+    this.records.set(fresh.id, fresh);
+    return fresh;
+  }
+
+  /** A tombstone's conversation comes back ended (Finished), with the reason readers show. */
+  private adoptEnded(r: LiveConversation): void {
+    const t = this.tombstones.get(recordKeyOf(r.id));
+    if (!t) return;
+    endConversation(r, t.ended);
+    r.lastActivity = t.lastActivity;
+    if (t.ended === 'corrupt') {
+      const text = `The saved private conversation with ${r.peer} could not be read; it was ended. Start a new one from the lock.`;
+      if (r.tabs.length > 0) this.noticeTabs(r, 'STORE_CORRUPT', text);
+      else r.pendingNotice = { name: 'STORE_CORRUPT', text };
+    }
+  }
+
+  /** Writes the conversation (one transaction); a full disk leaves it in memory, reported. */
+  async save(r: LiveConversation): Promise<void> {
+    if (r.locked) return;
+    const key = recordKeyOf(r.id);
+    const isNew = !this.onDisk.has(key);
+    try {
+      await this.deps.store.put(stored(r));
+    } catch (e) {
+      if (!isStoreError(e) || e.code !== 'quota') throw e;
+      if (!r.unsaved) this.report({ code: 'quota', conversationId: r.id, title: r.title, message: e.message });
+      r.unsaved = true;
+      return;
+    }
+    delete r.unsaved;
+    this.onDisk.add(key);
+    this.tombstones.delete(key);
+    if (isNew) await this.enforceCap(key);
+  }
+
+  /** Beyond the cap the least recently used conversation on disk ends (keys wiped), with a notice. */
+  private async enforceCap(keep: string): Promise<void> {
+    const max = this.deps.maxConversations ?? DEFAULT_MAX_CONVERSATIONS;
+    while (this.onDisk.size > max) {
+      let oldest: { key: string; at: number; r?: LiveConversation } | null = null;
+      for (const t of this.tombstones.values()) if (!oldest || t.lastActivity < oldest.at) oldest = { key: t.key, at: t.lastActivity };
+      for (const r of this.records.values()) {
+        const key = recordKeyOf(r.id);
+        if (key === keep || r.locked || !this.onDisk.has(key)) continue;
+        if (!oldest || r.lastActivity < oldest.at) oldest = { key, at: r.lastActivity, r };
+      }
+      if (!oldest) return;
+      this.onDisk.delete(oldest.key);
+      this.tombstones.delete(oldest.key);
+      await this.deps.store.remove(oldest.key);
+      const evicted = oldest.r;
+      if (evicted) {
+        // On its own chain, not awaited: this runs on the chain of the conversation that grew.
+        void this.serial(evicted.id, async () => {
+          endConversation(evicted, 'evicted');
+          this.report({ code: 'evicted', conversationId: evicted.id, title: evicted.title, message: `The private conversation with ${evicted.peer} was ended: OffRecord keeps at most ${max} conversations.` });
+          this.noticeTabs(evicted, 'STORE_EVICTED', `OffRecord ended this private conversation: at most ${max} are kept.`);
+          await this.pushView(evicted);
+        });
+      }
+    }
+  }
+
+  /** Ends an idle conversation (injected clock); true when it did. Runs on the caller's chain. */
+  async expireIfIdle(r: LiveConversation): Promise<boolean> {
+    if (r.locked || !isIdle(r, this.deps.env.now(), this.idleDays)) return false;
+    endConversation(r, 'expired');
+    await this.save(r);
+    this.noticeTabs(r, 'STORE_EXPIRED', `This private conversation ended after ${this.idleDays} idle days; its keys were wiped.`);
+    return true;
+  }
+
+  /** Expires every idle conversation; while locked, wipes idle sealed records without reading them. */
+  async sweep(): Promise<void> {
+    const now = this.deps.env.now();
+    if (this.locked) {
+      for (const s of await this.deps.store.summaries()) {
+        if (!s.sealed || s.format > CONVERSATION_FORMAT || this.refused.has(s.key) || now - s.lastActivity < this.idleDays * DAY_MS) continue;
+        await this.deps.store.tombstone(s.key, 'expired', s.lastActivity);
+        this.tombstones.set(s.key, { key: s.key, ended: 'expired', lastActivity: s.lastActivity });
+      }
+      return;
+    }
+    for (const r of [...this.records.values()]) {
+      await this.serial(r.id, async () => {
+        if (await this.expireIfIdle(r)) await this.pushView(r);
+      });
+    }
+  }
+}
+
+/** Locking drops every conversation's state; unlocking loads them again (key-store status). */
+export async function followIdentity(status: IdentityStatus, key: { forget(): void }, life: ConversationLife): Promise<void> {
+  if (status.state === 'locked' && !life.locked) {
+    key.forget();
+    await life.lock();
+  } else if (status.state === 'ready' && life.locked) {
+    await life.load();
+  }
+}

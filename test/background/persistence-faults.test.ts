@@ -1,0 +1,184 @@
+/**
+ * How persisted conversations end or fail (issue 11): locked until the passphrase is entered,
+ * idle ones expire on the injected clock, at most N on disk (least recently used ends), an
+ * unreadable record ends only its own conversation, a newer record is refused untouched, and
+ * a full disk keeps the conversation in memory.
+ */
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { getAll, write } from '../../src/background/idb';
+import { StoreError } from '../../src/background/errors';
+import { recordKeyOf } from '../../src/background/conversation-store';
+import type { ContentPush } from '../../src/messaging/ports';
+import { senders } from './harness';
+import { freshDbName } from './helpers';
+import { DAY, boot, clockEnv, closeBrowser, goPrivate, incoming, readPlaintext, typed, viewOf, type Clock, type Side } from './sides';
+
+let clock: Clock;
+let alice: Side;
+let bob: Side;
+beforeEach(async () => {
+  fakeBrowser.reset();
+  clock = { now: Date.UTC(2026, 0, 1) };
+  alice = await boot('alice', freshDbName(), { env: clockEnv(clock) });
+  bob = await boot('bob', freshDbName(), { env: clockEnv(clock) });
+});
+
+const notices = (side: Side) => (side.port.posted as ContentPush[]).filter((p) => p.type === 'notice').map((p) => (p as { name: string }).name);
+
+async function registerPeer(side: Side, peer: string) {
+  return side.bg.ask(senders.content(side.tab), 'content.register', { site: 'thelounge', account: side.name, peer });
+}
+
+describe('locked', () => {
+  it('after a restart with a passphrase, readers show "locked" until unlock, then the conversation loads', async () => {
+    await alice.bg.ask(senders.options, 'identity.setPassphrase', { current: null, next: 'correct horse' });
+    await goPrivate(alice, bob);
+    const wire = await typed(bob, 'readable after unlock');
+    alice = await closeBrowser(alice);
+    expect(alice.bg.keys.status().state).toBe('locked');
+    expect(alice.conv.locked).toBe(true);
+    // Nothing sealed opens: the record does not even say who it is with.
+    expect(JSON.stringify(await getAll(alice.bg.db, 'conversations'))).not.toContain('bob');
+    const locked = await incoming(alice, wire[0]!, true);
+    expect(locked).toMatchObject({ display: 'locked', send: [] });
+    await expect(alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id })).rejects.toMatchObject({ code: 'locked' });
+    await alice.bg.ask(senders.popup, 'identity.unlock', { passphrase: 'correct horse' });
+    await vi.waitFor(async () => expect((await viewOf(alice)).locked).toBeUndefined());
+    const view = await viewOf(alice);
+    expect(view.state).toBe('unverified');
+    // The content script feeds it again once the pushed view is no longer locked.
+    const pushedViews = (alice.port.posted as ContentPush[]).filter((p) => p.type === 'conversation');
+    expect(pushedViews.at(-1)).toMatchObject({ view: { state: 'unverified' } });
+    const r = await incoming(alice, wire[0]!, true);
+    expect(r.display).toBe('encrypted');
+    expect(await readPlaintext(alice, r.messageId)).toEqual([{ type: 'plaintext', messageId: r.messageId, text: 'readable after unlock' }]);
+  });
+
+  it('changing or removing the passphrase keeps conversations readable', async () => {
+    await goPrivate(alice, bob);
+    await alice.bg.ask(senders.options, 'identity.setPassphrase', { current: null, next: 'one' });
+    await alice.bg.ask(senders.options, 'identity.setPassphrase', { current: 'one', next: 'two' });
+    alice = await closeBrowser(alice);
+    await alice.bg.ask(senders.popup, 'identity.unlock', { passphrase: 'two' });
+    await vi.waitFor(async () => expect((await viewOf(alice)).state).toBe('unverified'));
+    await alice.bg.ask(senders.options, 'identity.setPassphrase', { current: 'two', next: null });
+    alice = await closeBrowser(alice);
+    expect((await viewOf(alice)).state).toBe('unverified');
+  });
+});
+
+describe('forward secrecy', () => {
+  it('a conversation idle for the set number of days ends: keys wiped, Finished, readers say expired', async () => {
+    await goPrivate(alice, bob);
+    clock.now += 6 * DAY;
+    const early = await typed(bob, 'day six');
+    const late = await typed(bob, 'read only on day thirteen');
+    expect((await incoming(alice, early[0]!)).display).toBe('encrypted');
+    clock.now += 7 * DAY;
+    await alice.bg.sessions.life.sweep();
+    const view = await viewOf(alice);
+    expect(view).toMatchObject({ state: 'finished', ended: 'expired' });
+    expect(notices(alice)).toContain('STORE_EXPIRED');
+    const disk = (await alice.bg.store.loadAll()).conversations[0]!;
+    for (const inst of Object.values(disk.state.instances)) expect(inst.data).toBeNull();
+    expect((await incoming(alice, late[0]!, true)).display).toBe('expired');
+  });
+
+  it('the setting (1–30 days) changes when conversations end', async () => {
+    await goPrivate(alice, bob);
+    await expect(alice.bg.ask(senders.options, 'settings.set', { idleDays: 31 })).rejects.toMatchObject({ code: 'schema' });
+    clock.now += 2 * DAY;
+    expect((await viewOf(alice)).state).toBe('unverified');
+    await alice.bg.ask(senders.options, 'settings.set', { idleDays: 2 });
+    expect(await viewOf(alice)).toMatchObject({ state: 'finished', ended: 'expired' });
+  });
+
+  it('idle records are wiped even while locked, without reading them', async () => {
+    await alice.bg.ask(senders.options, 'identity.setPassphrase', { current: null, next: 'pw' });
+    await goPrivate(alice, bob);
+    clock.now += 8 * DAY;
+    alice = await closeBrowser(alice);
+    const raw = (await getAll(alice.bg.db, 'conversations'))[0] as Record<string, unknown>;
+    expect(raw.ended).toBe('expired');
+    expect(raw.ct).toBeUndefined();
+    await alice.bg.ask(senders.popup, 'identity.unlock', { passphrase: 'pw' });
+    await vi.waitFor(async () => expect(await viewOf(alice)).toMatchObject({ state: 'finished', ended: 'expired' }));
+  });
+
+  it('beyond the cap the least recently used conversation ends, with a notice', async () => {
+    fakeBrowser.reset();
+    alice = await boot('alice', freshDbName(), { env: clockEnv(clock), maxConversations: 3 }); // bob: the oldest
+    bob = await boot('bob', freshDbName(), { env: clockEnv(clock) });
+    await goPrivate(alice, bob);
+    for (const peer of ['carol', 'dave', 'erin']) {
+      clock.now += 60_000;
+      await registerPeer(alice, peer);
+    }
+    await vi.waitFor(async () => expect(await viewOf(alice)).toMatchObject({ state: 'finished', ended: 'evicted' }));
+    expect(await getAll(alice.bg.db, 'conversations')).toHaveLength(3);
+    expect(notices(alice)).toContain('STORE_EVICTED');
+    expect((await alice.bg.ask(senders.popup, 'conversations.problems', {})).map((p) => p.code)).toEqual(['evicted']);
+  });
+});
+
+describe('faults', () => {
+  it('a corrupted record ends only its own conversation, with a notice and a popup entry', async () => {
+    await goPrivate(alice, bob);
+    const carol = await registerPeer(alice, 'carol');
+    await alice.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', policy: 'always' });
+    const key = recordKeyOf(alice.conv.id);
+    const raw = (await getAll(alice.bg.db, 'conversations')).find((r) => (r as { key: string }).key === key) as { ct: Uint8Array };
+    const flipped = Uint8Array.from(raw.ct);
+    flipped[10]! ^= 1;
+    await write(alice.bg.db, ['conversations'], (tx) => tx.objectStore('conversations').put({ ...raw, ct: flipped }));
+    alice = await closeBrowser(alice);
+    expect(alice.conv).toMatchObject({ state: 'finished', ended: 'corrupt' });
+    expect(notices(alice)).toContain('STORE_CORRUPT');
+    const problems = await alice.bg.ask(senders.popup, 'conversations.problems', {});
+    expect(problems.map((p) => p.code)).toEqual(['corrupt']);
+    // Carol's conversation is untouched and still works.
+    expect((await alice.bg.sessions.viewOf(carol.id)).ended).toBeUndefined();
+    // Ending and starting again gives a working conversation with bob.
+    await alice.bg.ask(senders.popup, 'conversation.end', { conversationId: alice.conv.id });
+    expect((await viewOf(alice)).state).toBe('plaintext');
+  });
+
+  it('a record from a newer OffRecord is refused with a version error and left untouched', async () => {
+    await goPrivate(alice, bob);
+    const key = recordKeyOf(alice.conv.id);
+    const newer = { key, format: 2, lastActivity: 1, future: 'fields' };
+    await write(alice.bg.db, ['conversations'], (tx) => tx.objectStore('conversations').put(newer));
+    await registerPeer(alice, 'carol');
+    alice.bg.close();
+    const again = await boot('alice', alice.db, alice.opts, 2).catch((e: unknown) => e);
+    expect(again).toMatchObject({ code: 'version' });
+    const side = await boot('bob', alice.db, alice.opts, 3).catch(() => null); // another conversation in the same profile
+    expect(side).not.toBeNull();
+    expect((await getAll(side!.bg.db, 'conversations')).find((r) => (r as { key: string }).key === key)).toEqual(newer);
+    expect((await side!.bg.ask(senders.popup, 'conversations.problems', {})).map((p) => p.code)).toEqual(['version']);
+  });
+
+  it('a full disk is reported and the conversation keeps working in memory', async () => {
+    await goPrivate(alice, bob);
+    vi.spyOn(alice.bg.store, 'put').mockRejectedValue(new StoreError('quota', 'the disk is full'));
+    const wire = await typed(bob, 'still readable');
+    const r = await incoming(alice, wire[0]!);
+    expect(r.display).toBe('encrypted');
+    expect(await readPlaintext(alice, r.messageId)).toEqual([{ type: 'plaintext', messageId: r.messageId, text: 'still readable' }]);
+    expect((await viewOf(alice)).unsaved).toBe(true);
+    const reply = await typed(alice, 'and I can answer');
+    expect((await incoming(bob, reply[0]!)).display).toBe('encrypted');
+    expect((await alice.bg.ask(senders.popup, 'conversations.problems', {})).map((p) => p.code)).toEqual(['quota']);
+  });
+
+  it('a replayed or reordered history message is rejected by the counters, quietly', async () => {
+    await goPrivate(alice, bob);
+    const one = await typed(bob, 'one');
+    const two = await typed(bob, 'two');
+    expect((await incoming(alice, two[0]!, true)).display).toBe('encrypted');
+    const old = await incoming(alice, one[0]!, true);
+    expect(old).toMatchObject({ display: 'replayed', send: [] });
+  });
+});
