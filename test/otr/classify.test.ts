@@ -32,14 +32,18 @@ describe('classify', () => {
     expect(classify(encoded(2, 0x03))).toMatchObject({ kind: 'encoded', type: 'data' });
     for (const type of [0x02, 0x0a, 0x11, 0x12]) expect(classify(encoded(3, type))).toMatchObject({ kind: 'encoded', type: 'ake' });
     expect(classify(encoded(3, 0x77))).toMatchObject({ kind: 'encoded', type: 'unknown' });
-    expect(classify('nick: ?OTR:AAMC.')).toEqual({ kind: 'encoded', text: '?OTR:AAMC.', type: 'ake' });
+    expect(classify('nick: ?OTR:AAMC.')).toEqual({ kind: 'encoded', text: '?OTR:AAMC.', type: 'ake', message: 'dh-commit' });
+    const names = { 0x02: 'dh-commit', 0x0a: 'dh-key', 0x11: 'reveal-signature', 0x12: 'signature', 0x03: 'data' } as const;
+    for (const [type, message] of Object.entries(names)) expect(classify(encoded(2, Number(type)))).toMatchObject({ message });
   });
   it('reads fragment headers, v3 with instance tags and v2 without', () => {
     const v3 = fragmentMessage(encoded(3, 3).repeat(5), 60, 3, 0x100, 0x200);
     expect(v3.length).toBeGreaterThan(2);
     v3.forEach((f, i) =>
-      expect(classify(f)).toEqual({ kind: 'fragment', text: f, header: { version: 3, senderTag: 0x100, receiverTag: 0x200, k: i + 1, n: v3.length } }),
+      expect(classify(f)).toMatchObject({ kind: 'fragment', text: f, header: { version: 3, senderTag: 0x100, receiverTag: 0x200, k: i + 1, n: v3.length } }),
     );
+    // The pieces put together are the message again.
+    expect(v3.map((f) => (classify(f) as { header: { piece: string } }).header.piece).join('')).toBe(encoded(3, 3).repeat(5));
     expect(classify('?OTR,00001,00002,abc,')).toMatchObject({ kind: 'fragment', header: { version: 2, senderTag: 0, receiverTag: 0, k: 1, n: 2 } });
     expect(classify('?OTR|zz|00,1,2,x,')).toMatchObject({ kind: 'fragment', header: null });
   });
