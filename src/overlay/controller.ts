@@ -15,7 +15,7 @@ import { ReaderFrames } from './readers';
 import { Lock, type LockAction } from './lock';
 import { WireSender } from './sender';
 import { classify, mayBeOtr } from '../otr/classify';
-import { earlierDecoration, feedsEngine, pieceGroup, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
+import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
 
 export type { Decoration };
 
@@ -291,11 +291,12 @@ export class ConversationController {
     const group = seen && pieceGroup(seen);
     if (!group) return;
     const rows = this.pieces.get(group.key) ?? [];
-    if (!group.last) this.pieces.set(group.key, [...rows, m]);
-    else {
-      this.pieces.delete(group.key);
-      if (d.kind === 'reader') for (const row of rows) this.show(row, { kind: 'hidden' });
-    }
+    if (!group.last) return void this.pieces.set(group.key, [...rows, m]);
+    // All pieces are in: the last one speaks for the whole message, the others' rows go.
+    this.pieces.delete(group.key);
+    for (const row of rows) this.show(row, { kind: 'hidden' });
+    const whole = d.kind === 'status' && d.tone === 'info' ? wholeMessageStatus([...rows, m].map((r) => r.text), seen.mine) : null;
+    if (whole) this.show(m, { kind: 'status', text: whole, tone: 'info' });
   }
 
   /** A message element the site rebuilt (view switch, re-render) is shown as before. */

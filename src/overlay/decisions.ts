@@ -3,7 +3,7 @@
  * header, who sent it, the background's answer), so the choices are pure and tested without a
  * browser; the controller only carries them out.
  */
-import type { WireText } from '../otr/classify';
+import { classify, type WireText } from '../otr/classify';
 import { messageIdOf } from '../messaging/message-id';
 import type { IncomingDisplay } from '../messaging/types';
 
@@ -99,4 +99,16 @@ export function pieceGroup(m: SeenMessage): { key: string; last: boolean } | nul
   if (m.wire.kind !== 'fragment' || !m.wire.header || m.wire.header.n < 2) return null;
   const h = m.wire.header;
   return { key: `${m.mine ? 'out' : 'in'}:${h.version}:${h.senderTag}:${h.n}`, last: h.k === h.n };
+}
+
+/** The status of a fragmented message once all its pieces are in, read from the joined pieces. */
+export function wholeMessageStatus(pieces: string[], mine: boolean): string | null {
+  let joined = '';
+  for (const text of pieces) {
+    const c = classify(text);
+    if (c.kind !== 'fragment' || !c.header) return null;
+    joined += c.header.piece;
+  }
+  const whole = classify(joined);
+  return whole.kind === 'fragment' ? null : statusText(whole, mine);
 }

@@ -4,7 +4,7 @@ import { classify } from '../../src/otr/classify';
 import { fragmentMessage } from '../../src/otr/fragment';
 import { messageIdOf } from '../../src/messaging/message-id';
 import {
-  earlierDecoration, feedsEngine, LOCKED_TEXT, pieceGroup, readerOnArrival, replyDecoration, statusText, type SeenMessage,
+  earlierDecoration, feedsEngine, LOCKED_TEXT, pieceGroup, readerOnArrival, replyDecoration, statusText, wholeMessageStatus, type SeenMessage,
 } from '../../src/overlay/decisions';
 
 const data = `?OTR:${Buffer.from([0, 3, 3, 9, 9, 9, 9, 9, 9]).toString('base64')}.`;
@@ -68,6 +68,14 @@ describe('pieceGroup (one row per message)', () => {
     expect(groups.map((g) => g!.last)).toEqual(pieces.map((_, i) => i === pieces.length - 1));
     expect(pieceGroup(seen(data))).toBeNull();
     expect(pieceGroup(seen(pieces[0]!, { mine: true }))!.key).not.toBe(groups[0]!.key);
+  });
+  it('once all pieces are in, the status speaks for the whole message', () => {
+    const commit = `?OTR:${Buffer.from([0, 3, 2, ...new Array(120).fill(7)]).toString('base64')}.`;
+    const parts = fragmentMessage(commit, 60, 3, 0x100, 0x200);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(wholeMessageStatus(parts, false)).toBe('Private conversation handshake');
+    expect(wholeMessageStatus(pieces, false)).toBe(statusText(classify(data.repeat(4)), false));
+    expect(wholeMessageStatus([data], false)).toBeNull();
   });
   it('says "part k of n" only for pieces', () => {
     expect(statusText(classify(pieces[1]!), false)).toBe(`Encrypted message, part 2 of ${pieces.length}`);
