@@ -4,6 +4,7 @@
  * the plaintext of the message its token names, a compose frame's text goes to the engine.
  */
 import { SchemaError } from '../messaging/check';
+import { frameRoleOf, type FrameRole } from '../messaging/frames';
 import { frameHello, frameSend, type BackgroundToFrame, type ContentPush, type PushEvent } from '../messaging/ports';
 import { isStoreError } from './errors';
 import type { From, PortHandlers, PortLike } from './router';
@@ -18,7 +19,7 @@ const tabKey = (t: TabRef) => `${t.tabId}:${t.frameId}`;
 export class PortHub implements PortHandlers {
   private eventPorts = new Set<PortLike>();
   private contentPorts = new Map<string, PortLike>();
-  private framePorts = new Map<PortLike, { conversationId: string; role: 'compose' | 'reader' | 'verify' }>();
+  private framePorts = new Map<PortLike, { conversationId: string; role: FrameRole }>();
   private sessions!: SessionManager;
 
   constructor(private readonly tokens: FrameTokens) {}
@@ -71,7 +72,7 @@ export class PortHub implements PortHandlers {
           if (!bound) {
             const hello = frameHello(message, 'frame');
             const grant = this.tokens.redeem(hello.token, from.tabId);
-            const role = from.context === 'compose-frame' ? 'compose' : from.context === 'verify-frame' ? 'verify' : 'reader';
+            const role = frameRoleOf(from.context) ?? 'reader';
             if (!grant || grant.role !== role) return fail('token', 'no valid token for this frame');
             bound = true;
             this.framePorts.set(port, { conversationId: grant.conversationId, role });

@@ -5,13 +5,14 @@
  * presentation. Kept in memory only: after a worker restart frames get new tokens.
  */
 import { toHex } from '../otr/bytes';
+import type { FrameRole } from '../messaging/frames';
 
 export interface TokenGrant {
   tabId: number;
   /** The content script's frame, where a compose frame's ciphertext goes. */
   frameId: number;
   conversationId: string;
-  role: 'compose' | 'reader' | 'verify';
+  role: FrameRole;
   messageId?: string;
   /** A reader placed as its message arrived: the plaintext may still be on its way. */
   pending?: boolean;

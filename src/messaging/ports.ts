@@ -19,6 +19,7 @@
  * register the conversation again; frames need a fresh token.
  */
 import { MAX_TEXT, literal, obj, opt, pattern, str, type Infer } from './check';
+import type { FrameRole } from './frames';
 import type { ConversationView, IdentityStatus, PeerView, SmpView } from './types';
 
 export const EVENTS_PORT = 'offrecord:events';
@@ -50,7 +51,7 @@ export type FrameSend = Infer<typeof frameSend>;
 
 export type FrameToBackground = FrameHello | FrameSend;
 export type BackgroundToFrame =
-  | { type: 'ready'; role: 'compose' | 'reader' | 'verify'; conversationId: string; view: ConversationView }
+  | { type: 'ready'; role: FrameRole; conversationId: string; view: ConversationView }
   | { type: 'sent'; queued: boolean }
   /** Compose frames only: the texts waiting for the conversation to become private. */
   | { type: 'queued'; items: { id: string; text: string }[] }

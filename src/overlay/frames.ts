@@ -5,15 +5,17 @@
  */
 import { lockIcon, warningIcon } from './icons';
 import browser from 'webextension-polyfill';
+import { FRAMES, type FrameRole } from '../messaging/frames';
 
-function frameUrl(page: 'compose' | 'reader' | 'verify', hash: string): string {
-  return browser.runtime.getURL(`/${page}.html` as '/compose.html') + '#' + hash;
+function frameUrl(role: FrameRole, hash: string): string {
+  return browser.runtime.getURL(`/${FRAMES[role].page}` as '/compose.html') + '#' + hash;
 }
 
-function baseFrame(doc: Document, hook: string, url: string, title: string): HTMLIFrameElement {
+function baseFrame(doc: Document, role: FrameRole, hash: string): HTMLIFrameElement {
   const f = doc.createElement('iframe');
-  f.setAttribute('data-offrecord', hook);
-  f.setAttribute('title', title);
+  const url = frameUrl(role, hash);
+  f.setAttribute('data-offrecord', role);
+  f.setAttribute('title', FRAMES[role].title);
   f.setAttribute('referrerpolicy', 'no-referrer');
   f.src = url;
   Object.assign(f.style, { border: '0', margin: '0', padding: '0', colorScheme: 'normal', background: 'transparent' });
@@ -22,7 +24,7 @@ function baseFrame(doc: Document, hook: string, url: string, title: string): HTM
 
 /** Laid over the site's composer, same box, while the conversation is (or must be) private. */
 export function composeFrame(doc: Document, token: string): HTMLIFrameElement {
-  const f = baseFrame(doc, 'compose', frameUrl('compose', token), 'OffRecord private message box');
+  const f = baseFrame(doc, 'compose', token);
   const ring = (focused: boolean) => (f.style.boxShadow = focused ? '0 0 0 2px #2e7d32' : '0 0 0 1px #2e7d32');
   Object.assign(f.style, { position: 'fixed', zIndex: '2147483645', borderRadius: '4px' });
   ring(false);
@@ -45,7 +47,7 @@ export function placeOver(frame: HTMLElement, box: DOMRect): void {
  * its dialog's backdrop dims the page like any modal.
  */
 export function verifyFrame(doc: Document, token: string): HTMLIFrameElement {
-  const f = baseFrame(doc, 'verify', frameUrl('verify', token), 'OffRecord: authenticate buddy');
+  const f = baseFrame(doc, 'verify', token);
   Object.assign(f.style, { position: 'fixed', zIndex: '2147483647', left: '0', top: '0', width: '100vw', height: '100vh' });
   return f;
 }
@@ -55,7 +57,7 @@ export function verifyFrame(doc: Document, token: string): HTMLIFrameElement {
  * the height of the plaintext the frame reports (about the ciphertext's length: OTR does not pad).
  */
 export function readerFrame(doc: Document, textElement: HTMLElement, hash: string): HTMLIFrameElement {
-  const f = baseFrame(doc, 'reader', frameUrl('reader', hash), 'OffRecord decrypted message');
+  const f = baseFrame(doc, 'reader', hash);
   Object.assign(f.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: '100%', zIndex: '1' });
   textElement.append(f);
   return f;

@@ -5,11 +5,11 @@
  * back to the site's own box (the conversation stays private; the lock says which box is in
  * use), and leaving the box with unsent text warns: typing in the site's box is in the clear.
  */
-import { connectFrame, request, type FrameChannel } from '../../messaging/client';
-import { postToHost } from '../../messaging/frame-host';
-import { t } from '../../ui/i18n';
-import type { BackgroundToFrame } from '../../messaging/ports';
-import type { ConversationView } from '../../messaging/types';
+import { connectFrame, request, type FrameChannel } from '../messaging/client';
+import { postToHost } from '../messaging/frame-host';
+import { t } from '../ui/i18n';
+import type { BackgroundToFrame } from '../messaging/ports';
+import type { ConversationView } from '../messaging/types';
 
 const STATE_HINT: Record<ConversationView['state'], string> = {
   plaintext: 'Private message (sent once the private conversation starts)',

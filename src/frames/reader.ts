@@ -4,9 +4,9 @@
  * sends its plaintext once (at once if it has it, else when decrypting finishes). Text goes in
  * through textContent only. The frame tells its host how tall its text is, so the bubble fits.
  */
-import { connectFrame } from '../../messaging/client';
-import { postToHost, type ReaderLook } from '../../messaging/frame-host';
-import { lockIcon } from '../icons';
+import { connectFrame } from '../messaging/client';
+import { postToHost, type ReaderLook } from '../messaging/frame-host';
+import { lockIcon } from '../overlay/icons';
 
 export const UNAVAILABLE_TEXT = 'Encrypted earlier; keys discarded — this message can no longer be read.';
 
