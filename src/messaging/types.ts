@@ -3,8 +3,10 @@
  * they cross runtime.sendMessage and ports unchanged.
  */
 
+import { FRAME_ROLES, FRAMES, type FrameContext } from './frames';
+
 /** Who may talk to the background, decided from `sender`, never from the message itself. */
-export type Context = 'popup' | 'options' | 'content' | 'compose-frame' | 'reader-frame' | 'verify-frame';
+export type Context = 'popup' | 'options' | 'content' | FrameContext;
 
 /** Extension pages by path; the router maps `sender.url` to a context with this table. */
 export const PAGE_CONTEXTS: Readonly<Record<string, Context>> = {
@@ -12,9 +14,7 @@ export const PAGE_CONTEXTS: Readonly<Record<string, Context>> = {
   '/options.html': 'options',
   /** The first-contact guide reads the identity's fingerprint, as the popup does. */
   '/first-contact.html': 'popup',
-  '/compose.html': 'compose-frame',
-  '/reader.html': 'reader-frame',
-  '/verify.html': 'verify-frame',
+  ...Object.fromEntries(FRAME_ROLES.map((r) => [`/${FRAMES[r].page}`, FRAMES[r].context])),
 };
 
 /** Fingerprint in libotr's human form: 5 groups of 8 uppercase hex digits. */
