@@ -228,7 +228,10 @@ export class SessionManager {
       return { messageId, display: 'error', send: [] };
     }
     if (otr) r.seen = bounded(r.seen, messageId);
-    if (classify(text).kind === 'query') r.peerAsked = true;
+    const kind = classify(text).kind;
+    if (kind === 'query') r.peerAsked = true;
+    // Any OTR answer (an AKE message, an error) means the peer's client speaks OTR.
+    if (kind !== 'plaintext' && kind !== 'query') delete r.asked;
     const send = history ? historyReplies(r.state, result) : result.send;
     const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
     let display: IncomingDisplay = quietDisplay(result.events, result.show.length > 0, history);
@@ -294,7 +297,13 @@ export class SessionManager {
   async start(id: string): Promise<ConversationView> {
     const invitation = await this.deps.invitation?.(this.record(id).account);
     this.record(id).peerAsked = false;
-    return this.action(id, (me, s) => withOfflineOffer(this.deps.env, me, startOtr(this.deps.env, me, invitation ? { ...s, invitation } : s)));
+    return this.action(id, (me, s) => {
+      const result = withOfflineOffer(this.deps.env, me, startOtr(this.deps.env, me, invitation ? { ...s, invitation } : s));
+      // Remembered so the lock can offer the invitation if no answer comes (lock.ts).
+      const query = result.send.find((t) => classify(t).kind === 'query');
+      if (query && conversationStatus(s).msgstate !== 'ENCRYPTED') this.record(id).asked = { at: this.deps.env.now(), invitation: query };
+      return result;
+    });
   }
   /** Ends at once: what is written to disk afterwards holds no session keys. */
   end(id: string): Promise<ConversationView> {
@@ -397,6 +406,7 @@ export class SessionManager {
   private async onEvent(r: LiveConversation, event: OtrEvent): Promise<void> {
     if (event.type === 'gone_secure') {
       r.peerAsked = false;
+      delete r.asked;
       const seen = await this.deps.trust.observe(r.site, r.account, r.peer, event.fingerprint);
       await this.peersChanged();
       if (seen.changed) {
@@ -443,6 +453,7 @@ export class SessionManager {
     if (trust) view.trust = trust;
     if (r.fingerprintChanged) view.fingerprintChanged = r.fingerprintChanged;
     if (r.peerAsked && state === 'plaintext') view.peerAsked = true;
+    if (r.asked && state === 'plaintext') view.asked = { ...r.asked };
     if (r.locked) view.locked = true;
     if (r.ended) view.ended = r.ended;
     if (r.unsaved) view.unsaved = true;

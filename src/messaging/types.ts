@@ -108,6 +108,8 @@ export interface ConversationView {
   queued: number;
   /** The peer asked for a private conversation that has not started (e.g. a query in history). */
   peerAsked?: boolean;
+  /** We asked (at, ms since the epoch) and the peer's client has not answered in OTR yet. */
+  asked?: AskedView;
   /** One id per waiting text, oldest first, for conversation.cancelQueued (never the text). */
   queuedIds?: string[];
   /** OffRecord is locked: the conversation cannot load until the passphrase is entered. */
@@ -119,6 +121,12 @@ export interface ConversationView {
 }
 
 export type EndReason = 'expired' | 'evicted' | 'corrupt';
+
+/** The query we sent, as sent: it is public (the site carried it), so the lock may copy it. */
+export interface AskedView {
+  at: number;
+  invitation: string;
+}
 
 /** A storage fault the popup lists (This tab). */
 export interface ProblemView {

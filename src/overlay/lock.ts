@@ -6,6 +6,7 @@
  */
 import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
+import { NO_ANSWER_CSS, NoAnswer } from './no-answer';
 
 export type LockAction = 'start' | 'end' | 'verify' | 'private-box';
 
@@ -35,11 +36,12 @@ button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: 
   font: inherit; color: inherit; cursor: pointer; border-radius: 4px; }
 [role=menuitem]:hover, [role=menuitem]:focus { background: #e3f2fd; }
 [role=menuitem][aria-disabled=true] { color: #999; }
+[role=menuitem][hidden] { display: none; }
 .fp { padding: 6px 8px; font: 11px/1.4 ui-monospace, monospace; color: #444; border-top: 1px solid #ddd; margin-top: 4px; }
 .notice { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; max-width: 360px; width: max-content;
   background: #263238; color: #fff; padding: 6px 10px; border-radius: 4px; }
 .notice[hidden] { display: none; }
-`;
+${NO_ANSWER_CSS}`;
 
 export class Lock {
   readonly host: HTMLElement;
@@ -48,6 +50,7 @@ export class Lock {
   private readonly items: Record<LockAction, HTMLButtonElement>;
   private readonly fingerprint: HTMLElement;
   private readonly notice: HTMLElement;
+  private readonly noAnswer: NoAnswer;
   private noticeTimer = 0;
   private view: ConversationView | null = null;
   private composer: ActiveComposer = null;
@@ -72,18 +75,22 @@ export class Lock {
     this.menu.setAttribute('role', 'menu');
     this.menu.setAttribute('aria-label', 'OffRecord');
     this.menu.hidden = true;
-    const item = (action: LockAction, label: string) => {
+    const menuButton = (label: string, hook: string, act: () => void) => {
       const b = doc.createElement('button');
       b.type = 'button';
       b.setAttribute('role', 'menuitem');
-      b.setAttribute('data-offrecord', action);
+      b.setAttribute('data-offrecord', hook);
       b.tabIndex = -1;
       b.textContent = label;
       b.addEventListener('click', (e) => {
         if (!e.isTrusted || b.getAttribute('aria-disabled') === 'true') return;
         this.close(false);
-        onAction(action);
+        act();
       });
+      return b;
+    };
+    const item = (action: LockAction, label: string) => {
+      const b = menuButton(label, action, () => onAction(action));
       this.menu.append(b);
       return b;
     };
@@ -93,6 +100,13 @@ export class Lock {
       verify: item('verify', 'Authenticate buddy…'),
       'private-box': item('private-box', 'Type in the private box'),
     };
+    this.noAnswer = new NoAnswer(
+      doc,
+      menuButton,
+      (message) => this.showNotice(message, 8000),
+      () => onAction('start'),
+    );
+    this.menu.append(this.noAnswer.section);
     this.fingerprint = doc.createElement('div');
     this.fingerprint.className = 'fp';
     this.fingerprint.setAttribute('data-offrecord', 'fingerprint');
@@ -124,7 +138,8 @@ export class Lock {
   }
 
   private enabledItems(): HTMLButtonElement[] {
-    return Object.values(this.items).filter((b) => b.getAttribute('aria-disabled') !== 'true');
+    const noAnswer = this.noAnswer.section.hidden ? [] : [this.noAnswer.copy, this.noAnswer.retry];
+    return [...Object.values(this.items), ...noAnswer].filter((b) => b.getAttribute('aria-disabled') !== 'true' && !b.hidden);
   }
 
   private open(): void {
@@ -180,6 +195,7 @@ export class Lock {
     this.fingerprint.textContent = view?.fingerprint
       ? `${view.peer}'s fingerprint: ${view.fingerprint}${view.trust && view.trust !== 'unverified' ? ' (verified)' : ''}`
       : 'No private conversation yet: no fingerprint.';
+    this.noAnswer.update(view);
     if (view?.fingerprintChanged) this.showNotice(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`, 0);
   }
 
@@ -204,6 +220,7 @@ export class Lock {
   }
 
   destroy(): void {
+    this.noAnswer.destroy();
     this.host.remove();
   }
 }
