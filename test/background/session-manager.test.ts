@@ -203,7 +203,10 @@ describe('SessionManager with the engine', () => {
     const [query, ...rest] = pushed(alice);
     expect(rest).toEqual([]);
     expect(query).toBe(`?OTRv23? alice invites you to a private conversation with Off-the-Record (OTR) messaging. OTR encrypts each message so that only the two of you can read it. Get OffRecord for Firefox: ${firefox}`);
+    // Until an OTR answer comes, the lock may offer this very text to copy.
+    expect((await stateOf(alice)).asked?.invitation).toBe(query);
     await pump(alice, bob, [{ to: bob, texts: [query!] }]);
+    expect((await stateOf(alice)).asked).toBeUndefined();
     expect((await stateOf(alice)).state).toBe('unverified');
     expect((await stateOf(bob)).state).toBe('unverified');
   });
