@@ -37,6 +37,12 @@ button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: 
 [role=menuitem]:hover, [role=menuitem]:focus { background: #e3f2fd; }
 [role=menuitem][aria-disabled=true] { color: #999; }
 [role=menuitem][hidden] { display: none; }
+/* The peer asked for a private conversation: one pulse, so the popup's offer is noticed. */
+button.lock.pulse { animation: offrecord-pulse 0.9s ease-out 1; }
+@keyframes offrecord-pulse { 0% { box-shadow: 0 0 0 0 rgba(21,101,192,.6); } 100% { box-shadow: 0 0 0 12px rgba(21,101,192,0); } }
+@media (prefers-reduced-motion: reduce) { button.lock.pulse { animation: none; outline: 2px solid #1565c0; } }
+/* Touch screens: targets of at least 44 px (WCAG 2.5.5). */
+@media (pointer: coarse) { button.lock, [role=menuitem] { min-height: 44px; } .menu { max-width: calc(100vw - 16px); } }
 .fp { padding: 6px 8px; font: 11px/1.4 ui-monospace, monospace; color: #444; border-top: 1px solid #ddd; margin-top: 4px; }
 .notice { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; max-width: 360px; width: max-content;
   background: #263238; color: #fff; padding: 6px 10px; border-radius: 4px; }
@@ -51,6 +57,8 @@ export class Lock {
   private readonly fingerprint: HTMLElement;
   private readonly notice: HTMLElement;
   private readonly noAnswer: NoAnswer;
+  /** Whether the pulse for the peer's current request was shown (once per request). */
+  private pulsed = false;
   private noticeTimer = 0;
   private view: ConversationView | null = null;
   private composer: ActiveComposer = null;
@@ -196,6 +204,11 @@ export class Lock {
       ? `${view.peer}'s fingerprint: ${view.fingerprint}${view.trust && view.trust !== 'unverified' ? ' (verified)' : ''}`
       : 'No private conversation yet: no fingerprint.';
     this.noAnswer.update(view);
+    if (view?.peerAsked && !this.pulsed) {
+      this.button.classList.add('pulse');
+      this.button.addEventListener('animationend', () => this.button.classList.remove('pulse'), { once: true });
+    }
+    this.pulsed = !!view?.peerAsked;
     if (view?.fingerprintChanged) this.showNotice(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`, 0);
   }
 
