@@ -1,11 +1,19 @@
 import { defineConfig } from 'wxt';
 import preact from '@preact/preset-vite';
+import { FRAME_PAGES } from './src/messaging/frames';
 
 // Builds .output/chrome-mv3 (`wxt build`) and .output/firefox-mv2 (`wxt build -b firefox`).
+// `npm run build:android` zips the Firefox build as the package for Firefox for Android
+// (the manifest's gecko_android); the pages themselves adapt to touch (src/ui/styles/touch.css).
+const android = process.env.OFFRECORD_TARGET === 'android';
+
 export default defineConfig({
   vite: () => ({ plugins: [preact()] }),
   // Firefox's review asks for the sources: the project, without build and test output.
-  zip: { excludeSources: ['test-results/**', '.tmp/**', 'dist/**', 'test/stacks/thelounge/node_modules/**'] },
+  zip: {
+    ...(android ? { artifactTemplate: '{{name}}-{{version}}-firefox-android.zip' } : {}),
+    excludeSources: ['test-results/**', '.tmp/**', 'dist/**', 'test/stacks/thelounge/node_modules/**'],
+  },
   manifest: ({ browser }) => ({
     name: 'OffRecord',
     description: 'Off-the-Record messaging (OTR) inside the web chats you already use.',
@@ -19,12 +27,10 @@ export default defineConfig({
     ...(browser === 'firefox'
       ? { optional_permissions: ['http://*/*', 'https://*/*'] }
       : { optional_host_permissions: ['http://*/*', 'https://*/*'] }),
-    // The compose, reader and verify frames are extension pages framed by chat pages; only these
-    // three are exposed, and each shows nothing without a fresh one-time token from the background.
+    // The frames (src/messaging/frames.ts) are extension pages framed by chat pages; only these
+    // are exposed, and each shows nothing without a fresh one-time token from the background.
     web_accessible_resources:
-      browser === 'firefox'
-        ? ['compose.html', 'reader.html', 'verify.html']
-        : [{ resources: ['compose.html', 'reader.html', 'verify.html'], matches: ['http://*/*', 'https://*/*'] }],
+      browser === 'firefox' ? FRAME_PAGES : [{ resources: FRAME_PAGES, matches: ['http://*/*', 'https://*/*'] }],
     browser_specific_settings: {
       gecko: {
         id: 'offrecord@offrecord.invalid',

@@ -10,6 +10,7 @@ packages=(
   ngircd prosody lua-unbound                    # local IRC and XMPP servers
   postfix dovecot-imapd                         # local mail stack: SMTP into Maildir, IMAP
   roundcube-core roundcube-sqlite3 php-cli php-sqlite3  # Roundcube 1.6 webmail on SQLite
+  irssi irssi-plugin-otr bsdutils               # irssi-otr peer, headless under `script`
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
-import { startVerify } from '../../src/overlay/pages/verify';
+import { startVerify } from '../../src/frames/verify';
 import '../../src/ui/styles/base.css';
 import '../../src/ui/styles/popup.css';
+import '../../src/ui/styles/touch.css';
 import './style.css';
 
 // The hash carries the one-time token; drop it from the address at once.

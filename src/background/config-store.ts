@@ -21,7 +21,17 @@ export const BUILT_IN_SITES: readonly Omit<SiteView, 'policy'>[] = [
   { id: 'roundcube', name: 'Roundcube (mail)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 0 },
 ];
 
-export const DEFAULT_SETTINGS: Settings = { historyRetention: 'off', idleDays: 7 };
+/**
+ * Public store addresses for an extension named OffRecord. The Chrome Web Store's detail address
+ * needs the id the store assigns on publication, so the default is the store's search for the
+ * name; addons.mozilla.org addresses by the slug chosen on submission. Both are settings.
+ */
+export const DEFAULT_STORE_LINKS = {
+  chrome: 'https://chromewebstore.google.com/search/OffRecord',
+  firefox: 'https://addons.mozilla.org/firefox/addon/offrecord/',
+} as const;
+
+export const DEFAULT_SETTINGS: Settings = { historyRetention: 'off', idleDays: 7, storeLinks: { ...DEFAULT_STORE_LINKS } };
 
 type Override = { policy?: SitePolicy; fragmentSize?: number };
 interface ConfigRecords {

@@ -7,7 +7,7 @@
  * entry in `problems` (the popup's This tab lists them).
  */
 import { createConversation } from '../otr/index';
-import type { IdentityStatus, ProblemView } from '../messaging/types';
+import type { AskedView, IdentityStatus, ProblemView } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
 import { isStoreError, storeFail } from './errors';
 import { CONVERSATION_FORMAT, recordKeyOf, type ConversationStore, type LoadProblem, type StoredConversation, type Tombstone } from './conversation-store';
@@ -26,6 +26,10 @@ export interface LiveConversation extends StoredConversation {
   unsaved?: boolean;
   /** Told to the first tab that shows the conversation (it ended while no tab was open). */
   pendingNotice?: { name: string; text: string };
+  /** The peer sent a query; the popup offers to start until the conversation is private. */
+  peerAsked?: boolean;
+  /** We sent a query (with its invitation) and no OTR answer has come yet. */
+  asked?: AskedView;
 }
 
 interface LifeDeps {

@@ -5,6 +5,7 @@
  * first turn) and wait for the services to be ready.
  */
 import browser from 'webextension-polyfill';
+import { invitationFor } from './invitation-text';
 import { ConfigStore } from './config-store';
 import { UserSiteScripts, type ScriptApis } from './content-scripts';
 import { createHandlers, type Services } from './handlers';
@@ -55,6 +56,7 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
     env: { random: cryptoRandom, now: Date.now },
     notify: (e) => hub.broadcast(e),
     toContent: (tab, push) => hub.toContent(tab, push),
+    invitation: async (account) => invitationFor(account, (await config.settings()).storeLinks),
   });
   hub.attach(sessions);
   keys.onStatus((status) => {

@@ -10,8 +10,9 @@
  */
 import {
   abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage,
-  startOtr, startSmp, type ConversationState, type Identity, type OtrEnv, type OtrEvent, type StepResult,
+  startOtr, startSmp, type ConversationState, type Identity, type Invitation, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
+import { classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
 import { messageIdOf } from '../messaging/message-id';
 import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
@@ -23,7 +24,7 @@ import { feedsFromHistory, historyReplies } from './history-replies';
 import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
 import {
-  bounded, conversationIdOf, markerOf, rollBack, snapshot, effectiveFragmentSize, isEarlierFragment, isEncodedOtr, isOtrTraffic, quietDisplay, stillEnded, syncQueuedIds,
+  bounded, conversationIdOf, markerOf, rollBack, snapshot, effectiveFragmentSize, quietDisplay, stillEnded, syncQueuedIds,
 } from './session-wire';
 import { conversationView, smpViewOf } from './session-view';
 import type { TrustStore } from './trust-store';
@@ -44,6 +45,8 @@ export interface SessionDeps {
   /** Pushes: to popup/options (PushEvent) and to the content script of a tab (ContentPush). */
   notify(event: PushEvent): void;
   toContent(tab: TabRef, push: ContentPush): void;
+  /** The invitation sent after the query tag, in the user's language (engine English without it). */
+  invitation?(account: string): Promise<Invitation>;
 }
 
 interface Plain {
@@ -57,6 +60,8 @@ export class SessionManager {
   private chains = new Map<string, Promise<unknown>>();
   /** messageId -> plaintext, for reader frames. */
   private plaintext = new Map<string, Plain>();
+  /** Reader frames waiting for a message still being received (see whenReceived). */
+  private arrivals = new Map<string, Array<() => void>>();
   retention: 'off' | 'session' = 'off';
 
   constructor(private readonly deps: SessionDeps) {
@@ -108,7 +113,32 @@ export class SessionManager {
 
   private async keep(r: LiveConversation, messageId: string, text: string): Promise<void> {
     this.plaintext.set(messageId, { text, waiting: new Set(r.tabs.map((t) => t.tabId)) });
+    this.received(messageId);
     await this.deps.persistence.save(`plain:${messageId}`, text);
+  }
+
+  /**
+   * A reader frame may open while its message is still being received (the content script
+   * places it on arrival, so the frame loads while the message is decrypted): it waits here
+   * until the plaintext is kept, the receive ends without any, or `timeoutMs` passes.
+   */
+  whenReceived(messageId: string, timeoutMs: number): Promise<void> {
+    if (this.plaintext.has(messageId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.received(messageId), timeoutMs);
+      const list = this.arrivals.get(messageId) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.arrivals.set(messageId, list);
+    });
+  }
+
+  private received(messageId: string): void {
+    const list = this.arrivals.get(messageId);
+    this.arrivals.delete(messageId);
+    for (const done of list ?? []) done();
   }
 
   /**
@@ -121,7 +151,8 @@ export class SessionManager {
     if (tabId !== undefined) entry.waiting.delete(tabId);
     if (this.retention === 'off' && entry.waiting.size === 0) {
       this.plaintext.delete(messageId);
-      await this.deps.persistence.remove(`plain:${messageId}`);
+      // Not awaited: the reader shows the text while storage forgets it.
+      this.deps.persistence.remove(`plain:${messageId}`).catch(() => undefined);
     }
     return entry.text;
   }
@@ -165,16 +196,22 @@ export class SessionManager {
    * history-replies.ts (history never talks back).
    */
   receive(id: string, text: string, history = false): Promise<IncomingResult> {
-    return this.serial(id, async () => {
+    const done = () => this.received(messageIdOf(text));
+    return this.serial(id, async (): Promise<IncomingResult> => {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.locked) return { messageId, display: 'locked', send: [] };
       if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
-      const otr = isEncodedOtr(text) && !isEarlierFragment(text);
+      // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
+      // the same text twice is a replay; query and error messages legitimately repeat. A
+      // fragment before the last is not unique (the first piece of two data messages in a row
+      // can be the same), so it is always fed; the message is judged at its last piece.
+      const wire = classify(text);
+      const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
       if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
-      if (history && !feedsFromHistory(text)) return { messageId, display: /^\?OTR/.test(text.trim()) ? 'hidden' : 'plain', send: [] };
+      if (history && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
       return this.step(r, () => this.feed(r, text, messageId, otr, history));
-    });
+    }).finally(done);
   }
 
   private async feed(r: LiveConversation, text: string, messageId: string, otr: boolean, history: boolean): Promise<IncomingResult> {
@@ -192,6 +229,10 @@ export class SessionManager {
       return { messageId, display: 'error', send: [] };
     }
     if (otr) r.seen = bounded(r.seen, markerOf(messageId));
+    const kind = classify(text).kind;
+    if (kind === 'query') r.peerAsked = true;
+    // Any OTR answer (an AKE message, an error) means the peer's client speaks OTR.
+    if (kind !== 'plaintext' && kind !== 'query') delete r.asked;
     const send = history ? historyReplies(r.state, result) : result.send;
     const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
     let display: IncomingDisplay = quietDisplay(result.events, result.show.length > 0, history);
@@ -257,8 +298,17 @@ export class SessionManager {
     });
   }
 
-  start(id: string): Promise<ConversationView> {
-    return this.action(id, (me, s) => withOfflineOffer(this.deps.env, me, startOtr(this.deps.env, me, s)));
+  /** The query carries the invitation as the settings give it now (links may have changed). */
+  async start(id: string): Promise<ConversationView> {
+    const invitation = await this.deps.invitation?.(this.record(id).account);
+    this.record(id).peerAsked = false;
+    return this.action(id, (me, s) => {
+      const result = withOfflineOffer(this.deps.env, me, startOtr(this.deps.env, me, invitation ? { ...s, invitation } : s));
+      // Remembered so the lock can offer the invitation if no answer comes (lock.ts).
+      const query = result.send.find((t) => classify(t).kind === 'query');
+      if (query && conversationStatus(s).msgstate !== 'ENCRYPTED') this.record(id).asked = { at: this.deps.env.now(), invitation: query };
+      return result;
+    });
   }
   /** Ends at once: what is written to disk afterwards holds no session keys. */
   end(id: string): Promise<ConversationView> {
@@ -337,7 +387,7 @@ export class SessionManager {
     if (r.ended && !stillEnded(r.state)) delete r.ended;
     if (activity) r.lastActivity = this.deps.env.now();
     // Our own OTR traffic comes back to us in the page; it must never be fed to the engine.
-    for (const wire of result.send) if (isOtrTraffic(wire)) r.sent = bounded(r.sent, markerOf(messageIdOf(wire)));
+    for (const wire of result.send) if (isOtrTraffic(classify(wire))) r.sent = bounded(r.sent, markerOf(messageIdOf(wire)));
     for (const event of result.events) await this.onEvent(r, event);
     await this.life.save(r);
     // What we typed is shown over the last piece that carries it (also for text that waited
@@ -360,6 +410,8 @@ export class SessionManager {
 
   private async onEvent(r: LiveConversation, event: OtrEvent): Promise<void> {
     if (event.type === 'gone_secure') {
+      r.peerAsked = false;
+      delete r.asked;
       const seen = await this.deps.trust.observe(r.site, r.account, r.peer, event.fingerprint);
       await this.peersChanged();
       if (seen.changed) {

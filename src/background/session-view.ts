@@ -15,6 +15,8 @@ export async function conversationView(r: LiveConversation, trustStore: TrustSto
   if (s.theirFingerprint) view.fingerprint = humanFingerprint(s.theirFingerprint);
   if (trust) view.trust = trust;
   if (r.fingerprintChanged) view.fingerprintChanged = r.fingerprintChanged;
+  if (r.peerAsked && state === 'plaintext') view.peerAsked = true;
+  if (r.asked && state === 'plaintext') view.asked = { ...r.asked };
   if (r.locked) view.locked = true;
   if (r.ended) view.ended = r.ended;
   if (r.unsaved) view.unsaved = true;

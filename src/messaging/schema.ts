@@ -22,6 +22,7 @@
  * 'offrecord:frame' (compose/reader frame, bound by a one-time token).
  */
 import { arr, bool, int, literal, nullable, obj, opt, pattern, str, MAX_TEXT, type Check, type Infer } from './check';
+import { FRAME_ROLES, type FrameRole } from './frames';
 import type {
   AccountView,
   Context,
@@ -45,6 +46,8 @@ const FINGERPRINT = pattern(/^[0-9A-Fa-f]{8}( ?[0-9A-Fa-f]{8}){4}$/, 44);
 const MESSAGE_ID = pattern(/^[0-9a-f]{64}$/, 64);
 const TRUST = literal('unverified', 'smp', 'manual');
 const POLICY = literal('manual', 'opportunistic', 'always');
+/** A store link in the invitation: https only, one token (it travels inside a chat line). */
+const STORE_URL = pattern(/^(https:\/\/[^\s]+)?$/, 512);
 const ACCOUNT = { site: ID, account: NAME };
 const CONVERSATION = obj({ conversationId: ID });
 const EMPTY = obj({});
@@ -131,7 +134,7 @@ export const REQUESTS = {
   'settings.get': kind<{}, Settings>(PAGES, EMPTY),
   'settings.set': kind<Partial<Settings>, Settings>(
     PAGES,
-    obj({ historyRetention: opt(literal('off', 'session')), idleDays: opt(int(1, 30)) }),
+    obj({ historyRetention: opt(literal('off', 'session')), idleDays: opt(int(1, 30)), storeLinks: opt(obj({ chrome: STORE_URL, firefox: STORE_URL })) }),
   ),
 
   /** A content script found a conversation; the sender's tab and frame are remembered. */
@@ -148,11 +151,15 @@ export const REQUESTS = {
     ['content'],
     obj({ conversationId: ID, text: str(MAX_TEXT), history: opt(bool) }),
   ),
-  /** One-time token for a frame the content script is about to place in this tab. */
+  /**
+   * One-time token for a frame the content script is about to place in this tab. `pending`: a
+   * reader placed as its message arrives, which waits for the plaintext instead of "unavailable";
+   * without a message id it is a spare, held ahead so a frame can be placed without a round trip.
+   */
   'content.frameToken': kind<
-    { conversationId: string; role: 'compose' | 'reader' | 'verify'; messageId?: string },
+    { conversationId: string; role: FrameRole; messageId?: string; pending?: boolean },
     { token: string }
-  >(['content'], obj({ conversationId: ID, role: literal('compose', 'reader', 'verify'), messageId: opt(MESSAGE_ID) })),
+  >(['content'], obj({ conversationId: ID, role: literal(...FRAME_ROLES), messageId: opt(MESSAGE_ID), pending: opt(bool) })),
 
   /** Runs the element picker in that tab's page (generic adapter); answers once it is showing. */
   'picker.start': kind<{ tabId: number }, null>(PAGES, obj({ tabId: int(0) })),

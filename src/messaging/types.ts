@@ -3,16 +3,18 @@
  * they cross runtime.sendMessage and ports unchanged.
  */
 
+import { FRAME_ROLES, FRAMES, type FrameContext } from './frames';
+
 /** Who may talk to the background, decided from `sender`, never from the message itself. */
-export type Context = 'popup' | 'options' | 'content' | 'compose-frame' | 'reader-frame' | 'verify-frame';
+export type Context = 'popup' | 'options' | 'content' | FrameContext;
 
 /** Extension pages by path; the router maps `sender.url` to a context with this table. */
 export const PAGE_CONTEXTS: Readonly<Record<string, Context>> = {
   '/popup.html': 'popup',
   '/options.html': 'options',
-  '/compose.html': 'compose-frame',
-  '/reader.html': 'reader-frame',
-  '/verify.html': 'verify-frame',
+  /** The first-contact guide reads the identity's fingerprint, as the popup does. */
+  '/first-contact.html': 'popup',
+  ...Object.fromEntries(FRAME_ROLES.map((r) => [`/${FRAMES[r].page}`, FRAMES[r].context])),
 };
 
 /** Fingerprint in libotr's human form: 5 groups of 8 uppercase hex digits. */
@@ -104,6 +106,10 @@ export interface ConversationView {
   policy: SitePolicy;
   /** Typed texts waiting for the session to become private (policy 'always'). */
   queued: number;
+  /** The peer asked for a private conversation that has not started (e.g. a query in history). */
+  peerAsked?: boolean;
+  /** We asked (at, ms since the epoch) and the peer's client has not answered in OTR yet. */
+  asked?: AskedView;
   /** One id per waiting text, oldest first, for conversation.cancelQueued (never the text). */
   queuedIds?: string[];
   /** OffRecord is locked: the conversation cannot load until the passphrase is entered. */
@@ -115,6 +121,12 @@ export interface ConversationView {
 }
 
 export type EndReason = 'expired' | 'evicted' | 'corrupt';
+
+/** The query we sent, as sent: it is public (the site carried it), so the lock may copy it. */
+export interface AskedView {
+  at: number;
+  invitation: string;
+}
 
 /** A storage fault the popup lists (This tab). */
 export interface ProblemView {
@@ -137,8 +149,14 @@ export interface SiteView {
 }
 
 export type HistoryRetention = 'off' | 'session';
+/** Where the invitation sends people who have no OTR yet; '' leaves a store out. */
+export interface StoreLinks {
+  chrome: string;
+  firefox: string;
+}
 export interface Settings {
   historyRetention: HistoryRetention;
+  storeLinks: StoreLinks;
   /** Private conversations with no message for this many days end on their own (1–30). */
   idleDays: number;
 }

@@ -9,6 +9,7 @@ import { utf8 } from './bytes';
 import { type DataKeyState, encryptData, initialDataKeys } from './data';
 import type { DsaPrivateKey } from './dsa';
 import type { OtrEvent } from './events';
+import type { Invitation } from './invitation';
 import { emptyReassembly, fragmentMessage, type Reassembly } from './fragment';
 import type { RandomBytes } from './group';
 import {
@@ -81,6 +82,8 @@ export interface ConversationState {
   offer: 'none' | 'sent' | 'rejected';
   /** Text typed while encryption was required but not yet set up; sent once private. */
   queued: string[];
+  /** The readable text sent after the query tag, in the user's language (see invitation.ts). */
+  invitation?: Invitation;
 }
 
 export interface ShownMessage {

@@ -9,3 +9,5 @@ export { generateInstanceTag, isValidInstanceTag, formatInstanceTag } from './in
 export * from './libotr-files';
 export { OtrError, isOtrError } from './errors';
 export type { OtrErrorCode } from './errors';
+export { invitationQuery, queryMessage, englishInvitation } from './invitation';
+export type { Invitation, StoreLink } from './invitation';

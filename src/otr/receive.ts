@@ -18,7 +18,8 @@ import {
   POLICY_REQUIRE_ENCRYPTION,
   POLICY_WHITESPACE_START_AKE,
 } from './policy';
-import { classify, errorMessage, queryMessage } from './query';
+import { queryFor } from './invitation';
+import { classify, errorMessage } from './query';
 import { smpReceive, type SmpContext } from './smp';
 import {
   decodeTlvsLeniently,
@@ -50,7 +51,7 @@ export function receiveText(step: Step, text: string): void {
     case 'error':
       step.msgEvent('RCVDMSG_GENERAL_ERR', c.message);
       if (step.state.policy & POLICY_ERROR_START_AKE) {
-        const q = queryMessage(step.state.policy, step.state.account);
+        const q = queryFor(step.state);
         if (q) step.send.push(q);
       }
       return;

@@ -17,7 +17,8 @@ import { sendingExtraKey } from './data';
 import { fail } from './errors';
 import { FLAG_IGNORE_UNREADABLE } from './messages';
 import { POLICY_REQUIRE_ENCRYPTION, POLICY_SEND_WHITESPACE_TAG } from './policy';
-import { queryMessage, whitespaceTag } from './query';
+import { queryFor } from './invitation';
+import { whitespaceTag } from './query';
 import { receiveText, smpContext } from './receive';
 import { smpAbort, smpAnswer, smpPhase, smpStart } from './smp';
 import { extraSymmetricKeyTlv, type Tlv, TLV_DISCONNECTED } from './tlv';
@@ -53,7 +54,7 @@ export function sendMessage(env: OtrEnv, me: Identity, state: ConversationState,
     if (policy & POLICY_REQUIRE_ENCRYPTION) {
       step.state.queued.push(text);
       step.msgEvent('ENCRYPTION_REQUIRED');
-      const q = queryMessage(policy, step.state.account);
+      const q = queryFor(step.state);
       if (q) step.send.push(q);
       return;
     }
@@ -69,7 +70,7 @@ export function sendMessage(env: OtrEnv, me: Identity, state: ConversationState,
 /** Asks the peer for a private conversation (or a refresh of the current one). */
 export function startOtr(env: OtrEnv, me: Identity, state: ConversationState): StepResult {
   return run(env, me, state, (step) => {
-    const q = queryMessage(step.state.policy, step.state.account);
+    const q = queryFor(step.state);
     if (!q) fail('invalid-argument', 'policy', 'the policy allows no OTR version');
     step.send.push(q);
   });

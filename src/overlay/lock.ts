@@ -6,8 +6,12 @@
  */
 import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
+import { NO_ANSWER_CSS, NoAnswer } from './no-answer';
 
-export type LockAction = 'start' | 'end' | 'verify';
+export type LockAction = 'start' | 'end' | 'verify' | 'private-box';
+
+/** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
+export type ActiveComposer = 'private' | 'site' | null;
 
 const LABEL: Record<ConversationView['state'], string> = {
   plaintext: 'Not private',
@@ -32,11 +36,18 @@ button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: 
   font: inherit; color: inherit; cursor: pointer; border-radius: 4px; }
 [role=menuitem]:hover, [role=menuitem]:focus { background: #e3f2fd; }
 [role=menuitem][aria-disabled=true] { color: #999; }
+[role=menuitem][hidden] { display: none; }
+/* The peer asked for a private conversation: one pulse, so the popup's offer is noticed. */
+button.lock.pulse { animation: offrecord-pulse 0.9s ease-out 1; }
+@keyframes offrecord-pulse { 0% { box-shadow: 0 0 0 0 rgba(21,101,192,.6); } 100% { box-shadow: 0 0 0 12px rgba(21,101,192,0); } }
+@media (prefers-reduced-motion: reduce) { button.lock.pulse { animation: none; outline: 2px solid #1565c0; } }
+/* Touch screens: targets of at least 44 px (WCAG 2.5.5). */
+@media (pointer: coarse) { button.lock, [role=menuitem] { min-height: 44px; } .menu { max-width: calc(100vw - 16px); } }
 .fp { padding: 6px 8px; font: 11px/1.4 ui-monospace, monospace; color: #444; border-top: 1px solid #ddd; margin-top: 4px; }
 .notice { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; max-width: 360px; width: max-content;
   background: #263238; color: #fff; padding: 6px 10px; border-radius: 4px; }
 .notice[hidden] { display: none; }
-`;
+${NO_ANSWER_CSS}`;
 
 export class Lock {
   readonly host: HTMLElement;
@@ -45,7 +56,12 @@ export class Lock {
   private readonly items: Record<LockAction, HTMLButtonElement>;
   private readonly fingerprint: HTMLElement;
   private readonly notice: HTMLElement;
+  private readonly noAnswer: NoAnswer;
+  /** Whether the pulse for the peer's current request was shown (once per request). */
+  private pulsed = false;
   private noticeTimer = 0;
+  private view: ConversationView | null = null;
+  private composer: ActiveComposer = null;
 
   constructor(
     private readonly doc: Document,
@@ -67,18 +83,22 @@ export class Lock {
     this.menu.setAttribute('role', 'menu');
     this.menu.setAttribute('aria-label', 'OffRecord');
     this.menu.hidden = true;
-    const item = (action: LockAction, label: string) => {
+    const menuButton = (label: string, hook: string, act: () => void) => {
       const b = doc.createElement('button');
       b.type = 'button';
       b.setAttribute('role', 'menuitem');
-      b.setAttribute('data-offrecord', action);
+      b.setAttribute('data-offrecord', hook);
       b.tabIndex = -1;
       b.textContent = label;
-      b.addEventListener('click', () => {
-        if (b.getAttribute('aria-disabled') === 'true') return;
+      b.addEventListener('click', (e) => {
+        if (!e.isTrusted || b.getAttribute('aria-disabled') === 'true') return;
         this.close(false);
-        onAction(action);
+        act();
       });
+      return b;
+    };
+    const item = (action: LockAction, label: string) => {
+      const b = menuButton(label, action, () => onAction(action));
       this.menu.append(b);
       return b;
     };
@@ -86,7 +106,15 @@ export class Lock {
       start: item('start', 'Start private conversation'),
       end: item('end', 'End private conversation'),
       verify: item('verify', 'Authenticate buddy…'),
+      'private-box': item('private-box', 'Type in the private box'),
     };
+    this.noAnswer = new NoAnswer(
+      doc,
+      menuButton,
+      (message) => this.showNotice(message, 8000),
+      () => onAction('start'),
+    );
+    this.menu.append(this.noAnswer.section);
     this.fingerprint = doc.createElement('div');
     this.fingerprint.className = 'fp';
     this.fingerprint.setAttribute('data-offrecord', 'fingerprint');
@@ -98,14 +126,19 @@ export class Lock {
     this.notice.hidden = true;
     root.append(style, this.notice, this.menu, this.button);
 
-    this.button.addEventListener('click', () => (this.menu.hidden ? this.open() : this.close(true)));
+    // Only the user's own clicks and keys act (a keyboard activation is a trusted click too): the
+    // page reaches this open shadow root and could otherwise start or end a conversation.
+    this.button.addEventListener('click', (e) => {
+      if (e.isTrusted) (this.menu.hidden ? this.open() : this.close(true));
+    });
     this.button.addEventListener('keydown', (e) => {
+      if (!e.isTrusted) return;
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
         this.open();
       }
     });
-    this.menu.addEventListener('keydown', (e) => this.onMenuKey(e));
+    this.menu.addEventListener('keydown', (e) => e.isTrusted && this.onMenuKey(e));
     this.host.addEventListener('focusout', (e) => {
       if (!this.host.contains(e.relatedTarget as Node | null) && !root.contains(e.relatedTarget as Node | null)) this.close(false);
     });
@@ -113,7 +146,8 @@ export class Lock {
   }
 
   private enabledItems(): HTMLButtonElement[] {
-    return Object.values(this.items).filter((b) => b.getAttribute('aria-disabled') !== 'true');
+    const noAnswer = this.noAnswer.section.hidden ? [] : [this.noAnswer.copy, this.noAnswer.retry];
+    return [...Object.values(this.items), ...noAnswer].filter((b) => b.getAttribute('aria-disabled') !== 'true' && !b.hidden);
   }
 
   private open(): void {
@@ -144,9 +178,17 @@ export class Lock {
     }
   }
 
+  /** The lock's label says which box typing goes to. */
+  setComposer(active: ActiveComposer): void {
+    this.composer = active;
+    this.update(this.view);
+  }
+
   update(view: ConversationView | null): void {
+    this.view = view;
     const state = view?.state ?? 'plaintext';
     this.button.setAttribute('data-offrecord-state', state);
+    this.button.setAttribute('data-offrecord-composer', this.composer ?? 'none');
     const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
     // Issue 11: why nothing reads yet, or why it ended, beside the state.
     const why = view?.locked
@@ -159,9 +201,12 @@ export class Lock {
     this.button.setAttribute('data-offrecord-locked', String(!!view?.locked));
     if (view?.ended) this.button.setAttribute('data-offrecord-ended', view.ended);
     else this.button.removeAttribute('data-offrecord-ended');
+    const box = this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
-    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}`));
-    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}. Open menu`);
+    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}${box}`));
+    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${box}. Open menu`);
+    this.items['private-box'].hidden = this.composer !== 'site';
+    this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
     this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
     const encrypted = state === 'unverified' || state === 'private';
     this.items.end.setAttribute('aria-disabled', String(state === 'plaintext'));
@@ -169,6 +214,12 @@ export class Lock {
     this.fingerprint.textContent = view?.fingerprint
       ? `${view.peer}'s fingerprint: ${view.fingerprint}${view.trust && view.trust !== 'unverified' ? ' (verified)' : ''}`
       : 'No private conversation yet: no fingerprint.';
+    this.noAnswer.update(view);
+    if (view?.peerAsked && !this.pulsed) {
+      this.button.classList.add('pulse');
+      this.button.addEventListener('animationend', () => this.button.classList.remove('pulse'), { once: true });
+    }
+    this.pulsed = !!view?.peerAsked;
     if (view?.fingerprintChanged) this.showNotice(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`, 0);
   }
 
@@ -193,6 +244,7 @@ export class Lock {
   }
 
   destroy(): void {
+    this.noAnswer.destroy();
     this.host.remove();
   }
 }

@@ -79,4 +79,9 @@ export function openOptions(): void {
   void browser.runtime.openOptionsPage();
 }
 
+/** "How to talk with Pidgin, Adium, irssi or ChatSecure users", in its own tab. */
+export function openFirstContact(): void {
+  void browser.tabs.create({ url: browser.runtime.getURL('/first-contact.html') });
+}
+
 export type { LibotrFiles };

@@ -10,6 +10,7 @@ import { KeyStore, type KekCache } from '../../src/background/key-store';
 import { cryptoRandom, inlineGenerator } from '../../src/background/keygen';
 import { PortHub } from '../../src/background/port-hub';
 import { createRouter, type PortLike, type SenderInfo } from '../../src/background/router';
+import { invitationFor } from '../../src/background/invitation-text';
 import { SessionManager } from '../../src/background/session-manager';
 import { ConversationKey } from '../../src/background/conversation-key';
 import { followIdentity } from '../../src/background/conversation-life';
@@ -93,6 +94,7 @@ export async function makeBackground(dbName: string, prefix: string, opts: Backg
     ...(opts.maxConversations ? { maxConversations: opts.maxConversations } : {}),
     notify: (e) => hub.broadcast(e),
     toContent: (tab, push) => hub.toContent(tab, push),
+    invitation: async (account) => invitationFor(account, (await config.settings()).storeLinks),
   });
   hub.attach(sessions);
   keys.onStatus((status) => void followIdentity(status, conversationKey, sessions.life));

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { InsertTechnique } from '../../src/adapters/core/types';
-import { queryMessage } from '../../src/otr/query';
+import { queryMessage } from '../../src/otr/invitation';
 import { POLICY_MANUAL } from '../../src/otr/policy';
 import { CHROME_EXT } from './helpers/browser';
 import { launchProfile, lock, menu, waitIdentity, waitState, type Profile } from './overlay-kit';

@@ -90,6 +90,19 @@ export function startIrcObserver(port: number, opts: { host?: string; nick?: str
   });
 }
 
+/** Asks the server (ISON) until `nick` is connected. */
+export async function waitOnIrc(irc: IrcObserver, nick: string, timeoutMs = 20_000): Promise<void> {
+  const online = new RegExp(` 303 ${escape(irc.nick)} :.*\\b${escape(nick)}\\b`);
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const at = irc.lines.length;
+    irc.send(`ISON ${nick}`);
+    await new Promise((r) => setTimeout(r, 300));
+    if (irc.lines.slice(at).some((l) => online.test(l))) return;
+  }
+  throw new Error(`${nick} never connected to IRC; last lines: ${irc.lines.slice(-5).join(' | ')}`);
+}
+
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\#]/g, '\\$&');
 }

@@ -1,10 +1,16 @@
 /**
- * IRC stack: ngircd on loopback with channel #test, and The Lounge (public mode, network locked
- * to that ngircd) in front of it. See ENVIRONMENT.md "IRC: ngircd + The Lounge".
+ * IRC stack: ngircd on loopback with channel #test, and The Lounge (network locked to that
+ * ngircd) in front of it. See ENVIRONMENT.md "IRC: ngircd + The Lounge".
+ *
+ * Public mode (the default): every browser picks a nick and is on IRC only while its page is
+ * open. Private mode (`accounts`): The Lounge has user accounts and keeps each one connected to
+ * ngircd, with history, while her browser is closed; users sign in with name and password.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { freePort, repoRoot, httpOk, removeDir, startProcess, stopProcess, tcpOpen, tempDir, waitUntil } from './process';
+import { freePort, repoRoot, httpOk, removeDir, startProcess, stopProcess, tcpOpen, tempDir, waitUntil, type Started } from './process';
 
 export interface IrcStack {
   /** The Lounge's address, e.g. http://127.0.0.1:PORT/ */
@@ -12,8 +18,17 @@ export interface IrcStack {
   ircHost: string;
   ircPort: number;
   channel: string;
+  /** Private mode: the accounts' password (the same for every account). */
+  password?: string;
   stop(): Promise<void>;
 }
+
+export interface IrcStackOptions {
+  /** Private mode with these accounts; each is also her IRC nick and stays on IRC server-side. */
+  accounts?: string[];
+}
+
+export const LOUNGE_PASSWORD = 'secret-lounge';
 
 const ROOT = repoRoot();
 // The Lounge needs Node 22; it lives in its own package folder (see its package.json).
@@ -44,11 +59,12 @@ Modes = tn
 `;
 }
 
-function loungeConf(loungePort: number, ircPort: number): string {
-  // messageStorage [] keeps no history on disk; lockNetwork pins every user to our ngircd.
+function loungeConf(loungePort: number, ircPort: number, isPublic: boolean): string {
+  // messageStorage [] keeps no history on disk (private mode still keeps it in memory, which is
+  // what a reopened browser reads); lockNetwork pins every user to our ngircd.
   return `"use strict";
 module.exports = {
-  public: true,
+  public: ${isPublic},
   host: "127.0.0.1",
   port: ${loungePort},
   prefetch: false,
@@ -73,7 +89,35 @@ module.exports = {
 `;
 }
 
-export async function startIrcStack(): Promise<IrcStack> {
+/**
+ * Creates the account with The Lounge's own CLI (it hashes the password), then gives it our
+ * network so the server connects her at start and keeps her on it.
+ */
+function addAccount(home: string, name: string, ircPort: number): void {
+  execFileSync(NODE22, [LOUNGE, 'add', name, '--password', LOUNGE_PASSWORD], {
+    env: { ...process.env, THELOUNGE_HOME: home, NODE_ENV: 'production' },
+    stdio: 'pipe',
+  });
+  const file = join(home, 'users', `${name}.json`);
+  const user = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  user.networks = [
+    {
+      uuid: randomUUID(),
+      name: 'OffRecordTest',
+      host: '127.0.0.1',
+      port: ircPort,
+      tls: false,
+      rejectUnauthorized: false,
+      nick: name,
+      username: name,
+      realname: `${name} (OffRecord test)`,
+      channels: [{ name: '#test' }],
+    },
+  ];
+  writeFileSync(file, JSON.stringify(user, null, 2));
+}
+
+export async function startIrcStack(opts: IrcStackOptions = {}): Promise<IrcStack> {
   if (!existsSync(NODE22) || !existsSync(LOUNGE)) {
     throw new Error('The Lounge is not installed: run `npm ci --prefix test/stacks/thelounge` (scripts/test-all.sh does)');
   }
@@ -83,24 +127,30 @@ export async function startIrcStack(): Promise<IrcStack> {
   writeFileSync(join(dir, 'ngircd.conf'), ngircdConf(dir, ircPort));
   const home = join(dir, 'lounge');
   mkdirSync(home);
-  writeFileSync(join(home, 'config.js'), loungeConf(loungePort, ircPort));
+  const accounts = opts.accounts ?? [];
+  writeFileSync(join(home, 'config.js'), loungeConf(loungePort, ircPort, accounts.length === 0));
+  if (accounts.length > 0) mkdirSync(join(home, 'users'));
+  for (const name of accounts) addAccount(home, name, ircPort);
 
   const ircd = startProcess('/usr/sbin/ngircd', ['-n', '-f', join(dir, 'ngircd.conf')], { cwd: dir });
-  const lounge = startProcess(NODE22, [LOUNGE, 'start'], {
-    cwd: dir,
-    env: { ...process.env, THELOUNGE_HOME: home, NODE_ENV: 'production' },
-  });
+  let lounge: Started | undefined;
   const url = `http://127.0.0.1:${loungePort}/`;
   const stop = async (): Promise<void> => {
-    await Promise.all([stopProcess(lounge.child), stopProcess(ircd.child)]);
+    await Promise.all([lounge ? stopProcess(lounge.child) : undefined, stopProcess(ircd.child)]);
     removeDir(dir);
   };
   try {
     await waitUntil('ngircd', () => tcpOpen(ircPort), 15_000, ircd);
+    // Only once ngircd listens: private-mode accounts connect as The Lounge starts.
+    lounge = startProcess(NODE22, [LOUNGE, 'start'], {
+      cwd: dir,
+      env: { ...process.env, THELOUNGE_HOME: home, NODE_ENV: 'production' },
+    });
     await waitUntil('The Lounge', () => httpOk(url), 30_000, lounge);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { url, ircHost: '127.0.0.1', ircPort, channel: '#test', stop };
+  const password = accounts.length > 0 ? LOUNGE_PASSWORD : undefined;
+  return { url, ircHost: '127.0.0.1', ircPort, channel: '#test', password, stop };
 }

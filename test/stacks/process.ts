@@ -64,9 +64,11 @@ export interface Started {
   output(): string;
 }
 
-export function startProcess(cmd: string, args: string[], opts: SpawnOptions = {}): Started {
+/** `stdin: 'pipe'` gives the process a keyboard (child.stdin); by default it has none. */
+export function startProcess(cmd: string, args: string[], opts: SpawnOptions & { stdin?: 'pipe' } = {}): Started {
   hookExit();
-  const child = spawn(cmd, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { stdin = 'ignore', ...spawnOpts } = opts;
+  const child = spawn(cmd, args, { ...spawnOpts, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
   live.add(child);
   let out = '';
   const keep = (b: Buffer): void => {

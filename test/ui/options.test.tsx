@@ -208,7 +208,7 @@ describe('options: Keys', () => {
 describe('options: Privacy', () => {
   it('shows the retention choice and changes it', () => {
     const onChange = vi.fn();
-    const settings: Settings = { historyRetention: 'off', idleDays: 7 };
+    const settings: Settings = { historyRetention: 'off', idleDays: 7, storeLinks: { chrome: '', firefox: '' } };
     render(<Privacy settings={settings} onChange={onChange} />);
     const off = screen.getByRole('radio', { name: new RegExp(en('privacy_retention_off')) }) as HTMLInputElement;
     const session = screen.getByRole('radio', { name: new RegExp(en('privacy_retention_session')) }) as HTMLInputElement;
@@ -220,7 +220,7 @@ describe('options: Privacy', () => {
 
   it('sets the idle days after which private conversations end (1–30)', () => {
     const onChange = vi.fn();
-    render(<Privacy settings={{ historyRetention: 'off', idleDays: 7 }} onChange={onChange} />);
+    render(<Privacy settings={{ historyRetention: 'off', idleDays: 7, storeLinks: { chrome: '', firefox: '' } }} onChange={onChange} />);
     const days = screen.getByRole('spinbutton') as HTMLInputElement;
     expect(days.closest('label')!.textContent).toContain(en('privacy_idle_label'));
     expect(days.value).toBe('7');

@@ -58,6 +58,8 @@ export function Tabs<K extends string>({
         ))}
       </div>
       <div class="panel" role="tabpanel" id={`panel-${active}`} aria-labelledby={`tab-${active}`}>
+        {/* The page's outline: brand (h1), this panel (h2), its cards (h3). */}
+        <h2 class="sr-only">{tabs.find((tab) => tab.key === active)?.label}</h2>
         {children}
       </div>
     </>

@@ -2,6 +2,7 @@ import type { AccountView, IdentityStatus, KeyView, Settings, SiteView } from '.
 import { t } from '../i18n';
 import { Logo } from '../popup/PopupView';
 import { Keys, type KeysActions } from './Keys';
+import { InvitationLinks } from './InvitationLinks';
 import { Privacy } from './Privacy';
 import { Sites, type SitesActions } from './Sites';
 
@@ -26,7 +27,7 @@ export function OptionsView({ data, actions }: { data: OptionsData; actions: Opt
     <div class="options">
       <header class="topbar">
         <Logo />
-        <span class="brand">OffRecord</span>
+        <h1 class="brand">OffRecord</h1>
         <span class="muted topbar-end">{t('options_title')}</span>
       </header>
       <div class="options-body">
@@ -34,6 +35,7 @@ export function OptionsView({ data, actions }: { data: OptionsData; actions: Opt
           <a href="#sites">{t('sites_title')}</a>
           <a href="#keys">{t('keys_title')}</a>
           <a href="#privacy">{t('privacy_title')}</a>
+          <a href="#invitation">{t('invite_nav')}</a>
         </nav>
         <main class="options-main">
           {data.error && (
@@ -44,6 +46,7 @@ export function OptionsView({ data, actions }: { data: OptionsData; actions: Opt
           <Sites sites={data.sites} actions={actions.sites} />
           <Keys status={data.identity} keys={data.keys} accounts={data.accounts} actions={actions.keys} />
           <Privacy settings={data.settings} onChange={actions.setSettings} />
+          <InvitationLinks settings={data.settings} onChange={actions.setSettings} />
         </main>
       </div>
     </div>

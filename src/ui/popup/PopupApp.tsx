@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { PushEvent } from '../../messaging/ports';
-import { acknowledgePeer, activeTabId, loadPopup, onPush, openOptions, request, setTrust } from '../backend';
+import { acknowledgePeer, activeTabId, loadPopup, onPush, openFirstContact, openOptions, request, setTrust } from '../backend';
 import { t } from '../i18n';
 import { PopupView, type PopupActions, type PopupData } from './PopupView';
 
@@ -77,6 +77,7 @@ export function PopupApp() {
       await reload();
     },
     openOptions,
+    openFirstContact,
     setUpPage: () => {
       if (tabId.current === undefined) return Promise.resolve();
       return request('picker.start', { tabId: tabId.current }).then(

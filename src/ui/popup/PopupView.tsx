@@ -31,6 +31,8 @@ export interface PopupActions
     VerifyActions {
   unlock(passphrase: string): Promise<void>;
   openOptions(): void;
+  /** Opens "How to talk with Pidgin, Adium, irssi or ChatSecure users". */
+  openFirstContact?(): void;
 }
 
 /** The fingerprint this conversation's account really uses (its own key or the identity key). */
@@ -87,7 +89,7 @@ export function PopupView({ data, actions, initialTab }: { data: PopupData; acti
     <div class="popup">
       <header class="topbar">
         <Logo />
-        <span class="brand">OffRecord</span>
+        <h1 class="brand">OffRecord</h1>
         <button type="button" class="btn btn-link topbar-end" onClick={actions.openOptions}>
           {t('open_settings')}
         </button>
@@ -98,6 +100,13 @@ export function PopupView({ data, actions, initialTab }: { data: PopupData; acti
         </p>
       )}
       <main>{body}</main>
+      {actions.openFirstContact && (
+        <footer class="popup-footer">
+          <button type="button" class="btn btn-link" data-offrecord="open-first-contact" onClick={actions.openFirstContact}>
+            {t('guide_open')}
+          </button>
+        </footer>
+      )}
       {verifyConv && (
         <VerifyDialog conversation={verifyConv} myFingerprint={keyFor(verifyConv, data)} actions={actions} onClose={() => setVerifying(null)} />
       )}

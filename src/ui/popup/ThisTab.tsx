@@ -168,6 +168,11 @@ function ConversationCard({ conversation: c, actions }: { conversation: Conversa
         </p>
       )}
       {c.queued > 0 && <p class="note">{t('tab_queued', String(c.queued))}</p>}
+      {c.peerAsked && (
+        <p class="note" role="status" data-offrecord="peer-asked">
+          {t('tab_peer_asked', c.peer)}
+        </p>
+      )}
 
       <div class="actions" role="group" aria-label={t('tab_actions_label', c.peer)}>
         <button type="button" class="btn btn-primary" onClick={() => actions.start(c.id)}>

@@ -1,0 +1,64 @@
+/**
+ * The no-answer path (issue 16): Alice, in The Lounge with OffRecord, asks carol for a private
+ * conversation; carol uses a plain IRC client with no OTR. Carol receives the invitation as one
+ * line; after 30 s without an OTR answer Alice's lock menu says carol has not answered, copies
+ * the invitation (exactly the line carol received: never plaintext) and tries again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIrcObserver, startIrcStack, type IrcObserver, type IrcStack } from '../stacks/index';
+import { loungeJoin, loungeQuery } from './helpers/chat';
+import { launchProfile, lock, lockState, shot, waitIdentity, waitState, type Profile } from './overlay-kit';
+
+const queriesTo = (carol: IrcObserver) => carol.messages().filter((m) => m.from === 'alice' && m.target === 'carol' && m.text.startsWith('?OTRv'));
+
+describe.sequential('no answer from a buddy without OTR', () => {
+  let stack: IrcStack;
+  let carol: IrcObserver;
+  let alice: Profile;
+
+  beforeAll(async () => {
+    stack = await startIrcStack();
+    carol = await startIrcObserver(stack.ircPort, { nick: 'carol' });
+    alice = await launchProfile('no-answer-alice');
+    await waitIdentity(alice);
+    await loungeJoin(alice.page, stack.url, 'alice');
+    await loungeQuery(alice.page, 'carol');
+    await alice.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(stack.url).origin });
+  });
+  afterAll(async () => {
+    carol?.close();
+    await alice?.close();
+    await stack?.stop();
+  });
+
+  it('carol receives the invitation in one line; after 30 s the lock menu says she has not answered', async () => {
+    await waitState(alice.page, 'plaintext');
+    await lock(alice.page).click();
+    await alice.page.locator('[role=menuitem][data-offrecord=start]').click();
+    await expect.poll(() => queriesTo(carol).length, { timeout: 15_000 }).toBe(1);
+    const invitation = queriesTo(carol)[0]!.text;
+    expect(invitation).toMatch(/^\?OTRv23\? alice invites you to a private conversation/);
+    const section = alice.page.locator('[data-offrecord=no-answer]');
+    // Not before 30 s...
+    await alice.page.waitForTimeout(20_000);
+    expect(await section.isVisible()).toBe(false);
+    // ...then the notice, and the menu says so.
+    await expect.poll(() => alice.page.locator('[data-offrecord=notice]').textContent(), { timeout: 20_000 }).toBe('carol has not answered. They may not have OTR yet.');
+    await lock(alice.page).click();
+    await expect.poll(() => section.isVisible()).toBe(true);
+    expect(await section.locator('p').textContent()).toBe('carol has not answered. They may not have OTR yet.');
+    await shot(alice.page, 'no-answer-lock-menu');
+
+    await alice.page.locator('[role=menuitem][data-offrecord=copy-invitation]').click();
+    await expect.poll(() => alice.page.evaluate(() => navigator.clipboard.readText())).toBe(invitation);
+    expect(await lockState(alice.page)).toBe('plaintext');
+  });
+
+  it('Try again sends the invitation once more and waits another 30 s', async () => {
+    await lock(alice.page).click();
+    await alice.page.locator('[role=menuitem][data-offrecord=try-again]').click();
+    await expect.poll(() => queriesTo(carol).length, { timeout: 15_000 }).toBe(2);
+    await lock(alice.page).click();
+    expect(await alice.page.locator('[data-offrecord=no-answer]').isVisible()).toBe(false);
+  });
+});
