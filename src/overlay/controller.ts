@@ -254,7 +254,7 @@ export class ConversationController {
     const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
     // Placed now, not after the messages before it: the frame loads while the background
     // decrypts, and waits on its port for the plaintext.
-    const early = readerOnArrival(seen);
+    const early = readerOnArrival(seen, this.view?.state === 'unverified' || this.view?.state === 'private');
     if (early) this.readers.add(m.textElement, messageIdOf(m.text), true);
     this.chain = this.chain.then(() => this.feed(m, seen, early)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
   }

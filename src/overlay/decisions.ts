@@ -86,9 +86,12 @@ export function replyDecoration(m: SeenMessage, reply: { display: IncomingDispla
   }
 }
 
-/** A reader frame placed at once, before the answer: the message may well decrypt. */
-export function readerOnArrival(m: SeenMessage): boolean {
-  return !m.mine && !m.history && carriesPlaintext(m.wire);
+/**
+ * A reader frame placed at once, before the answer: only while the conversation is private,
+ * when the message may well decrypt (in plaintext state it cannot, and would cost a frame).
+ */
+export function readerOnArrival(m: SeenMessage, privateNow: boolean): boolean {
+  return privateNow && !m.mine && !m.history && carriesPlaintext(m.wire);
 }
 
 /**

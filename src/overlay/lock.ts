@@ -201,10 +201,11 @@ export class Lock {
     this.button.setAttribute('data-offrecord-locked', String(!!view?.locked));
     if (view?.ended) this.button.setAttribute('data-offrecord-ended', view.ended);
     else this.button.removeAttribute('data-offrecord-ended');
+    // Issue 12: which box typing goes to.
     const box = this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
     this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}${box}`));
-    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${box}. Open menu`);
+    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${why}${box}. Open menu`);
     this.items['private-box'].hidden = this.composer !== 'site';
     this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
     this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';

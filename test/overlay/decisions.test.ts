@@ -51,13 +51,14 @@ describe('replyDecoration (after the background answered)', () => {
 });
 
 describe('readerOnArrival', () => {
-  it('places a frame at once only for live incoming data messages and last pieces', () => {
-    expect(readerOnArrival(seen(data))).toBe(true);
-    expect(readerOnArrival(seen(pieces[pieces.length - 1]!))).toBe(true);
-    expect(readerOnArrival(seen(pieces[0]!))).toBe(false);
-    expect(readerOnArrival(seen(data, { mine: true }))).toBe(false);
-    expect(readerOnArrival(seen(data, { history: true }))).toBe(false);
-    expect(readerOnArrival(seen('?OTRv3?'))).toBe(false);
+  it('places a frame at once only for live incoming data messages and last pieces, while private', () => {
+    expect(readerOnArrival(seen(data), false)).toBe(false);
+    expect(readerOnArrival(seen(data), true)).toBe(true);
+    expect(readerOnArrival(seen(pieces[pieces.length - 1]!), true)).toBe(true);
+    expect(readerOnArrival(seen(pieces[0]!), true)).toBe(false);
+    expect(readerOnArrival(seen(data, { mine: true }), true)).toBe(false);
+    expect(readerOnArrival(seen(data, { history: true }), true)).toBe(false);
+    expect(readerOnArrival(seen('?OTRv3?'), true)).toBe(false);
   });
 });
 

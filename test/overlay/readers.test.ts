@@ -1,0 +1,149 @@
+/**
+ * Reader frames (issue 12): history gets a frame only on screen, placed in one animation frame
+ * with the ciphertext's height reserved; a live message's frame opens at once from a spare token;
+ * a frame off screen for more than 30 s is released and made again when it comes back. The
+ * background's token replies are recorded; the page's IntersectionObserver is driven by hand
+ * (happy-dom lays nothing out).
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const bg = vi.hoisted(() => ({ requests: [] as Array<Record<string, unknown>>, n: 0 }));
+vi.mock('../../src/messaging/client', () => ({
+  request: async (_kind: string, payload: Record<string, unknown>) => {
+    bg.requests.push(payload);
+    return { token: (++bg.n).toString(16).padStart(32, '0') };
+  },
+}));
+
+const { ReaderFrames, RELEASE_AFTER_MS } = await import('../../src/overlay/readers');
+
+type Observed = { callback: IntersectionObserverCallback; targets: Set<Element> };
+let observers: Observed[] = [];
+class HandDrivenObserver {
+  private readonly o: Observed;
+  constructor(callback: IntersectionObserverCallback) {
+    this.o = { callback, targets: new Set() };
+    observers.push(this.o);
+  }
+  observe(t: Element) {
+    this.o.targets.add(t);
+  }
+  unobserve(t: Element) {
+    this.o.targets.delete(t);
+  }
+  disconnect() {
+    this.o.targets.clear();
+  }
+}
+const scroll = (el: Element, on: boolean) => {
+  for (const o of observers)
+    if (o.targets.has(el)) o.callback([{ target: el, isIntersecting: on } as unknown as IntersectionObserverEntry], o as unknown as IntersectionObserver);
+};
+const frames = (el: Element) => el.querySelectorAll('iframe[data-offrecord=reader]');
+const nextFrame = () => new Promise((r) => window.requestAnimationFrame(() => r(undefined)));
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+  await nextFrame();
+};
+
+function message(text: string): HTMLElement {
+  const el = document.createElement('span');
+  el.textContent = text;
+  document.body.append(el);
+  return el;
+}
+
+let now = 0;
+let readers: InstanceType<typeof ReaderFrames>;
+beforeEach(() => {
+  observers = [];
+  bg.requests = [];
+  now = 1_000;
+  (window as unknown as { IntersectionObserver: unknown }).IntersectionObserver = HandDrivenObserver;
+  readers = new ReaderFrames(document, () => 'conv-1', () => undefined, () => now);
+});
+afterEach(() => {
+  readers.stop();
+  document.body.replaceChildren();
+});
+
+describe('ReaderFrames', () => {
+  it('gives history a frame only once it is on screen, in one animation frame, over the ciphertext', async () => {
+    const els = [message('?OTR:AAMD1.'), message('?OTR:AAMD2.')];
+    els.forEach((el, i) => readers.add(el, String(i).repeat(64), false));
+    await settle();
+    expect(bg.requests).toEqual([]);
+    expect(els.map((el) => frames(el).length)).toEqual([0, 0]);
+    scroll(els[0]!, true);
+    await settle();
+    expect(bg.requests).toEqual([{ conversationId: 'conv-1', role: 'reader', messageId: '0'.repeat(64) }]);
+    expect(frames(els[0]!).length).toBe(1);
+    expect(frames(els[1]!).length).toBe(0);
+    // The ciphertext stays in the site's DOM, hidden under the frame; the box keeps a height.
+    expect(els[0]!.style.color).toBe('transparent');
+    expect(els[0]!.style.height).toMatch(/px$/);
+  });
+
+  it('opens a live message at once from a spare token, naming its message in the frame address', async () => {
+    readers.warm();
+    await settle();
+    expect(bg.requests).toEqual([
+      { conversationId: 'conv-1', role: 'reader', pending: true },
+      { conversationId: 'conv-1', role: 'reader', pending: true },
+    ]);
+    const el = message('?OTR:AAMDlive.');
+    readers.add(el, 'a'.repeat(64), true);
+    const frame = frames(el)[0] as HTMLIFrameElement | undefined;
+    expect(frame).toBeDefined(); // same task: no round trip
+    expect(frame!.src).toContain(`m=${'a'.repeat(64)}`);
+    expect(frame!.src).toMatch(/#t=[0-9a-f]{32}&/);
+    await settle();
+    expect(bg.requests.length).toBe(3); // the used spare is replaced
+  });
+
+  it('without a spare, a live message asks for a token that waits for its plaintext', async () => {
+    const el = message('?OTR:AAMDlive.');
+    readers.add(el, 'b'.repeat(64), true);
+    await settle();
+    expect(bg.requests).toContainEqual({ conversationId: 'conv-1', role: 'reader', messageId: 'b'.repeat(64), pending: true });
+    expect(frames(el).length).toBe(1);
+  });
+
+  it('releases a frame off screen for more than 30 s and makes it again when it comes back', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      readers.stop();
+      readers = new ReaderFrames(document, () => 'conv-1', () => undefined, () => now);
+      const el = message('?OTR:AAMDold.');
+      readers.add(el, 'c'.repeat(64), false);
+      scroll(el, true);
+      await settle();
+      expect(readers.placed).toBe(1);
+      scroll(el, false);
+      now += RELEASE_AFTER_MS - 1_000;
+      vi.advanceTimersByTime(5_000);
+      expect(readers.placed).toBe(1);
+      now += 2_000;
+      vi.advanceTimersByTime(5_000);
+      expect(readers.placed).toBe(0);
+      expect(frames(el).length).toBe(0);
+      expect(el.style.height).toMatch(/px$/); // the box keeps its place: nothing moves
+      scroll(el, true);
+      await settle();
+      expect(readers.placed).toBe(1);
+      expect(bg.requests.filter((r) => r.messageId === 'c'.repeat(64)).length).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('drops a reader the answer did not confirm, putting the element back as it was', async () => {
+    const el = message('?OTR:AAMDx.');
+    el.setAttribute('style', 'font-weight: bold;');
+    readers.add(el, 'd'.repeat(64), true);
+    await settle();
+    readers.drop(el);
+    expect(frames(el).length).toBe(0);
+    expect(el.getAttribute('style')).toBe('font-weight: bold;');
+  });
+});
