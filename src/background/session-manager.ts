@@ -12,6 +12,7 @@ import {
   abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage,
   startOtr, startSmp, type ConversationState, type Identity, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
+import type { Tlv } from '../otr/tlv';
 import { messageIdOf } from '../messaging/message-id';
 import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
@@ -52,8 +53,20 @@ interface Plain {
   waiting: Set<number>;
 }
 
+/** Who sent a TLV the engine left to the application (a group-room record). */
+export interface TlvSource {
+  site: string;
+  account: string;
+  peer: string;
+}
+
 export class SessionManager {
   readonly life: ConversationLife;
+  /**
+   * Called on the conversation's own chain for each TLV the engine does not handle: it must
+   * not wait for that conversation (rooms queue the work on their own chain).
+   */
+  onTlv: ((from: TlvSource, tlvType: number, value: string) => void) | null = null;
   private chains = new Map<string, Promise<unknown>>();
   /** messageId -> plaintext, for reader frames. */
   private plaintext = new Map<string, Plain>();
@@ -124,6 +137,35 @@ export class SessionManager {
       await this.deps.persistence.remove(`plain:${messageId}`);
     }
     return entry.text;
+  }
+
+  /** Plaintext from elsewhere (a room post) for the reader frames of these tabs, as ours. */
+  async keepForReaders(messageId: string, text: string, tabIds: number[]): Promise<void> {
+    this.plaintext.set(messageId, { text, waiting: new Set(tabIds) });
+    await this.deps.persistence.save(`plain:${messageId}`, text);
+  }
+
+  /**
+   * Sends TLVs (no text) over the private conversation with `peer`. Returns false when that is
+   * not possible now (no such conversation, locked, changed key, not private): then OTR is
+   * started if it is not, and the caller keeps what it sent for later.
+   */
+  sendTlvs(site: string, account: string, peer: string, tlvs: Tlv[]): Promise<boolean> {
+    const id = conversationIdOf(site, account, peer);
+    if (!this.records.has(id)) return Promise.resolve(false);
+    return this.serial(id, async () => {
+      const r = this.record(id);
+      if (r.locked || r.fingerprintChanged) return false;
+      const me = await this.deps.keys.identityFor(r.site, r.account);
+      const msgstate = conversationStatus(r.state).msgstate;
+      if (msgstate !== 'ENCRYPTED') {
+        if (msgstate === 'PLAINTEXT') await this.step(r, () => this.apply(r, startOtr(this.deps.env, me, r.state), 'last', true));
+        return false;
+      }
+      const result = sendMessage(this.deps.env, me, r.state, '', tlvs);
+      await this.step(r, () => this.apply(r, { ...result, sent: [] }, 'last', true));
+      return true;
+    });
   }
 
   register(
@@ -383,6 +425,8 @@ export class SessionManager {
         }
       }
       this.deps.notify({ type: 'smp', conversationId: r.id, smp: r.smp });
+    } else if (event.type === 'tlv') {
+      this.onTlv?.({ site: r.site, account: r.account, peer: r.peer }, event.tlvType, event.value);
     } else if (event.type === 'msg') {
       this.deps.notify({ type: 'notice', conversationId: r.id, name: event.name, text: event.text });
     }
