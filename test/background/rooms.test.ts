@@ -38,6 +38,7 @@ interface Member {
   db: IDBDatabase;
   sessions: SessionManager;
   rooms: RoomManager;
+  trust: TrustStore;
   tab: TabRef;
   outbox: ContentPush[];
   received: Received[];
@@ -61,7 +62,7 @@ async function boot(name: Name, dbName: string, outbox: ContentPush[] = [], rece
   await rooms.restore();
   const tab = { tabId: 1, frameId: 0 };
   for (const peer of NAMES) if (peer !== name) await sessions.register({ site: SITE, account: name, peer, policy: 'manual', fragmentSize: 0 }, tab);
-  return { name, dbName, db, sessions, rooms, tab, outbox, received };
+  return { name, dbName, db, sessions, rooms, trust, tab, outbox, received };
 }
 
 /** The worker restarts: a new background on the same database and storage.session. */
@@ -212,6 +213,41 @@ describe('rooms over three backgrounds', () => {
     const at = Math.floor(body.length / 2);
     const forged = body.slice(0, at) + (body[at] === 'A' ? 'B' : 'A') + body.slice(at + 1);
     expect((await ben.rooms.receive(SITE, 'ben', CHANNEL, 'ana', forged, ben.tab)).display).toBe('dropped');
-    expect((await ben.rooms.view(ref('ben'))).dropped).toMatchObject({ replay: 1 });
+    expect((await ben.rooms.view(ref('ben'))).dropped).toMatchObject({ replay: 1, forged: 1 });
+  }, 120_000);
+
+  it('an invitation over a conversation not yet private starts OTR and is sent again; badges follow the trust store', async () => {
+    const members: Member[] = [];
+    for (const name of NAMES) members.push(await boot(name, freshDbName()));
+    const net = new Net(members);
+    const [ana, ben, cy] = members as [Member, Member, Member];
+    const created = await ana.rooms.create(SITE, 'ana', CHANNEL, {}, ana.tab);
+    const ref: RoomRef = { site: SITE, account: 'ana', channel: CHANNEL, roomId: created.roomId };
+
+    // Nothing private yet: the record cannot go, OTR starts instead, and nothing is invited.
+    await ana.rooms.invite(ref, 'ben');
+    await net.pump();
+    expect(conversationStatus(ben.sessions.life.records.get(conversationIdOf(SITE, 'ben', 'ana'))!.state).msgstate).toBe('ENCRYPTED');
+    expect(ben.rooms.invitations(SITE, 'ben')).toEqual([]);
+    await ana.rooms.invite(ref, 'ben');
+    await net.pump();
+    expect(ben.rooms.invitations(SITE, 'ben').map((v) => v.roomId)).toEqual([created.roomId]);
+    await ben.rooms.accept(SITE, 'ben', created.roomId, CHANNEL, 0, ben.tab);
+    await net.pump();
+
+    // A text for a room cy does not hold: "not a member", nothing kept for a reader.
+    const { texts } = await ana.rooms.post(ref, 'only for members', ana.tab);
+    await net.pump();
+    const atCy = cy.received.filter((r) => r.from === 'ana');
+    expect(atCy.map((r) => r.result.display)).toEqual(['not-a-member']);
+    expect(await cy.sessions.plaintextFor(atCy[0]!.result.messageId)).toBeNull();
+    expect(await net.readBy(ben, 'ana')).toEqual(['only for members']);
+    expect(texts.every((t) => t.startsWith('?OTR-G'))).toBe(true);
+
+    // The badge comes from the pairwise fingerprint's trust.
+    expect((await ana.rooms.view(ref)).members.find((m) => m.name === 'ben')?.badge).toBe('unverified');
+    const fingerprint = ana.sessions.refOf(conversationIdOf(SITE, 'ana', 'ben')).fingerprint!;
+    await ana.trust.setTrust(fingerprint, 'manual');
+    expect((await ana.rooms.view(ref)).members.find((m) => m.name === 'ben')?.badge).toBe('verified');
   }, 120_000);
 });
