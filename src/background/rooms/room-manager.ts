@@ -58,6 +58,8 @@ export interface RoomIncoming {
 
 /** The channel that holds invitations not yet accepted. */
 const INVITES = '';
+/** Invitations kept per account: a peer sending many cannot grow the state without bound. */
+export const MAX_PENDING_INVITES = 20;
 
 export class RoomManager {
   private channels = new Map<string, StoredChannel>();
@@ -267,6 +269,8 @@ export class RoomManager {
       if (invites.rooms[roomId]) return;
       try {
         const result = readInvite(this.deps.env, from.account, from.peer, value, await this.trustFor(invites, [from.peer]));
+        // The oldest invitation goes first past the cap (objects keep insertion order).
+        for (const old of Object.keys(invites.rooms).slice(0, Math.max(0, Object.keys(invites.rooms).length + 1 - MAX_PENDING_INVITES))) delete invites.rooms[old];
         await this.commit(invites, result);
       } catch (e) {
         // Anything but an invitation for a room we do not hold is ignored, as libotr ignores
