@@ -12,7 +12,7 @@ import { ConversationStore } from '../../src/background/conversation-store';
 import { openDatabase } from '../../src/background/idb';
 import { KeyStore } from '../../src/background/key-store';
 import { cryptoRandom, inlineGenerator } from '../../src/background/keygen';
-import { RoomManager, type RoomIncoming, type RoomRef } from '../../src/background/rooms/room-manager';
+import { MAX_PENDING_INVITES, RoomManager, type RoomIncoming, type RoomRef } from '../../src/background/rooms/room-manager';
 import { RoomStore } from '../../src/background/rooms/room-store';
 import { conversationIdOf, SessionManager, type TabRef } from '../../src/background/session-manager';
 import { sessionStoragePersistence } from '../../src/background/session-persistence';
@@ -249,5 +249,18 @@ describe('rooms over three backgrounds', () => {
     const fingerprint = ana.sessions.refOf(conversationIdOf(SITE, 'ana', 'ben')).fingerprint!;
     await ana.trust.setTrust(fingerprint, 'manual');
     expect((await ana.rooms.view(ref)).members.find((m) => m.name === 'ben')?.badge).toBe('verified');
+
+    // A flood of invitations keeps only the newest MAX_PENDING_INVITES, each still acceptable.
+    const flood: string[] = [];
+    for (let i = 0; i <= MAX_PENDING_INVITES; i++) {
+      const room = await ana.rooms.create(SITE, 'ana', `#room${i}`, {}, ana.tab);
+      flood.push(room.roomId);
+      await ana.rooms.invite({ site: SITE, account: 'ana', channel: `#room${i}`, roomId: room.roomId }, 'ben');
+      await net.pump();
+    }
+    expect(ben.rooms.invitations(SITE, 'ben').map((v) => v.roomId)).toEqual(flood.slice(1));
+    await ben.rooms.accept(SITE, 'ben', flood.at(-1)!, `#room${MAX_PENDING_INVITES}`, 0, ben.tab);
+    await net.pump();
+    expect((await ben.rooms.view({ site: SITE, account: 'ben', channel: `#room${MAX_PENDING_INVITES}`, roomId: flood.at(-1)! })).status).toBe('active');
   }, 120_000);
 });
