@@ -67,6 +67,8 @@ export class SessionManager {
    * not wait for that conversation (rooms queue the work on their own chain).
    */
   onTlv: ((from: TlvSource, tlvType: number, value: string) => void) | null = null;
+  /** Called the same way when a conversation becomes private (rooms send what waited for it). */
+  onPrivate: ((peer: TlvSource) => void) | null = null;
   private chains = new Map<string, Promise<unknown>>();
   /** messageId -> plaintext, for reader frames. */
   private plaintext = new Map<string, Plain>();
@@ -382,6 +384,13 @@ export class SessionManager {
     for (const wire of result.send) if (isOtrTraffic(wire)) r.sent = bounded(r.sent, markerOf(messageIdOf(wire)));
     for (const event of result.events) await this.onEvent(r, event);
     await this.life.save(r);
+    // After a macrotask: this step's own AKE replies leave first, so data sent on going
+    // private does not reach a peer that has not finished the AKE yet.
+    if (result.events.some((e) => e.type === 'gone_secure') && this.onPrivate) {
+      const onPrivate = this.onPrivate;
+      const peer = { site: r.site, account: r.account, peer: r.peer };
+      setTimeout(() => onPrivate(peer), 0);
+    }
     // What we typed is shown over the last piece that carries it (also for text that waited
     // for the conversation to become private and went out in a later step).
     for (const m of result.sent) {

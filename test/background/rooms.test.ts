@@ -20,6 +20,7 @@ import { TrustStore } from '../../src/background/trust-store';
 import type { ContentPush } from '../../src/messaging/ports';
 import { conversationStatus } from '../../src/otr/index';
 import { freshDbName, TEST_SCRYPT } from './helpers';
+import { settle } from './harness';
 
 const SITE = 'irc';
 const CHANNEL = '#team';
@@ -97,6 +98,7 @@ class Net {
   /** Carries everything until no background has anything left to hand its page. */
   async pump(): Promise<void> {
     for (let round = 0; round < 500; round++) {
+      await settle();
       await Promise.all(this.members.map((m) => m.rooms.idle()));
       let moved = false;
       for (const m of this.members) {
@@ -216,7 +218,7 @@ describe('rooms over three backgrounds', () => {
     expect((await ben.rooms.view(ref('ben'))).dropped).toMatchObject({ replay: 1, forged: 1 });
   }, 120_000);
 
-  it('an invitation over a conversation not yet private starts OTR and is sent again; badges follow the trust store', async () => {
+  it('records over conversations not yet private start OTR and go once private; badges follow the trust store; invitations are capped', async () => {
     const members: Member[] = [];
     for (const name of NAMES) members.push(await boot(name, freshDbName()));
     const net = new Net(members);
@@ -249,6 +251,22 @@ describe('rooms over three backgrounds', () => {
     const fingerprint = ana.sessions.refOf(conversationIdOf(SITE, 'ana', 'ben')).fingerprint!;
     await ana.trust.setTrust(fingerprint, 'manual');
     expect((await ana.rooms.view(ref)).members.find((m) => m.name === 'ben')?.badge).toBe('verified');
+
+    // Cy joins later; every member's chain reaches the newcomer and the newcomer's reaches them.
+    await ana.sessions.start(conversationIdOf(SITE, 'ana', 'cy'));
+    await ben.sessions.start(conversationIdOf(SITE, 'ben', 'cy'));
+    await net.pump();
+    await ana.rooms.invite(ref, 'cy');
+    await net.pump();
+    await cy.rooms.accept(SITE, 'cy', created.roomId, CHANNEL, 0, cy.tab);
+    await net.pump();
+    expect(conversationStatus(cy.sessions.life.records.get(conversationIdOf(SITE, 'cy', 'ben'))!.state).msgstate).toBe('ENCRYPTED');
+    for (const m of [ana, ben, cy]) expect((await m.rooms.view({ ...ref, account: m.name })).members.every((x) => x.me || x.holdsOurKey)).toBe(true);
+    await ben.rooms.post({ ...ref, account: 'ben' }, 'welcome, cy', ben.tab);
+    await cy.rooms.post({ ...ref, account: 'cy' }, 'thanks, ben', cy.tab);
+    await net.pump();
+    expect(await net.readBy(cy, 'ben')).toEqual(['welcome, cy']);
+    expect(await net.readBy(ben, 'cy')).toEqual(['thanks, ben']);
 
     // A flood of invitations keeps only the newest MAX_PENDING_INVITES, each still acceptable.
     const flood: string[] = [];

@@ -12,7 +12,7 @@
  */
 import {
   acceptInvite, collectGroupText, createChannel, createRoom, groupRecordRoomId, groupTextRoomId, inviteMember, isGroupText, markUndelivered, postToRoom,
-  readInvite, receiveGroupText, receiveRecord, removeMember, roomView, TLV_GROUP, type GroupEnv, type GroupStepResult, type RoomState, type RoomView,
+  readInvite, receiveGroupText, receiveRecord, redistribute, removeMember, roomView, TLV_GROUP, type GroupEnv, type GroupStepResult, type RoomState, type RoomView,
 } from '../../group/index';
 import { fromHex, toHex } from '../../otr/bytes';
 import { isOtrError } from '../../otr/errors';
@@ -72,6 +72,7 @@ export class RoomManager {
     deps.sessions.onTlv = (from, tlvType, value) => {
       if (tlvType === TLV_GROUP) void this.record(from, value).catch(() => undefined);
     };
+    deps.sessions.onPrivate = (peer) => void this.sendWaiting(peer).catch(() => undefined);
   }
 
   async restore(): Promise<void> {
@@ -262,7 +263,11 @@ export class RoomManager {
       if (held) {
         const state = held.rooms[roomId]!;
         const trust = await this.trustFor(held, [...state.members, ...state.invited, from.peer]);
-        await this.commit(held, receiveRecord(this.deps.env, state, from.peer, value, trust));
+        const next = await this.commit(held, receiveRecord(this.deps.env, state, from.peer, value, trust));
+        // Their record proves the pairwise conversation private: our chain can go if it waited.
+        if (next.status === 'active' && next.members.includes(from.peer) && !next.sentTo.includes(from.peer)) {
+          await this.commit(held, redistribute(this.deps.env, next, await this.trustFor(held, next.members)));
+        }
         return;
       }
       const invites = this.channel(from.site, from.account, INVITES);
@@ -276,6 +281,22 @@ export class RoomManager {
         // Anything but an invitation for a room we do not hold is ignored, as libotr ignores
         // TLVs it does not know.
         if (!isOtrError(e)) throw e;
+      }
+    });
+  }
+
+  /**
+   * A pairwise conversation became private: our chain goes to that member in every room where
+   * it could not go before (markUndelivered), as far as trust allows.
+   */
+  private sendWaiting(peer: TlvSource): Promise<void> {
+    return this.serial(peer.site, peer.account, async () => {
+      for (const c of this.channels.values()) {
+        if (c.site !== peer.site || c.account !== peer.account || c.channel === INVITES) continue;
+        for (const state of Object.values(c.rooms)) {
+          if (state.status !== 'active' || !state.members.includes(peer.peer) || state.sentTo.includes(peer.peer)) continue;
+          await this.commit(c, redistribute(this.deps.env, state, await this.trustFor(c, state.members)));
+        }
       }
     });
   }
