@@ -13,6 +13,7 @@ import {
   startOtr, startSmp, type ConversationState, type Identity, type Invitation, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
 import { classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
+import type { Tlv } from '../otr/tlv';
 import { messageIdOf } from '../messaging/message-id';
 import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
@@ -55,8 +56,22 @@ interface Plain {
   waiting: Set<number>;
 }
 
+/** Who sent a TLV the engine left to the application (a group-room record). */
+export interface TlvSource {
+  site: string;
+  account: string;
+  peer: string;
+}
+
 export class SessionManager {
   readonly life: ConversationLife;
+  /**
+   * Called on the conversation's own chain for each TLV the engine does not handle: it must
+   * not wait for that conversation (rooms queue the work on their own chain).
+   */
+  onTlv: ((from: TlvSource, tlvType: number, value: string) => void) | null = null;
+  /** Called the same way when a conversation becomes private (rooms send what waited for it). */
+  onPrivate: ((peer: TlvSource) => void) | null = null;
   private chains = new Map<string, Promise<unknown>>();
   /** messageId -> plaintext, for reader frames. */
   private plaintext = new Map<string, Plain>();
@@ -155,6 +170,35 @@ export class SessionManager {
       this.deps.persistence.remove(`plain:${messageId}`).catch(() => undefined);
     }
     return entry.text;
+  }
+
+  /** Plaintext from elsewhere (a room post) for the reader frames of these tabs, as ours. */
+  async keepForReaders(messageId: string, text: string, tabIds: number[]): Promise<void> {
+    this.plaintext.set(messageId, { text, waiting: new Set(tabIds) });
+    await this.deps.persistence.save(`plain:${messageId}`, text);
+  }
+
+  /**
+   * Sends TLVs (no text) over the private conversation with `peer`. Returns false when that is
+   * not possible now (no such conversation, locked, changed key, not private): then OTR is
+   * started if it is not, and the caller keeps what it sent for later.
+   */
+  sendTlvs(site: string, account: string, peer: string, tlvs: Tlv[]): Promise<boolean> {
+    const id = conversationIdOf(site, account, peer);
+    if (!this.records.has(id)) return Promise.resolve(false);
+    return this.serial(id, async () => {
+      const r = this.record(id);
+      if (r.locked || r.fingerprintChanged) return false;
+      const me = await this.deps.keys.identityFor(r.site, r.account);
+      const msgstate = conversationStatus(r.state).msgstate;
+      if (msgstate !== 'ENCRYPTED') {
+        if (msgstate === 'PLAINTEXT') await this.step(r, () => this.apply(r, startOtr(this.deps.env, me, r.state), 'last', true));
+        return false;
+      }
+      const result = sendMessage(this.deps.env, me, r.state, '', tlvs);
+      await this.step(r, () => this.apply(r, { ...result, sent: [] }, 'last', true));
+      return true;
+    });
   }
 
   register(
@@ -390,6 +434,13 @@ export class SessionManager {
     for (const wire of result.send) if (isOtrTraffic(classify(wire))) r.sent = bounded(r.sent, markerOf(messageIdOf(wire)));
     for (const event of result.events) await this.onEvent(r, event);
     await this.life.save(r);
+    // After a macrotask: this step's own AKE replies leave first, so data sent on going
+    // private does not reach a peer that has not finished the AKE yet.
+    if (result.events.some((e) => e.type === 'gone_secure') && this.onPrivate) {
+      const onPrivate = this.onPrivate;
+      const peer = { site: r.site, account: r.account, peer: r.peer };
+      setTimeout(() => onPrivate(peer), 0);
+    }
     // What we typed is shown over the last piece that carries it (also for text that waited
     // for the conversation to become private and went out in a later step).
     for (const m of result.sent) {
@@ -435,6 +486,8 @@ export class SessionManager {
         }
       }
       this.deps.notify({ type: 'smp', conversationId: r.id, smp: r.smp });
+    } else if (event.type === 'tlv') {
+      this.onTlv?.({ site: r.site, account: r.account, peer: r.peer }, event.tlvType, event.value);
     } else if (event.type === 'msg') {
       this.deps.notify({ type: 'notice', conversationId: r.id, name: event.name, text: event.text });
     }

@@ -81,6 +81,8 @@ function eventLine(e: OtrEvent): string {
       return `EVENT symkey use=${e.use} key=${e.key}`;
     case 'received_symkey':
       return `EVENT received_symkey use=${e.use} key=${e.key} usedata=${e.useData}`;
+    case 'tlv':
+      return `EVENT tlv type=${e.tlvType} value=${e.value}`;
     case 'msg':
       return `EVENT msg ${e.name} text=${escapeField(e.text)}`;
   }

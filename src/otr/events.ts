@@ -9,6 +9,8 @@ export type OtrEvent =
   | { type: 'smp'; status: SmpStatus; progress: number; question?: string }
   | { type: 'symkey'; use: number; key: string }
   | { type: 'received_symkey'; use: number; key: string; useData: string }
+  /** A TLV the engine does not handle itself (not padding), value in hex, for the application. */
+  | { type: 'tlv'; tlvType: number; value: string }
   /**
    * libotr's message events, named as in OtrlMessageEvent without the prefix:
    * ENCRYPTION_REQUIRED, CONNECTION_ENDED, RCVDMSG_NOT_IN_PRIVATE, RCVDMSG_UNREADABLE,

@@ -26,6 +26,7 @@ import {
   parseExtraSymmetricKeyTlv,
   TLV_DISCONNECTED,
   TLV_EXTRA_SYMMETRIC_KEY,
+  TLV_PADDING,
   TLV_SMP_ABORT,
   TLV_SMP1,
   TLV_SMP1Q,
@@ -250,8 +251,11 @@ function handleTlv(step: Step, inst: InstanceState, tlv: Tlv, extraKey: Uint8Arr
     inst.smp = s.smp;
     step.events.push(...s.events);
     if (s.send.length > 0) step.sendData(inst, '', s.send, FLAG_IGNORE_UNREADABLE);
+    return;
   }
-  // Padding and unknown TLV types are ignored, as the spec requires.
+  // Padding is dropped; other types the protocol does not define are left to the application,
+  // which ignores those it does not know either, as the spec requires.
+  if (tlv.type !== TLV_PADDING) step.event({ type: 'tlv', tlvType: tlv.type, value: toHex(tlv.value) });
 }
 
 export { smpContext };

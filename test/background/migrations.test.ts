@@ -31,7 +31,7 @@ describe('storage migrations', () => {
       db.close();
     }
     const db = await openDatabase(name);
-    expect([...db.objectStoreNames].sort()).toEqual(['config', 'contacts', 'conversations', 'keys', 'meta', 'peers']);
+    expect([...db.objectStoreNames].sort()).toEqual(['config', 'contacts', 'conversations', 'keys', 'meta', 'peers', 'rooms']);
     db.close();
   });
 

@@ -5,10 +5,11 @@
 import { m001Initial } from './001-initial';
 import { m002Config } from './002-config';
 import { m003Conversations } from './003-conversations';
+import { m004Rooms } from './004-rooms';
 
 export interface Migration {
   name: string;
   up(db: IDBDatabase, tx: IDBTransaction): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Initial, m002Config, m003Conversations];
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002Config, m003Conversations, m004Rooms];
