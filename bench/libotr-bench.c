@@ -2,7 +2,8 @@
  * libotr 4.1.1's side of `npm run bench`: the same operations as OffRecord and otr.js, two
  * user states in one process with inject_message delivering into the other side's queue.
  * Usage: libotr-bench KEYGEN_RUNS AKE_RUNS SMP_RUNS DATA_BATCHES DATA_MESSAGES DATA_BYTES
- * Prints one "<operation> <milliseconds>" line per measured run.
+ * Prints one "<operation> <milliseconds>" line per measured run. Data messages run twice:
+ * alternating ("data") and one way with every tenth message a reply ("oneway").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,19 +202,22 @@ int main(int argc, char **argv)
     }
 
     char *text = malloc(bytes + 1);
-    /* Batch 0 is a short warm-up of 100 messages. */
-    for (int batch = 0; batch <= batches; batch++) {
-	double t = now_ms();
-	for (int i = 0; i < (batch ? count : 100); i++) {
-	    Side *from = i % 2 ? &b : &a;
-	    int head = snprintf(text, bytes + 1, "msg %d ", i);
-	    memset(text + head, 'x', bytes - head);
-	    text[bytes] = '\0';
-	    send_text(from, text);
-	    if (!from->other->last_shown || strcmp(from->other->last_shown, text)) die("data message lost");
+    /* Pattern 0 alternates; pattern 1 is one way with a reply every 10 (bench/stats.ts). */
+    for (int pattern = 0; pattern < 2; pattern++) {
+	/* Batch 0 is a short warm-up of 100 messages. */
+	for (int batch = 0; batch <= batches; batch++) {
+	    double t = now_ms();
+	    for (int i = 0; i < (batch ? count : 100); i++) {
+		Side *from = pattern ? (i % 10 == 9 ? &b : &a) : (i % 2 ? &b : &a);
+		int head = snprintf(text, bytes + 1, "msg %d ", i);
+		memset(text + head, 'x', bytes - head);
+		text[bytes] = '\0';
+		send_text(from, text);
+		if (!from->other->last_shown || strcmp(from->other->last_shown, text)) die("data message lost");
+	    }
+	    double ms = now_ms() - t;
+	    if (batch > 0) printf("%s %.4f\n", pattern ? "oneway" : "data", ms);
 	}
-	double ms = now_ms() - t;
-	if (batch > 0) printf("data %.4f\n", ms);
     }
     free(text);
     return 0;

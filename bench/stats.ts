@@ -24,12 +24,14 @@ export interface Results {
   keygen?: number;
   ake?: number;
   smp?: number;
-  /** Milliseconds for 1000 data messages encrypted and decrypted. */
+  /** Milliseconds for 1000 data messages encrypted and decrypted, alternating direction. */
   data?: number;
+  /** Milliseconds for 1000 data messages, one way with a reply every 10 (oneWaySender). */
+  oneWay?: number;
   note?: string;
 }
 
-export const RUNS = { keygen: 11, ake: 21, smp: 11, data: 5 } as const;
+export const RUNS = { keygen: 11, ake: 21, smp: 11, data: 5, oneWay: 5 } as const;
 export const DATA_MESSAGES = 1000;
 export const DATA_BYTES = 200;
 
@@ -37,6 +39,14 @@ export const DATA_BYTES = 200;
 export function dataText(i: number): string {
   const head = `msg ${i} `;
   return head + 'x'.repeat(DATA_BYTES - head.length);
+}
+
+/**
+ * The one-way pattern (issue 15): Alice sends, and every tenth message is Bob's reply, so most
+ * messages reuse the current keys and only the replies rotate them. True when Alice sends i.
+ */
+export function aliceSendsOneWay(i: number): boolean {
+  return i % 10 !== 9;
 }
 
 export function check(cond: boolean, what: string): asserts cond {
