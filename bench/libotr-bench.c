@@ -33,10 +33,11 @@ static Msg queue[4096];
 static size_t qhead, qtail;
 static OtrlMessageAppOps ops;
 
+/* CPU time of this process, as bench/stats.ts measures OffRecord and otr.js. */
 static double now_ms(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
