@@ -18,7 +18,7 @@ import {
   type StepResult,
 } from '../src/otr/session';
 import { modexpCount } from '../src/otr/group';
-import { aliceSendsOneWay, check, DATA_MESSAGES, dataText, median, type Results, RUNS, timeRuns } from './stats';
+import { AKE_WARMUP, aliceSendsOneWay, check, DATA_MESSAGES, dataText, median, type Results, RUNS, timeRuns } from './stats';
 
 const env: OtrEnv = { random: (n) => crypto.getRandomValues(new Uint8Array(n)), now: () => Date.now() };
 
@@ -135,7 +135,7 @@ export function benchOffRecord(log: (s: string) => void): Results & { persist: P
   const alice = offRecordIdentity();
   const bob = offRecordIdentity();
 
-  const ake = median(timeRuns(RUNS.ake, () => new Pair(alice, bob).ake(), 2));
+  const ake = median(timeRuns(RUNS.ake, () => new Pair(alice, bob).ake(), AKE_WARMUP));
   log(`OffRecord AKE ${ake.toFixed(2)} ms`);
 
   const pair = new Pair(alice, bob);
