@@ -2,7 +2,8 @@
  * libotr 4.1.1's side of `npm run bench`: the same operations as OffRecord and otr.js, two
  * user states in one process with inject_message delivering into the other side's queue.
  * Usage: libotr-bench KEYGEN_RUNS AKE_RUNS SMP_RUNS DATA_BATCHES DATA_MESSAGES DATA_BYTES
- * Prints one "<operation> <milliseconds>" line per measured run.
+ * Prints one "<operation> <milliseconds>" line per measured run. Data messages run twice:
+ * alternating ("data") and one way with every tenth message a reply ("oneway").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +33,11 @@ static Msg queue[4096];
 static size_t qhead, qtail;
 static OtrlMessageAppOps ops;
 
+/* CPU time of this process, as bench/stats.ts measures OffRecord and otr.js. */
 static double now_ms(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
@@ -130,7 +132,7 @@ static void keygen(OtrlUserState us, const char *account)
     fclose(f);
 }
 
-static void ake(Side *a, Side *b)
+static double ake(Side *a, Side *b)
 {
     otrl_context_forget_all(a->us);
     otrl_context_forget_all(b->us);
@@ -142,7 +144,7 @@ static void ake(Side *a, Side *b)
     deliver_all();
     double ms = now_ms() - t;
     if (!a->secure || !b->secure) die("AKE did not finish");
-    printf("ake %.4f\n", ms);
+    return ms;
 }
 
 int main(int argc, char **argv)
@@ -185,8 +187,11 @@ int main(int argc, char **argv)
     op_create_instag(&a, a.name, PROTO);
     op_create_instag(&b, b.name, PROTO);
 
-    ake(&a, &b); /* warm-up */
-    for (int i = 0; i < ake_runs; i++) ake(&a, &b);
+    /* Ten unmeasured runs, as for OffRecord and otr.js (bench/stats.ts AKE_WARMUP). */
+    for (int i = 0; i < 10 + ake_runs; i++) {
+	double ms = ake(&a, &b);
+	if (i >= 10) printf("ake %.4f\n", ms);
+    }
 
     ConnContext *ctx = otrl_context_find(a.us, a.peer, a.name, PROTO, OTRL_INSTAG_BEST, 0, NULL, NULL, NULL);
     if (!ctx) die("no context after AKE");
@@ -201,19 +206,22 @@ int main(int argc, char **argv)
     }
 
     char *text = malloc(bytes + 1);
-    /* Batch 0 is a short warm-up of 100 messages. */
-    for (int batch = 0; batch <= batches; batch++) {
-	double t = now_ms();
-	for (int i = 0; i < (batch ? count : 100); i++) {
-	    Side *from = i % 2 ? &b : &a;
-	    int head = snprintf(text, bytes + 1, "msg %d ", i);
-	    memset(text + head, 'x', bytes - head);
-	    text[bytes] = '\0';
-	    send_text(from, text);
-	    if (!from->other->last_shown || strcmp(from->other->last_shown, text)) die("data message lost");
+    /* Pattern 0 alternates; pattern 1 is one way with a reply every 10 (bench/stats.ts). */
+    for (int pattern = 0; pattern < 2; pattern++) {
+	/* Batch 0 is a short warm-up of 100 messages. */
+	for (int batch = 0; batch <= batches; batch++) {
+	    double t = now_ms();
+	    for (int i = 0; i < (batch ? count : 100); i++) {
+		Side *from = pattern ? (i % 10 == 9 ? &b : &a) : (i % 2 ? &b : &a);
+		int head = snprintf(text, bytes + 1, "msg %d ", i);
+		memset(text + head, 'x', bytes - head);
+		text[bytes] = '\0';
+		send_text(from, text);
+		if (!from->other->last_shown || strcmp(from->other->last_shown, text)) die("data message lost");
+	    }
+	    double ms = now_ms() - t;
+	    if (batch > 0) printf("%s %.4f\n", pattern ? "oneway" : "data", ms);
 	}
-	double ms = now_ms() - t;
-	if (batch > 0) printf("data %.4f\n", ms);
     }
     free(text);
     return 0;

@@ -25,7 +25,7 @@ export function benchLibotr(root: string, log: (s: string) => void): Results | {
     if (op && ms) (runs[op] ??= []).push(Number(ms));
   }
   const m = (op: string) => median(runs[op] ?? []);
-  const r: Results = { keygen: m('keygen'), ake: m('ake'), smp: m('smp'), data: m('data') };
-  log(`libotr keygen ${r.keygen!.toFixed(1)} ms, AKE ${r.ake!.toFixed(2)} ms, SMP ${r.smp!.toFixed(1)} ms, data ${r.data!.toFixed(0)} ms`);
+  const r: Results = { keygen: m('keygen'), ake: m('ake'), smp: m('smp'), data: m('data'), oneWay: m('oneway') };
+  log(`libotr keygen ${r.keygen!.toFixed(1)} ms, AKE ${r.ake!.toFixed(2)} ms, SMP ${r.smp!.toFixed(1)} ms, data ${r.data!.toFixed(0)} ms, one-way ${r.oneWay!.toFixed(0)} ms`);
   return r;
 }

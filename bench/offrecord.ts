@@ -17,7 +17,8 @@ import {
   startSmp,
   type StepResult,
 } from '../src/otr/session';
-import { check, DATA_MESSAGES, dataText, median, type Results, RUNS, timeRuns } from './stats';
+import { modexpCount } from '../src/otr/group';
+import { AKE_WARMUP, aliceSendsOneWay, check, DATA_MESSAGES, dataText, median, type Results, RUNS, timeRuns } from './stats';
 
 const env: OtrEnv = { random: (n) => crypto.getRandomValues(new Uint8Array(n)), now: () => Date.now() };
 
@@ -90,10 +91,13 @@ export class Pair {
     check(this.a.smpDone && this.b.smpDone, 'SMP finished on both sides');
   }
 
-  /** Sends `count` messages, alternating direction so that both sides rotate keys. */
-  data(count: number): void {
+  /**
+   * Sends `count` messages, alternating direction so that both sides rotate keys, or in the
+   * one-way pattern (aliceSendsOneWay) where most messages reuse keys.
+   */
+  data(count: number, oneWay = false): void {
     for (let i = 0; i < count; i++) {
-      const from = i % 2 === 0 ? this.a : this.b;
+      const from = (oneWay ? aliceSendsOneWay(i) : i % 2 === 0) ? this.a : this.b;
       const to = this.other(from);
       const text = dataText(i);
       this.apply(from, sendMessage(env, from.me, from.state, text));
@@ -107,13 +111,31 @@ export function offRecordIdentity(): Identity {
   return { privateKey: generateDsaKey(env.random), instanceTag: generateInstanceTag(env.random) };
 }
 
-export function benchOffRecord(log: (s: string) => void): Results & { persist: PersistCost } {
+/** Exponentiations one operation performs, by kind (src/otr/group.ts modexpCount). */
+export interface ModexpCounts {
+  variable: number;
+  fixedBase: number;
+  simultaneous: number;
+}
+export type OperationCounts = Record<'keygen' | 'ake' | 'smp' | 'data' | 'oneWay', ModexpCounts>;
+
+function countModexps(body: () => void): ModexpCounts {
+  const before = { ...modexpCount };
+  body();
+  return {
+    variable: modexpCount.variable - before.variable,
+    fixedBase: modexpCount.fixedBase - before.fixedBase,
+    simultaneous: modexpCount.simultaneous - before.simultaneous,
+  };
+}
+
+export function benchOffRecord(log: (s: string) => void): Results & { persist: PersistCost; counts: OperationCounts } {
   const keygen = median(timeRuns(RUNS.keygen, () => offRecordIdentity(), 1));
   log(`OffRecord keygen ${keygen.toFixed(1)} ms`);
   const alice = offRecordIdentity();
   const bob = offRecordIdentity();
 
-  const ake = median(timeRuns(RUNS.ake, () => new Pair(alice, bob).ake(), 2));
+  const ake = median(timeRuns(RUNS.ake, () => new Pair(alice, bob).ake(), AKE_WARMUP));
   log(`OffRecord AKE ${ake.toFixed(2)} ms`);
 
   const pair = new Pair(alice, bob);
@@ -124,8 +146,19 @@ export function benchOffRecord(log: (s: string) => void): Results & { persist: P
   pair.data(100); // warm-up
   const data = median(timeRuns(RUNS.data, () => pair.data(DATA_MESSAGES), 0));
   log(`OffRecord data ${data.toFixed(1)} ms / ${DATA_MESSAGES}`);
+  pair.data(100, true); // warm-up
+  const oneWay = median(timeRuns(RUNS.oneWay, () => pair.data(DATA_MESSAGES, true), 0));
+  log(`OffRecord one-way data ${oneWay.toFixed(1)} ms / ${DATA_MESSAGES}`);
 
-  return { keygen, ake, smp, data, persist: persistCost(alice, bob) };
+  // Counted on separate runs, so the counting never sits inside a timed one.
+  const counts: OperationCounts = {
+    keygen: countModexps(() => offRecordIdentity()),
+    ake: countModexps(() => new Pair(alice, bob).ake()),
+    smp: countModexps(() => pair.smp('the bench secret')),
+    data: countModexps(() => pair.data(DATA_MESSAGES)),
+    oneWay: countModexps(() => pair.data(DATA_MESSAGES, true)),
+  };
+  return { keygen, ake, smp, data, oneWay, persist: persistCost(alice, bob), counts };
 }
 
 export interface PersistCost {

@@ -8,7 +8,7 @@
  * Its SMP runs in-thread (no webworker option set), as it does by default.
  */
 import { createRequire } from 'node:module';
-import { check, DATA_MESSAGES, dataText, median, type Results, RUNS, timeRuns } from './stats';
+import { AKE_WARMUP, aliceSendsOneWay, check, DATA_MESSAGES, dataText, median, type Results, RUNS, timeRuns } from './stats';
 
 interface OtrJs {
   on(event: string, cb: (...args: unknown[]) => void): void;
@@ -97,7 +97,7 @@ export function benchOtrJs(log: (s: string) => void, keygenRuns: number): Result
       p.a.sendQueryMsg();
       p.pump();
       check(p.state.secureA && p.state.secureB, 'otr.js AKE finished');
-    }),
+    }, AKE_WARMUP),
   );
   log(`otr.js AKE ${ake.toFixed(1)} ms`);
 
@@ -126,5 +126,19 @@ export function benchOtrJs(log: (s: string) => void, keygenRuns: number): Result
   );
   const data = (batch * DATA_MESSAGES) / OTRJS_DATA_MESSAGES;
   log(`otr.js data ${batch.toFixed(0)} ms / ${OTRJS_DATA_MESSAGES}`);
-  return { keygen, ake, smp, data };
+
+  // One way with a reply every 10: the pattern repeats every 10 messages, so 100 scale to 1000.
+  const oneWayBatch = median(
+    timeRuns(OTRJS_DATA_BATCHES, () => {
+      for (let i = 0; i < OTRJS_DATA_MESSAGES; i++) {
+        const text = dataText(i);
+        (aliceSendsOneWay(i) ? p.a : p.b).sendMsg(text);
+        p.pump();
+        check(p.state.shown.pop() === text, `otr.js one-way message ${i} arrived`);
+      }
+    }),
+  );
+  const oneWay = (oneWayBatch * DATA_MESSAGES) / OTRJS_DATA_MESSAGES;
+  log(`otr.js one-way data ${oneWayBatch.toFixed(0)} ms / ${OTRJS_DATA_MESSAGES}`);
+  return { keygen, ake, smp, data, oneWay };
 }

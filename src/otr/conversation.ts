@@ -136,9 +136,29 @@ export function createConversation(opts: ConversationOptions): ConversationState
   };
 }
 
-/** A working copy: every step mutates a copy and returns it, never the caller's state. */
+/**
+ * A working copy: every step mutates a copy and returns it, never the caller's state. A
+ * direct walk of the JSON value, about three times cheaper than a JSON.stringify/parse round
+ * trip (measured per data message, issue 15), with the same result: keys holding undefined are
+ * left out, and anything JSON cannot store (a bigint, a function) is refused.
+ */
 export function copyState(state: ConversationState): ConversationState {
-  return JSON.parse(JSON.stringify(state)) as ConversationState;
+  return copyJson(state, 'state') as ConversationState;
+}
+
+function copyJson(value: unknown, path: string): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : copyJson(v, `${path}[${i}]`)));
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = copyJson(v, `${path}.${key}`);
+    }
+    return out;
+  }
+  throw new TypeError(`${path}: a ${typeof value} cannot be stored as JSON`);
 }
 
 /** Collects what one step sends, shows and reports. */

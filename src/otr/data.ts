@@ -2,12 +2,17 @@
  * Data messages (spec: "Data Exchange"): key rotation, counters, AES-128-CTR encryption,
  * HMAC-SHA1 authentication and the revealing of old MAC keys. The key state is plain JSON
  * (hex strings), so a session can be stored after every message and restored.
+ *
+ * Speed (issue 15): the DH secret of each (our key, their key) pair is computed once and kept
+ * in its slot; the four AES and MAC keys derived from it are kept in a memo outside the state,
+ * keyed by the secret itself, so a message that reuses a pair does no exponentiation and no
+ * key derivation, and a restored state simply fills the memo again on its first message.
  */
 import { ctr } from '@noble/ciphers/aes.js';
 import { bytesToBigInt, concatBytes, equalBytes, fromHex, toHex } from './bytes';
 import { fail } from './errors';
 import { checkGroupElement, powG, randomExponent, type RandomBytes } from './group';
-import { deriveDataKeys, extraSymmetricKey, hmacSha1, sharedSecret } from './keys';
+import { dataKeysFor, type DataKeys, extraSymmetricKey, hmacSha1, sharedSecret } from './keys';
 import { type DataMessage, dataMessageAuthenticated, encodeDataMessage, type Header } from './messages';
 import type { AkeResult } from './ake';
 
@@ -37,6 +42,31 @@ export interface DataKeyState {
 
 const slotName = (ourId: number, theirId: number) => `${ourId}:${theirId}`;
 
+/**
+ * Derived keys per slot secret, outside the JSON state so stored sessions keep their form. A
+ * few entries suffice (a conversation uses at most four pairs at once); JavaScript cannot wipe
+ * the evicted keys (README "Security"), it can only drop the references.
+ */
+const MEMO_LIMIT = 64;
+const derivedKeys = new Map<string, DataKeys>();
+
+/** Public values are canonical hex (no leading zeros), so length then text orders them. */
+function hexGreater(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length > b.length : a > b;
+}
+
+function keysOf(ourGx: string, theirY: string, secbytes: string): DataKeys {
+  const high = hexGreater(ourGx, theirY);
+  const name = (high ? 'h' : 'l') + secbytes;
+  let keys = derivedKeys.get(name);
+  if (!keys) {
+    keys = dataKeysFor(high, fromHex(secbytes));
+    if (derivedKeys.size >= MEMO_LIMIT) derivedKeys.delete(derivedKeys.keys().next().value!);
+    derivedKeys.set(name, keys);
+  }
+  return keys;
+}
+
 function newPair(random: RandomBytes): DhPair {
   const x = randomExponent(random);
   return { x: x.toString(16), gx: powG(x).toString(16) };
@@ -51,12 +81,13 @@ export function initialDataKeys(random: RandomBytes, ake: AkeResult): DataKeySta
     theirKeyId: ake.theirKeyId,
     theirCurrent: ake.theirDh,
     theirPrevious: null,
-    slots: {},
+    // The AKE already computed this pair's secret: the first message need not do it again.
+    slots: { [slotName(ake.ourKeyId, ake.theirKeyId)]: { secbytes: ake.secbytes, sendCtr: 0, recvCtr: '0'.repeat(16) } },
     macsToReveal: '',
   };
 }
 
-function slot(state: DataKeyState, ourId: number, theirId: number): { slot: KeySlot; ourGx: bigint; theirY: bigint } {
+function slot(state: DataKeyState, ourId: number, theirId: number): { slot: KeySlot; keys: DataKeys } {
   const our = ourId === state.ourKeyId ? state.ourCurrent : ourId === state.ourKeyId - 1 ? state.ourPrevious : null;
   const their = theirId === state.theirKeyId ? state.theirCurrent : theirId === state.theirKeyId - 1 ? state.theirPrevious : null;
   if (!our || !their || ourId === 0 || theirId === 0) fail('unknown-key', 'data.keyId', `no key pair ${ourId}:${theirId}`);
@@ -66,11 +97,14 @@ function slot(state: DataKeyState, ourId: number, theirId: number): { slot: KeyS
     s = { secbytes: toHex(sharedSecret(BigInt('0x' + our.x), BigInt('0x' + their))), sendCtr: 0, recvCtr: '0'.repeat(16) };
     state.slots[name] = s;
   }
-  return { slot: s, ourGx: BigInt('0x' + our.gx), theirY: BigInt('0x' + their) };
+  return { slot: s, keys: keysOf(our.gx, their, s.secbytes) };
 }
 
+/** A copy to change: the slots are the only nested objects a step mutates. */
 function cloneState(s: DataKeyState): DataKeyState {
-  return JSON.parse(JSON.stringify(s)) as DataKeyState;
+  const slots: Record<string, KeySlot> = {};
+  for (const name of Object.keys(s.slots)) slots[name] = { ...s.slots[name]! };
+  return { ...s, ourCurrent: { ...s.ourCurrent }, ourPrevious: { ...s.ourPrevious }, slots };
 }
 
 const counterBlock = (top: Uint8Array) => concatBytes(top, new Uint8Array(8));
@@ -81,10 +115,9 @@ export interface Encrypted { state: DataKeyState; wire: string }
 export function encryptData(state: DataKeyState, header: Header, plaintext: Uint8Array, flags: number): Encrypted {
   const next = cloneState(state);
   const ourId = next.ourKeyId - 1;
-  const { slot: s, ourGx, theirY } = slot(next, ourId, next.theirKeyId);
+  const { slot: s, keys } = slot(next, ourId, next.theirKeyId);
   s.sendCtr += 1;
   const top = fromHex(s.sendCtr.toString(16).padStart(16, '0'));
-  const keys = deriveDataKeys(ourGx, theirY, fromHex(s.secbytes));
   const encrypted = ctr(keys.sendingAes, counterBlock(top)).encrypt(plaintext);
   const authenticated = dataMessageAuthenticated(header, {
     flags,
@@ -100,7 +133,12 @@ export function encryptData(state: DataKeyState, header: Header, plaintext: Uint
   return { state: next, wire };
 }
 
-export interface Decrypted { state: DataKeyState; plaintext: Uint8Array }
+export interface Decrypted {
+  state: DataKeyState;
+  plaintext: Uint8Array;
+  /** The slot's secret (hex MPI), from which the extra symmetric key is derived on demand. */
+  secbytes: string;
+}
 
 /**
  * Checks and decrypts a data message, then rotates keys as the spec says. Nothing in the
@@ -108,8 +146,7 @@ export interface Decrypted { state: DataKeyState; plaintext: Uint8Array }
  */
 export function decryptData(random: RandomBytes, state: DataKeyState, m: DataMessage, authenticated: Uint8Array): Decrypted {
   const next = cloneState(state);
-  const { slot: s, ourGx, theirY } = slot(next, m.recipientKeyId, m.senderKeyId);
-  const keys = deriveDataKeys(ourGx, theirY, fromHex(s.secbytes));
+  const { slot: s, keys } = slot(next, m.recipientKeyId, m.senderKeyId);
   if (!equalBytes(hmacSha1(keys.receivingMac, authenticated), m.mac)) fail('bad-mac', 'data.mac');
   if (bytesToBigInt(m.ctr) <= BigInt('0x' + s.recvCtr)) fail('replay', 'data.ctr', 'counter did not increase');
   s.recvCtr = toHex(m.ctr);
@@ -129,7 +166,7 @@ export function decryptData(random: RandomBytes, state: DataKeyState, m: DataMes
     next.ourKeyId += 1;
     forgetSlots(next, (ourId) => ourId < next.ourKeyId - 1);
   }
-  return { state: next, plaintext };
+  return { state: next, plaintext, secbytes: s.secbytes };
 }
 
 function forgetSlots(state: DataKeyState, discard: (ourId: number, theirId: number) => boolean): void {
@@ -153,9 +190,7 @@ export function sendingExtraKey(state: DataKeyState): { key: Uint8Array; state: 
   return { key: extraSymmetricKey(fromHex(s.secbytes)), state: next };
 }
 
-/** The extra symmetric key of the slot a received message used (call before decryptData rotates). */
-export function receivingExtraKey(state: DataKeyState, m: DataMessage): Uint8Array {
-  const next = cloneState(state);
-  const { slot: s } = slot(next, m.recipientKeyId, m.senderKeyId);
-  return extraSymmetricKey(fromHex(s.secbytes));
+/** The extra symmetric key of the slot a received message used (Decrypted.secbytes). */
+export function receivingExtraKey(secbytes: string): Uint8Array {
+  return extraSymmetricKey(fromHex(secbytes));
 }

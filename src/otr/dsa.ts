@@ -6,7 +6,8 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import { bigIntToBytes, bytesToBigInt, toHex } from './bytes';
 import { fail } from './errors';
-import { modInverse, modPow, type RandomBytes } from './group';
+import { modexpCount, modInverse, modPow, multiPow, type RandomBytes } from './group';
+import { isProbablePrime, P_ROUNDS, Q_ROUNDS, randomBetween, smallPrimes } from './primes';
 import { encodePublicKey, type DsaPublicKey } from './wire';
 
 export type { DsaPublicKey } from './wire';
@@ -20,71 +21,15 @@ const Q_BITS = 160;
 const Q_BYTES = Q_BITS / 8;
 const SIGNATURE_BYTES = 2 * Q_BYTES;
 
-/**
- * Miller-Rabin rounds. 4^-40 = 2^-80 bounds the error for any odd input, whatever the way its
- * candidates were chosen (FIPS 186-4 table C.1 asks 40 for both p and q at L=1024, N=160).
- */
-const MR_ROUNDS = 40;
-
 /** How many multiples of 2q past a random start we sieve before drawing a new start. */
 const P_SEARCH_WINDOW = 4096;
-
-let smallPrimesCache: number[] | undefined;
-
-/** The odd primes below 2^15, for trial division before Miller-Rabin (cuts its calls ~10x). */
-function smallPrimes(): number[] {
-  if (smallPrimesCache) return smallPrimesCache;
-  const limit = 1 << 15;
-  const composite = new Uint8Array(limit);
-  const out: number[] = [];
-  for (let i = 3; i < limit; i += 2) {
-    if (composite[i]) continue;
-    out.push(i);
-    for (let j = i * i; j < limit; j += 2 * i) composite[j] = 1;
-  }
-  smallPrimesCache = out;
-  return out;
-}
-
-/** A uniform integer in [lo, hi] by rejection sampling. */
-function randomBetween(random: RandomBytes, lo: bigint, hi: bigint): bigint {
-  const span = hi - lo + 1n;
-  const bits = span.toString(2).length;
-  const bytes = Math.ceil(bits / 8);
-  const mask = (1n << BigInt(bits)) - 1n;
-  for (;;) {
-    const n = bytesToBigInt(random(bytes)) & mask;
-    if (n < span) return lo + n;
-  }
-}
-
-/** Miller-Rabin with random bases; n must be odd and > 3. */
-function isProbablePrime(random: RandomBytes, n: bigint, rounds: number): boolean {
-  let d = n - 1n;
-  let s = 0;
-  while ((d & 1n) === 0n) {
-    d >>= 1n;
-    s++;
-  }
-  for (let i = 0; i < rounds; i++) {
-    let x = modPow(randomBetween(random, 2n, n - 2n), d, n);
-    if (x === 1n || x === n - 1n) continue;
-    let witness = true;
-    for (let j = 1; j < s && witness; j++) {
-      x = (x * x) % n;
-      if (x === n - 1n) witness = false;
-    }
-    if (witness) return false;
-  }
-  return true;
-}
 
 function randomQ(random: RandomBytes): bigint {
   const primes = smallPrimes().slice(0, 500);
   for (;;) {
     const q = bytesToBigInt(random(Q_BYTES)) | (1n << BigInt(Q_BITS - 1)) | 1n;
     if (primes.some((sp) => q % BigInt(sp) === 0n)) continue;
-    if (isProbablePrime(random, q, MR_ROUNDS)) return q;
+    if (isProbablePrime(random, q, Q_ROUNDS)) return q;
   }
 }
 
@@ -114,7 +59,7 @@ function randomP(random: RandomBytes, q: bigint): bigint | undefined {
     if (divisible) continue;
     const p = start + BigInt(j) * twoQ;
     if (p >= high) return undefined;
-    if (isProbablePrime(random, p, MR_ROUNDS)) return p;
+    if (isProbablePrime(random, p, P_ROUNDS)) return p;
   }
   return undefined;
 }
@@ -165,13 +110,48 @@ function hashToInt(hash: Uint8Array, q: bigint): bigint {
   return bytesToBigInt(hash) % q;
 }
 
+/**
+ * g^k mod p by a fixed-base table per signing key (row i: g^(d * 16^i), d = 0..15): a 160-bit
+ * k costs 40 multiplications instead of ~200. A table costs about three signatures to build
+ * and a conversation's AKE signs once per side, so it pays from the second AKE on. Tables
+ * are kept for the last few keys only. k is secret: every digit multiplies (zero digits by
+ * 1), so its bits do not choose the operations; BigInt itself is not constant-time (README
+ * "Security").
+ */
+const SIGNING_TABLES_KEPT = 4;
+const signingTables = new Map<string, bigint[][]>();
+
+function powSigningBase(key: DsaPrivateKey, k: bigint): bigint {
+  const hex = k.toString(16);
+  const rows = Math.ceil(key.q.toString(2).length / 4);
+  if (hex.length > rows) return modPow(key.g, k, key.p);
+  const name = `${key.p.toString(36)}:${key.g.toString(36)}`;
+  let table = signingTables.get(name);
+  if (!table) {
+    table = [];
+    let base = key.g % key.p;
+    for (let i = 0; i < rows; i++) {
+      const row = [1n, base];
+      for (let d = 2; d < 16; d++) row.push((row[d - 1]! * base) % key.p);
+      table.push(row);
+      base = (row[15]! * base) % key.p;
+    }
+    if (signingTables.size >= SIGNING_TABLES_KEPT) signingTables.delete(signingTables.keys().next().value!);
+    signingTables.set(name, table);
+  }
+  modexpCount.fixedBase++;
+  let result = 1n;
+  for (let i = 0; i < hex.length; i++) result = (result * table[i]![parseInt(hex[hex.length - 1 - i]!, 16)]!) % key.p;
+  return result;
+}
+
 /** A DSA signature on `hash` in OTR's form: r and s, 20 bytes each, big-endian. */
 export function dsaSign(random: RandomBytes, key: DsaPrivateKey, hash: Uint8Array): Uint8Array {
   if (key.q >= 1n << BigInt(Q_BITS) || key.q < 2n) fail('invalid-argument', 'dsaSign.key.q', 'q must fit 20 bytes');
   const h = hashToInt(hash, key.q);
   for (;;) {
     const k = randomBetween(random, 1n, key.q - 1n);
-    const r = modPow(key.g, k, key.p) % key.q;
+    const r = powSigningBase(key, k) % key.q;
     if (r === 0n) continue;
     const s = (modInverse(k, key.q) * (h + key.x * r)) % key.q;
     if (s === 0n) continue;
@@ -201,7 +181,8 @@ export function dsaVerify(pub: DsaPublicKey, hash: Uint8Array, sig: Uint8Array):
   }
   const u1 = (hashToInt(hash, pub.q) * w) % pub.q;
   const u2 = (r * w) % pub.q;
-  const v = ((modPow(pub.g, u1, pub.p) * modPow(pub.y, u2, pub.p)) % pub.p) % pub.q;
+  // Shamir's trick: one run of squarings for g^u1 · y^u2 (the exponents are public).
+  const v = multiPow([[pub.g, u1], [pub.y, u2]], pub.p) % pub.q;
   return v === r;
 }
 

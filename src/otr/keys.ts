@@ -60,7 +60,11 @@ export interface DataKeys {
  * "high" end and sends with byte 0x01; the other sends with 0x02.
  */
 export function deriveDataKeys(ourPublic: bigint, theirPublic: bigint, secbytes: Uint8Array): DataKeys {
-  const high = ourPublic > theirPublic;
+  return dataKeysFor(ourPublic > theirPublic, secbytes);
+}
+
+/** deriveDataKeys when the caller already knows which end is high. */
+export function dataKeysFor(high: boolean, secbytes: Uint8Array): DataKeys {
   const sendByte = high ? 0x01 : 0x02;
   const recvByte = high ? 0x02 : 0x01;
   const sendingAes = sha1(concatBytes(new Uint8Array([sendByte]), secbytes)).slice(0, 16);

@@ -195,12 +195,12 @@ function receiveData(step: Step, inst: InstanceState, decoded: Extract<Decoded, 
     return;
   }
   let plaintext: Uint8Array;
-  let extraKey: Uint8Array;
+  let secbytes: string;
   try {
-    extraKey = receivingExtraKey(inst.data, m);
     const d = decryptData(step.env.random, inst.data, m, decoded.authenticated);
     inst.data = d.state;
     plaintext = d.plaintext;
+    secbytes = d.secbytes;
   } catch (e) {
     if (!(e instanceof OtrError)) throw e;
     if (!ignoreUnreadable) {
@@ -220,7 +220,7 @@ function receiveData(step: Step, inst: InstanceState, decoded: Extract<Decoded, 
 
   for (const tlv of tlvs) {
     if (inst.msgstate !== 'ENCRYPTED') break;
-    handleTlv(step, inst, tlv, extraKey);
+    handleTlv(step, inst, tlv, secbytes);
   }
 
   if (inst.msgstate === 'ENCRYPTED' && text.length > 0 && step.env.now() - inst.lastSentAt >= HEARTBEAT_INTERVAL_MS) {
@@ -229,7 +229,8 @@ function receiveData(step: Step, inst: InstanceState, decoded: Extract<Decoded, 
   }
 }
 
-function handleTlv(step: Step, inst: InstanceState, tlv: Tlv, extraKey: Uint8Array): void {
+/** `secbytes` is the received message's slot secret; its extra key is derived only for TLV 8. */
+function handleTlv(step: Step, inst: InstanceState, tlv: Tlv, secbytes: string): void {
   if (tlv.type === TLV_DISCONNECTED) {
     inst.msgstate = 'FINISHED';
     inst.data = null;
@@ -239,7 +240,7 @@ function handleTlv(step: Step, inst: InstanceState, tlv: Tlv, extraKey: Uint8Arr
   if (tlv.type === TLV_EXTRA_SYMMETRIC_KEY) {
     try {
       const { use, useData } = parseExtraSymmetricKeyTlv(tlv.value);
-      step.event({ type: 'received_symkey', use, key: toHex(extraKey), useData: toHex(useData) });
+      step.event({ type: 'received_symkey', use, key: toHex(receivingExtraKey(secbytes)), useData: toHex(useData) });
     } catch (e) {
       if (!isOtrError(e)) throw e;
       step.msgEvent('RCVDMSG_MALFORMED', e.message);

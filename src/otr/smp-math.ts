@@ -16,6 +16,8 @@ import {
   mod,
   modInverse,
   modPow,
+  multiPow,
+  powG,
   type RandomBytes,
 } from './group';
 import { Reader, Writer } from './wire';
@@ -78,39 +80,11 @@ export function decodeMpis(bytes: Uint8Array, count: number, message: string): b
 const mulP = (a: bigint, b: bigint): bigint => (a * b) % MODULUS;
 const powP = (b: bigint, e: bigint): bigint => modPow(b, e, MODULUS);
 
-/**
- * g1^e by a fixed-base table: row i holds g1^(d * 16^i) for d = 0..15, so a power is one
- * multiplication per hex digit and no squarings. About half of an SMP's exponentiations have
- * base g1; this takes a full run from ~200 ms to ~130 ms (measured on Node 20). The table
- * (384 rows, ~1.2 MB) is built on first use in ~15 ms. Like modPow, the work done depends on
- * which digits are zero; JavaScript gives no constant-time big integers (README "Security").
- */
-const G1_TABLE_ROWS = 2 * SMP_EXPONENT_BYTES;
-let g1Table: bigint[][] | undefined;
+/** g1^e: g1 is the OTR group's generator 2, so the group's fixed-base table serves. */
+export const powG1 = powG;
 
-function buildG1Table(): bigint[][] {
-  const rows: bigint[][] = [];
-  let base = G1;
-  for (let i = 0; i < G1_TABLE_ROWS; i++) {
-    const row = [1n];
-    for (let d = 1; d < 16; d++) row.push(mulP(row[d - 1]!, base));
-    rows.push(row);
-    base = mulP(row[15]!, base);
-  }
-  return rows;
-}
-
-export function powG1(e: bigint): bigint {
-  if (e < 0n || e >= 1n << BigInt(4 * G1_TABLE_ROWS)) return powP(G1, e);
-  const table = (g1Table ??= buildG1Table());
-  const hex = e.toString(16);
-  let result = 1n;
-  for (let i = 0; i < hex.length; i++) {
-    const digit = parseInt(hex[hex.length - 1 - i]!, 16);
-    if (digit) result = mulP(result, table[i]![digit]!);
-  }
-  return result;
-}
+/** a^x · b^y mod p with shared squarings (the proofs' products of two variable powers). */
+const powP2 = (a: bigint, x: bigint, b: bigint, y: bigint): bigint => multiPow([[a, x], [b, y]], MODULUS);
 
 function checkHash(c: bigint, field: string, compute: () => bigint): void {
   if (c >= HASH_LIMIT || compute() !== c) fail('smp', field, 'zero-knowledge proof does not verify');
@@ -154,7 +128,7 @@ function checkCoords(
   field: string,
 ): void {
   checkHash(c, field, () =>
-    smpHash(version, mulP(powP(g3, d1), powP(p, c)), mulP(mulP(powG1(d1), powP(g2, d2)), powP(q, c))),
+    smpHash(version, powP2(g3, d1, p, c), mulP(powG1(d1), powP2(g2, d2, q, c))),
   );
 }
 
@@ -166,7 +140,7 @@ function proveLogs(random: RandomBytes, qab: bigint, x3: bigint, version: number
 }
 
 function checkLogs(c: bigint, d: bigint, r: bigint, g3o: bigint, qab: bigint, version: number, field: string): void {
-  checkHash(c, field, () => smpHash(version, mulP(powG1(d), powP(g3o, c)), mulP(powP(qab, d), powP(r, c))));
+  checkHash(c, field, () => smpHash(version, mulP(powG1(d), powP(g3o, c)), powP2(qab, d, r, c)));
 }
 
 const divP = (a: bigint, b: bigint): bigint => mulP(a, modInverse(b, MODULUS));

@@ -207,7 +207,8 @@ describe('data messages', () => {
       expect(p.events.filter((e) => e.type === 'msg')).toEqual([]);
       expect(p.outbox).toEqual([]);
     }
-  });
+    // ~600 key rotations: allow for a machine shared with other work (timing lives in the bench).
+  }, 60_000);
 
   it('UTF-8 text arrives intact; an empty message shows nothing and raises no error', () => {
     const { alice, bob, net } = privatePair();

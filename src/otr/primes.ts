@@ -1,0 +1,148 @@
+/**
+ * Primality testing for DSA key generation (FIPS 186-4 appendix C.3): trial division by small
+ * primes, a base-2 Fermat filter, Miller-Rabin with random bases (C.3.1) and the Lucas test
+ * (C.3.3). The numbers tested here become public (p and q), so none of it needs to hide its
+ * timing; only the private key x, drawn in dsa.ts, is secret.
+ */
+import { bytesToBigInt } from './bytes';
+import { modexpCount, modPow, type RandomBytes } from './group';
+
+let smallPrimesCache: number[] | undefined;
+
+/** The odd primes below 2^15, for trial division before any exponentiation. */
+export function smallPrimes(): number[] {
+  if (smallPrimesCache) return smallPrimesCache;
+  const limit = 1 << 15;
+  const composite = new Uint8Array(limit);
+  const out: number[] = [];
+  for (let i = 3; i < limit; i += 2) {
+    if (composite[i]) continue;
+    out.push(i);
+    for (let j = i * i; j < limit; j += 2 * i) composite[j] = 1;
+  }
+  smallPrimesCache = out;
+  return out;
+}
+
+/** A uniform integer in [lo, hi] by rejection sampling. */
+export function randomBetween(random: RandomBytes, lo: bigint, hi: bigint): bigint {
+  const span = hi - lo + 1n;
+  const bits = span.toString(2).length;
+  const bytes = Math.ceil(bits / 8);
+  const mask = (1n << BigInt(bits)) - 1n;
+  for (;;) {
+    const n = bytesToBigInt(random(bytes)) & mask;
+    if (n < span) return lo + n;
+  }
+}
+
+/**
+ * 2^(n-1) mod n == 1, with doublings as shifts instead of multiplications (about a fifth
+ * cheaper than modPow). Most sieved candidates are composite and fail here; it is only a
+ * filter in front of the tests FIPS 186-4 counts, never one of them.
+ */
+export function passesFermatBase2(n: bigint): boolean {
+  modexpCount.variable++;
+  const bits = (n - 1n).toString(2);
+  let x = 1n;
+  for (let i = 0; i < bits.length; i++) {
+    x = (x * x) % n;
+    if (bits.charCodeAt(i) === 49) {
+      x <<= 1n;
+      if (x >= n) x -= n;
+    }
+  }
+  return x === 1n;
+}
+
+/** Miller-Rabin with `rounds` random bases (FIPS 186-4 C.3.1); n must be odd and > 3. */
+export function passesMillerRabin(random: RandomBytes, n: bigint, rounds: number): boolean {
+  let d = n - 1n;
+  let s = 0;
+  while ((d & 1n) === 0n) {
+    d >>= 1n;
+    s++;
+  }
+  for (let i = 0; i < rounds; i++) {
+    let x = modPow(randomBetween(random, 2n, n - 2n), d, n);
+    if (x === 1n || x === n - 1n) continue;
+    let witness = true;
+    for (let j = 1; j < s && witness; j++) {
+      x = (x * x) % n;
+      if (x === n - 1n) witness = false;
+    }
+    if (witness) return false;
+  }
+  return true;
+}
+
+/** The Jacobi symbol (a/n) for odd n > 0. */
+function jacobi(a: bigint, n: bigint): number {
+  a %= n;
+  if (a < 0n) a += n;
+  let result = 1;
+  while (a !== 0n) {
+    while ((a & 1n) === 0n) {
+      a >>= 1n;
+      const r = n & 7n;
+      if (r === 3n || r === 5n) result = -result;
+    }
+    [a, n] = [n, a];
+    if ((a & 3n) === 3n && (n & 3n) === 3n) result = -result;
+    a %= n;
+  }
+  return n === 1n ? result : 0;
+}
+
+function isSquare(n: bigint): boolean {
+  if (n < 2n) return true;
+  let x = 1n << BigInt(Math.ceil(n.toString(2).length / 2));
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x * x === n;
+    x = y;
+  }
+}
+
+/** The (general) Lucas probabilistic primality test of FIPS 186-4 C.3.3; n odd, > 3. */
+export function passesLucas(n: bigint): boolean {
+  if (isSquare(n)) return false;
+  let d = 5n;
+  for (;;) {
+    const j = jacobi(d, n);
+    if (j === 0 && (d < 0n ? -d : d) !== n) return false;
+    if (j === -1) break;
+    d = d > 0n ? -(d + 2n) : -d + 2n;
+  }
+  const half = (v: bigint): bigint => ((v & 1n) === 0n ? v : v + n) >> 1n;
+  const dMod = ((d % n) + n) % n;
+  const k = (n + 1n).toString(2);
+  let u = 1n;
+  let v = 1n;
+  for (let i = 1; i < k.length; i++) {
+    const uTemp = (u * v) % n;
+    const vTemp = half((v * v + dMod * ((u * u) % n)) % n);
+    if (k.charCodeAt(i) === 49) {
+      u = half((uTemp + vTemp) % n);
+      v = half((vTemp + dMod * uTemp) % n);
+    } else {
+      u = uTemp;
+      v = vTemp;
+    }
+  }
+  return u === 0n;
+}
+
+/**
+ * FIPS 186-4 table C.1 at L = 1024, N = 160: Miller-Rabin followed by the Lucas test needs 3
+ * rounds for p and 19 for q (Miller-Rabin alone would need 40 for each) for an error of at most
+ * 2^-80. The Lucas test costs about two and a half Miller-Rabin rounds, so p's confirmation
+ * drops from 40 exponentiations to about 6.
+ */
+export const P_ROUNDS = 3;
+export const Q_ROUNDS = 19;
+
+/** Probable-prime test for an odd n > 3 that has already passed trial division. */
+export function isProbablePrime(random: RandomBytes, n: bigint, rounds: number): boolean {
+  return passesFermatBase2(n) && passesMillerRabin(random, n, rounds) && passesLucas(n);
+}
