@@ -62,7 +62,7 @@ function privatePair(): { alice: Peer; bob: Peer } {
 
 function conversation(i: number, state: ConversationState): StoredConversation {
   const id = ['thelounge', 'alice', `peer${i}`].map(encodeURIComponent).join('/');
-  const hex = () => Array.from(env.random(32), (b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = () => Array.from(env.random(8), (b) => b.toString(16).padStart(2, '0')).join('');
   return {
     id, site: 'thelounge', account: 'alice', peer: `peer${i}`, title: `peer${i}`, policy: 'manual', state,
     seen: Array.from({ length: 50 }, hex), sent: Array.from({ length: 50 }, hex), smp: { status: 'idle', progress: 0 },

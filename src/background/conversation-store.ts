@@ -34,9 +34,9 @@ export interface StoredConversation {
   title: string;
   policy: SitePolicy;
   state: ConversationState;
-  /** Ids of OTR wire texts already processed (bounded): duplicate delivery is a no-op. */
+  /** Markers (session-wire.ts) of OTR wire texts already processed, bounded: a replay is a no-op. */
   seen: string[];
-  /** Ids of wire texts we sent, so our own echo is not fed to the engine. */
+  /** Markers of wire texts we sent, so our own echo is not fed to the engine. */
   sent: string[];
   smp: SmpView;
   fingerprintChanged?: { previous: string; current: string };
@@ -114,9 +114,9 @@ export class ConversationStore {
   /** Every record; needs the conversation key (a 'locked' error otherwise) for sealed ones. */
   async loadAll(): Promise<Loaded> {
     const out: Loaded = { conversations: [], tombstones: [], problems: [] };
+    // Always asked for, even with nothing sealed yet: while locked nothing may load or be made.
+    const key = await this.key.get();
     const raws = await getAll(this.db, 'conversations');
-    const hasSealed = raws.some((r) => (r as DiskRecord | null)?.ct !== undefined);
-    const key = hasSealed ? await this.key.get() : null;
     for (const raw of raws) {
       const recordKey = String((raw as { key?: unknown } | null)?.key ?? '');
       try {
@@ -127,7 +127,7 @@ export class ConversationStore {
           continue;
         }
         if (!(disk.nonce instanceof Uint8Array) || disk.nonce.length !== 24 || !(disk.ct instanceof Uint8Array)) storeFail('corrupt', 'a conversation record has no sealed content');
-        const bytes = openBytes(key!, disk.nonce, disk.ct, aadOf(disk.key));
+        const bytes = openBytes(key, disk.nonce, disk.ct, aadOf(disk.key));
         if (bytes === null) storeFail('corrupt', 'a conversation record does not decrypt (damaged or altered)');
         let parsed: unknown;
         try {
@@ -153,7 +153,8 @@ export class ConversationStore {
     const recordKey = recordKeyOf(c.id);
     const sealed = sealBytes(this.random, key, new TextEncoder().encode(JSON.stringify(c)), aadOf(recordKey));
     const disk: DiskRecord = { key: recordKey, format: CONVERSATION_FORMAT, lastActivity: c.lastActivity, ...sealed };
-    await this.writing(() => write(this.db, ['conversations'], (tx) => tx.objectStore('conversations').put(disk)));
+    // Strict: a step's ciphertext goes to the page only once its state is on disk.
+    await this.writing(() => write(this.db, ['conversations'], (tx) => tx.objectStore('conversations').put(disk), { durability: 'strict' }));
   }
 
   /** Replaces a record by a tombstone: whatever it sealed (keys included) is gone from disk. */

@@ -59,13 +59,17 @@ export async function getAll(db: IDBDatabase, store: string): Promise<unknown[]>
   return req(db.transaction(store, 'readonly').objectStore(store).getAll());
 }
 
-/** Writes and deletes in one transaction, so a key and its pointers change together. */
+/**
+ * Writes and deletes in one transaction, so a key and its pointers change together.
+ * `durability: 'strict'` (conversations) asks the browser to flush before reporting success.
+ */
 export async function write(
   db: IDBDatabase,
   stores: string[],
   body: (tx: IDBTransaction) => void,
+  options?: IDBTransactionOptions,
 ): Promise<void> {
-  const tx = db.transaction(stores, 'readwrite');
+  const tx = db.transaction(stores, 'readwrite', options);
   const finished = done(tx);
   body(tx);
   await finished;

@@ -13,7 +13,7 @@ import {
   startOtr, startSmp, type ConversationState, type Identity, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
 import { messageIdOf } from '../messaging/message-id';
-import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy, SmpView } from '../messaging/types';
+import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
 import { storeFail } from './errors';
 import { policyBits } from './config-store';
@@ -23,9 +23,10 @@ import { feedsFromHistory, historyReplies } from './history-replies';
 import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
 import {
-  bounded, conversationIdOf, rollBack, snapshot, effectiveFragmentSize, isEarlierFragment, isEncodedOtr, isOtrTraffic, quietDisplay, stillEnded, syncQueuedIds,
+  bounded, conversationIdOf, markerOf, rollBack, snapshot, effectiveFragmentSize, isEarlierFragment, isEncodedOtr, isOtrTraffic, quietDisplay, stillEnded, syncQueuedIds,
 } from './session-wire';
-import { humanFingerprint, type TrustStore } from './trust-store';
+import { conversationView, smpViewOf } from './session-view';
+import type { TrustStore } from './trust-store';
 
 export type { TabRef } from './conversation-life';
 export { conversationIdOf, effectiveFragmentSize } from './session-wire';
@@ -168,9 +169,9 @@ export class SessionManager {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.locked) return { messageId, display: 'locked', send: [] };
-      if (r.sent.includes(messageId)) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
+      if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
       const otr = isEncodedOtr(text) && !isEarlierFragment(text);
-      if (otr && r.seen.includes(messageId)) return { messageId, display: 'duplicate', send: [] };
+      if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
       if (history && !feedsFromHistory(text)) return { messageId, display: /^\?OTR/.test(text.trim()) ? 'hidden' : 'plain', send: [] };
       return this.step(r, () => this.feed(r, text, messageId, otr, history));
     });
@@ -186,11 +187,11 @@ export class SessionManager {
     } catch (e) {
       if (!isOtrError(e)) throw e;
       this.deps.notify({ type: 'notice', conversationId: id, name: 'RCVDMSG_MALFORMED', text: e.message });
-      if (otr) r.seen = bounded(r.seen, messageId);
+      if (otr) r.seen = bounded(r.seen, markerOf(messageId));
       await this.life.save(r);
       return { messageId, display: 'error', send: [] };
     }
-    if (otr) r.seen = bounded(r.seen, messageId);
+    if (otr) r.seen = bounded(r.seen, markerOf(messageId));
     const send = history ? historyReplies(r.state, result) : result.send;
     const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
     let display: IncomingDisplay = quietDisplay(result.events, result.show.length > 0, history);
@@ -210,6 +211,10 @@ export class SessionManager {
       if (r.fingerprintChanged) storeFail('fingerprint-changed', `${r.peer}'s key changed; acknowledge it before sending`);
       return this.step(r, async () => {
         await this.life.expireIfIdle(r);
+        // Refused, not dropped: the compose frame keeps the text (nothing goes out in the clear).
+        if (conversationStatus(r.state).msgstate === 'FINISHED') {
+          storeFail('invalid', r.ended === 'expired' ? 'this private conversation expired; restart it from the lock' : 'the private conversation ended; end or restart it from the lock');
+        }
         const me = await this.deps.keys.identityFor(r.site, r.account);
         const result = withOfflineOffer(this.deps.env, me, sendMessage(this.deps.env, me, r.state, text), true);
         const queued = conversationStatus(result.state).queued > conversationStatus(r.state).queued;
@@ -332,7 +337,7 @@ export class SessionManager {
     if (r.ended && !stillEnded(r.state)) delete r.ended;
     if (activity) r.lastActivity = this.deps.env.now();
     // Our own OTR traffic comes back to us in the page; it must never be fed to the engine.
-    for (const wire of result.send) if (isOtrTraffic(wire)) r.sent = bounded(r.sent, messageIdOf(wire));
+    for (const wire of result.send) if (isOtrTraffic(wire)) r.sent = bounded(r.sent, markerOf(messageIdOf(wire)));
     for (const event of result.events) await this.onEvent(r, event);
     await this.life.save(r);
     // What we typed is shown over the last piece that carries it (also for text that waited
@@ -365,14 +370,8 @@ export class SessionManager {
       }
       r.smp = { status: 'idle', progress: 0 };
     } else if (event.type === 'smp') {
-      const progress = Math.max(0, Math.min(1, event.progress / 100));
-      const status: SmpView['status'] =
-        event.status === 'ASK_FOR_SECRET' || event.status === 'ASK_FOR_ANSWER' ? 'awaiting-answer'
-        : event.status === 'IN_PROGRESS' ? 'in-progress'
-        : event.status === 'SUCCESS' ? 'succeeded'
-        : event.status === 'ABORT' ? 'aborted'
-        : 'failed';
-      r.smp = event.question === undefined ? { status, progress } : { status, progress, question: event.question };
+      r.smp = smpViewOf(event);
+      const status = r.smp.status;
       // As in Pidgin: answering someone's question proves them nothing about the asker, so
       // only the asker (or either side of a shared secret) marks the peer verified.
       if (status === 'succeeded' && event.question === undefined) {
@@ -390,20 +389,7 @@ export class SessionManager {
   }
 
   async view(r: LiveConversation): Promise<ConversationView> {
-    const s = conversationStatus(r.state);
-    const trust = s.theirFingerprint ? await this.deps.trust.trustOf(s.theirFingerprint) : undefined;
-    const state = s.msgstate === 'PLAINTEXT' ? 'plaintext' : s.msgstate === 'FINISHED' ? 'finished' : trust === 'unverified' ? 'unverified' : 'private';
-    const view: ConversationView = {
-      id: r.id, site: r.site, account: r.account, peer: r.peer, title: r.title, state, version: s.version,
-      smp: r.smp, policy: r.policy, queued: s.queued, queuedIds: [...r.queuedIds],
-    };
-    if (s.theirFingerprint) view.fingerprint = humanFingerprint(s.theirFingerprint);
-    if (trust) view.trust = trust;
-    if (r.fingerprintChanged) view.fingerprintChanged = r.fingerprintChanged;
-    if (r.locked) view.locked = true;
-    if (r.ended) view.ended = r.ended;
-    if (r.unsaved) view.unsaved = true;
-    return view;
+    return conversationView(r, this.deps.trust);
   }
 
   async viewOf(id: string): Promise<ConversationView> {

@@ -49,6 +49,15 @@ export function isEarlierFragment(text: string): boolean {
   return m !== null && Number(m[1]) < Number(m[2]);
 }
 
+/**
+ * A processed-message marker: the first 64 bits of the message id. Markers are written with the
+ * conversation after every step; a quarter of the id's size keeps that write small, and a
+ * chance collision within one conversation's last 1,000 messages is about 2^-44.
+ */
+export function markerOf(messageId: string): string {
+  return messageId.slice(0, 16);
+}
+
 export function bounded(list: string[], id: string): string[] {
   const next = [...list, id];
   return next.length > SEEN_LIMIT ? next.slice(next.length - SEEN_LIMIT) : next;

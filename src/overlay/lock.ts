@@ -148,8 +148,19 @@ export class Lock {
     const state = view?.state ?? 'plaintext';
     this.button.setAttribute('data-offrecord-state', state);
     const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
+    // Issue 11: why nothing reads yet, or why it ended, beside the state.
+    const why = view?.locked
+      ? ' · locked — unlock OffRecord'
+      : view?.ended === 'expired'
+        ? ' · expired'
+        : view?.queued
+          ? ` · ${view.queued} waiting for ${view.peer}`
+          : '';
+    this.button.setAttribute('data-offrecord-locked', String(!!view?.locked));
+    if (view?.ended) this.button.setAttribute('data-offrecord-ended', view.ended);
+    else this.button.removeAttribute('data-offrecord-ended');
     const doc = this.button.ownerDocument;
-    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}`));
+    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}`));
     this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}. Open menu`);
     this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
     const encrypted = state === 'unverified' || state === 'private';

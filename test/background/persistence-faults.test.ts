@@ -84,6 +84,8 @@ describe('forward secrecy', () => {
     const disk = (await alice.bg.store.loadAll()).conversations[0]!;
     for (const inst of Object.values(disk.state.instances)) expect(inst.data).toBeNull();
     expect((await incoming(alice, late[0]!, true)).display).toBe('expired');
+    // Typing into an expired conversation is refused, so the compose frame keeps the text.
+    await expect(alice.bg.sessions.send(alice.conv.id, 'too late', { tabId: 1, frameId: 0 })).rejects.toMatchObject({ code: 'invalid' });
   });
 
   it('the setting (1–30 days) changes when conversations end', async () => {
@@ -180,5 +182,19 @@ describe('faults', () => {
     expect((await incoming(alice, two[0]!, true)).display).toBe('encrypted');
     const old = await incoming(alice, one[0]!, true);
     expect(old).toMatchObject({ display: 'replayed', send: [] });
+  });
+});
+
+describe('locked on a fresh conversation', () => {
+  it('a chat first opened while locked shows locked, and works after unlock', async () => {
+    await alice.bg.ask(senders.options, 'identity.setPassphrase', { current: null, next: 'pw' });
+    alice = await closeBrowser(alice);
+    const carol = await registerPeer(alice, 'carol');
+    expect(carol.locked).toBe(true);
+    await alice.bg.ask(senders.popup, 'identity.unlock', { passphrase: 'pw' });
+    await vi.waitFor(async () => expect((await alice.bg.sessions.viewOf(carol.id)).locked).toBeUndefined());
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: carol.id });
+    // Bob's (from before the passphrase) and Carol's, both sealed.
+    expect(await getAll(alice.bg.db, 'conversations')).toHaveLength(2);
   });
 });

@@ -218,6 +218,25 @@ describe('options: Privacy', () => {
     expect(onChange).toHaveBeenCalledWith({ historyRetention: 'session' });
   });
 
+  it('sets the idle days after which private conversations end (1–30)', () => {
+    const onChange = vi.fn();
+    render(<Privacy settings={{ historyRetention: 'off', idleDays: 7 }} onChange={onChange} />);
+    const days = screen.getByRole('spinbutton') as HTMLInputElement;
+    expect(days.closest('label')!.textContent).toContain(en('privacy_idle_label'));
+    expect(days.value).toBe('7');
+    fireEvent.change(days, { target: { value: '31' } });
+    expect(onChange).not.toHaveBeenCalled();
+    fireEvent.change(days, { target: { value: '3' } });
+    expect(onChange).toHaveBeenCalledWith({ idleDays: 3 });
+  });
+
+  it('says what saved conversations are protected against, with and without a passphrase', () => {
+    render(<Privacy settings={null} onChange={vi.fn()} />);
+    expect(screen.getByRole('heading', { name: en('privacy_at_rest_title') })).toBeTruthy();
+    expect(screen.getByText(en('privacy_at_rest_no_passphrase')).textContent).toMatch(/NOT someone who copies your browser profile/);
+    expect(screen.getByText(en('privacy_at_rest_passphrase'))).toBeTruthy();
+  });
+
   it('explains plainly what is protected and what is not', () => {
     render(<Privacy settings={null} onChange={vi.fn()} />);
     expect(screen.getByRole('heading', { name: en('privacy_protects_title') })).toBeTruthy();

@@ -16,6 +16,17 @@ describe('popup: This tab', () => {
   });
   afterEach(cleanup);
 
+  it('lists storage problems, naming the conversation', () => {
+    const problems = [
+      { at: 1, code: 'corrupt' as const, message: 'a conversation record does not decrypt' },
+      { at: 2, code: 'quota' as const, conversationId: 'x', title: 'bob', message: 'the disk is full' },
+    ];
+    render(<ThisTab conversations={[]} actions={actions()} problems={problems} />);
+    expect(screen.getByText(en('tab_problems_title'))).toBeTruthy();
+    expect(screen.getByText(en('tab_problem_corrupt'))).toBeTruthy();
+    expect(screen.getByText(`${en('tab_problem_quota')}: bob`)).toBeTruthy();
+  });
+
   it('says so when the page has no conversation', () => {
     render(<ThisTab conversations={[]} actions={actions()} />);
     expect(screen.getByText(en('tab_empty_title'))).toBeTruthy();
