@@ -58,3 +58,9 @@ export async function loungeSignIn(page: Page, url: string, user: string, passwo
   await page.waitForSelector(chat, { timeout: 20_000 });
   await page.waitForSelector('form#form textarea#input');
 }
+
+/** Switches to an existing query or channel from the sidebar (the composer may be covered). */
+export async function loungeSwitchTo(page: Page, name: string): Promise<void> {
+  await page.locator(`#sidebar .channel-list-item[data-name="${name}"]`).click();
+  await page.waitForSelector(`#chat .chat-view[aria-label="${name}"]`, { timeout: 10_000 });
+}
