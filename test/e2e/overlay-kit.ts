@@ -24,8 +24,9 @@ export interface Profile {
   close(): Promise<void>;
 }
 
-export async function launchProfile(name: string): Promise<Profile> {
-  const browser = await launchChromiumWithExtension(undefined, CHROME_BUILD);
+/** `profileDir` keeps the profile (and the extension's IndexedDB) for a later relaunch. */
+export async function launchProfile(name: string, profileDir?: string): Promise<Profile> {
+  const browser = await launchChromiumWithExtension(profileDir, CHROME_BUILD);
   const logs: string[] = [];
   const stamp = () => new Date().toISOString().slice(11, 23);
   browser.serviceWorker.on('console', (m) => logs.push(`${stamp()} [worker] ${m.type()}: ${m.text()}`));

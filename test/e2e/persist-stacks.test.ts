@@ -6,17 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startIrcObserver, startIrcStack, startIrssi, waitOnIrc, type IrcObserver, type IrcStack, type IrssiPeer } from '../stacks/index';
 import { launchPlainChromium } from './helpers/browser';
-import { loungeQuery, loungeSignIn } from './helpers/chat';
+import { loungeQuery, loungeSignIn, loungeSwitchTo } from './helpers/chat';
 import { launchProfile, menu, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 const LIST = '#chat .chat-view .messages';
 const compact = (fp: string | null | undefined) => (fp ?? '').replace(/\s/g, '').toUpperCase();
-
-/** Opens the query with `nick` from the sidebar, as a person would after signing in. */
-async function openQuery(page: Page, nick: string): Promise<void> {
-  await page.locator(`#sidebar .channel-list-item[data-name="${nick}"]`).click();
-  await page.waitForSelector(`#chat .chat-view[data-type="query"][aria-label="${nick}"]`, { timeout: 10_000 });
-}
 
 const texts = (page: Page) => page.locator('#chat .chat-view .messages div.msg[data-type="message"] .content').allTextContents();
 
@@ -51,7 +45,7 @@ describe.sequential('The Lounge in private mode', () => {
     try {
       page = await browser.newPage();
       await loungeSignIn(page, stack.url, 'alice', stack.password!);
-      await openQuery(page, 'bob');
+      await loungeSwitchTo(page, 'bob');
       await expect.poll(() => texts(page), { timeout: 10_000 }).toEqual(['first while you were away', 'second while you were away']);
     } finally {
       await browser.close();

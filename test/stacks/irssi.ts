@@ -27,8 +27,10 @@ export interface IrssiPeer {
   all(): string;
   /** The query log with `peer`: lines such as `12:00 <alice> hello`. */
   query(peer: string): string;
-  /** Messages from `peer` in the query log, in order. */
+  /** Messages from `peer` in the query log with `peer`, in order. */
   messagesFrom(peer: string): string[];
+  /** Our own messages in the query log with `peer` (logged once irssi has sent them), in order. */
+  messagesTo(peer: string): string[];
   /** Waits until the log of everything matches `pattern`; fails with the log's tail. */
   waitAll(pattern: RegExp, timeoutMs?: number, since?: number): Promise<string>;
   /** Length of the log of everything now, to wait only for what comes after. */
@@ -81,14 +83,8 @@ export async function startIrssi(opts: { ircPort: number; nick: string; host?: s
     },
     all,
     query: (p) => read(join(logs, `${p}.log`)),
-    messagesFrom(p) {
-      const out: string[] = [];
-      for (const line of peer.query(p).split('\n')) {
-        const m = /^\d\d:\d\d <[ @+%~&]?([^> ]+)> (.*)$/.exec(line);
-        if (m && m[1] === p) out.push(m[2]!);
-      }
-      return out;
-    },
+    messagesFrom: (p) => queryLines(peer.query(p), p),
+    messagesTo: (p) => queryLines(peer.query(p), opts.nick),
     async waitAll(pattern, timeoutMs = 30_000, since = 0) {
       const end = Date.now() + timeoutMs;
       for (;;) {
@@ -127,4 +123,14 @@ export async function startIrssi(opts: { ircPort: number; nick: string; host?: s
     throw err;
   }
   return peer;
+}
+
+/** The texts of `from`'s lines in a query log (`12:00 <alice> hello`). */
+function queryLines(log: string, from: string): string[] {
+  const out: string[] = [];
+  for (const line of log.split('\n')) {
+    const m = /^\d\d:\d\d <[ @+%~&]?([^> ]+)> (.*)$/.exec(line);
+    if (m && m[1] === from) out.push(m[2]!);
+  }
+  return out;
 }

@@ -3,6 +3,11 @@
  * BOSH, http_files), users alice, bob and carol (password "secret"), MUC at
  * conference.localhost. mod_stanza_debug logs every stanza at debug level, so `traffic()` shows
  * what crossed the server. See ENVIRONMENT.md "XMPP: Prosody + Converse.js 14".
+ *
+ * With `archive`, Prosody keeps messages for offline users (mod_offline) and every 1:1 message
+ * in its archive (mod_mam), which Converse reads back as history when a chat opens: a
+ * conversation between people who are never online together. `stored()` is everything Prosody
+ * wrote to disk, to show no plaintext rests there.
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -19,10 +24,17 @@ export interface XmppStack {
   c2sPort: number;
   /** Prosody's debug log so far: every stanza sent and received (mod_stanza_debug). */
   traffic(): string;
+  /** Every file under Prosody's data folder (offline store, archive, accounts), concatenated. */
+  stored(): string;
   stop(): Promise<void>;
 }
 
-function prosodyConf(dir: string, httpPort: number, c2sPort: number): string {
+export interface XmppStackOptions {
+  /** Offline storage and the message archive (MAM) on; off by default. */
+  archive?: boolean;
+}
+
+function prosodyConf(dir: string, httpPort: number, c2sPort: number, archive: boolean): string {
   return `-- generated for one test run
 pidfile = "${dir}/prosody.pid"
 data_path = "${dir}/data"
@@ -38,9 +50,10 @@ admin_socket = "${dir}/data/prosody.sock"
 modules_enabled = {
   "roster"; "saslauth"; "disco"; "carbons"; "ping"; "time"; "version"; "blocklist";
   "bookmarks"; "pep"; "private"; "vcard4"; "vcard_legacy"; "csi_simple"; "smacks";
-  "websocket"; "bosh"; "http_files"; "stanza_debug";
+  "websocket"; "bosh"; "http_files"; "stanza_debug";${archive ? ' "mam";' : ''}
 }
-modules_disabled = { "s2s"; "tls"; "offline" }
+modules_disabled = { "s2s"; "tls";${archive ? '' : ' "offline"'} }
+${archive ? 'default_archive_policy = true\narchive_expires_after = "1w"' : ''}
 authentication = "internal_plain"
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
@@ -94,7 +107,7 @@ function chownTree(path: string, uid: number, gid: number): void {
   if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e), uid, gid);
 }
 
-export async function startXmppStack(): Promise<XmppStack> {
+export async function startXmppStack(opts: XmppStackOptions = {}): Promise<XmppStack> {
   const dir = tempDir('xmpp');
   const httpPort = await freePort();
   const c2sPort = await freePort();
@@ -106,7 +119,7 @@ export async function startXmppStack(): Promise<XmppStack> {
     filter: (src) => !src.endsWith('.map'),
   });
   writeFileSync(join(dir, 'www/index.html'), INDEX_HTML);
-  writeFileSync(cfg, prosodyConf(dir, httpPort, c2sPort));
+  writeFileSync(cfg, prosodyConf(dir, httpPort, c2sPort, opts.archive ?? false));
   writeFileSync(join(dir, 'prosody.log'), '');
   const uid = Number(execFileSync('id', ['-u', 'prosody']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'prosody']).toString().trim());
@@ -131,5 +144,16 @@ export async function startXmppStack(): Promise<XmppStack> {
     await stop();
     throw err;
   }
-  return { url, c2sPort, traffic: () => readFileSync(join(dir, 'prosody.log'), 'utf8'), stop };
+  return {
+    url,
+    c2sPort,
+    traffic: () => readFileSync(join(dir, 'prosody.log'), 'utf8'),
+    stored: () => filesUnder(join(dir, 'data')).map((f) => readFileSync(f, 'utf8')).join('\n'),
+    stop,
+  };
+}
+
+function filesUnder(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path).flatMap((e) => (e.endsWith('.sock') ? [] : filesUnder(join(path, e))));
 }

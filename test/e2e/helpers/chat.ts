@@ -42,12 +42,25 @@ export async function converseOpenChat(page: Page, user: string): Promise<void> 
   await page.waitForSelector(`converse-chat[jid="${jid}"] converse-message-form textarea.chat-textarea`, { timeout: 20_000 });
 }
 
-/** The Lounge in private mode: sign in; the server has kept her networks and history. */
+/**
+ * The Lounge in private mode: sign in, unless a kept profile still holds her session token and
+ * The Lounge signs her in by itself; the server has kept her networks and history.
+ */
 export async function loungeSignIn(page: Page, url: string, user: string, password: string): Promise<void> {
+  const chat = '#chat .chat-view .messages[role=log]';
   await page.goto(url);
-  await page.fill('#signin-username', user);
-  await page.fill('#signin-password', password);
-  await page.press('#signin-password', 'Enter');
-  await page.waitForSelector('#chat .chat-view .messages[role=log]', { timeout: 20_000 });
+  await page.waitForSelector(`#signin-username, ${chat}`, { timeout: 20_000 });
+  if (await page.locator('#signin-username').isVisible()) {
+    await page.fill('#signin-username', user);
+    await page.fill('#signin-password', password);
+    await page.press('#signin-password', 'Enter');
+  }
+  await page.waitForSelector(chat, { timeout: 20_000 });
   await page.waitForSelector('form#form textarea#input');
+}
+
+/** Switches to an existing query or channel from the sidebar (the composer may be covered). */
+export async function loungeSwitchTo(page: Page, name: string): Promise<void> {
+  await page.locator(`#sidebar .channel-list-item[data-name="${name}"]`).click();
+  await page.waitForSelector(`#chat .chat-view[aria-label="${name}"]`, { timeout: 10_000 });
 }
