@@ -9,7 +9,7 @@ export default defineConfig({
       { test: { name: 'otr', include: ['test/otr/**/*.test.ts'], environment: 'node' } },
       {
         plugins: [WxtVitest()],
-        test: { name: 'extension', include: ['test/background/**/*.test.ts', 'test/adapters/**/*.test.ts'], environment: 'happy-dom' },
+        test: { name: 'extension', include: ['test/background/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/overlay/**/*.test.ts'], environment: 'happy-dom' },
       },
       {
         plugins: [WxtVitest()],

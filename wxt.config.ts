@@ -1,5 +1,6 @@
 import { defineConfig } from 'wxt';
 import preact from '@preact/preset-vite';
+import { FRAME_PAGES } from './src/messaging/frames';
 
 // Builds .output/chrome-mv3 (`wxt build`) and .output/firefox-mv2 (`wxt build -b firefox`).
 export default defineConfig({
@@ -19,12 +20,10 @@ export default defineConfig({
     ...(browser === 'firefox'
       ? { optional_permissions: ['http://*/*', 'https://*/*'] }
       : { optional_host_permissions: ['http://*/*', 'https://*/*'] }),
-    // The compose, reader and verify frames are extension pages framed by chat pages; only these
-    // three are exposed, and each shows nothing without a fresh one-time token from the background.
+    // The frames (src/messaging/frames.ts) are extension pages framed by chat pages; only these
+    // are exposed, and each shows nothing without a fresh one-time token from the background.
     web_accessible_resources:
-      browser === 'firefox'
-        ? ['compose.html', 'reader.html', 'verify.html']
-        : [{ resources: ['compose.html', 'reader.html', 'verify.html'], matches: ['http://*/*', 'https://*/*'] }],
+      browser === 'firefox' ? FRAME_PAGES : [{ resources: FRAME_PAGES, matches: ['http://*/*', 'https://*/*'] }],
     browser_specific_settings: {
       gecko: {
         id: 'offrecord@offrecord.invalid',

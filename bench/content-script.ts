@@ -20,7 +20,7 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { CHROME_EXT, launchChromiumWithExtension, launchPlainChromium, ROOT, type ExtensionBrowser } from '../test/e2e/helpers/browser';
 import { loungeJoin } from '../test/e2e/helpers/chat';
 import { startIrcStack, type IrcStack } from '../test/stacks/index';
@@ -229,6 +229,8 @@ async function benchBatches(): Promise<string[]> {
       }
     }
     log('batches measured');
+    const heap = await heapBeside(withExt, anchor);
+    const frames = await withExt.evaluate(() => document.querySelectorAll('iframe[data-offrecord=reader]').length);
     const sent = await withExt.evaluate(() => (window as unknown as { __bench: { sent(): number } }).__bench.sent());
     const held = await withExt.evaluate(() => document.querySelectorAll('#chat .messages > div.msg').length);
     const f = (ms: number) => `${ms.toFixed(2)} ms`;
@@ -237,8 +239,8 @@ async function benchBatches(): Promise<string[]> {
       '',
       `Median of ${REPS} after ${WARMUP} warm-up rounds, interleaved with the anchor. One message in three is \`?OTR:\` ciphertext.`,
       '',
-      "| batch | anchor: the page's own append, no extension | with OffRecord: the page's own append | OffRecord: the batch's scan (its MutationObserver callback) | scan ÷ anchor | OffRecord: all scans the batch led to (count) | append to the next task, without → with OffRecord |",
-      '|---|---|---|---|---|---|---|',
+      "| batch | anchor: the page's own append, no extension | with OffRecord: the page's own append | OffRecord: the batch's scan (its MutationObserver callback) | scan ÷ anchor | OffRecord: all scans the batch led to (count) | append to the next task, without → with OffRecord | with ÷ without |",
+      '|---|---|---|---|---|---|---|---|',
     ];
     for (const n of BATCHES) {
       const { ext: e, anchor: a } = times.get(n)!;
@@ -252,6 +254,7 @@ async function benchBatches(): Promise<string[]> {
         `${(first / own).toFixed(1)}×`,
         `${f(median(e.map((x) => x.all)))} (${median(e.map((x) => x.scans))})`,
         `${f(median(a.map((x) => x.sync)))} → ${f(median(e.map((x) => x.sync)))}`,
+        `${(median(e.map((x) => x.sync)) / median(a.map((x) => x.sync))).toFixed(2)}×`,
       ];
       out.push(`| ${row.join(' | ')} |`);
     }
@@ -260,8 +263,13 @@ async function benchBatches(): Promise<string[]> {
     out.push(
       '',
       "The page's own append builds the elements, appends them, drops as many of the oldest and scrolls to the bottom (a forced layout). " +
-        'A scan reads the whole message list; the decorations it adds (status lines, reader frames) are OffRecord\'s own mutations and cause no further scan. ' +
+        'The first scan reads the whole list; later ones read only the messages their mutation records added or changed. The decorations a scan leads to (status lines, reader frames) are OffRecord\'s own mutations and cause no further scan. ' +
         '"To the next task" also holds a rendering update whenever one is due.',
+    );
+    out.push(
+      '',
+      `JS heap after a forced GC (CDP HeapProfiler.collectGarbage, Runtime.getHeapUsage; the content script shares the page's isolate, so its share is the difference to the anchor page holding the same DOM): ` +
+        `anchor ${mb(heap.anchor)}, with OffRecord ${mb(heap.withExt)}, content script ≈ ${mb(heap.withExt - heap.anchor)}. Reader frames in the page after the run: ${frames}.`,
     );
     out.push('', `Send actions the content script made on the page during the run: ${sent} (expected 0: ciphertext that is not ours is never answered in plaintext state).`);
     return out;
@@ -272,6 +280,26 @@ async function benchBatches(): Promise<string[]> {
   }
 }
 
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+/** Used JS heap of each page after a full GC, read through the DevTools protocol. */
+async function heapBeside(withExt: Page, anchor: Page): Promise<{ withExt: number; anchor: number }> {
+  const used = async (session: CDPSession) => {
+    await session.send('HeapProfiler.enable');
+    await session.send('HeapProfiler.collectGarbage');
+    await sleep(200);
+    await session.send('HeapProfiler.collectGarbage');
+    return (await session.send('Runtime.getHeapUsage')).usedSize;
+  };
+  const [a, b] = [await withExt.context().newCDPSession(withExt), await anchor.context().newCDPSession(anchor)];
+  try {
+    return { withExt: await used(a), anchor: await used(b) };
+  } finally {
+    await a.detach().catch(() => undefined);
+    await b.detach().catch(() => undefined);
+  }
+}
+
 // ---------------------------------------------------------------- (b) arrival to plaintext
 
 /** Runs in every frame before any other script: stamps ciphertext lines and reader plaintext. */
@@ -279,18 +307,25 @@ function stampScript(): void {
   const w = window as unknown as Record<string, unknown>;
   if (location.protocol === 'chrome-extension:') {
     if (!location.pathname.endsWith('/reader.html')) return;
+    const origin = Math.round(performance.timeOrigin);
     const check = () => {
       const t = document.querySelector('[data-offrecord=plaintext]')?.textContent ?? '';
       if (w.__shown || document.body?.dataset.status !== 'plaintext' || !t) return;
-      w.__shown = { text: t, epoch: Date.now() };
+      w.__shown = { text: t, epoch: Date.now(), origin };
       mo.disconnect();
     };
     const mo = new MutationObserver(check);
     mo.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
     return;
   }
+  // The watcher then leaves each scan on the page's performance timeline.
+  const timeScans = () => document.documentElement?.setAttribute('data-offrecord-bench', '');
+  timeScans();
+  document.addEventListener('readystatechange', timeScans);
   const arrivals: Record<string, number> = {};
+  const placed: Record<string, number> = {};
   w.__arrivals = arrivals;
+  w.__placed = placed;
   const note = (e: Element) => {
     if (!e.id || arrivals[e.id] || e.getAttribute('data-type') !== 'message') return;
     if ((e.querySelector('span.content')?.textContent ?? '').trimStart().startsWith('?OTR')) arrivals[e.id] = Date.now();
@@ -299,6 +334,10 @@ function stampScript(): void {
     for (const r of records)
       for (const n of Array.from(r.addedNodes)) {
         if (!(n instanceof Element)) continue;
+        if (n.matches('iframe[data-offrecord=reader]')) {
+          const id = n.closest('div.msg')?.id;
+          if (id && !placed[id]) placed[id] = Date.now();
+        }
         if (n.matches('div.msg')) note(n);
         n.querySelectorAll('div.msg').forEach(note);
       }
@@ -333,6 +372,7 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
     const input = a.frameLocator('[data-offrecord=compose]').locator('[data-offrecord=compose-input]');
     await waitFor('the compose frame', () => input.isEnabled({ timeout: 1000 }).catch(() => false), (v) => v, 15_000);
     const latencies: number[] = [];
+    const stages: Array<{ scan: number; place: number; load: number; show: number }> = [];
     for (let i = 0; i < LATENCY_MESSAGES; i++) {
       const text = `bench message ${i} from alice, Grüße 🔐`;
       await input.fill(text);
@@ -342,8 +382,8 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
         async () => {
           await b.evaluate(() => document.querySelectorAll('#chat .chat').forEach((e) => (e.scrollTop = e.scrollHeight)));
           for (const f of b.frames().filter((x) => x.url().includes('/reader.html'))) {
-            const s = await f.evaluate(() => (window as unknown as { __shown?: { text: string; epoch: number } }).__shown ?? null).catch(() => null);
-            if (s?.text === text) return { frame: f, epoch: s.epoch };
+            const s = await f.evaluate(() => (window as unknown as { __shown?: { text: string; epoch: number; origin: number } }).__shown ?? null).catch(() => null);
+            if (s?.text === text) return { frame: f, epoch: s.epoch, origin: s.origin };
           }
           return null;
         },
@@ -351,11 +391,17 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
         30_000,
         50,
       );
-      const { frame, epoch } = shown!;
+      const { frame, epoch, origin } = shown!;
       const msgId = await (await frame.frameElement()).evaluate((e) => (e as Element).closest('div.msg')?.id ?? '');
-      const arrived = await b.evaluate((id) => (window as unknown as { __arrivals: Record<string, number> }).__arrivals[id], msgId);
+      const [arrived, placedAt, scanned] = await b.evaluate((id) => {
+        const w = window as unknown as { __arrivals: Record<string, number>; __placed: Record<string, number> };
+        const at = w.__arrivals[id];
+        const scan = performance.getEntriesByName('offrecord:scan').find((e) => at !== undefined && performance.timeOrigin + e.startTime >= at - 1);
+        return [at, w.__placed[id], scan ? Math.round(performance.timeOrigin + scan.startTime) : undefined] as const;
+      }, msgId);
       if (arrived === undefined) throw new Error(`no arrival stamp for ${msgId}`);
       latencies.push(epoch - arrived);
+      if (placedAt !== undefined && scanned !== undefined) stages.push({ scan: scanned - arrived, place: placedAt - arrived, load: origin - placedAt, show: epoch - origin });
     }
     log(`${LATENCY_MESSAGES} messages measured`);
     const s = [...latencies].sort((x, y) => x - y);
@@ -368,6 +414,11 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
       '| messages | median | p95 | min | max |',
       '|---|---|---|---|---|',
       `| ${latencies.length} | ${median(latencies).toFixed(0)} ms | ${p95.toFixed(0)} ms | ${s[0]!.toFixed(0)} ms | ${s[s.length - 1]!.toFixed(0)} ms |`,
+      '',
+      stages.length
+        ? `Medians of the stages (${stages.length} messages): arrival → the content script's scan ${median(stages.map((x) => x.scan)).toFixed(0)} ms; arrival → reader frame in the page ${median(stages.map((x) => x.place)).toFixed(0)} ms; ` +
+          `→ frame document started ${median(stages.map((x) => x.load)).toFixed(0)} ms; → plaintext shown ${median(stages.map((x) => x.show)).toFixed(0)} ms.`
+        : 'No reader frame was seen entering the page (stages not measured).',
     ];
   } finally {
     await alice.close().catch(() => undefined);
@@ -382,15 +433,19 @@ const lines = ['', '## Content script on a 2,000-message chat page (issue 4)', '
 if (!existsSync(join(EXT, 'manifest.json'))) {
   lines.push(`Skipped: no built extension at ${EXT} (run \`npm run build\` first).`);
 } else {
-  process.stderr.write('bench: content script, mutation batches\n');
-  try {
-    lines.push(...(await benchBatches()));
-  } catch (e) {
-    lines.push(`(a) failed: ${(e as Error).message}`);
-    process.exitCode = 1;
+  // OFFRECORD_BENCH_ONLY=batches|latency runs one part (while working on it).
+  const only = process.env.OFFRECORD_BENCH_ONLY;
+  if (only !== 'latency') {
+    process.stderr.write('bench: content script, mutation batches\n');
+    try {
+      lines.push(...(await benchBatches()));
+    } catch (e) {
+      lines.push(`(a) failed: ${(e as Error).message}`);
+      process.exitCode = 1;
+    }
   }
   process.stderr.write('bench: content script, arrival to plaintext\n');
-  const stack = await startStack();
+  const stack = only === 'batches' ? 'not asked for (OFFRECORD_BENCH_ONLY=batches)' : await startStack();
   if (typeof stack === 'string') {
     lines.push('', `(b) skipped: the IRC stack did not start (${stack}).`);
     log(`IRC stack unavailable: ${stack}`);

@@ -10,6 +10,7 @@ npm ci --prefix test/stacks/thelounge --no-audit --no-fund
 npm run build
 npx web-ext lint --source-dir .output/firefox-mv2 --self-hosted
 npx tsc --noEmit -p .
+npm run lint
 mkdir -p test-results
 vitest_status=0
 npx vitest run --reporter=default --reporter=json --outputFile=test-results/vitest.json || vitest_status=$?

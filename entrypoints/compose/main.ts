@@ -1,4 +1,4 @@
-import { startCompose } from '../../src/overlay/pages/compose';
+import { startCompose } from '../../src/frames/compose';
 
 // The hash carries the one-time token; drop it from the address at once.
 const token = location.hash.slice(1);

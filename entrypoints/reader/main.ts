@@ -1,5 +1,7 @@
-import { startReader } from '../../src/overlay/pages/reader';
+import { parseReaderHash } from '../../src/messaging/frame-host';
+import { startReader } from '../../src/frames/reader';
 
-const token = location.hash.slice(1);
+// The hash carries the one-time token and the site's look; drop it from the address at once.
+const { token, look, messageId } = parseReaderHash(location.hash);
 history.replaceState(null, '', location.pathname);
-startReader(document, token);
+startReader(document, token, look, messageId);

@@ -1,4 +1,4 @@
-import { startVerify } from '../../src/overlay/pages/verify';
+import { startVerify } from '../../src/frames/verify';
 import '../../src/ui/styles/base.css';
 import '../../src/ui/styles/popup.css';
 import './style.css';

@@ -139,10 +139,10 @@ export function createHandlers(s: Services): Handlers {
       return s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! });
     },
     'content.incoming': ({ conversationId, text, history }) => s.sessions.receive(conversationId, text, history ?? false),
-    'content.frameToken': async ({ conversationId, role, messageId }, from) => {
+    'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       await s.sessions.viewOf(conversationId); // must exist
-      if (role === 'reader' && !messageId) storeFail('invalid', 'a reader frame needs a message id');
-      const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role };
+      if (role === 'reader' && !messageId && !pending) storeFail('invalid', 'a reader frame needs a message id (or to be a spare)');
+      const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role, ...(pending ? { pending } : {}) };
       return { token: s.tokens.issue(messageId ? { ...grant, messageId } : grant) };
     },
     ...pickerHandlers(),

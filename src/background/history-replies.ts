@@ -21,27 +21,19 @@
  *    re-key while private, SMP answers, heartbeats, disconnect notices.
  */
 import type { ConversationState, StepResult } from '../otr/index';
+import { classify, isEncodedWire, type EncodedMessage, type WireText } from '../otr/classify';
 
-type OutKind = 'dh-commit' | 'dh-key' | 'reveal-signature' | 'signature' | 'data' | 'other';
+type OutKind = Exclude<EncodedMessage, 'unknown'> | 'other';
 
-const HEADS: Record<string, OutKind> = { C: 'dh-commit', K: 'dh-key', R: 'reveal-signature', S: 'signature', D: 'data' };
-const FRAGMENT = /^\?OTR(?:\|[0-9a-fA-F]{1,8}\|[0-9a-fA-F]{1,8})?,0*(\d{1,5}),0*(\d{1,5}),([^,]*),$/;
-const TAG_BASE = ' \t  \t\t\t\t \t \t \t  ';
-
-/** Rule 1: whether a history text is fed to the engine at all. */
-export function feedsFromHistory(text: string): boolean {
-  return /^\?OTR[:|,]/.test(text.trim());
-}
-
-/** Whether a text from history carries a whitespace tag or query (never fed, see rule 1). */
-export function isHistoryOffer(text: string): boolean {
-  return text.includes(TAG_BASE) || /^\?OTR(v\d*)?\??/.test(text.trim());
+/** Rule 1: whether a history text is fed to the engine at all (encoded messages and fragments). */
+export function feedsFromHistory(wire: WireText): boolean {
+  return isEncodedWire(wire);
 }
 
 /** The message type of an encoded message, from the base64 of its version and type bytes. */
 function kindOf(encoded: string): OutKind {
-  const head = /^\?OTR:AA[MI]([CKRSD])/.exec(encoded.trim());
-  return head ? HEADS[head[1]!]! : 'other';
+  const c = classify(encoded.trim());
+  return c.kind === 'encoded' && c.message !== 'unknown' ? c.message : 'other';
 }
 
 /** Groups the step's wire texts into whole messages (pieces of one fragmented message together). */
@@ -50,14 +42,15 @@ function wireMessages(send: string[]): { kind: OutKind; texts: string[] }[] {
   let pieces: string[] = [];
   let joined = '';
   for (const text of send) {
-    const m = FRAGMENT.exec(text);
+    const c = classify(text);
+    const m = c.kind === 'fragment' && c.text === text ? c.header : null;
     if (!m) {
       out.push({ kind: kindOf(text), texts: [text] });
       continue;
     }
     pieces.push(text);
-    joined += m[3];
-    if (Number(m[1]) >= Number(m[2])) {
+    joined += m.piece;
+    if (m.k >= m.n) {
       out.push({ kind: kindOf(joined), texts: pieces });
       pieces = [];
       joined = '';

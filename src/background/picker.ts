@@ -5,8 +5,7 @@
  * and drop that one key. Requests come from extension UI only (schema.ts).
  */
 import browser from 'webextension-polyfill';
-import { storageKey } from '../adapters/generic/config';
-import { PICKER_REQUEST, type PickerReply, type PickerRequest } from '../adapters/generic/request';
+import { genericConfigKey as storageKey, PICKER_REQUEST, type PickerReply, type PickerRequest } from '../messaging/picker';
 import { storeFail } from './errors';
 import type { Handlers } from './router';
 

@@ -4,18 +4,22 @@
  * the plaintext of the message its token names, a compose frame's text goes to the engine.
  */
 import { SchemaError } from '../messaging/check';
+import { frameRoleOf, type FrameRole } from '../messaging/frames';
 import { frameHello, frameSend, type BackgroundToFrame, type ContentPush, type PushEvent } from '../messaging/ports';
 import { isStoreError } from './errors';
 import type { From, PortHandlers, PortLike } from './router';
 import type { SessionManager, TabRef } from './session-manager';
 import type { FrameTokens } from './tokens';
 
+/** How long a reader placed on arrival waits for its message to be decrypted. */
+const PENDING_READER_MS = 10_000;
+
 const tabKey = (t: TabRef) => `${t.tabId}:${t.frameId}`;
 
 export class PortHub implements PortHandlers {
   private eventPorts = new Set<PortLike>();
   private contentPorts = new Map<string, PortLike>();
-  private framePorts = new Map<PortLike, { conversationId: string; role: 'compose' | 'reader' | 'verify' }>();
+  private framePorts = new Map<PortLike, { conversationId: string; role: FrameRole }>();
   private sessions!: SessionManager;
 
   constructor(private readonly tokens: FrameTokens) {}
@@ -68,14 +72,22 @@ export class PortHub implements PortHandlers {
           if (!bound) {
             const hello = frameHello(message, 'frame');
             const grant = this.tokens.redeem(hello.token, from.tabId);
-            const role = from.context === 'compose-frame' ? 'compose' : from.context === 'verify-frame' ? 'verify' : 'reader';
+            const role = frameRoleOf(from.context) ?? 'reader';
             if (!grant || grant.role !== role) return fail('token', 'no valid token for this frame');
             bound = true;
             this.framePorts.set(port, { conversationId: grant.conversationId, role });
-            post({ type: 'ready', role, conversationId: grant.conversationId, view: await this.sessions.viewOf(grant.conversationId) });
+            const ready = async () =>
+              post({ type: 'ready', role, conversationId: grant.conversationId, view: await this.sessions.viewOf(grant.conversationId) });
+            // A reader needs no view, only its plaintext, as soon as there is one.
+            if (role !== 'reader') await ready();
             if (role === 'reader') {
-              const messageId = grant.messageId!;
-              const text = await this.sessions.plaintextFor(messageId, from.tabId);
+              const messageId = grant.messageId ?? (grant.pending ? hello.messageId : undefined);
+              if (!messageId) return fail('token', 'a spare reader must name its message');
+              let text = await this.sessions.plaintextFor(messageId, from.tabId);
+              if (text === null && grant.pending) {
+                await this.sessions.whenReceived(messageId, PENDING_READER_MS);
+                text = await this.sessions.plaintextFor(messageId, from.tabId);
+              }
               post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
             } else if (role === 'compose') {
               post({ type: 'queued', items: this.sessions.queuedTexts(grant.conversationId) });

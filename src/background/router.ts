@@ -8,6 +8,7 @@
 import { SchemaError } from '../messaging/check';
 import { ENVELOPE, PAGE_CONTEXTS, REQUESTS, isRequestKind, type Context, type PayloadOf, type Reply, type RequestKind, type ResponseOf } from '../messaging/schema';
 import { CONTENT_PORT, EVENTS_PORT, FRAME_PORT } from '../messaging/ports';
+import { isFrameContext } from '../messaging/frames';
 import { isStoreError } from './errors';
 
 export interface SenderInfo {
@@ -63,7 +64,7 @@ export function classifySender(sender: SenderInfo | undefined, env: RouterEnv): 
     if (sender.origin !== undefined && sender.origin !== env.extensionOrigin) return null;
     const context = PAGE_CONTEXTS[url.pathname];
     if (!context) return null;
-    if (context === 'compose-frame' || context === 'reader-frame' || context === 'verify-frame') {
+    if (isFrameContext(context)) {
       // Frames live inside a tab; the tab ties them to the token the tab's content script got.
       if (typeof tabId !== 'number' || typeof sender.frameId !== 'number' || sender.frameId === 0) return null;
       return { context, tabId, frameId: sender.frameId };
@@ -112,7 +113,7 @@ export function createRouter(env: RouterEnv, handlers: Handlers, ports: PortHand
       from !== null &&
       ((port.name === EVENTS_PORT && (from.context === 'popup' || from.context === 'options')) ||
         (port.name === CONTENT_PORT && from.context === 'content') ||
-        (port.name === FRAME_PORT && (from.context === 'compose-frame' || from.context === 'reader-frame' || from.context === 'verify-frame')));
+        (port.name === FRAME_PORT && isFrameContext(from.context)));
     if (!allowed || !from) {
       port.disconnect();
       return;

@@ -12,6 +12,7 @@ import {
   abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage,
   startOtr, startSmp, type ConversationState, type Identity, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
+import { classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
 import { messageIdOf } from '../messaging/message-id';
 import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
@@ -23,7 +24,7 @@ import { feedsFromHistory, historyReplies } from './history-replies';
 import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
 import {
-  bounded, conversationIdOf, markerOf, rollBack, snapshot, effectiveFragmentSize, isEarlierFragment, isEncodedOtr, isOtrTraffic, quietDisplay, stillEnded, syncQueuedIds,
+  bounded, conversationIdOf, markerOf, rollBack, snapshot, effectiveFragmentSize, quietDisplay, stillEnded, syncQueuedIds,
 } from './session-wire';
 import { conversationView, smpViewOf } from './session-view';
 import type { TrustStore } from './trust-store';
@@ -57,6 +58,8 @@ export class SessionManager {
   private chains = new Map<string, Promise<unknown>>();
   /** messageId -> plaintext, for reader frames. */
   private plaintext = new Map<string, Plain>();
+  /** Reader frames waiting for a message still being received (see whenReceived). */
+  private arrivals = new Map<string, Array<() => void>>();
   retention: 'off' | 'session' = 'off';
 
   constructor(private readonly deps: SessionDeps) {
@@ -108,7 +111,32 @@ export class SessionManager {
 
   private async keep(r: LiveConversation, messageId: string, text: string): Promise<void> {
     this.plaintext.set(messageId, { text, waiting: new Set(r.tabs.map((t) => t.tabId)) });
+    this.received(messageId);
     await this.deps.persistence.save(`plain:${messageId}`, text);
+  }
+
+  /**
+   * A reader frame may open while its message is still being received (the content script
+   * places it on arrival, so the frame loads while the message is decrypted): it waits here
+   * until the plaintext is kept, the receive ends without any, or `timeoutMs` passes.
+   */
+  whenReceived(messageId: string, timeoutMs: number): Promise<void> {
+    if (this.plaintext.has(messageId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.received(messageId), timeoutMs);
+      const list = this.arrivals.get(messageId) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.arrivals.set(messageId, list);
+    });
+  }
+
+  private received(messageId: string): void {
+    const list = this.arrivals.get(messageId);
+    this.arrivals.delete(messageId);
+    for (const done of list ?? []) done();
   }
 
   /**
@@ -121,7 +149,8 @@ export class SessionManager {
     if (tabId !== undefined) entry.waiting.delete(tabId);
     if (this.retention === 'off' && entry.waiting.size === 0) {
       this.plaintext.delete(messageId);
-      await this.deps.persistence.remove(`plain:${messageId}`);
+      // Not awaited: the reader shows the text while storage forgets it.
+      this.deps.persistence.remove(`plain:${messageId}`).catch(() => undefined);
     }
     return entry.text;
   }
@@ -165,16 +194,22 @@ export class SessionManager {
    * history-replies.ts (history never talks back).
    */
   receive(id: string, text: string, history = false): Promise<IncomingResult> {
-    return this.serial(id, async () => {
+    const done = () => this.received(messageIdOf(text));
+    return this.serial(id, async (): Promise<IncomingResult> => {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.locked) return { messageId, display: 'locked', send: [] };
       if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
-      const otr = isEncodedOtr(text) && !isEarlierFragment(text);
+      // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
+      // the same text twice is a replay; query and error messages legitimately repeat. A
+      // fragment before the last is not unique (the first piece of two data messages in a row
+      // can be the same), so it is always fed; the message is judged at its last piece.
+      const wire = classify(text);
+      const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
       if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
-      if (history && !feedsFromHistory(text)) return { messageId, display: /^\?OTR/.test(text.trim()) ? 'hidden' : 'plain', send: [] };
+      if (history && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
       return this.step(r, () => this.feed(r, text, messageId, otr, history));
-    });
+    }).finally(done);
   }
 
   private async feed(r: LiveConversation, text: string, messageId: string, otr: boolean, history: boolean): Promise<IncomingResult> {
@@ -337,7 +372,7 @@ export class SessionManager {
     if (r.ended && !stillEnded(r.state)) delete r.ended;
     if (activity) r.lastActivity = this.deps.env.now();
     // Our own OTR traffic comes back to us in the page; it must never be fed to the engine.
-    for (const wire of result.send) if (isOtrTraffic(wire)) r.sent = bounded(r.sent, markerOf(messageIdOf(wire)));
+    for (const wire of result.send) if (isOtrTraffic(classify(wire))) r.sent = bounded(r.sent, markerOf(messageIdOf(wire)));
     for (const event of result.events) await this.onEvent(r, event);
     await this.life.save(r);
     // What we typed is shown over the last piece that carries it (also for text that waited

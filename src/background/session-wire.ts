@@ -10,7 +10,6 @@ import type { EndReason, StoredConversation } from './conversation-store';
 import type { Random } from './sealing';
 
 const SEEN_LIMIT = 1000;
-const WHITESPACE_TAG = ' \t  \t\t\t\t \t \t \t  ';
 const ERROR_NAMES = new Set(['RCVDMSG_UNREADABLE', 'RCVDMSG_MALFORMED', 'RCVDMSG_GENERAL_ERR']);
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -22,31 +21,6 @@ export function effectiveFragmentSize(siteSize: number, adapterLimit: number | u
 
 export function conversationIdOf(site: string, account: string, peer: string): string {
   return [site, account, peer].map(encodeURIComponent).join('/');
-}
-
-/** OTR traffic of ours is recognised in its echo (never fed to our own engine). */
-export function isOtrTraffic(text: string): boolean {
-  return text.includes('?OTR') || text.includes(WHITESPACE_TAG);
-}
-
-/**
- * Only encoded OTR messages are deduplicated: each is unique (keys, counters, randomness), so
- * the same text twice is a replay. Query and error messages legitimately repeat (a second
- * "?OTRv23?" after an ended conversation must start a new one), and so may plain text.
- */
-export function isEncodedOtr(text: string): boolean {
-  return /^\?OTR[:|,]/.test(text.trim());
-}
-
-/**
- * A fragment before the last of its message is not unique: the first piece of a data message
- * holds only its header and next DH key, the same for two messages sent in a row. Deduplicating
- * it would lose the second message, so it is always fed (it only fills the reassembly buffer);
- * the message is judged at its last piece, which carries the MAC.
- */
-export function isEarlierFragment(text: string): boolean {
-  const m = /^\?OTR(?:\|[0-9a-fA-F]{1,8}\|[0-9a-fA-F]{1,8})?,0*(\d{1,5}),0*(\d{1,5}),/.exec(text.trim());
-  return m !== null && Number(m[1]) < Number(m[2]);
 }
 
 /**

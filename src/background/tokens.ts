@@ -5,18 +5,23 @@
  * presentation. Kept in memory only: after a worker restart frames get new tokens.
  */
 import { toHex } from '../otr/bytes';
+import type { FrameRole } from '../messaging/frames';
 
 export interface TokenGrant {
   tabId: number;
   /** The content script's frame, where a compose frame's ciphertext goes. */
   frameId: number;
   conversationId: string;
-  role: 'compose' | 'reader' | 'verify';
+  role: FrameRole;
   messageId?: string;
+  /** A reader placed as its message arrived: the plaintext may still be on its way. */
+  pending?: boolean;
   expires: number;
 }
 
 const LIFETIME_MS = 60_000;
+/** Spare readers are held by the content script until a message arrives. */
+const SPARE_LIFETIME_MS = 10 * 60_000;
 
 export class FrameTokens {
   private grants = new Map<string, TokenGrant>();
@@ -28,7 +33,8 @@ export class FrameTokens {
 
   issue(grant: Omit<TokenGrant, 'expires'>): string {
     const token = toHex(this.random(16));
-    this.grants.set(token, { ...grant, expires: this.now() + LIFETIME_MS });
+    const spare = grant.role === 'reader' && !grant.messageId;
+    this.grants.set(token, { ...grant, expires: this.now() + (spare ? SPARE_LIFETIME_MS : LIFETIME_MS) });
     return token;
   }
 

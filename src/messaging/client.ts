@@ -62,11 +62,16 @@ export interface FrameChannel {
   close(): void;
 }
 
-export function connectFrame(token: string, listener: (message: BackgroundToFrame) => void, onClose?: () => void): FrameChannel {
+export function connectFrame(
+  token: string,
+  listener: (message: BackgroundToFrame) => void,
+  onClose?: () => void,
+  messageId?: string,
+): FrameChannel {
   const port = browser.runtime.connect({ name: FRAME_PORT });
   port.onMessage.addListener((m) => listener(m as BackgroundToFrame));
   port.onDisconnect.addListener(() => onClose?.());
-  port.postMessage({ type: 'hello', token });
+  port.postMessage(messageId ? { type: 'hello', token, messageId } : { type: 'hello', token });
   return {
     send: (text) => port.postMessage({ type: 'send', text }),
     close: () => port.disconnect(),

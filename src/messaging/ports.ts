@@ -10,13 +10,16 @@
  *   unused token for its tab is disconnected. Then:
  *     compose frame → { type: 'send', text }            background → { type: 'sent', queued }
  *                                                       background → { type: 'queued', items }
- *     reader frame  ← { type: 'plaintext', messageId, text } or { type: 'unavailable', messageId }
+ *     reader frame  ← { type: 'plaintext', messageId, text } or { type: 'unavailable', messageId } (no 'ready')
+ *   A spare reader token (issued ahead, bound to the conversation but no message) is spent by a
+ *   frame placed as a message arrives; its hello names the message.
  *   A verify frame only listens (its SMP requests go through runtime.sendMessage).
  *   All frames also receive { type: 'conversation', view } on state changes, and { type: 'error' }.
  * After a service-worker restart every port disconnects: reconnect and, for content scripts,
  * register the conversation again; frames need a fresh token.
  */
-import { MAX_TEXT, literal, obj, pattern, str, type Infer } from './check';
+import { MAX_TEXT, literal, obj, opt, pattern, str, type Infer } from './check';
+import type { FrameRole } from './frames';
 import type { ConversationView, IdentityStatus, PeerView, SmpView } from './types';
 
 export const EVENTS_PORT = 'offrecord:events';
@@ -40,14 +43,15 @@ export type ContentPush =
 
 export const TOKEN = pattern(/^[0-9a-f]{32}$/, 32);
 
-export const frameHello = obj({ type: literal('hello'), token: TOKEN });
+/** `messageId`: a spare reader (placed the moment a message arrived) names its message here. */
+export const frameHello = obj({ type: literal('hello'), token: TOKEN, messageId: opt(pattern(/^[0-9a-f]{64}$/, 64)) });
 export const frameSend = obj({ type: literal('send'), text: str(MAX_TEXT, 1) });
 export type FrameHello = Infer<typeof frameHello>;
 export type FrameSend = Infer<typeof frameSend>;
 
 export type FrameToBackground = FrameHello | FrameSend;
 export type BackgroundToFrame =
-  | { type: 'ready'; role: 'compose' | 'reader' | 'verify'; conversationId: string; view: ConversationView }
+  | { type: 'ready'; role: FrameRole; conversationId: string; view: ConversationView }
   | { type: 'sent'; queued: boolean }
   /** Compose frames only: the texts waiting for the conversation to become private. */
   | { type: 'queued'; items: { id: string; text: string }[] }

@@ -22,6 +22,7 @@
  * 'offrecord:frame' (compose/reader frame, bound by a one-time token).
  */
 import { arr, bool, int, literal, nullable, obj, opt, pattern, str, MAX_TEXT, type Check, type Infer } from './check';
+import { FRAME_ROLES, type FrameRole } from './frames';
 import type {
   AccountView,
   Context,
@@ -148,11 +149,15 @@ export const REQUESTS = {
     ['content'],
     obj({ conversationId: ID, text: str(MAX_TEXT), history: opt(bool) }),
   ),
-  /** One-time token for a frame the content script is about to place in this tab. */
+  /**
+   * One-time token for a frame the content script is about to place in this tab. `pending`: a
+   * reader placed as its message arrives, which waits for the plaintext instead of "unavailable";
+   * without a message id it is a spare, held ahead so a frame can be placed without a round trip.
+   */
   'content.frameToken': kind<
-    { conversationId: string; role: 'compose' | 'reader' | 'verify'; messageId?: string },
+    { conversationId: string; role: FrameRole; messageId?: string; pending?: boolean },
     { token: string }
-  >(['content'], obj({ conversationId: ID, role: literal('compose', 'reader', 'verify'), messageId: opt(MESSAGE_ID) })),
+  >(['content'], obj({ conversationId: ID, role: literal(...FRAME_ROLES), messageId: opt(MESSAGE_ID), pending: opt(bool) })),
 
   /** Runs the element picker in that tab's page (generic adapter); answers once it is showing. */
   'picker.start': kind<{ tabId: number }, null>(PAGES, obj({ tabId: int(0) })),

@@ -3,16 +3,16 @@
  * they cross runtime.sendMessage and ports unchanged.
  */
 
+import { FRAME_ROLES, FRAMES, type FrameContext } from './frames';
+
 /** Who may talk to the background, decided from `sender`, never from the message itself. */
-export type Context = 'popup' | 'options' | 'content' | 'compose-frame' | 'reader-frame' | 'verify-frame';
+export type Context = 'popup' | 'options' | 'content' | FrameContext;
 
 /** Extension pages by path; the router maps `sender.url` to a context with this table. */
 export const PAGE_CONTEXTS: Readonly<Record<string, Context>> = {
   '/popup.html': 'popup',
   '/options.html': 'options',
-  '/compose.html': 'compose-frame',
-  '/reader.html': 'reader-frame',
-  '/verify.html': 'verify-frame',
+  ...Object.fromEntries(FRAME_ROLES.map((r) => [`/${FRAMES[r].page}`, FRAMES[r].context])),
 };
 
 /** Fingerprint in libotr's human form: 5 groups of 8 uppercase hex digits. */

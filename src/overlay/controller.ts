@@ -6,18 +6,19 @@
 import type { ConversationRef, SiteAdapter } from '../adapters/core/types';
 import type { WatchedMessage } from '../adapters/core/watcher';
 import { request } from '../messaging/client';
+import { frameToHost } from '../messaging/frame-host';
 import { messageIdOf } from '../messaging/message-id';
 import type { ContentPush } from '../messaging/ports';
 import type { ConversationView } from '../messaging/types';
-import { clearStatus, composeFrame, isDecorated, placeOver, readerFrame, statusLine, verifyFrame } from './frames';
+import { clearStatus, composeFrame, isDecorated, placeOver, statusLine, verifyFrame } from './frames';
+import { ReaderFrames } from './readers';
 import { Lock, type LockAction } from './lock';
 import { WireSender } from './sender';
-import { looksLikeOtr, statusText, wireKind } from './wire-kind';
+import { classify, mayBeOtr } from '../otr/classify';
+import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
 
-export const LOCKED_TEXT = 'locked — unlock OffRecord';
+export type { Decoration };
 
-/** How a message was shown, by its wire text, so a re-rendered element is shown the same way. */
-export type Decoration = { kind: 'reader'; messageId: string } | { kind: 'status'; text: string; tone: 'info' | 'warn' };
 
 /** Kept per conversation for the page's lifetime (switching views and back). */
 export interface ConversationMemory {
@@ -34,10 +35,12 @@ export class ConversationController {
   private readonly lock: Lock;
   private readonly sender: WireSender;
   private compose: HTMLIFrameElement | null = null;
+  /** Escape in the compose frame hands typing back to the site's box until the lock's menu says. */
+  private siteBox = false;
   private verify: HTMLIFrameElement | null = null;
-  /** Reader frames waiting to come on screen: text element -> message id. */
-  private readonly readers = new Map<Element, string>();
-  private readonly io: IntersectionObserver;
+  private readonly readers: ReaderFrames;
+  /** Rows of fragmented messages whose last piece has not come yet, by piece group. */
+  private readonly pieces = new Map<string, Array<Pick<WatchedMessage, 'element' | 'textElement' | 'text'>>>();
   /** Wire texts this page sent (own echoes are fed only when they are ours). */
   private readonly ownTexts = new Set<string>();
   /** Messages seen before registration finished, and the feed chain (one at a time, in order). */
@@ -69,9 +72,7 @@ export class ConversationController {
         if (composer && (doc.activeElement === composer || composer.contains(doc.activeElement))) this.compose?.focus();
       },
     });
-    this.io = new win.IntersectionObserver((entries) => {
-      for (const e of entries) if (e.isIntersecting) void this.showReader(e.target as HTMLElement);
-    });
+    this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
   }
 
   get conversationId(): string | undefined {
@@ -83,6 +84,7 @@ export class ConversationController {
     this.doc.body.append(this.lock.host);
     this.placeTimer = win.setInterval(() => this.place(), 250);
     win.addEventListener('resize', this.place);
+    win.addEventListener('message', this.onFrameMessage);
     this.place();
     await this.register();
     const early = this.pending ?? [];
@@ -95,7 +97,8 @@ export class ConversationController {
     const win = this.doc.defaultView!;
     win.clearInterval(this.placeTimer);
     win.removeEventListener('resize', this.place);
-    this.io.disconnect();
+    win.removeEventListener('message', this.onFrameMessage);
+    this.readers.stop();
     this.lock.destroy();
     this.compose?.remove();
     this.verify?.remove();
@@ -116,6 +119,7 @@ export class ConversationController {
       this.compose.remove();
       this.compose = null;
     }
+    this.readers.forgetSpares();
     this.setView(view);
   }
 
@@ -134,6 +138,8 @@ export class ConversationController {
     this.lock.update(view);
     this.syncCompose();
     if (before?.locked && !view.locked) this.feedUnlocked();
+    // Encrypted messages may arrive: hold spare reader tokens so their frames open at once.
+    if (view.state !== 'plaintext') this.readers.warm();
     // Pidgin pops the dialog up when the buddy starts authenticating: so do we.
     if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') void this.openVerify();
   }
@@ -149,6 +155,26 @@ export class ConversationController {
     else if (!this.needsCompose() && this.compose) {
       this.compose.remove();
       this.compose = null;
+      this.siteBox = false;
+      this.lock.setComposer(null);
+    }
+  }
+
+  /** Only the compose frame this controller placed may ask (a page cannot fake `source`). */
+  private onFrameMessage = (e: MessageEvent): void => {
+    if (!this.compose || e.source !== this.compose.contentWindow) return;
+    if (frameToHost(e.data)?.offrecord === 'compose-escape') this.useSiteBox(true);
+  };
+
+  private useSiteBox(on: boolean): void {
+    if (!this.compose) return;
+    this.siteBox = on;
+    this.compose.style.display = on ? 'none' : '';
+    this.lock.setComposer(on ? 'site' : 'private');
+    if (on) this.adapter.composer(this.doc)?.focus();
+    else {
+      this.place();
+      this.compose.focus();
     }
   }
 
@@ -164,6 +190,8 @@ export class ConversationController {
       const hadFocus = !!composer && (this.doc.activeElement === composer || composer.contains(this.doc.activeElement));
       this.compose = composeFrame(this.doc, token);
       this.doc.body.append(this.compose);
+      this.siteBox = false;
+      this.lock.setComposer('private');
       this.place();
       if (hadFocus) this.compose.addEventListener('load', () => this.compose?.focus(), { once: true });
     } catch (e) {
@@ -183,7 +211,7 @@ export class ConversationController {
     // The frame asks to be closed with a message carrying nothing but a fixed name.
     const win = this.doc.defaultView!;
     const onMessage = (e: MessageEvent) => {
-      if (e.source !== f.contentWindow || e.data !== 'offrecord:close-verify') return;
+      if (e.source !== f.contentWindow || frameToHost(e.data)?.offrecord !== 'close-verify') return;
       f.remove();
       if (this.verify === f) this.verify = null;
       win.removeEventListener('message', onMessage);
@@ -196,7 +224,11 @@ export class ConversationController {
     if (!composer) return;
     const box = composer.getBoundingClientRect();
     this.lock.place(box);
-    if (this.compose?.isConnected) placeOver(this.compose, box);
+    if (this.compose?.isConnected && !this.siteBox) {
+      placeOver(this.compose, box);
+      // The site's own corner radius; the ring (frames.ts) marks focus as the site's box would.
+      this.compose.style.borderRadius = this.doc.defaultView!.getComputedStyle(composer).borderRadius;
+    }
   };
 
   private async action(a: LockAction): Promise<void> {
@@ -204,6 +236,7 @@ export class ConversationController {
     if (!id) return;
     try {
       if (a === 'verify') return await this.openVerify();
+      if (a === 'private-box') return this.useSiteBox(false);
       this.setView(await request(a === 'start' ? 'conversation.start' : 'conversation.end', { conversationId: id }));
     } catch (e) {
       this.lock.showNotice(`OffRecord: ${(e as Error).message}`);
@@ -217,81 +250,60 @@ export class ConversationController {
       this.pending.push(m);
       return;
     }
-    if (!looksLikeOtr(m.text)) return;
-    this.chain = this.chain.then(() => this.feed(m)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+    if (!mayBeOtr(m.text)) return;
+    const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
+    // Placed now, not after the messages before it: the frame loads while the background
+    // decrypts, and waits on its port for the plaintext.
+    const early = readerOnArrival(seen);
+    if (early) this.readers.add(m.textElement, messageIdOf(m.text), true);
+    this.chain = this.chain.then(() => this.feed(m, seen, early)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
   }
 
-  private async feed(m: WatchedMessage): Promise<void> {
-    const kind = wireKind(m.text);
-    const mine = m.direction === 'outgoing';
-    // Our own messages sent from elsewhere (or an earlier page load) never feed the engine.
-    if (mine && !this.ownTexts.has(m.text)) return this.showEarlier(m.textElement, m.text, kind, mine);
+  private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean): Promise<void> {
+    if (!feedsEngine(seen, this.ownTexts.has(m.text))) return this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
     const id = this.conversationId;
     if (!id || this.stopped) return;
     // History is fed too (once; the background keeps what it processed) but never answered,
     // except to continue an AKE: the background filters `send` (history-replies.ts).
     const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history });
     if (result.send.length > 0) this.sender.enqueue(result.send);
-    const status = (text: string, tone: 'info' | 'warn' = 'info') => this.decorate(m.textElement, m.text, { kind: 'status', text, tone });
-    if (result.display === 'encrypted') this.decorate(m.textElement, m.text, { kind: 'reader', messageId: result.messageId });
-    else if (result.display === 'error') status('Encrypted message could not be verified or read', 'warn');
-    else if (result.display === 'duplicate' || result.display === 'earlier') this.showEarlier(m.textElement, m.text, kind, mine);
-    else if (result.display === 'hidden') status(statusText(kind, mine));
-    else if (result.display === 'locked') {
-      status(LOCKED_TEXT);
-      this.lockedMessages.push(m);
-    } else if (result.display === 'expired') status('Expired: this private conversation ended after its idle days; its keys were wiped');
-    else if (result.display === 'replayed') status('Replayed or reordered encrypted message, ignored');
+    const d = replyDecoration(seen, result);
+    if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);
+    if (d) this.show(m, d, seen);
+    if (result.display === 'locked') this.lockedMessages.push(m);
   }
 
   private feedUnlocked(): void {
     for (const m of this.lockedMessages.splice(0)) {
       this.memory.decorations.delete(m.text);
       clearStatus(m.textElement);
-      this.chain = this.chain.then(() => this.feed(m)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+      const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
+      this.chain = this.chain.then(() => this.feed(m, seen, false)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
     }
   }
 
-  /** Data messages get a reader (cached plaintext, or why not); the rest a status line. */
-  private showEarlier(textElement: HTMLElement, wire: string, kind: ReturnType<typeof wireKind>, mine: boolean): void {
-    const known = this.memory.decorations.get(wire);
-    if (known) return this.decorate(textElement, wire, known);
-    if (kind === 'data') this.decorate(textElement, wire, { kind: 'reader', messageId: messageIdOf(wire) });
-    else this.decorate(textElement, wire, { kind: 'status', text: statusText(kind, mine), tone: 'info' });
+  /** Carries out a decision and remembers it for re-rendered elements. */
+  private show(m: Pick<WatchedMessage, 'element' | 'textElement' | 'text'>, d: Decoration, seen?: SeenMessage): void {
+    this.memory.decorations.set(m.text, d);
+    if (d.kind === 'status') statusLine(this.doc, m.textElement, d.text, d.tone);
+    else if (d.kind === 'hidden') m.element.style.display = 'none';
+    else this.readers.add(m.textElement, d.messageId, false);
+    const group = seen && pieceGroup(seen);
+    if (!group) return;
+    const rows = this.pieces.get(group.key) ?? [];
+    if (!group.last) return void this.pieces.set(group.key, [...rows, m]);
+    // All pieces are in: the last one speaks for the whole message, the others' rows go.
+    this.pieces.delete(group.key);
+    for (const row of rows) this.show(row, { kind: 'hidden' });
+    const whole = d.kind === 'status' && d.tone === 'info' ? wholeMessageStatus([...rows, m].map((r) => r.text), seen.mine) : null;
+    if (whole) this.show(m, { kind: 'status', text: whole, tone: 'info' });
   }
 
-  private decorate(textElement: HTMLElement, wire: string, d: Decoration): void {
-    this.memory.decorations.set(wire, d);
-    if (d.kind === 'status') statusLine(this.doc, textElement, d.text, d.tone);
-    else if (!this.readers.has(textElement)) {
-      this.readers.set(textElement, d.messageId);
-      this.io.observe(textElement);
-    }
-  }
-
-  /** After a scan: elements the site rebuilt (view switch, re-render) are shown as before. */
-  redecorate(): void {
+  /** A message element the site rebuilt (view switch, re-render) is shown as before. */
+  rerender(m: WatchedMessage): void {
     if (this.pending || this.stopped) return;
-    const list = this.adapter.messageList(this.doc);
-    if (!list || this.memory.decorations.size === 0) return;
-    for (const m of this.adapter.messages(list)) {
-      if (isDecorated(m.textElement) || this.readers.has(m.textElement)) continue;
-      const d = this.memory.decorations.get(m.text);
-      if (d) this.decorate(m.textElement, m.text, d);
-    }
-  }
-
-  /** Only for messages on screen: a long history stays light. */
-  private async showReader(textElement: HTMLElement): Promise<void> {
-    const messageId = this.readers.get(textElement);
-    const id = this.conversationId;
-    this.io.unobserve(textElement);
-    if (!messageId || !id || isDecorated(textElement)) return;
-    try {
-      const { token } = await request('content.frameToken', { conversationId: id, role: 'reader', messageId });
-      if (!this.stopped) readerFrame(this.doc, textElement, token);
-    } catch (e) {
-      this.lock.showNotice(`OffRecord could not show a message: ${(e as Error).message}`);
-    }
+    const d = this.memory.decorations.get(m.text);
+    if (!d || this.readers.has(m.textElement) || isDecorated(m.textElement)) return;
+    this.show(m, d);
   }
 }

@@ -5,15 +5,17 @@
  */
 import { lockIcon, warningIcon } from './icons';
 import browser from 'webextension-polyfill';
+import { FRAMES, type FrameRole } from '../messaging/frames';
 
-function frameUrl(page: 'compose' | 'reader' | 'verify', hash: string): string {
-  return browser.runtime.getURL(`/${page}.html` as '/compose.html') + '#' + hash;
+function frameUrl(role: FrameRole, hash: string): string {
+  return browser.runtime.getURL(`/${FRAMES[role].page}` as '/compose.html') + '#' + hash;
 }
 
-function baseFrame(doc: Document, hook: string, url: string, title: string): HTMLIFrameElement {
+function baseFrame(doc: Document, role: FrameRole, hash: string): HTMLIFrameElement {
   const f = doc.createElement('iframe');
-  f.setAttribute('data-offrecord', hook);
-  f.setAttribute('title', title);
+  const url = frameUrl(role, hash);
+  f.setAttribute('data-offrecord', role);
+  f.setAttribute('title', FRAMES[role].title);
   f.setAttribute('referrerpolicy', 'no-referrer');
   f.src = url;
   Object.assign(f.style, { border: '0', margin: '0', padding: '0', colorScheme: 'normal', background: 'transparent' });
@@ -22,8 +24,12 @@ function baseFrame(doc: Document, hook: string, url: string, title: string): HTM
 
 /** Laid over the site's composer, same box, while the conversation is (or must be) private. */
 export function composeFrame(doc: Document, token: string): HTMLIFrameElement {
-  const f = baseFrame(doc, 'compose', frameUrl('compose', token), 'OffRecord private message box');
-  Object.assign(f.style, { position: 'fixed', zIndex: '2147483645', borderRadius: '4px', boxShadow: '0 0 0 2px #2e7d32' });
+  const f = baseFrame(doc, 'compose', token);
+  const ring = (focused: boolean) => (f.style.boxShadow = focused ? '0 0 0 2px #2e7d32' : '0 0 0 1px #2e7d32');
+  Object.assign(f.style, { position: 'fixed', zIndex: '2147483645', borderRadius: '4px' });
+  ring(false);
+  f.addEventListener('focus', () => ring(true));
+  f.addEventListener('blur', () => ring(false));
   return f;
 }
 
@@ -41,23 +47,17 @@ export function placeOver(frame: HTMLElement, box: DOMRect): void {
  * its dialog's backdrop dims the page like any modal.
  */
 export function verifyFrame(doc: Document, token: string): HTMLIFrameElement {
-  const f = baseFrame(doc, 'verify', frameUrl('verify', token), 'OffRecord: authenticate buddy');
+  const f = baseFrame(doc, 'verify', token);
   Object.assign(f.style, { position: 'fixed', zIndex: '2147483647', left: '0', top: '0', width: '100vw', height: '100vh' });
   return f;
 }
 
 /**
- * Covers the ciphertext's own box: the frame's size comes from the ciphertext, never from the
- * plaintext, so the page learns nothing about the message length it did not already know.
+ * Over the ciphertext's own box, which ReaderFrames sizes: first the ciphertext's height, then
+ * the height of the plaintext the frame reports (about the ciphertext's length: OTR does not pad).
  */
-export function readerFrame(doc: Document, textElement: HTMLElement, token: string): HTMLIFrameElement {
-  const win = doc.defaultView!;
-  const cs = win.getComputedStyle(textElement);
-  if (cs.position === 'static') textElement.style.position = 'relative';
-  if (cs.display === 'inline') textElement.style.display = 'inline-block';
-  textElement.style.minHeight = '1.6em';
-  textElement.style.minWidth = '12em';
-  const f = baseFrame(doc, 'reader', frameUrl('reader', token), 'OffRecord decrypted message');
+export function readerFrame(doc: Document, textElement: HTMLElement, hash: string): HTMLIFrameElement {
+  const f = baseFrame(doc, 'reader', hash);
   Object.assign(f.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: '100%', zIndex: '1' });
   textElement.append(f);
   return f;

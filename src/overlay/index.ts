@@ -91,12 +91,17 @@ export function runOverlay(doc: Document, adapter: SiteAdapter): () => void {
     });
   };
 
+  // Following the conversation costs a few selector lookups: once per scan that found something.
+  let followed = false;
+  const forThisConversation = (m: WatchedMessage): ConversationController | null => {
+    if (!followed) follow();
+    followed = true;
+    return current && m.conversation && sameRef(m.conversation, current.ref) ? current : null;
+  };
   const watcher = new MessageWatcher(adapter, doc, {
-    onMessage: (m: WatchedMessage) => {
-      follow();
-      if (current && m.conversation && sameRef(m.conversation, current.ref)) current.handle(m);
-    },
-    onScan: () => current?.redecorate(),
+    onMessage: (m) => forThisConversation(m)?.handle(m),
+    onRerender: (m) => forThisConversation(m)?.rerender(m),
+    onScan: () => (followed = false),
   });
 
   // Conversation switches show up as DOM changes or history navigation; a slow poll is the

@@ -7,7 +7,10 @@
 import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
 
-export type LockAction = 'start' | 'end' | 'verify';
+export type LockAction = 'start' | 'end' | 'verify' | 'private-box';
+
+/** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
+export type ActiveComposer = 'private' | 'site' | null;
 
 const LABEL: Record<ConversationView['state'], string> = {
   plaintext: 'Not private',
@@ -46,6 +49,8 @@ export class Lock {
   private readonly fingerprint: HTMLElement;
   private readonly notice: HTMLElement;
   private noticeTimer = 0;
+  private view: ConversationView | null = null;
+  private composer: ActiveComposer = null;
 
   constructor(
     private readonly doc: Document,
@@ -74,8 +79,8 @@ export class Lock {
       b.setAttribute('data-offrecord', action);
       b.tabIndex = -1;
       b.textContent = label;
-      b.addEventListener('click', () => {
-        if (b.getAttribute('aria-disabled') === 'true') return;
+      b.addEventListener('click', (e) => {
+        if (!e.isTrusted || b.getAttribute('aria-disabled') === 'true') return;
         this.close(false);
         onAction(action);
       });
@@ -86,6 +91,7 @@ export class Lock {
       start: item('start', 'Start private conversation'),
       end: item('end', 'End private conversation'),
       verify: item('verify', 'Authenticate buddy…'),
+      'private-box': item('private-box', 'Type in the private box'),
     };
     this.fingerprint = doc.createElement('div');
     this.fingerprint.className = 'fp';
@@ -98,14 +104,19 @@ export class Lock {
     this.notice.hidden = true;
     root.append(style, this.notice, this.menu, this.button);
 
-    this.button.addEventListener('click', () => (this.menu.hidden ? this.open() : this.close(true)));
+    // Only the user's own clicks and keys act (a keyboard activation is a trusted click too): the
+    // page reaches this open shadow root and could otherwise start or end a conversation.
+    this.button.addEventListener('click', (e) => {
+      if (e.isTrusted) (this.menu.hidden ? this.open() : this.close(true));
+    });
     this.button.addEventListener('keydown', (e) => {
+      if (!e.isTrusted) return;
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
         this.open();
       }
     });
-    this.menu.addEventListener('keydown', (e) => this.onMenuKey(e));
+    this.menu.addEventListener('keydown', (e) => e.isTrusted && this.onMenuKey(e));
     this.host.addEventListener('focusout', (e) => {
       if (!this.host.contains(e.relatedTarget as Node | null) && !root.contains(e.relatedTarget as Node | null)) this.close(false);
     });
@@ -144,9 +155,17 @@ export class Lock {
     }
   }
 
+  /** The lock's label says which box typing goes to. */
+  setComposer(active: ActiveComposer): void {
+    this.composer = active;
+    this.update(this.view);
+  }
+
   update(view: ConversationView | null): void {
+    this.view = view;
     const state = view?.state ?? 'plaintext';
     this.button.setAttribute('data-offrecord-state', state);
+    this.button.setAttribute('data-offrecord-composer', this.composer ?? 'none');
     const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
     // Issue 11: why nothing reads yet, or why it ended, beside the state.
     const why = view?.locked
@@ -159,9 +178,12 @@ export class Lock {
     this.button.setAttribute('data-offrecord-locked', String(!!view?.locked));
     if (view?.ended) this.button.setAttribute('data-offrecord-ended', view.ended);
     else this.button.removeAttribute('data-offrecord-ended');
+    const box = this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
-    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}`));
-    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}. Open menu`);
+    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}${box}`));
+    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${box}. Open menu`);
+    this.items['private-box'].hidden = this.composer !== 'site';
+    this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
     this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
     const encrypted = state === 'unverified' || state === 'private';
     this.items.end.setAttribute('aria-disabled', String(state === 'plaintext'));

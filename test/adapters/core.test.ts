@@ -143,6 +143,43 @@ describe('MessageWatcher', () => {
     w.stop();
   });
 
+  it('after the first scan reads only the messages a batch added, never the whole list', async () => {
+    let reads = 0;
+    let fullScans = 0;
+    const counting: SiteAdapter = {
+      ...thelounge,
+      readMessage: (el) => (reads++, thelounge.readMessage!(el)),
+      messages: (l) => (fullScans++, thelounge.messages(l)),
+    };
+    const list = thelounge.messageList(document)!;
+    for (let i = 0; i < 50; i++) list.append(loungeLine(document, 1000 + i, 'bob', `old ${i}`, new Date()));
+    const seen: WatchedMessage[] = [];
+    const w = new MessageWatcher(counting, document, { onMessage: (m) => seen.push(m) });
+    w.start();
+    [reads, fullScans] = [0, 0];
+    const before = seen.length;
+    list.append(loungeLine(document, 1100, 'bob', 'new one', new Date()), loungeLine(document, 1101, 'bob', 'new two', new Date()));
+    list.querySelector('div.msg')!.remove();
+    await tick();
+    expect(seen.slice(before).map((m) => m.text)).toEqual(['new one', 'new two']);
+    expect([reads, fullScans]).toEqual([2, 0]);
+    w.stop();
+  });
+
+  it('hands a re-rendered message (same server id, new element) to onRerender', async () => {
+    const again: string[] = [];
+    const w = new MessageWatcher(thelounge, document, { onMessage: () => undefined, onRerender: (m) => again.push(m.text) });
+    w.start();
+    const list = thelounge.messageList(document)!;
+    list.append(loungeLine(document, 906, 'bob', 'shown twice', new Date()));
+    await tick();
+    const line = list.lastElementChild!;
+    line.replaceWith(line.cloneNode(true));
+    await tick();
+    expect(again).toEqual(['shown twice']);
+    w.stop();
+  });
+
   it('marks history that renders late (after a reload) by its date', async () => {
     const list = thelounge.messageList(document)!;
     list.replaceChildren();

@@ -15,7 +15,7 @@ import {
   selectorFor,
   sendButtonNear,
 } from '../../src/adapters/generic/index';
-import { PICKER_REQUEST } from '../../src/adapters/generic/request';
+import { PICKER_REQUEST } from '../../src/messaging/picker';
 import { pickerHandlers, type PickerApis } from '../../src/background/picker';
 
 const BASE = { composer: 'textarea', messageList: 'ul', message: '', sendButton: '' };

@@ -5,6 +5,7 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { messageIdOf } from '../../src/messaging/message-id';
 import { CONTENT_PORT, FRAME_PORT, type ContentPush } from '../../src/messaging/ports';
 import type { ConversationView } from '../../src/messaging/types';
 import { makeBackground, senders, settle, type Background, type FakePort } from './harness';
@@ -263,5 +264,37 @@ describe('SessionManager with the engine', () => {
     expect(echo.display).toBe('encrypted');
     expect(echo.send).toEqual([]);
     expect(await readPlaintext(alice, echo.messageId)).toEqual([{ type: 'plaintext', messageId: echo.messageId, text: 'typed early' }]);
+  });
+});
+
+describe('a reader frame placed as its message arrives (spare token)', () => {
+  it('opens before the message is received and gets the plaintext pushed once it is decrypted', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    await compose(alice, 'pushed to the open frame');
+    const wire = pushed(alice);
+    const last = wire[wire.length - 1]!;
+    const messageId = messageIdOf(last);
+    // The content script holds a spare token; the frame names its message in its hello.
+    const { token } = await bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', pending: true });
+    const frame = bob.bg.connect(FRAME_PORT, senders.reader());
+    frame.deliver({ type: 'hello', token, messageId });
+    await settle();
+    const shown = () => frame.posted.filter((m) => ['plaintext', 'unavailable'].includes((m as { type: string }).type));
+    expect(shown()).toEqual([]); // waiting: the message has not reached the background yet
+    for (const w of wire) await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: w });
+    await settle();
+    expect(shown()).toEqual([{ type: 'plaintext', messageId, text: 'pushed to the open frame' }]);
+  });
+
+  it('a spare token whose frame names no message, or no token at all, gets nothing', async () => {
+    const { token } = await bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', pending: true });
+    const unnamed = bob.bg.connect(FRAME_PORT, senders.reader());
+    unnamed.deliver({ type: 'hello', token });
+    const pageMade = bob.bg.connect(FRAME_PORT, senders.reader());
+    pageMade.deliver({ type: 'hello', token: '0'.repeat(32), messageId: messageIdOf('?OTR:AAMD.') });
+    await settle();
+    for (const f of [unnamed, pageMade]) expect(f.posted.every((m) => (m as { type: string }).type === 'error')).toBe(true);
+    await expect(bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader' })).rejects.toThrow(/message id/);
   });
 });

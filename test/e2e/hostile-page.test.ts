@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import {
-  closeVerify, exchange, launchProfile, menu, shot, smpQuestion, smpResult, waitIdentity, waitState, type Profile,
+  closeVerify, exchange, launchProfile, lockState, menu, shot, smpQuestion, smpResult, waitIdentity, waitState, type Profile,
 } from './overlay-kit';
 
 const LIST = 'converse-chat .chat-content__messages';
@@ -106,6 +106,31 @@ describe.sequential('a hostile page sees no plaintext', () => {
     await closeVerify(alice.page);
     await closeVerify(bob.page);
     await shot(alice.page, 'hostile-page-alice');
+  });
+
+  it("a page script's dispatched clicks and keys cannot end or restart the conversation", async () => {
+    const before = await lockState(alice.page);
+    const bobBefore = await lockState(bob.page);
+    expect(before).toBe('private');
+    // Runs in the page's main world: the lock lives in an open shadow root the page can reach.
+    const acted = await alice.page.evaluate(() => {
+      const root = document.querySelector('[data-offrecord-host=lock]')?.shadowRoot;
+      const lockButton = root?.querySelector<HTMLElement>('[data-offrecord=lock]');
+      if (!root || !lockButton) return 'no lock';
+      lockButton.click();
+      lockButton.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+      for (const item of ['end', 'start']) {
+        const b = root.querySelector<HTMLElement>(`[data-offrecord=${item}]`);
+        b?.click();
+        b?.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+        b?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+      }
+      return (root.querySelector('[role=menu]') as HTMLElement).hidden ? 'menu stayed closed' : 'menu opened';
+    });
+    expect(acted).toBe('menu stayed closed');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await lockState(alice.page)).toBe(before);
+    expect(await lockState(bob.page)).toBe(bobBefore);
   });
 
   it('found no plaintext, only ciphertext', async () => {

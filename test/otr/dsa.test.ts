@@ -1,6 +1,6 @@
 /**
  * DSA keys, signatures and fingerprints.
- * Vectors: test/fixtures/otr3_kat.json is a copy of /work/shared/vectors/otr3_kat.json, whose
+ * Vectors: test/fixtures/otr3_kat.json holds known answers whose
  * alice_dsa_* values come from coyim/otr3's fixtures_test.go (its "alice" key) and were
  * cross-checked against libotr.
  */

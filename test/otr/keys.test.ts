@@ -1,7 +1,7 @@
 /**
  * Known-answer tests for the AKE and data-message key derivation.
  *
- * Source: test/fixtures/otr3_kat.json, a copy of /work/shared/vectors/otr3_kat.json. Its inputs
+ * Source: test/fixtures/otr3_kat.json (the project's copy of the shared known answers). Its inputs
  * (x, y, r, Alice's DSA key) come from coyim/otr3's ake_test.go and fixtures_test.go; the
  * derived values follow the OTR v3 spec (Protocol-v3.html) and were cross-checked there against
  * coyim/otr3 and against the output of libotr's own `otr_sesskeys` tool (libotr-bin), which is

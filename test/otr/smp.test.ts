@@ -101,7 +101,7 @@ const ev = (status: string, progress: number, question?: string) =>
   question === undefined ? [{ type: 'smp', status, progress }] : [{ type: 'smp', status, progress, question }];
 
 describe('smp secret (spec "Secret information")', () => {
-  it('matches the known answer smp_secret_sample of /work/shared/vectors/otr3_kat.json', () => {
+  it('matches the known answer smp_secret_sample of test/fixtures/otr3_kat.json', () => {
     // input: 0x01 || alice_fp || 20 zero bytes (responder fp) || ssid || 'swordfish'
     const x = smpSecret(fpA, new Uint8Array(20), ssid, utf8('swordfish'));
     expect(toHex(x)).toBe('585945e19969673c4dc371e7210813278511e44ade817d59cc0258482c51ae36');

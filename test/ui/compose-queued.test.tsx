@@ -20,7 +20,7 @@ vi.mock('../../src/messaging/client', () => ({
   },
 }));
 
-const { startCompose } = await import('../../src/overlay/pages/compose');
+const { startCompose } = await import('../../src/frames/compose');
 
 describe('compose frame: waiting texts', () => {
   beforeEach(() => {

@@ -5,16 +5,18 @@
  * once we know a text is one of them every whitespace character can go. Plain text keeps its
  * inner whitespace: an OTR whitespace tag (spaces and tabs at the end) must survive.
  */
+import { classify, isEncodedWire } from '../../otr/classify';
 
 const INVISIBLE = /[\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
-/** `?OTR:` data/key messages, `?OTR|` and `?OTR,` fragments (v3 and v2). */
-const ENCODED = /^\?OTR(?::|\||,)/;
 
 export function normalizeScrapedText(raw: string): string {
   let s = raw.replace(INVISIBLE, '').replace(/\u00A0/g, ' ').replace(/\r\n?/g, '\n');
   s = s.replace(/^[ \n]+/, '');
-  const compact = s.replace(/\s+/g, '');
-  if (ENCODED.test(compact)) return compact;
+  if (s.startsWith('?')) {
+    const compact = s.replace(/\s+/g, '');
+    const wire = classify(compact);
+    if (isEncodedWire(wire) && wire.text === compact) return compact;
+  }
   // Trailing blanks are template noise, unless tabs show a whitespace tag may be there.
   return s.includes('\t') ? s : s.replace(/[ \n]+$/, '');
 }

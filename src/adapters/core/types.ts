@@ -55,6 +55,12 @@ export interface SiteAdapter {
   messageList(root: Document): HTMLElement | null;
   messages(list: HTMLElement): ScrapedMessage[];
   /**
+   * One message element inside the list (a selector), and how to read one. With both, the
+   * watcher reads only the messages a mutation added or changed instead of the whole list.
+   */
+  messageSelector?: string;
+  readMessage?(element: HTMLElement): ScrapedMessage | null;
+  /**
    * When the site says a message was sent (ms since epoch), or null. Lets the watcher tell a
    * reload's replayed history from live messages even when the history renders late.
    */

@@ -4,6 +4,7 @@
  */
 import browser from 'webextension-polyfill';
 import type { InsertTechnique } from '../core/types';
+import { genericConfigKey } from '../../messaging/picker';
 import { isDeepSelector } from './deep';
 
 export interface GenericConfig {
@@ -19,12 +20,8 @@ export interface GenericConfig {
 
 const TECHNIQUES: readonly InsertTechnique[] = ['value-setter', 'exec-command', 'before-input', 'paste'];
 
-const PREFIX = 'generic-adapter:';
 const MAX_SELECTOR = 1000;
-
-export function storageKey(origin: string): string {
-  return PREFIX + origin;
-}
+const storageKey = genericConfigKey;
 
 function validSelector(value: unknown, allowEmpty: boolean): value is string {
   if (typeof value !== 'string' || value.length > MAX_SELECTOR) return false;

@@ -7,7 +7,7 @@ import browser from 'webextension-polyfill';
 import { createGenericAdapter, type GenericAdapter } from './adapter';
 import { saveGenericConfig } from './config';
 import { ENGLISH_PROMPTS, pickGenericConfig, type PickerPrompts } from './picker';
-import { isPickerRequest, type PickerReply } from './request';
+import { isPickerRequest, type PickerReply } from '../../messaging/picker';
 
 function catalogue(key: string, fallback: string): string {
   try {

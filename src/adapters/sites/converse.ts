@@ -8,6 +8,8 @@
 import type { ConversationRef, ScrapedMessage, SiteAdapter } from '../core/types';
 import { messageText, normalizeScrapedText } from '../core/normalize';
 
+const MESSAGE = 'converse-chat-message > div.message.chat-msg';
+
 function activeChat(root: Document): HTMLElement | null {
   for (const chat of Array.from(root.querySelectorAll<HTMLElement>('converse-chat[jid]'))) {
     if (!chat.classList.contains('hidden') && !chat.hidden) return chat;
@@ -48,21 +50,26 @@ export const converse: SiteAdapter = {
     else composer.closest('form')?.requestSubmit();
   },
   messageList: (root) => activeChat(root)?.querySelector<HTMLElement>('converse-chat-content .chat-content__messages') ?? null,
+  messageSelector: MESSAGE,
+  readMessage(element): ScrapedMessage | null {
+    const textElement = element.querySelector<HTMLElement>('.chat-msg__text');
+    if (!textElement) return null;
+    const raw = textElement.getAttribute('text');
+    const mine = !!element.querySelector('.chat-msg__content--me');
+    return {
+      element,
+      textElement,
+      text: raw !== null ? normalizeScrapedText(raw) : messageText(textElement),
+      direction: mine ? 'outgoing' : 'incoming',
+      from: bare(element.getAttribute('data-from') ?? ''),
+      id: element.getAttribute('data-msgid') ?? '',
+    };
+  },
   messages(list): ScrapedMessage[] {
     const out: ScrapedMessage[] = [];
-    for (const element of Array.from(list.querySelectorAll<HTMLElement>('converse-chat-message > div.message.chat-msg'))) {
-      const textElement = element.querySelector<HTMLElement>('.chat-msg__text');
-      if (!textElement) continue;
-      const raw = textElement.getAttribute('text');
-      const mine = !!element.querySelector('.chat-msg__content--me');
-      out.push({
-        element,
-        textElement,
-        text: raw !== null ? normalizeScrapedText(raw) : messageText(textElement),
-        direction: mine ? 'outgoing' : 'incoming',
-        from: bare(element.getAttribute('data-from') ?? ''),
-        id: element.getAttribute('data-msgid') ?? '',
-      });
+    for (const element of Array.from(list.querySelectorAll<HTMLElement>(MESSAGE))) {
+      const m = converse.readMessage!(element);
+      if (m) out.push(m);
     }
     return out;
   },

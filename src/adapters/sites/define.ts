@@ -81,20 +81,24 @@ export function defineSite(spec: SiteSpec): SiteAdapter & { spec: SiteSpec } {
       else pressEnter(composer);
     },
     messageList: (root) => first(root, spec.messageList),
+    messageSelector: spec.message,
+    readMessage(element) {
+      const textElement = first(element, spec.text);
+      if (!textElement) return null; // joins, calls, date separators: nothing to decrypt
+      return {
+        element,
+        textElement,
+        text: bodyText(textElement, spec.strip),
+        direction: spec.direction(element, element.ownerDocument),
+        from: spec.from(element),
+        id: spec.messageId(element),
+      };
+    },
     messages(list) {
-      const root = list.ownerDocument;
       const out: ScrapedMessage[] = [];
       for (const element of Array.from(list.querySelectorAll<HTMLElement>(spec.message))) {
-        const textElement = first(element, spec.text);
-        if (!textElement) continue; // joins, calls, date separators: nothing to decrypt
-        out.push({
-          element,
-          textElement,
-          text: bodyText(textElement, spec.strip),
-          direction: spec.direction(element, root),
-          from: spec.from(element),
-          id: spec.messageId(element),
-        });
+        const m = adapter.readMessage!(element);
+        if (m) out.push(m);
       }
       return out;
     },

@@ -8,6 +8,7 @@
 import type { ConversationRef, ScrapedMessage, SiteAdapter } from '../core/types';
 import { messageText } from '../core/normalize';
 
+const MESSAGE = 'div.msg[data-type="message"]';
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 
 function ownNick(root: Document): string {
@@ -54,22 +55,20 @@ export const thelounge: SiteAdapter = {
     else composer.closest('form')?.requestSubmit();
   },
   messageList: (root) => root.querySelector<HTMLElement>('#chat .chat-view .messages[role="log"]'),
+  messageSelector: MESSAGE,
+  readMessage(element): ScrapedMessage | null {
+    const textElement = element.querySelector<HTMLElement>('span.content');
+    if (!textElement) return null;
+    const from = element.getAttribute('data-from') ?? '';
+    const self = element.classList.contains('self');
+    const mine = self || (from !== '' && from === ownNick(element.ownerDocument));
+    return { element, textElement, text: messageText(textElement), direction: mine ? 'outgoing' : 'incoming', from, id: element.id };
+  },
   messages(list): ScrapedMessage[] {
-    const self = ownNick(list.ownerDocument);
     const out: ScrapedMessage[] = [];
-    for (const element of Array.from(list.querySelectorAll<HTMLElement>('div.msg[data-type="message"]'))) {
-      const textElement = element.querySelector<HTMLElement>('span.content');
-      if (!textElement) continue;
-      const from = element.getAttribute('data-from') ?? '';
-      const mine = element.classList.contains('self') || (self !== '' && from === self);
-      out.push({
-        element,
-        textElement,
-        text: messageText(textElement),
-        direction: mine ? 'outgoing' : 'incoming',
-        from,
-        id: element.id,
-      });
+    for (const element of Array.from(list.querySelectorAll<HTMLElement>(MESSAGE))) {
+      const m = thelounge.readMessage!(element);
+      if (m) out.push(m);
     }
     return out;
   },

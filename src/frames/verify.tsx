@@ -6,13 +6,14 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { connectFrame, request } from '../../messaging/client';
-import type { ConversationView } from '../../messaging/types';
-import { VerifyDialog, type VerifyActions } from '../../ui/popup/VerifyDialog';
+import { connectFrame, request } from '../messaging/client';
+import { postToHost } from '../messaging/frame-host';
+import type { ConversationView } from '../messaging/types';
+import { VerifyDialog, type VerifyActions } from '../ui/popup/VerifyDialog';
 
 function close(): void {
   // Carries nothing but a fixed name: the content script removes this frame.
-  window.parent.postMessage('offrecord:close-verify', '*');
+  postToHost(window, { offrecord: 'close-verify' });
 }
 
 function VerifyApp({ token }: { token: string }) {

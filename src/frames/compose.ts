@@ -1,13 +1,15 @@
 /**
  * The compose frame (compose.html#TOKEN): the user's private message box, laid over the site's
  * composer. Typed text goes only to the background over this frame's token-bound port; the
- * page never sees a keystroke of it. Enter sends, Shift+Enter makes a new line, and leaving
- * the box with unsent text warns: typing in the site's own box would be in the clear.
+ * page never sees a keystroke of it. Enter sends, Shift+Enter makes a new line, Escape goes
+ * back to the site's own box (the conversation stays private; the lock says which box is in
+ * use), and leaving the box with unsent text warns: typing in the site's box is in the clear.
  */
-import { connectFrame, request, type FrameChannel } from '../../messaging/client';
-import { t } from '../../ui/i18n';
-import type { BackgroundToFrame } from '../../messaging/ports';
-import type { ConversationView } from '../../messaging/types';
+import { connectFrame, request, type FrameChannel } from '../messaging/client';
+import { postToHost } from '../messaging/frame-host';
+import { t } from '../ui/i18n';
+import type { BackgroundToFrame } from '../messaging/ports';
+import type { ConversationView } from '../messaging/types';
 
 const STATE_HINT: Record<ConversationView['state'], string> = {
   plaintext: 'Private message (sent once the private conversation starts)',
@@ -100,6 +102,11 @@ export function startCompose(doc: Document, token: string): void {
   );
 
   input.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !e.isComposing) {
+      e.preventDefault();
+      postToHost(doc.defaultView!, { offrecord: 'compose-escape' });
+      return;
+    }
     if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
     e.preventDefault();
     const text = input.value;

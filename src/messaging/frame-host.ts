@@ -1,0 +1,57 @@
+/**
+ * Messages an OffRecord frame posts to the page window holding it (window.parent.postMessage).
+ * They carry no secret: a frame's size is visible to the page anyway, and so is closing it.
+ * The host accepts one only when `event.source` is the contentWindow of a frame it placed
+ * itself, which a page script cannot fake, and checks the shape here.
+ */
+export type FrameToHost =
+  | { offrecord: 'close-verify' }
+  /** Escape in the compose frame: the user goes back to the site's own box (in the clear). */
+  | { offrecord: 'compose-escape' }
+  /** The reader's text box needs this many CSS pixels of height. */
+  | { offrecord: 'reader-size'; height: number };
+
+export function frameToHost(data: unknown): FrameToHost | null {
+  if (!data || typeof data !== 'object') return null;
+  const m = data as Record<string, unknown>;
+  if (m.offrecord === 'close-verify') return { offrecord: 'close-verify' };
+  if (m.offrecord === 'compose-escape') return { offrecord: 'compose-escape' };
+  if (m.offrecord === 'reader-size' && typeof m.height === 'number' && Number.isFinite(m.height) && m.height >= 0 && m.height < 100_000)
+    return { offrecord: 'reader-size', height: m.height };
+  return null;
+}
+
+export function postToHost(win: Window, message: FrameToHost): void {
+  // The parent is the chat page, whatever its origin; the payload is public.
+  win.parent.postMessage(message, '*');
+}
+
+/** The site's look a reader frame copies (adapter-known or computed from the ciphertext's box). */
+export interface ReaderLook {
+  fontSize?: string;
+  fontFamily?: string;
+  color?: string;
+  lineHeight?: string;
+}
+
+const LOOK_KEYS = ['fontSize', 'fontFamily', 'color', 'lineHeight'] as const;
+
+/** Encodes a reader's hash: the token, the message (for a spare token), the look (public page styles). */
+export function readerHash(token: string, look: ReaderLook, messageId?: string): string {
+  const p = new URLSearchParams({ t: token });
+  if (messageId) p.set('m', messageId);
+  for (const k of LOOK_KEYS) if (look[k]) p.set(k, look[k]!);
+  return p.toString();
+}
+
+export function parseReaderHash(hash: string): { token: string; look: ReaderLook; messageId?: string } {
+  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const look: ReaderLook = {};
+  // Only values that cannot break out of a style declaration are taken.
+  for (const k of LOOK_KEYS) {
+    const v = p.get(k);
+    if (v && v.length <= 200 && !/[;{}<>\\]/.test(v)) look[k] = v;
+  }
+  const m = p.get('m');
+  return { token: p.get('t') ?? '', look, ...(m && /^[0-9a-f]{64}$/.test(m) ? { messageId: m } : {}) };
+}

@@ -1,0 +1,114 @@
+/**
+ * What the overlay shows for a message, decided from public information only (the wire text's
+ * header, who sent it, the background's answer), so the choices are pure and tested without a
+ * browser; the controller only carries them out.
+ */
+import { classify, type WireText } from '../otr/classify';
+import { messageIdOf } from '../messaging/message-id';
+import type { IncomingDisplay } from '../messaging/types';
+
+/** How a message is shown, kept by its wire text, so a re-rendered element is shown the same. */
+export type Decoration =
+  | { kind: 'reader'; messageId: string }
+  | { kind: 'status'; text: string; tone: 'info' | 'warn' }
+  /** An earlier piece of a message whose last piece shows it: its row goes (one row per message). */
+  | { kind: 'hidden' };
+
+/** The compact status line shown instead of protocol traffic. */
+export function statusText(wire: WireText, own: boolean): string {
+  switch (wire.kind) {
+    case 'query':
+      return own ? 'You asked for a private conversation' : 'Asked for a private conversation';
+    case 'fragment':
+      return wire.header ? `Encrypted message, part ${wire.header.k} of ${wire.header.n}` : 'Part of an encrypted message';
+    case 'error':
+      return 'OTR error reported by the other side';
+    case 'encoded':
+      if (wire.type === 'ake') return 'Private conversation handshake';
+      if (wire.type === 'data')
+        return own ? 'Encrypted control message you sent (verification or keep-alive)' : 'Encrypted control message (verification or keep-alive)';
+      return 'Private conversation protocol message';
+    default:
+      return 'Private conversation protocol message';
+  }
+}
+
+/** A wire text whose arrival may end in plaintext: a data message, or the last piece of one. */
+export function carriesPlaintext(wire: WireText): boolean {
+  if (wire.kind === 'encoded') return wire.type === 'data';
+  return wire.kind === 'fragment' && wire.header !== null && wire.header.k === wire.header.n && wire.header.n > 1;
+}
+
+export interface SeenMessage {
+  text: string;
+  wire: WireText;
+  mine: boolean;
+  history: boolean;
+}
+
+export const LOCKED_TEXT = 'locked — unlock OffRecord';
+
+/**
+ * Whether the background hears of it: never our own messages sent from elsewhere (or an earlier
+ * page load); our own echoes from this page are for the background to recognise. History is
+ * fed with its flag: the background never answers it (history-replies.ts).
+ */
+export function feedsEngine(m: SeenMessage, ownEcho: boolean): boolean {
+  return !m.mine || ownEcho;
+}
+
+/** Shown without the engine: data messages get a reader (kept plaintext, or why not). */
+export function earlierDecoration(m: SeenMessage): Decoration {
+  if (carriesPlaintext(m.wire)) return { kind: 'reader', messageId: messageIdOf(m.text) };
+  return { kind: 'status', text: statusText(m.wire, m.mine), tone: 'info' };
+}
+
+/** After the background's answer; null leaves the page's own rendering alone (plain text). */
+export function replyDecoration(m: SeenMessage, reply: { display: IncomingDisplay; messageId: string }): Decoration | null {
+  switch (reply.display) {
+    case 'encrypted':
+      return { kind: 'reader', messageId: reply.messageId };
+    case 'error':
+      return { kind: 'status', text: 'Encrypted message could not be verified or read', tone: 'warn' };
+    case 'duplicate':
+    case 'earlier':
+      return earlierDecoration(m);
+    case 'hidden':
+      return { kind: 'status', text: statusText(m.wire, m.mine), tone: 'info' };
+    case 'locked':
+      return { kind: 'status', text: LOCKED_TEXT, tone: 'info' };
+    case 'expired':
+      return { kind: 'status', text: 'Expired: this private conversation ended after its idle days; its keys were wiped', tone: 'info' };
+    case 'replayed':
+      return { kind: 'status', text: 'Replayed or reordered encrypted message, ignored', tone: 'info' };
+    default:
+      return null;
+  }
+}
+
+/** A reader frame placed at once, before the answer: the message may well decrypt. */
+export function readerOnArrival(m: SeenMessage): boolean {
+  return !m.mine && !m.history && carriesPlaintext(m.wire);
+}
+
+/**
+ * One row per message: pieces of a fragmented message are grouped by sender instance and count;
+ * when the last piece gets a reader, the earlier pieces' rows are hidden.
+ */
+export function pieceGroup(m: SeenMessage): { key: string; last: boolean } | null {
+  if (m.wire.kind !== 'fragment' || !m.wire.header || m.wire.header.n < 2) return null;
+  const h = m.wire.header;
+  return { key: `${m.mine ? 'out' : 'in'}:${h.version}:${h.senderTag}:${h.n}`, last: h.k === h.n };
+}
+
+/** The status of a fragmented message once all its pieces are in, read from the joined pieces. */
+export function wholeMessageStatus(pieces: string[], mine: boolean): string | null {
+  let joined = '';
+  for (const text of pieces) {
+    const c = classify(text);
+    if (c.kind !== 'fragment' || !c.header) return null;
+    joined += c.header.piece;
+  }
+  const whole = classify(joined);
+  return whole.kind === 'fragment' ? null : statusText(whole, mine);
+}

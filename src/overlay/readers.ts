@@ -1,0 +1,239 @@
+/**
+ * Reader frames of one conversation (issue 12). A long history stays light and arrival stays
+ * fast:
+ * - a message arriving live gets its frame at once, in the same task, from a spare token held
+ *   ahead (no round trip); the frame loads while the background decrypts, and the background
+ *   pushes the plaintext on the frame's port the moment it has it (bench: the token round trip
+ *   waited behind the decryption in the worker, ~50 ms);
+ * - history gets a frame only when it comes on screen (IntersectionObserver);
+ * - a frame off screen for more than 30 s is released; scrolling back makes a new one, which
+ *   shows the plaintext if the background kept it, else "encrypted earlier";
+ * - frames are placed in batches in one animation frame: all reads (box, font, colour) first,
+ *   then all writes, so placing 50 costs one layout, never one per frame.
+ * The box takes the ciphertext's place: it keeps the ciphertext's height until the frame says
+ * how tall its text is (a resize message), then shrinks to it, so nothing below jumps twice.
+ */
+import { request } from '../messaging/client';
+import { frameToHost, readerHash, type ReaderLook } from '../messaging/frame-host';
+import { readerFrame } from './frames';
+
+export const RELEASE_AFTER_MS = 30_000;
+const SWEEP_MS = 5_000;
+/** Spare tokens held, and how long one is trusted to be live (the background keeps them 10 min). */
+const SPARES = 2;
+const SPARE_MAX_AGE_MS = 8 * 60_000;
+
+interface Reader {
+  messageId: string;
+  /** Placed as it arrived: the background waits for its plaintext instead of "unavailable". */
+  pending: boolean;
+  frame: HTMLIFrameElement | null;
+  /** A token request or a placement is under way. */
+  busy: boolean;
+  offSince: number | null;
+  /** The element's own style attribute, put back when the reader is dropped. */
+  style: string | null;
+  /** The ciphertext's look (read once; the frame copies it). */
+  look?: ReaderLook;
+  /** The height the frame last asked for. */
+  height?: number;
+}
+
+export class ReaderFrames {
+  private readonly readers = new Map<HTMLElement, Reader>();
+  private readonly byWindow = new Map<Window, HTMLElement>();
+  private readonly ready: Array<{ el: HTMLElement; token: string }> = [];
+  private spares: Array<{ token: string; at: number }> = [];
+  private sparesAsked = 0;
+  /** The site's look, read from the first message placed in an animation frame. */
+  private look: ReaderLook | undefined;
+  private raf = 0;
+  private readonly io: IntersectionObserver;
+  private readonly sweep: number;
+  private readonly win: Window & typeof globalThis;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly conversationId: () => string | undefined,
+    private readonly onError: (message: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.win = doc.defaultView as Window & typeof globalThis;
+    this.io = new this.win.IntersectionObserver((entries) => this.onIntersect(entries));
+    this.sweep = this.win.setInterval(() => this.release(), SWEEP_MS);
+    this.win.addEventListener('message', this.onMessage);
+  }
+
+  has(textElement: HTMLElement): boolean {
+    return this.readers.has(textElement);
+  }
+
+  get size(): number {
+    return this.readers.size;
+  }
+
+  /** Frames now in the page (for the bench and tests). */
+  get placed(): number {
+    let n = 0;
+    for (const r of this.readers.values()) if (r.frame) n++;
+    return n;
+  }
+
+  /** Holds spare tokens so the next message's frame needs no round trip. */
+  warm(): void {
+    const id = this.conversationId();
+    if (!id) return;
+    const t = this.now();
+    this.spares = this.spares.filter((s) => t - s.at < SPARE_MAX_AGE_MS);
+    for (; this.spares.length + this.sparesAsked < SPARES; this.sparesAsked++) {
+      request('content.frameToken', { conversationId: id, role: 'reader', pending: true })
+        .then(({ token }) => {
+          if (this.conversationId() === id) this.spares.push({ token, at: this.now() });
+        })
+        .catch(() => undefined)
+        .finally(() => this.sparesAsked--);
+    }
+  }
+
+  /** After a worker restart the background forgot every token. */
+  forgetSpares(): void {
+    this.spares = [];
+  }
+
+  /** A reader for this message: at once when it arrives live, else once it is on screen. */
+  add(textElement: HTMLElement, messageId: string, live: boolean): void {
+    const known = this.readers.get(textElement);
+    if (known?.messageId === messageId) return;
+    if (known) this.drop(textElement);
+    const r: Reader = { messageId, pending: live, frame: null, busy: false, offSince: null, style: null };
+    this.readers.set(textElement, r);
+    this.io.observe(textElement);
+    if (!live) return;
+    const t = this.now();
+    const spare = this.spares.shift();
+    this.warm();
+    if (!spare || t - spare.at >= SPARE_MAX_AGE_MS) return this.open(textElement);
+    // Placed now, without reading any geometry; the box is sized in the next animation frame.
+    r.pending = false;
+    r.frame = readerFrame(this.doc, textElement, readerHash(spare.token, this.look ?? {}, messageId));
+    // Takes no room until its box is sized: nothing moves or is covered before then.
+    Object.assign(r.frame.style, { position: 'absolute', height: '0' });
+    if (r.frame.contentWindow) this.byWindow.set(r.frame.contentWindow, textElement);
+    r.busy = true;
+    this.ready.push({ el: textElement, token: '' });
+    if (!this.raf) this.raf = this.win.requestAnimationFrame(() => this.place());
+  }
+
+  /** Takes the reader away (the message turned out to be no readable data message). */
+  drop(textElement: HTMLElement): void {
+    const r = this.readers.get(textElement);
+    if (!r) return;
+    this.readers.delete(textElement);
+    this.io.unobserve(textElement);
+    this.removeFrame(r);
+    if (r.style !== null) {
+      if (r.style) textElement.setAttribute('style', r.style);
+      else textElement.removeAttribute('style');
+    }
+  }
+
+  stop(): void {
+    this.io.disconnect();
+    this.win.clearInterval(this.sweep);
+    this.win.removeEventListener('message', this.onMessage);
+    if (this.raf) this.win.cancelAnimationFrame(this.raf);
+  }
+
+  private onIntersect(entries: IntersectionObserverEntry[]): void {
+    for (const e of entries) {
+      const el = e.target as HTMLElement;
+      const r = this.readers.get(el);
+      if (!r) continue;
+      if (e.isIntersecting) {
+        r.offSince = null;
+        if (!r.frame && !r.busy) this.open(el);
+      } else if (r.frame) r.offSince ??= this.now();
+    }
+  }
+
+  private open(el: HTMLElement): void {
+    const r = this.readers.get(el);
+    const id = this.conversationId();
+    if (!r || !id) return;
+    r.busy = true;
+    const payload = { conversationId: id, role: 'reader' as const, messageId: r.messageId, ...(r.pending ? { pending: true } : {}) };
+    r.pending = false; // a frame made again later shows what the background kept, or nothing
+    request('content.frameToken', payload).then(
+      ({ token }) => {
+        if (this.readers.get(el) !== r) return;
+        this.ready.push({ el, token });
+        if (!this.raf) this.raf = this.win.requestAnimationFrame(() => this.place());
+      },
+      (e: unknown) => {
+        r.busy = false;
+        this.onError(`OffRecord could not show a message: ${(e as Error).message}`);
+      },
+    );
+  }
+
+  /** One animation frame: read every box first, then write every frame. */
+  private place(): void {
+    this.raf = 0;
+    const batch = this.ready.splice(0).filter(({ el }) => this.readers.has(el) && el.isConnected);
+    const reads = batch.map(({ el }) => {
+      const r = this.readers.get(el)!;
+      const cs = this.win.getComputedStyle(el);
+      r.look ??= { fontSize: cs.fontSize, fontFamily: cs.fontFamily, color: cs.color, lineHeight: cs.lineHeight };
+      this.look ??= r.look;
+      // A frame placed on arrival covers the box already: its height is the ciphertext's still.
+      return { height: el.getBoundingClientRect().height, position: cs.position, display: cs.display };
+    });
+    batch.forEach(({ el, token }, i) => {
+      const r = this.readers.get(el)!;
+      const read = reads[i]!;
+      r.busy = false;
+      if (r.style === null) {
+        r.style = el.getAttribute('style') ?? '';
+        if (read.position === 'static') el.style.position = 'relative';
+        if (read.display === 'inline') el.style.display = 'inline-block';
+        // The ciphertext stays in the site's DOM (its framework owns it) but is not shown.
+        Object.assign(el.style, { height: `${Math.max(Math.round(read.height), 18)}px`, overflow: 'hidden', color: 'transparent', userSelect: 'none' });
+      }
+      if (!token) {
+        r.frame!.style.height = '100%'; // placed on arrival; only its box needed sizing
+        if (r.height !== undefined) el.style.height = `${r.height}px`;
+        return;
+      }
+      this.removeFrame(r);
+      r.frame = readerFrame(this.doc, el, readerHash(token, r.look!));
+      if (r.frame.contentWindow) this.byWindow.set(r.frame.contentWindow, el);
+    });
+  }
+
+  /** The frame measured its text: the box follows it (its width is the site's). */
+  private onMessage = (e: MessageEvent): void => {
+    const el = e.source ? this.byWindow.get(e.source as Window) : undefined;
+    const m = el && frameToHost(e.data);
+    if (!el || !m || m.offrecord !== 'reader-size') return;
+    const r = this.readers.get(el);
+    if (r) r.height = Math.ceil(m.height);
+    if (r?.style !== null) el.style.height = `${Math.ceil(m.height)}px`;
+  };
+
+  private release(): void {
+    const t = this.now();
+    for (const r of this.readers.values()) {
+      if (r.frame && r.offSince !== null && t - r.offSince > RELEASE_AFTER_MS) {
+        this.removeFrame(r);
+        r.offSince = null;
+      }
+    }
+  }
+
+  private removeFrame(r: Reader): void {
+    if (!r.frame) return;
+    if (r.frame.contentWindow) this.byWindow.delete(r.frame.contentWindow);
+    r.frame.remove();
+    r.frame = null;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Feels native (issue 12): one private message on The Lounge and on Converse, screenshotted
+ * (test-results/screenshots/visual-*.png). The reader frame takes the ciphertext's place at the
+ * height of its own text (within 8 px) and the message keeps one row: no status line beside it,
+ * one reader frame in it, and (The Lounge) a row no taller than the frame.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Frame, Page } from 'playwright-core';
+import { startIrcStack, startXmppStack, type IrcStack, type XmppStack } from '../stacks/index';
+import { converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
+import { launchProfile, menu, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+
+interface Fit {
+  frameHeight: number;
+  textHeight: number;
+  rowHeight: number;
+  statusLines: number;
+  framesInRow: number;
+}
+
+async function readerFor(page: Page, text: string): Promise<Frame> {
+  for (const f of page.frames().filter((x) => x.url().includes('/reader.html'))) {
+    const shown = await f.locator('[data-offrecord=plaintext]').textContent({ timeout: 500 }).catch(() => null);
+    if (shown === text) return f;
+  }
+  throw new Error(`no reader frame shows ${JSON.stringify(text)}`);
+}
+
+/** Geometry of the reader showing `text` and of the message row holding it. */
+async function fit(page: Page, text: string, row: string): Promise<Fit> {
+  const frame = await readerFor(page, text);
+  const textHeight = await frame.evaluate(() => document.querySelector('.text')!.getBoundingClientRect().height);
+  const element = await frame.frameElement();
+  return element.evaluate(
+    (node, [rowSelector, inner]) => {
+      const f = node as Element;
+      const r = f.closest(rowSelector as string)!;
+      return {
+        frameHeight: f.getBoundingClientRect().height,
+        textHeight: inner as number,
+        rowHeight: r.getBoundingClientRect().height,
+        statusLines: Array.from(r.querySelectorAll('[data-offrecord=status]')).filter((s) => (s as HTMLElement).offsetParent !== null).length,
+        framesInRow: r.querySelectorAll('iframe[data-offrecord=reader]').length,
+      };
+    },
+    [row, textHeight] as const,
+  );
+}
+
+async function checkOneMessage(alice: Page, bob: Page, list: string, row: string, name: string, rowFits: boolean): Promise<void> {
+  const text = `one private line on ${name}`;
+  await typePrivate(alice, text);
+  await waitReader(bob, text, list);
+  // The frame reports its height after it rendered; the host follows it.
+  let last: Fit | null = null;
+  await expect
+    .poll(async () => {
+      last = await fit(bob, text, row);
+      return Math.abs(last.frameHeight - last.textHeight) <= 8;
+    }, { timeout: 10_000 })
+    .toBe(true);
+  await shot(bob, `visual-${name}-bob`);
+  const f = last!;
+  expect(f.textHeight).toBeGreaterThan(5);
+  expect(f.statusLines).toBe(0);
+  expect(f.framesInRow).toBe(1);
+  if (rowFits) expect(f.rowHeight).toBeLessThanOrEqual(f.frameHeight + 12);
+}
+
+describe.sequential('visual check on The Lounge', () => {
+  let stack: IrcStack;
+  let alice: Profile;
+  let bob: Profile;
+  beforeAll(async () => {
+    stack = await startIrcStack();
+    [alice, bob] = await Promise.all([launchProfile('visual-lounge-alice'), launchProfile('visual-lounge-bob')]);
+    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    await loungeJoin(alice.page, stack.url, 'alice');
+    await loungeJoin(bob.page, stack.url, 'bob');
+  });
+  afterAll(async () => {
+    await alice?.close();
+    await bob?.close();
+    await stack?.stop();
+  });
+
+  it('one row per message, the reader as tall as its text', async () => {
+    await waitState(alice.page, 'plaintext');
+    await menu(alice.page, 'start');
+    await waitState(alice.page, 'unverified', 60_000);
+    await waitState(bob.page, 'unverified', 60_000);
+    await checkOneMessage(alice.page, bob.page, '#chat .chat-view .messages', 'div.msg', 'thelounge', true);
+  });
+});
+
+describe.sequential('visual check on Converse.js', () => {
+  let stack: XmppStack;
+  let alice: Profile;
+  let bob: Profile;
+  beforeAll(async () => {
+    stack = await startXmppStack();
+    [alice, bob] = await Promise.all([launchProfile('visual-converse-alice'), launchProfile('visual-converse-bob')]);
+    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    await converseLogin(alice.page, stack.url, 'alice');
+    await converseOpenChat(alice.page, 'bob');
+    await converseLogin(bob.page, stack.url, 'bob');
+    await converseOpenChat(bob.page, 'alice');
+  });
+  afterAll(async () => {
+    await alice?.close();
+    await bob?.close();
+    await stack?.stop();
+  });
+
+  it('one row per message, the reader as tall as its text', async () => {
+    await waitState(alice.page, 'plaintext');
+    await menu(alice.page, 'start');
+    await waitState(alice.page, 'unverified', 60_000);
+    await waitState(bob.page, 'unverified', 60_000);
+    // Converse's row also holds the sender's name and avatar: only the frame is measured.
+    await checkOneMessage(alice.page, bob.page, 'converse-chat .chat-content__messages', 'converse-chat-message', 'converse', false);
+  });
+});
