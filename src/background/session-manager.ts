@@ -24,7 +24,7 @@ import { feedsFromHistory, historyReplies } from './history-replies';
 import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
 import {
-  bounded, conversationIdOf, markerOf, rollBack, snapshot, effectiveFragmentSize, quietDisplay, stillEnded, syncQueuedIds,
+  bounded, conversationIdOf, originOfConversation, markerOf, rollBack, snapshot, effectiveFragmentSize, quietDisplay, stillEnded, syncQueuedIds,
 } from './session-wire';
 import { conversationView, smpViewOf } from './session-view';
 import type { TrustStore } from './trust-store';
@@ -156,10 +156,10 @@ export class SessionManager {
   }
 
   register(
-    input: { site: string; account: string; peer: string; title?: string; policy: SitePolicy; fragmentSize: number; adapterLimit?: number },
+    input: { origin: string; site: string; account: string; peer: string; title?: string; policy: SitePolicy; fragmentSize: number; adapterLimit?: number },
     tab?: TabRef,
   ): Promise<ConversationView> {
-    const id = conversationIdOf(input.site, input.account, input.peer);
+    const id = conversationIdOf(input.origin, input.site, input.account, input.peer);
     return this.serial(id, async () => {
       let r = this.records.get(id);
       if (!r) {
@@ -314,8 +314,9 @@ export class SessionManager {
   }
 
   /** The site's settings changed: every live conversation on it follows at once. */
-  async updateSite(site: string, policy: SitePolicy, fragmentSize: number): Promise<void> {
-    for (const r of [...this.records.values()].filter((x) => x.site === site)) {
+  async updatePolicies(policyFor: (origin: string) => { policy: SitePolicy; fragmentSize: number }): Promise<void> {
+    for (const r of [...this.records.values()]) {
+      const { policy, fragmentSize } = policyFor(originOfConversation(r.id));
       await this.serial(r.id, async () => {
         this.applyPolicy(r, policy, fragmentSize);
         await this.life.save(r);
@@ -350,15 +351,28 @@ export class SessionManager {
   }
 
   /** After the user acknowledged a changed key for this contact. */
-  clearChange(site: string, account: string, peer: string): Promise<void> {
-    const id = conversationIdOf(site, account, peer);
-    if (!this.records.has(id)) return Promise.resolve();
-    return this.serial(id, async () => {
-      const r = this.record(id);
-      delete r.fingerprintChanged;
-      await this.life.save(r);
-      this.deps.notify({ type: 'conversation', view: await this.view(r) });
-    });
+  async clearChange(site: string, account: string, peer: string): Promise<void> {
+    // One contact may be open on several origins (ids include the origin): clear them all.
+    const ids = [...this.records.values()].filter((r) => r.site === site && r.account === account && r.peer === peer).map((r) => r.id);
+    for (const id of ids) {
+      await this.serial(id, async () => {
+        const r = this.record(id);
+        delete r.fingerprintChanged;
+        await this.life.save(r);
+        this.deps.notify({ type: 'conversation', view: await this.view(r) });
+      });
+    }
+  }
+
+  /**
+   * Issue 17 item 5: a content script may act only on conversations its own tab and frame
+   * registered, so a page cannot start, end, feed or take frames for another tab's chat.
+   */
+  assertRegisteredBy(id: string, tab: TabRef): void {
+    const r = this.records.get(id);
+    if (!r || !r.tabs.some((t) => t.tabId === tab.tabId && t.frameId === tab.frameId)) {
+      storeFail('not-found', 'no such conversation in this tab; the page must register it first');
+    }
   }
 
   /**
