@@ -2,7 +2,8 @@
 import { formatFingerprints, formatInstanceTags, formatPrivateKeys, parseFingerprints, parseInstanceTags, parsePrivateKeys } from '../otr/libotr-files';
 import { isOtrError } from '../otr/errors';
 import { fromHex, toHex } from '../otr/bytes';
-import type { Trust } from '../messaging/types';
+import type { ConversationView, Trust } from '../messaging/types';
+import { contentView } from './content-view';
 import { resolvePolicy, type ConfigStore } from './config-store';
 import { StoreError, storeFail } from './errors';
 import type { KeyStore } from './key-store';
@@ -34,6 +35,9 @@ function parsing<T>(what: string, fn: () => T): T {
     throw e;
   }
 }
+
+/** A view as the asking context may see it: content scripts never get the SMP question. */
+const forContext = (view: ConversationView, from: From) => (from.context === 'content' ? contentView(view) : view);
 
 export function createHandlers(s: Services): Handlers {
   /** Content requests name only conversations their own tab and frame registered (item 5). */
@@ -102,11 +106,11 @@ export function createHandlers(s: Services): Handlers {
       s.sessions.cancelQueued(conversationId, queuedId, from.context === 'compose-frame' ? from.tabId : undefined),
     'conversation.start': async ({ conversationId }, from) => {
       own(conversationId, from);
-      return s.sessions.start(conversationId);
+      return forContext(await s.sessions.start(conversationId), from);
     },
     'conversation.end': async ({ conversationId }, from) => {
       own(conversationId, from);
-      return s.sessions.end(conversationId);
+      return forContext(await s.sessions.end(conversationId), from);
     },
     'smp.start': ({ conversationId, secret, question }) => s.sessions.smpStart(conversationId, secret, question),
     'smp.answer': ({ conversationId, secret }) => s.sessions.smpAnswer(conversationId, secret),
@@ -155,7 +159,7 @@ export function createHandlers(s: Services): Handlers {
         origin, site, account, peer, policy, fragmentSize: siteFragmentSize,
         ...(fragmentSize === undefined ? {} : { adapterLimit: fragmentSize }),
       };
-      return s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! });
+      return contentView(await s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! }));
     },
     'content.incoming': async ({ conversationId, text, history }, from) => {
       own(conversationId, from);

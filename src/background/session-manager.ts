@@ -53,10 +53,23 @@ interface Plain {
   waiting: Set<number>;
 }
 
+/**
+ * Decrypted texts kept for reader frames at most (issue 17 item 7): a page that floods a
+ * conversation cannot grow the cache (or storage.session) without bound. 500 is far more than
+ * the on-screen history a content script frames at once; older texts show as unavailable.
+ */
+export const PLAINTEXT_CAP = 500;
+
+const plainKey = (conversationId: string, messageId: string) => `${conversationId} ${messageId}`;
+
 export class SessionManager {
   readonly life: ConversationLife;
   private chains = new Map<string, Promise<unknown>>();
-  /** messageId -> plaintext, for reader frames. */
+  /**
+   * (conversation, messageId) -> plaintext, for reader frames (issue 17 item 4: a reader of
+   * another conversation can neither read nor use up this one's text). Insertion order is the
+   * eviction order: at most PLAINTEXT_CAP entries, oldest dropped first.
+   */
   private plaintext = new Map<string, Plain>();
   /** Reader frames waiting for a message still being received (see whenReceived). */
   private arrivals = new Map<string, Array<() => void>>();
@@ -73,7 +86,7 @@ export class SessionManager {
   /** Loads persisted conversations (IndexedDB) and the plaintext cache (storage.session). */
   async restore(): Promise<void> {
     for (const [key, value] of await this.deps.persistence.loadAll()) {
-      if (key.startsWith('plain:') && typeof value === 'string') this.plaintext.set(key.slice(6), { text: value, waiting: new Set() });
+      if (key.startsWith('plain:') && typeof value === 'string' && key.includes(' ')) this.plaintext.set(key.slice(6), { text: value, waiting: new Set() });
     }
     await this.life.load();
   }
@@ -110,9 +123,15 @@ export class SessionManager {
   }
 
   private async keep(r: LiveConversation, messageId: string, text: string): Promise<void> {
-    this.plaintext.set(messageId, { text, waiting: new Set(r.tabs.map((t) => t.tabId)) });
-    this.received(messageId);
-    await this.deps.persistence.save(`plain:${messageId}`, text);
+    const key = plainKey(r.id, messageId);
+    this.plaintext.delete(key);
+    this.plaintext.set(key, { text, waiting: new Set(r.tabs.map((t) => t.tabId)) });
+    for (const old of [...this.plaintext.keys()].slice(0, Math.max(0, this.plaintext.size - PLAINTEXT_CAP))) {
+      this.plaintext.delete(old);
+      this.deps.persistence.remove(`plain:${old}`).catch(() => undefined);
+    }
+    this.received(key);
+    await this.deps.persistence.save(`plain:${key}`, text);
   }
 
   /**
@@ -120,22 +139,23 @@ export class SessionManager {
    * places it on arrival, so the frame loads while the message is decrypted): it waits here
    * until the plaintext is kept, the receive ends without any, or `timeoutMs` passes.
    */
-  whenReceived(messageId: string, timeoutMs: number): Promise<void> {
-    if (this.plaintext.has(messageId)) return Promise.resolve();
+  whenReceived(conversationId: string, messageId: string, timeoutMs: number): Promise<void> {
+    const key = plainKey(conversationId, messageId);
+    if (this.plaintext.has(key)) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.received(messageId), timeoutMs);
-      const list = this.arrivals.get(messageId) ?? [];
+      const timer = setTimeout(() => this.received(key), timeoutMs);
+      const list = this.arrivals.get(key) ?? [];
       list.push(() => {
         clearTimeout(timer);
         resolve();
       });
-      this.arrivals.set(messageId, list);
+      this.arrivals.set(key, list);
     });
   }
 
-  private received(messageId: string): void {
-    const list = this.arrivals.get(messageId);
-    this.arrivals.delete(messageId);
+  private received(key: string): void {
+    const list = this.arrivals.get(key);
+    this.arrivals.delete(key);
     for (const done of list ?? []) done();
   }
 
@@ -143,14 +163,17 @@ export class SessionManager {
    * Plaintext for a reader frame in `tabId`. With retention 'off' it is dropped once every tab
    * showing the conversation has shown it (a message is decrypted once, shown in each tab).
    */
-  async plaintextFor(messageId: string, tabId?: number): Promise<string | null> {
-    const entry = this.plaintext.get(messageId);
+  async plaintextFor(conversationId: string, messageId: string, tabId?: number): Promise<string | null> {
+    const key = plainKey(conversationId, messageId);
+    const entry = this.plaintext.get(key);
     if (!entry) return null;
+    // Only a tab that shows the conversation gets its text (and uses up a delivery).
+    if (tabId !== undefined && !this.records.get(conversationId)?.tabs.some((t) => t.tabId === tabId)) return null;
     if (tabId !== undefined) entry.waiting.delete(tabId);
     if (this.retention === 'off' && entry.waiting.size === 0) {
-      this.plaintext.delete(messageId);
+      this.plaintext.delete(key);
       // Not awaited: the reader shows the text while storage forgets it.
-      this.deps.persistence.remove(`plain:${messageId}`).catch(() => undefined);
+      this.deps.persistence.remove(`plain:${key}`).catch(() => undefined);
     }
     return entry.text;
   }
@@ -194,12 +217,12 @@ export class SessionManager {
    * history-replies.ts (history never talks back).
    */
   receive(id: string, text: string, history = false): Promise<IncomingResult> {
-    const done = () => this.received(messageIdOf(text));
+    const done = () => this.received(plainKey(id, messageIdOf(text)));
     return this.serial(id, async (): Promise<IncomingResult> => {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.locked) return { messageId, display: 'locked', send: [] };
-      if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
+      if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(plainKey(id, messageId)) ? 'encrypted' : 'hidden', send: [] };
       // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
       // the same text twice is a replay; query and error messages legitimately repeat. A
       // fragment before the last is not unique (the first piece of two data messages in a row
