@@ -23,6 +23,7 @@ import type { ConversationStore } from './conversation-store';
 import { feedsFromHistory, historyReplies } from './history-replies';
 import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
+import { isTrigger, ReplyLimiter, triggerKey, withoutTags } from './reply-limit';
 import {
   bounded, conversationIdOf, originOfConversation, markerOf, rollBack, snapshot, effectiveFragmentSize, quietDisplay, stillEnded, syncQueuedIds,
 } from './session-wire';
@@ -74,8 +75,10 @@ export class SessionManager {
   /** Reader frames waiting for a message still being received (see whenReceived). */
   private arrivals = new Map<string, Array<() => void>>();
   retention: 'off' | 'session' = 'off';
+  private readonly limiter: ReplyLimiter;
 
   constructor(private readonly deps: SessionDeps) {
+    this.limiter = new ReplyLimiter(deps.env.now);
     this.life = new ConversationLife(deps, (id, fn) => this.serial(id, fn), (r) => this.pushView(r));
   }
 
@@ -231,7 +234,15 @@ export class SessionManager {
       const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
       if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
       if (history && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
-      return this.step(r, () => this.feed(r, text, messageId, otr, history));
+      let fed = text;
+      if (!history && isTrigger(wire)) {
+        // Issue 17 item 2 (reply-limit.ts): page text cannot make the engine answer at will.
+        const secure = conversationStatus(r.state).msgstate === 'ENCRYPTED';
+        if (secure && wire.kind === 'query') return { messageId, display: 'hidden', send: [] };
+        if (secure && wire.kind === 'plaintext') fed = withoutTags(text);
+        else if (!this.limiter.allow(id, triggerKey(wire))) return { messageId, display: wire.kind === 'plaintext' ? 'plain' : 'hidden', send: [] };
+      }
+      return this.step(r, () => this.feed(r, fed, messageId, otr, history));
     }).finally(done);
   }
 
@@ -432,6 +443,7 @@ export class SessionManager {
 
   private async onEvent(r: LiveConversation, event: OtrEvent): Promise<void> {
     if (event.type === 'gone_secure') {
+      this.limiter.settled(r.id);
       const seen = await this.deps.trust.observe(r.site, r.account, r.peer, event.fingerprint);
       await this.peersChanged();
       if (seen.changed) {
