@@ -37,6 +37,9 @@ export interface KeyStoreOptions {
   now?: () => number;
 }
 
+/** Accounts noted without a key of their own, at most (the options page lists them). */
+export const KEYLESS_ACCOUNT_CAP = 256;
+
 export class KeyStore {
   private status_: IdentityStatus = { state: 'generating', progress: 0 };
   private listeners = new Set<(s: IdentityStatus) => void>();
@@ -273,6 +276,12 @@ export class KeyStore {
       const list = await this.accounts();
       if (list.some((a) => a.site === site && a.account === account)) return;
       list.push({ site, account, keyId: null });
+      // Account names come from the page (issue 17 item 7): a page rotating them must not grow
+      // this list without bound. Accounts with their own key are never dropped; of the others,
+      // the first noted go first (they only list the account in the options page).
+      const keyless = list.filter((a) => a.keyId === null);
+      const drop = new Set(keyless.slice(0, Math.max(0, keyless.length - KEYLESS_ACCOUNT_CAP)));
+      if (drop.size) list.splice(0, list.length, ...list.filter((a) => !drop.has(a)));
       await write(this.db, ['meta'], (tx) => tx.objectStore('meta').put(list, 'accounts'));
     });
   }

@@ -86,3 +86,18 @@ describe('conversations belong to the tab and frame that registered them (item 5
     expect((await bg.ask(page('http://localhost:9000/', 1), 'content.frameToken', { conversationId: real.id, role: 'compose' })).token).toMatch(/^[0-9a-f]+$/);
   });
 });
+
+describe('bounded storage (item 7)', () => {
+  it('account names a page makes up are capped, oldest first; accounts with their own key stay', async () => {
+    const { KEYLESS_ACCOUNT_CAP } = await import('../../src/background/key-store');
+    await bg.keys.noteAccount('thelounge', 'keeper');
+    await bg.keys.generateForAccount('thelounge', 'keeper');
+    for (let i = 0; i < KEYLESS_ACCOUNT_CAP + 40; i++) await bg.keys.noteAccount('thelounge', `rotating-${i}`);
+    const accounts = await bg.ask(senders.options, 'keys.accounts', {});
+    const names = accounts.map((a) => a.account);
+    expect(names).toContain('keeper');
+    expect(names.filter((n) => n.startsWith('rotating-')).length).toBe(KEYLESS_ACCOUNT_CAP);
+    expect(names).not.toContain('rotating-0');
+    expect(names).toContain(`rotating-${KEYLESS_ACCOUNT_CAP + 39}`);
+  });
+});
