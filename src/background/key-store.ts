@@ -204,6 +204,9 @@ export class KeyStore {
       const kek = await deriveKek(passphrase, fromHex(this.passphrase.salt), this.passphrase.params);
       if (!this.checkKek(kek)) storeFail('wrong-passphrase', 'that passphrase does not unlock OffRecord');
       await this.unlockWith(kek);
+      // Keys wrapped under weaker scrypt settings (an older OffRecord) are wrapped again under
+      // the current ones now that the passphrase is at hand; the old settings still unlock.
+      if (this.passphrase.params.N < (this.opts.scrypt ?? DEFAULT_SCRYPT).N) await this.rewrap(kek, passphrase);
       return this.status_;
     });
   }
@@ -231,6 +234,14 @@ export class KeyStore {
       } else {
         await this.loadAll(null);
       }
+      await this.rewrap(previous, next);
+      return this.status_;
+    });
+  }
+
+  /** Seals every key (and the conversation key) under `next`'s key, or stores them clear. */
+  private async rewrap(previous: Uint8Array | null, next: string | null): Promise<void> {
+    {
       let record: PassphraseRecord | null = null;
       let kek: Uint8Array | null = null;
       if (next !== null) {
@@ -255,8 +266,7 @@ export class KeyStore {
       this.kek = kek;
       await this.opts.kekCache?.set(kek);
       await this.readyStatus();
-      return this.status_;
-    });
+    }
   }
 
   private requireUnlocked(): void {
