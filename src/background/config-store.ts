@@ -36,10 +36,12 @@ export interface OriginPolicy {
  * Policy by the page's origin (issue 17 item 3), never by the adapter id a content script names:
  * every site row (built-in, fixed-address or user-added) whose addresses cover the origin
  * counts, and the strictest policy wins, so "Always" on any row for that origin is never
- * silently manual. The smallest non-zero fragment size wins likewise. An origin no row covers
- * (nothing the user chose) is manual with no fragmenting.
+ * silently manual. Fragment size is no security matter: that of the row the content script's
+ * adapter names, if it covers the origin (The Lounge and Converse share loopback but not their
+ * limits), else the smallest non-zero one. An origin no row covers (nothing the user chose) is
+ * manual with no fragmenting; an unknown adapter on a covered origin gets no fragmenting either.
  */
-export function resolvePolicy(sites: readonly SiteView[], origin: string): OriginPolicy {
+export function resolvePolicy(sites: readonly SiteView[], origin: string, adapterId?: string): OriginPolicy {
   let url: URL;
   try {
     url = new URL(origin);
@@ -56,6 +58,7 @@ export function resolvePolicy(sites: readonly SiteView[], origin: string): Origi
     if (STRICTNESS[r.policy] > STRICTNESS[policy]) policy = r.policy;
     if (r.fragmentSize > 0) fragmentSize = fragmentSize > 0 ? Math.min(fragmentSize, r.fragmentSize) : r.fragmentSize;
   }
+  if (adapterId !== undefined) fragmentSize = rows.find((r) => r.id === adapterId)?.fragmentSize ?? 0;
   return { policy, fragmentSize, sites: rows.map((r) => r.id) };
 }
 
@@ -100,8 +103,8 @@ export class ConfigStore {
     return (await this.sites()).find((s) => s.id === id) ?? { id, name: id, builtIn: false, origins: [], policy: 'manual', fragmentSize: 0 };
   }
 
-  async policyFor(origin: string): Promise<OriginPolicy> {
-    return resolvePolicy(await this.sites(), origin);
+  async policyFor(origin: string, adapterId?: string): Promise<OriginPolicy> {
+    return resolvePolicy(await this.sites(), origin, adapterId);
   }
 
   async addSite(input: { name: string; origins: string[]; policy?: SitePolicy; fragmentSize?: number }): Promise<SiteView> {

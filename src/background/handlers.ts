@@ -47,7 +47,7 @@ export function createHandlers(s: Services): Handlers {
   /** Every live conversation takes the policy of its origin's site rows again. */
   const policiesChanged = async () => {
     const sites = await s.config.sites();
-    await s.sessions.updatePolicies((origin) => resolvePolicy(sites, origin));
+    await s.sessions.updatePolicies((origin, adapterId) => resolvePolicy(sites, origin, adapterId));
   };
   return {
     'identity.status': async () => s.keys.status(),
@@ -153,7 +153,7 @@ export function createHandlers(s: Services): Handlers {
     'content.register': async ({ site, account, peer, title, fragmentSize }, from) => {
       // Policy from the origin the browser says sent this, not from the adapter id it names.
       const origin = from.origin!;
-      const { policy, fragmentSize: siteFragmentSize } = await s.config.policyFor(origin);
+      const { policy, fragmentSize: siteFragmentSize } = await s.config.policyFor(origin, site);
       await s.keys.noteAccount(site, account);
       const input = {
         origin, site, account, peer, policy, fragmentSize: siteFragmentSize,

@@ -348,9 +348,9 @@ export class SessionManager {
   }
 
   /** The site's settings changed: every live conversation on it follows at once. */
-  async updatePolicies(policyFor: (origin: string) => { policy: SitePolicy; fragmentSize: number }): Promise<void> {
+  async updatePolicies(policyFor: (origin: string, adapterId: string) => { policy: SitePolicy; fragmentSize: number }): Promise<void> {
     for (const r of [...this.records.values()]) {
-      const { policy, fragmentSize } = policyFor(originOfConversation(r.id));
+      const { policy, fragmentSize } = policyFor(originOfConversation(r.id), r.site);
       await this.serial(r.id, async () => {
         this.applyPolicy(r, policy, fragmentSize);
         await this.life.save(r);

@@ -58,6 +58,10 @@ describe('policy by origin (item 3)', () => {
       { id: 'b', name: 'b', builtIn: false, origins: ['http://localhost:9000'], policy: 'always' as const, fragmentSize: 0 },
     ];
     expect(resolvePolicy(rows, 'http://localhost:9000')).toEqual({ policy: 'always', fragmentSize: 400, sites: ['a', 'b'] });
+    // Fragment size follows the adapter's own row on that origin (none: no fragmenting).
+    expect(resolvePolicy(rows, 'http://localhost:9000', 'b')).toEqual({ policy: 'always', fragmentSize: 0, sites: ['a', 'b'] });
+    expect(resolvePolicy(rows, 'http://localhost:9000', 'a').fragmentSize).toBe(400);
+    expect(resolvePolicy(rows, 'http://localhost:9000', 'unknown').fragmentSize).toBe(0);
     expect(resolvePolicy(rows, 'https://localhost')).toEqual({ policy: 'manual', fragmentSize: 0, sites: [] });
     expect(resolvePolicy(rows, 'not a url')).toEqual({ policy: 'manual', fragmentSize: 0, sites: [] });
   });
