@@ -137,7 +137,7 @@ async function historyBench(inMemory: boolean): Promise<number> {
     toContent: () => undefined,
   });
   await sessions.restore();
-  const view = await sessions.register({ site: 'thelounge', account: 'alice', peer: 'bob', policy: 'manual', fragmentSize: 0 });
+  const view = await sessions.register({ origin: 'http://localhost:9000', site: 'thelounge', account: 'alice', peer: 'bob', policy: 'manual', fragmentSize: 0 });
   // Alice's engine state from the pair, as if restored from a previous opening.
   sessions.life.records.get(view.id)!.state = alice.state;
   const wires: string[] = [];

@@ -6,6 +6,8 @@
 import type { Settings, SitePolicy, SiteView } from '../messaging/types';
 import { POLICY_ALWAYS, POLICY_MANUAL, POLICY_OPPORTUNISTIC } from '../otr/policy';
 import { toHex } from '../otr/bytes';
+import { FIXED_SITES, patternCoversOrigin } from '../messaging/sites';
+import { toMatchPattern } from './content-scripts';
 import { storeFail } from './errors';
 import { getRecord, write } from './idb';
 
@@ -19,7 +21,49 @@ export const BUILT_IN_SITES: readonly Omit<SiteView, 'policy'>[] = [
   { id: 'converse', name: 'Converse.js (XMPP)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 0 },
   // A mail carries any length: one OTR message per mail, never fragmented.
   { id: 'roundcube', name: 'Roundcube (mail)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 0 },
+  // Sites with a fixed address: each gets a policy row and is listed in Settings (issue 17).
+  ...FIXED_SITES.map((s) => ({ id: s.id, name: s.name, builtIn: true, origins: [...s.matches], fragmentSize: 0 })),
 ];
+
+const STRICTNESS: Record<SitePolicy, number> = { manual: 0, opportunistic: 1, always: 2 };
+
+/** What applies to a page: its policy and fragment size, and the site rows that decided them. */
+export interface OriginPolicy {
+  policy: SitePolicy;
+  fragmentSize: number;
+  sites: string[];
+}
+
+/**
+ * Policy by the page's origin (issue 17 item 3), never by the adapter id a content script names:
+ * every site row (built-in, fixed-address or user-added) whose addresses cover the origin
+ * counts, and the strictest policy wins, so "Always" on any row for that origin is never
+ * silently manual. Fragment size is no security matter: that of the row the content script's
+ * adapter names, if it covers the origin (The Lounge and Converse share loopback but not their
+ * limits), else the smallest non-zero one. An origin no row covers (nothing the user chose) is
+ * manual with no fragmenting; an unknown adapter on a covered origin gets no fragmenting either.
+ */
+export function resolvePolicy(sites: readonly SiteView[], origin: string, adapterId?: string): OriginPolicy {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return { policy: 'manual', fragmentSize: 0, sites: [] };
+  }
+  const rows = sites.filter((s) => s.origins.some((o) => {
+    const pattern = toMatchPattern(o);
+    return pattern !== null && patternCoversOrigin(pattern, url);
+  }));
+  let policy: SitePolicy = 'manual';
+  let fragmentSize = 0;
+  for (const r of rows) {
+    if (STRICTNESS[r.policy] > STRICTNESS[policy]) policy = r.policy;
+    if (r.fragmentSize > 0) fragmentSize = fragmentSize > 0 ? Math.min(fragmentSize, r.fragmentSize) : r.fragmentSize;
+  }
+  if (adapterId !== undefined) fragmentSize = rows.find((r) => r.id === adapterId)?.fragmentSize ?? 0;
+  return { policy, fragmentSize, sites: rows.map((r) => r.id) };
+}
+
 
 /**
  * Public store addresses for an extension named OffRecord. The Chrome Web Store's detail address
@@ -70,6 +114,10 @@ export class ConfigStore {
   /** The site's settings; unknown sites (e.g. a generic adapter) get manual and no fragmenting. */
   async site(id: string): Promise<SiteView> {
     return (await this.sites()).find((s) => s.id === id) ?? { id, name: id, builtIn: false, origins: [], policy: 'manual', fragmentSize: 0 };
+  }
+
+  async policyFor(origin: string, adapterId?: string): Promise<OriginPolicy> {
+    return resolvePolicy(await this.sites(), origin, adapterId);
   }
 
   async addSite(input: { name: string; origins: string[]; policy?: SitePolicy; fragmentSize?: number }): Promise<SiteView> {

@@ -2,12 +2,13 @@
 import { formatFingerprints, formatInstanceTags, formatPrivateKeys, parseFingerprints, parseInstanceTags, parsePrivateKeys } from '../otr/libotr-files';
 import { isOtrError } from '../otr/errors';
 import { fromHex, toHex } from '../otr/bytes';
-import type { Trust } from '../messaging/types';
-import type { ConfigStore } from './config-store';
+import type { ConversationView, Trust } from '../messaging/types';
+import { contentView } from './content-view';
+import { resolvePolicy, type ConfigStore } from './config-store';
 import { StoreError, storeFail } from './errors';
 import type { KeyStore } from './key-store';
 import { pickerHandlers } from './picker';
-import type { Handlers } from './router';
+import type { From, Handlers } from './router';
 import type { SessionManager } from './session-manager';
 import type { FrameTokens } from './tokens';
 import type { TrustStore } from './trust-store';
@@ -35,7 +36,19 @@ function parsing<T>(what: string, fn: () => T): T {
   }
 }
 
+/** A view as the asking context may see it: content scripts never get the SMP question. */
+const forContext = (view: ConversationView, from: From) => (from.context === 'content' ? contentView(view) : view);
+
 export function createHandlers(s: Services): Handlers {
+  /** Content requests name only conversations their own tab and frame registered (item 5). */
+  const own = (conversationId: string, from: From) => {
+    if (from.context === 'content') s.sessions.assertRegisteredBy(conversationId, { tabId: from.tabId!, frameId: from.frameId! });
+  };
+  /** Every live conversation takes the policy of its origin's site rows again. */
+  const policiesChanged = async () => {
+    const sites = await s.config.sites();
+    await s.sessions.updatePolicies((origin, adapterId) => resolvePolicy(sites, origin, adapterId));
+  };
   return {
     'identity.status': async () => s.keys.status(),
     'identity.unlock': ({ passphrase }) => s.keys.unlock(passphrase),
@@ -91,8 +104,14 @@ export function createHandlers(s: Services): Handlers {
     'conversations.problems': async () => s.sessions.life.problems,
     'conversation.cancelQueued': ({ conversationId, queuedId }, from) =>
       s.sessions.cancelQueued(conversationId, queuedId, from.context === 'compose-frame' ? from.tabId : undefined),
-    'conversation.start': ({ conversationId }) => s.sessions.start(conversationId),
-    'conversation.end': ({ conversationId }) => s.sessions.end(conversationId),
+    'conversation.start': async ({ conversationId }, from) => {
+      own(conversationId, from);
+      return forContext(await s.sessions.start(conversationId), from);
+    },
+    'conversation.end': async ({ conversationId }, from) => {
+      own(conversationId, from);
+      return forContext(await s.sessions.end(conversationId), from);
+    },
     'smp.start': ({ conversationId, secret, question }) => s.sessions.smpStart(conversationId, secret, question),
     'smp.answer': ({ conversationId, secret }) => s.sessions.smpAnswer(conversationId, secret),
     'smp.abort': ({ conversationId }) => s.sessions.smpAbort(conversationId),
@@ -108,16 +127,18 @@ export function createHandlers(s: Services): Handlers {
     'sites.add': async (input) => {
       const site = await s.config.addSite(input);
       s.sitesChanged?.();
+      await policiesChanged();
       return site;
     },
     'sites.update': async ({ id, ...change }) => {
       const site = await s.config.updateSite(id, change);
-      await s.sessions.updateSite(site.id, site.policy, site.fragmentSize);
+      await policiesChanged();
       return site;
     },
     'sites.remove': async ({ id }) => {
       await s.config.removeSite(id);
       s.sitesChanged?.();
+      await policiesChanged();
       return null;
     },
     'settings.get': () => s.config.settings(),
@@ -130,17 +151,22 @@ export function createHandlers(s: Services): Handlers {
     },
 
     'content.register': async ({ site, account, peer, title, fragmentSize }, from) => {
-      const siteView = await s.config.site(site);
+      // Policy from the origin the browser says sent this, not from the adapter id it names.
+      const origin = from.origin!;
+      const { policy, fragmentSize: siteFragmentSize } = await s.config.policyFor(origin, site);
       await s.keys.noteAccount(site, account);
       const input = {
-        site, account, peer, policy: siteView.policy, fragmentSize: siteView.fragmentSize,
+        origin, site, account, peer, policy, fragmentSize: siteFragmentSize,
         ...(fragmentSize === undefined ? {} : { adapterLimit: fragmentSize }),
       };
-      return s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! });
+      return contentView(await s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! }));
     },
-    'content.incoming': ({ conversationId, text, history }) => s.sessions.receive(conversationId, text, history ?? false),
+    'content.incoming': async ({ conversationId, text, history }, from) => {
+      own(conversationId, from);
+      return s.sessions.receive(conversationId, text, history ?? false);
+    },
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
-      await s.sessions.viewOf(conversationId); // must exist
+      own(conversationId, from);
       if (role === 'reader' && !messageId && !pending) storeFail('invalid', 'a reader frame needs a message id (or to be a spare)');
       const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role, ...(pending ? { pending } : {}) };
       return { token: s.tokens.issue(messageId ? { ...grant, messageId } : grant) };

@@ -37,6 +37,9 @@ export interface KeyStoreOptions {
   now?: () => number;
 }
 
+/** Accounts noted without a key of their own, at most (the options page lists them). */
+export const KEYLESS_ACCOUNT_CAP = 256;
+
 export class KeyStore {
   private status_: IdentityStatus = { state: 'generating', progress: 0 };
   private listeners = new Set<(s: IdentityStatus) => void>();
@@ -201,6 +204,9 @@ export class KeyStore {
       const kek = await deriveKek(passphrase, fromHex(this.passphrase.salt), this.passphrase.params);
       if (!this.checkKek(kek)) storeFail('wrong-passphrase', 'that passphrase does not unlock OffRecord');
       await this.unlockWith(kek);
+      // Keys wrapped under weaker scrypt settings (an older OffRecord) are wrapped again under
+      // the current ones now that the passphrase is at hand; the old settings still unlock.
+      if (this.passphrase.params.N < (this.opts.scrypt ?? DEFAULT_SCRYPT).N) await this.rewrap(kek, passphrase);
       return this.status_;
     });
   }
@@ -228,6 +234,14 @@ export class KeyStore {
       } else {
         await this.loadAll(null);
       }
+      await this.rewrap(previous, next);
+      return this.status_;
+    });
+  }
+
+  /** Seals every key (and the conversation key) under `next`'s key, or stores them clear. */
+  private async rewrap(previous: Uint8Array | null, next: string | null): Promise<void> {
+    {
       let record: PassphraseRecord | null = null;
       let kek: Uint8Array | null = null;
       if (next !== null) {
@@ -252,8 +266,7 @@ export class KeyStore {
       this.kek = kek;
       await this.opts.kekCache?.set(kek);
       await this.readyStatus();
-      return this.status_;
-    });
+    }
   }
 
   private requireUnlocked(): void {
@@ -273,6 +286,12 @@ export class KeyStore {
       const list = await this.accounts();
       if (list.some((a) => a.site === site && a.account === account)) return;
       list.push({ site, account, keyId: null });
+      // Account names come from the page (issue 17 item 7): a page rotating them must not grow
+      // this list without bound. Accounts with their own key are never dropped; of the others,
+      // the first noted go first (they only list the account in the options page).
+      const keyless = list.filter((a) => a.keyId === null);
+      const drop = new Set(keyless.slice(0, Math.max(0, keyless.length - KEYLESS_ACCOUNT_CAP)));
+      if (drop.size) list.splice(0, list.length, ...list.filter((a) => !drop.has(a)));
       await write(this.db, ['meta'], (tx) => tx.objectStore('meta').put(list, 'accounts'));
     });
   }

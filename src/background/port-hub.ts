@@ -3,6 +3,7 @@
  * by their one-time token. Frames are the only place plaintext is posted to: a reader frame gets
  * the plaintext of the message its token names, a compose frame's text goes to the engine.
  */
+import { contentPush } from './content-view';
 import { SchemaError } from '../messaging/check';
 import { frameRoleOf, type FrameRole } from '../messaging/frames';
 import { frameHello, frameSend, type BackgroundToFrame, type ContentPush, type PushEvent } from '../messaging/ports';
@@ -41,7 +42,7 @@ export class PortHub implements PortHandlers {
   }
 
   toContent(tab: TabRef, push: ContentPush): void {
-    this.contentPorts.get(tabKey(tab))?.postMessage(push);
+    this.contentPorts.get(tabKey(tab))?.postMessage(contentPush(push));
   }
 
   events(port: PortLike): void {
@@ -71,7 +72,7 @@ export class PortHub implements PortHandlers {
         try {
           if (!bound) {
             const hello = frameHello(message, 'frame');
-            const grant = this.tokens.redeem(hello.token, from.tabId);
+            const grant = this.tokens.redeem(hello.token, from.tabId, from.frameId);
             const role = frameRoleOf(from.context) ?? 'reader';
             if (!grant || grant.role !== role) return fail('token', 'no valid token for this frame');
             bound = true;
@@ -83,10 +84,10 @@ export class PortHub implements PortHandlers {
             if (role === 'reader') {
               const messageId = grant.messageId ?? (grant.pending ? hello.messageId : undefined);
               if (!messageId) return fail('token', 'a spare reader must name its message');
-              let text = await this.sessions.plaintextFor(messageId, from.tabId);
+              let text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
               if (text === null && grant.pending) {
-                await this.sessions.whenReceived(messageId, PENDING_READER_MS);
-                text = await this.sessions.plaintextFor(messageId, from.tabId);
+                await this.sessions.whenReceived(grant.conversationId, messageId, PENDING_READER_MS);
+                text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
               }
               post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
             } else if (role === 'compose') {

@@ -23,6 +23,8 @@ export interface From {
   context: Context;
   tabId?: number;
   frameId?: number;
+  /** A content script's page origin, from `sender.url` (never from the payload). */
+  origin?: string;
 }
 
 export interface PortLike {
@@ -72,7 +74,7 @@ export function classifySender(sender: SenderInfo | undefined, env: RouterEnv): 
     return tabId === undefined ? { context } : { context, tabId };
   }
   if ((url.protocol === 'http:' || url.protocol === 'https:') && typeof tabId === 'number' && typeof sender.frameId === 'number') {
-    return { context: 'content', tabId, frameId: sender.frameId };
+    return { context: 'content', tabId, frameId: sender.frameId, origin };
   }
   return null;
 }

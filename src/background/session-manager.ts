@@ -24,8 +24,9 @@ import type { ConversationStore } from './conversation-store';
 import { feedsFromHistory, historyReplies } from './history-replies';
 import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
+import { isTrigger, ReplyLimiter, triggerKey, withoutTags } from './reply-limit';
 import {
-  bounded, conversationIdOf, markerOf, rollBack, snapshot, effectiveFragmentSize, quietDisplay, stillEnded, syncQueuedIds,
+  bounded, conversationIdOf, originOfConversation, markerOf, rollBack, snapshot, effectiveFragmentSize, quietDisplay, stillEnded, syncQueuedIds,
 } from './session-wire';
 import { conversationView, smpViewOf } from './session-view';
 import type { TrustStore } from './trust-store';
@@ -63,6 +64,15 @@ export interface TlvSource {
   peer: string;
 }
 
+/**
+ * Decrypted texts kept for reader frames at most (issue 17 item 7): a page that floods a
+ * conversation cannot grow the cache (or storage.session) without bound. 500 is far more than
+ * the on-screen history a content script frames at once; older texts show as unavailable.
+ */
+export const PLAINTEXT_CAP = 500;
+
+const plainKey = (conversationId: string, messageId: string) => `${conversationId} ${messageId}`;
+
 export class SessionManager {
   readonly life: ConversationLife;
   /**
@@ -73,13 +83,19 @@ export class SessionManager {
   /** Called the same way when a conversation becomes private (rooms send what waited for it). */
   onPrivate: ((peer: TlvSource) => void) | null = null;
   private chains = new Map<string, Promise<unknown>>();
-  /** messageId -> plaintext, for reader frames. */
+  /**
+   * (conversation, messageId) -> plaintext, for reader frames (issue 17 item 4: a reader of
+   * another conversation can neither read nor use up this one's text). Insertion order is the
+   * eviction order: at most PLAINTEXT_CAP entries, oldest dropped first.
+   */
   private plaintext = new Map<string, Plain>();
   /** Reader frames waiting for a message still being received (see whenReceived). */
   private arrivals = new Map<string, Array<() => void>>();
   retention: 'off' | 'session' = 'off';
+  private readonly limiter: ReplyLimiter;
 
   constructor(private readonly deps: SessionDeps) {
+    this.limiter = new ReplyLimiter(deps.env.now);
     this.life = new ConversationLife(deps, (id, fn) => this.serial(id, fn), (r) => this.pushView(r));
   }
 
@@ -90,7 +106,7 @@ export class SessionManager {
   /** Loads persisted conversations (IndexedDB) and the plaintext cache (storage.session). */
   async restore(): Promise<void> {
     for (const [key, value] of await this.deps.persistence.loadAll()) {
-      if (key.startsWith('plain:') && typeof value === 'string') this.plaintext.set(key.slice(6), { text: value, waiting: new Set() });
+      if (key.startsWith('plain:') && typeof value === 'string' && key.includes(' ')) this.plaintext.set(key.slice(6), { text: value, waiting: new Set() });
     }
     await this.life.load();
   }
@@ -127,9 +143,15 @@ export class SessionManager {
   }
 
   private async keep(r: LiveConversation, messageId: string, text: string): Promise<void> {
-    this.plaintext.set(messageId, { text, waiting: new Set(r.tabs.map((t) => t.tabId)) });
-    this.received(messageId);
-    await this.deps.persistence.save(`plain:${messageId}`, text);
+    const key = plainKey(r.id, messageId);
+    this.plaintext.delete(key);
+    this.plaintext.set(key, { text, waiting: new Set(r.tabs.map((t) => t.tabId)) });
+    for (const old of [...this.plaintext.keys()].slice(0, Math.max(0, this.plaintext.size - PLAINTEXT_CAP))) {
+      this.plaintext.delete(old);
+      this.deps.persistence.remove(`plain:${old}`).catch(() => undefined);
+    }
+    this.received(key);
+    await this.deps.persistence.save(`plain:${key}`, text);
   }
 
   /**
@@ -137,22 +159,23 @@ export class SessionManager {
    * places it on arrival, so the frame loads while the message is decrypted): it waits here
    * until the plaintext is kept, the receive ends without any, or `timeoutMs` passes.
    */
-  whenReceived(messageId: string, timeoutMs: number): Promise<void> {
-    if (this.plaintext.has(messageId)) return Promise.resolve();
+  whenReceived(conversationId: string, messageId: string, timeoutMs: number): Promise<void> {
+    const key = plainKey(conversationId, messageId);
+    if (this.plaintext.has(key)) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.received(messageId), timeoutMs);
-      const list = this.arrivals.get(messageId) ?? [];
+      const timer = setTimeout(() => this.received(key), timeoutMs);
+      const list = this.arrivals.get(key) ?? [];
       list.push(() => {
         clearTimeout(timer);
         resolve();
       });
-      this.arrivals.set(messageId, list);
+      this.arrivals.set(key, list);
     });
   }
 
-  private received(messageId: string): void {
-    const list = this.arrivals.get(messageId);
-    this.arrivals.delete(messageId);
+  private received(key: string): void {
+    const list = this.arrivals.get(key);
+    this.arrivals.delete(key);
     for (const done of list ?? []) done();
   }
 
@@ -160,22 +183,28 @@ export class SessionManager {
    * Plaintext for a reader frame in `tabId`. With retention 'off' it is dropped once every tab
    * showing the conversation has shown it (a message is decrypted once, shown in each tab).
    */
-  async plaintextFor(messageId: string, tabId?: number): Promise<string | null> {
-    const entry = this.plaintext.get(messageId);
+  async plaintextFor(conversationId: string, messageId: string, tabId?: number): Promise<string | null> {
+    const key = plainKey(conversationId, messageId);
+    const entry = this.plaintext.get(key);
     if (!entry) return null;
+    // Only a tab that shows the conversation gets its text (and uses up a delivery).
+    // A room's text (no conversation record) goes only to the tabs it was kept for.
+    const shownIn = this.records.get(conversationId);
+    if (tabId !== undefined && !(shownIn ? shownIn.tabs.some((t) => t.tabId === tabId) : entry.waiting.has(tabId))) return null;
     if (tabId !== undefined) entry.waiting.delete(tabId);
     if (this.retention === 'off' && entry.waiting.size === 0) {
-      this.plaintext.delete(messageId);
+      this.plaintext.delete(key);
       // Not awaited: the reader shows the text while storage forgets it.
-      this.deps.persistence.remove(`plain:${messageId}`).catch(() => undefined);
+      this.deps.persistence.remove(`plain:${key}`).catch(() => undefined);
     }
     return entry.text;
   }
 
   /** Plaintext from elsewhere (a room post) for the reader frames of these tabs, as ours. */
-  async keepForReaders(messageId: string, text: string, tabIds: number[]): Promise<void> {
-    this.plaintext.set(messageId, { text, waiting: new Set(tabIds) });
-    await this.deps.persistence.save(`plain:${messageId}`, text);
+  async keepForReaders(scope: string, messageId: string, text: string, tabIds: number[]): Promise<void> {
+    const key = plainKey(scope, messageId);
+    this.plaintext.set(key, { text, waiting: new Set(tabIds) });
+    await this.deps.persistence.save(`plain:${key}`, text);
   }
 
   /**
@@ -184,8 +213,8 @@ export class SessionManager {
    * started if it is not, and the caller keeps what it sent for later.
    */
   sendTlvs(site: string, account: string, peer: string, tlvs: Tlv[]): Promise<boolean> {
-    const id = conversationIdOf(site, account, peer);
-    if (!this.records.has(id)) return Promise.resolve(false);
+    const id = this.contactConversation(site, account, peer);
+    if (id === undefined) return Promise.resolve(false);
     return this.serial(id, async () => {
       const r = this.record(id);
       if (r.locked || r.fingerprintChanged) return false;
@@ -202,10 +231,10 @@ export class SessionManager {
   }
 
   register(
-    input: { site: string; account: string; peer: string; title?: string; policy: SitePolicy; fragmentSize: number; adapterLimit?: number },
+    input: { origin: string; site: string; account: string; peer: string; title?: string; policy: SitePolicy; fragmentSize: number; adapterLimit?: number },
     tab?: TabRef,
   ): Promise<ConversationView> {
-    const id = conversationIdOf(input.site, input.account, input.peer);
+    const id = conversationIdOf(input.origin, input.site, input.account, input.peer);
     return this.serial(id, async () => {
       let r = this.records.get(id);
       if (!r) {
@@ -240,12 +269,12 @@ export class SessionManager {
    * history-replies.ts (history never talks back).
    */
   receive(id: string, text: string, history = false): Promise<IncomingResult> {
-    const done = () => this.received(messageIdOf(text));
+    const done = () => this.received(plainKey(id, messageIdOf(text)));
     return this.serial(id, async (): Promise<IncomingResult> => {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.locked) return { messageId, display: 'locked', send: [] };
-      if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(messageId) ? 'encrypted' : 'hidden', send: [] };
+      if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(plainKey(id, messageId)) ? 'encrypted' : 'hidden', send: [] };
       // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
       // the same text twice is a replay; query and error messages legitimately repeat. A
       // fragment before the last is not unique (the first piece of two data messages in a row
@@ -254,7 +283,15 @@ export class SessionManager {
       const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
       if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
       if (history && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
-      return this.step(r, () => this.feed(r, text, messageId, otr, history));
+      let fed = text;
+      if (!history && isTrigger(wire)) {
+        // Issue 17 item 2 (reply-limit.ts): page text cannot make the engine answer at will.
+        const secure = conversationStatus(r.state).msgstate === 'ENCRYPTED';
+        if (secure && wire.kind === 'query') return { messageId, display: 'hidden', send: [] };
+        if (secure && wire.kind === 'plaintext') fed = withoutTags(text);
+        else if (!this.limiter.allow(id, triggerKey(wire))) return { messageId, display: wire.kind === 'plaintext' ? 'plain' : 'hidden', send: [] };
+      }
+      return this.step(r, () => this.feed(r, fed, messageId, otr, history));
     }).finally(done);
   }
 
@@ -373,8 +410,9 @@ export class SessionManager {
   }
 
   /** The site's settings changed: every live conversation on it follows at once. */
-  async updateSite(site: string, policy: SitePolicy, fragmentSize: number): Promise<void> {
-    for (const r of [...this.records.values()].filter((x) => x.site === site)) {
+  async updatePolicies(policyFor: (origin: string, adapterId: string) => { policy: SitePolicy; fragmentSize: number }): Promise<void> {
+    for (const r of [...this.records.values()]) {
+      const { policy, fragmentSize } = policyFor(originOfConversation(r.id), r.site);
       await this.serial(r.id, async () => {
         this.applyPolicy(r, policy, fragmentSize);
         await this.life.save(r);
@@ -408,16 +446,42 @@ export class SessionManager {
     this.deps.notify({ type: 'peers', peers: await this.deps.trust.list() });
   }
 
+  /**
+   * The conversation with a contact, whatever page origin it was opened on (ids include the
+   * origin): the one with the latest activity. Group rooms address members this way.
+   */
+  contactConversation(site: string, account: string, peer: string): string | undefined {
+    let best: LiveConversation | undefined;
+    for (const r of this.records.values()) {
+      if (r.site !== site || r.account !== account || r.peer !== peer) continue;
+      if (!best || (r.lastActivity ?? 0) > (best.lastActivity ?? 0)) best = r;
+    }
+    return best?.id;
+  }
+
   /** After the user acknowledged a changed key for this contact. */
-  clearChange(site: string, account: string, peer: string): Promise<void> {
-    const id = conversationIdOf(site, account, peer);
-    if (!this.records.has(id)) return Promise.resolve();
-    return this.serial(id, async () => {
-      const r = this.record(id);
-      delete r.fingerprintChanged;
-      await this.life.save(r);
-      this.deps.notify({ type: 'conversation', view: await this.view(r) });
-    });
+  async clearChange(site: string, account: string, peer: string): Promise<void> {
+    // One contact may be open on several origins (ids include the origin): clear them all.
+    const ids = [...this.records.values()].filter((r) => r.site === site && r.account === account && r.peer === peer).map((r) => r.id);
+    for (const id of ids) {
+      await this.serial(id, async () => {
+        const r = this.record(id);
+        delete r.fingerprintChanged;
+        await this.life.save(r);
+        this.deps.notify({ type: 'conversation', view: await this.view(r) });
+      });
+    }
+  }
+
+  /**
+   * Issue 17 item 5: a content script may act only on conversations its own tab and frame
+   * registered, so a page cannot start, end, feed or take frames for another tab's chat.
+   */
+  assertRegisteredBy(id: string, tab: TabRef): void {
+    const r = this.records.get(id);
+    if (!r || !r.tabs.some((t) => t.tabId === tab.tabId && t.frameId === tab.frameId)) {
+      storeFail('not-found', 'no such conversation in this tab; the page must register it first');
+    }
   }
 
   /**
@@ -463,6 +527,7 @@ export class SessionManager {
     if (event.type === 'gone_secure') {
       r.peerAsked = false;
       delete r.asked;
+      this.limiter.settled(r.id);
       const seen = await this.deps.trust.observe(r.site, r.account, r.peer, event.fingerprint);
       await this.peersChanged();
       if (seen.changed) {

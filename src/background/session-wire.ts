@@ -19,8 +19,13 @@ export function effectiveFragmentSize(siteSize: number, adapterLimit: number | u
   return siteSize > 0 ? Math.min(siteSize, adapterLimit) : adapterLimit;
 }
 
-export function conversationIdOf(site: string, account: string, peer: string): string {
-  return [site, account, peer].map(encodeURIComponent).join('/');
+export function conversationIdOf(origin: string, site: string, account: string, peer: string): string {
+  return [origin, site, account, peer].map(encodeURIComponent).join('/');
+}
+
+/** The page origin a conversation id was made for (issue 17 item 5: ids include the origin). */
+export function originOfConversation(id: string): string {
+  return decodeURIComponent(id.split('/')[0] ?? '');
 }
 
 /**

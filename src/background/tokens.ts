@@ -20,6 +20,8 @@ export interface TokenGrant {
 }
 
 const LIFETIME_MS = 60_000;
+/** Far above what one screen of readers, a compose and a verify frame need across all tabs. */
+export const MAX_LIVE = 2000;
 /** Spare readers are held by the content script until a message arrives. */
 const SPARE_LIFETIME_MS = 10 * 60_000;
 
@@ -32,17 +34,38 @@ export class FrameTokens {
   ) {}
 
   issue(grant: Omit<TokenGrant, 'expires'>): string {
+    this.prune();
     const token = toHex(this.random(16));
     const spare = grant.role === 'reader' && !grant.messageId;
     this.grants.set(token, { ...grant, expires: this.now() + (spare ? SPARE_LIFETIME_MS : LIFETIME_MS) });
     return token;
   }
 
-  /** The grant if the token is live and was issued for this tab; it is spent either way. */
-  redeem(token: string, tabId: number | undefined): TokenGrant | null {
+  /**
+   * The grant if the token is live and was issued for this tab, presented by a frame other than
+   * the content script's own (the token names its parent frame: a frame is never its own
+   * parent). It is spent either way.
+   */
+  redeem(token: string, tabId: number | undefined, frameId?: number): TokenGrant | null {
     const grant = this.grants.get(token);
     this.grants.delete(token);
     if (!grant || grant.tabId !== tabId || grant.expires < this.now()) return null;
+    if (frameId !== undefined && frameId === grant.frameId) return null;
     return grant;
+  }
+
+  /** Live, unredeemed grants (for tests and the cap). */
+  get size(): number {
+    return this.grants.size;
+  }
+
+  /**
+   * Unredeemed tokens go when they expire, and at most MAX_LIVE are kept (oldest dropped), so a
+   * page asking for tokens it never presents cannot grow the worker's memory (item 8).
+   */
+  private prune(): void {
+    const now = this.now();
+    for (const [token, grant] of this.grants) if (grant.expires < now) this.grants.delete(token);
+    for (const token of [...this.grants.keys()].slice(0, Math.max(0, this.grants.size - MAX_LIVE + 1))) this.grants.delete(token);
   }
 }

@@ -76,3 +76,11 @@ describe('UserSiteScripts', () => {
     expect(live).toEqual([['https://b.example/*']]);
   });
 });
+
+describe('fixed-address origins added by the user (issue 17 item 8)', () => {
+  it('are not registered a second time: the manifest already injects there', async () => {
+    const s = chromeScripting();
+    const scripts = new UserSiteScripts({ permissions: permissions(['https://app.slack.com/*', 'https://chat.example.org/*']), scripting: s.api });
+    expect(await scripts.sync(['https://app.slack.com', 'https://chat.example.org'])).toEqual(['https://chat.example.org/*']);
+  });
+});

@@ -157,6 +157,37 @@ describe('passphrase', () => {
   });
 });
 
+describe('scrypt settings (issue 17 item 8)', () => {
+  it('keys wrapped under a smaller N still unlock, and are wrapped again under the current N at that unlock', async () => {
+    const name = freshDbName();
+    const old = await openKeyStore(name, countingGenerator());
+    await old.keys.setPassphrase(null, 'correct horse');
+    const before = await old.keys.identityFor('thelounge', 'alice');
+    old.db.close();
+    const stronger = { ...TEST_SCRYPT, N: TEST_SCRYPT.N * 2 };
+    const db = await openDatabase(name);
+    const keys = new KeyStore(db, { generator: countingGenerator(), random: cryptoRandom, scrypt: stronger });
+    await keys.init();
+    expect(keys.status()).toEqual({ state: 'locked' });
+    await keys.unlock('correct horse');
+    const record = (await new Promise((resolve) => {
+      const req = db.transaction('meta').objectStore('meta').get('passphrase');
+      req.onsuccess = () => resolve(req.result);
+    })) as { params: { N: number } };
+    expect(record.params.N).toBe(stronger.N);
+    await keys.lock();
+    await expect(keys.unlock('wrong')).rejects.toMatchObject({ code: 'wrong-passphrase' });
+    await keys.unlock('correct horse');
+    expect((await keys.identityFor('thelounge', 'alice')).privateKey.x).toBe(before.privateKey.x);
+    db.close();
+  });
+
+  it('the default is N = 2^17', async () => {
+    const { DEFAULT_SCRYPT } = await import('../../src/background/sealing');
+    expect(DEFAULT_SCRYPT).toEqual({ N: 1 << 17, r: 8, p: 1 });
+  });
+});
+
 describe('damaged storage', () => {
   async function damage(name: string, fn: (tx: IDBTransaction, id: string) => void): Promise<void> {
     const { db, keys } = await openKeyStore(name, countingGenerator());

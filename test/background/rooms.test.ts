@@ -12,7 +12,7 @@ import { ConversationStore } from '../../src/background/conversation-store';
 import { openDatabase } from '../../src/background/idb';
 import { KeyStore } from '../../src/background/key-store';
 import { cryptoRandom, inlineGenerator } from '../../src/background/keygen';
-import { MAX_PENDING_INVITES, RoomManager, type RoomIncoming, type RoomRef } from '../../src/background/rooms/room-manager';
+import { MAX_PENDING_INVITES, RoomManager, roomScope, type RoomIncoming, type RoomRef } from '../../src/background/rooms/room-manager';
 import { RoomStore } from '../../src/background/rooms/room-store';
 import { conversationIdOf, SessionManager, type TabRef } from '../../src/background/session-manager';
 import { sessionStoragePersistence } from '../../src/background/session-persistence';
@@ -23,6 +23,7 @@ import { freshDbName, TEST_SCRYPT } from './helpers';
 import { settle } from './harness';
 
 const SITE = 'irc';
+const ORIGIN = 'http://localhost:9000';
 const CHANNEL = '#team';
 const NAMES = ['ana', 'ben', 'cy'] as const;
 type Name = (typeof NAMES)[number];
@@ -62,7 +63,7 @@ async function boot(name: Name, dbName: string, outbox: ContentPush[] = [], rece
   const rooms = new RoomManager({ sessions, trust, store: new RoomStore(db, conversationKey, cryptoRandom), env, toContent });
   await rooms.restore();
   const tab = { tabId: 1, frameId: 0 };
-  for (const peer of NAMES) if (peer !== name) await sessions.register({ site: SITE, account: name, peer, policy: 'manual', fragmentSize: 0 }, tab);
+  for (const peer of NAMES) if (peer !== name) await sessions.register({ origin: ORIGIN, site: SITE, account: name, peer, policy: 'manual', fragmentSize: 0 }, tab);
   return { name, dbName, db, sessions, rooms, trust, tab, outbox, received };
 }
 
@@ -81,10 +82,10 @@ class Net {
   }
 
   private async deliver(from: Member, conversationId: string, text: string): Promise<void> {
-    const peer = NAMES.find((p) => conversationId === conversationIdOf(SITE, from.name, p));
+    const peer = NAMES.find((p) => conversationId === conversationIdOf(ORIGIN, SITE, from.name, p));
     if (peer) {
       const to = this.of(peer);
-      const id = conversationIdOf(SITE, to.name, from.name);
+      const id = conversationIdOf(ORIGIN, SITE, to.name, from.name);
       const reply = await to.sessions.receive(id, text);
       if (reply.send.length > 0) to.outbox.push({ type: 'send', conversationId: id, texts: reply.send });
       return;
@@ -117,7 +118,7 @@ class Net {
   async readBy(to: Member, from: Name): Promise<string[]> {
     const out: string[] = [];
     for (const r of to.received.filter((x) => x.from === from && x.result.display === 'encrypted')) {
-      const text = await to.sessions.plaintextFor(r.result.messageId, to.tab.tabId);
+      const text = await to.sessions.plaintextFor(roomScope(r.result.roomId ?? ''), r.result.messageId, to.tab.tabId);
       if (text !== null) out.push(text);
     }
     return out;
@@ -129,12 +130,12 @@ async function threeMembers(): Promise<Net> {
   for (const name of NAMES) members.push(await boot(name, freshDbName()));
   const net = new Net(members);
   for (const [a, b] of [['ana', 'ben'], ['ana', 'cy'], ['ben', 'cy']] as const) {
-    await net.of(a).sessions.start(conversationIdOf(SITE, a, b));
+    await net.of(a).sessions.start(conversationIdOf(ORIGIN, SITE, a, b));
     await net.pump();
   }
   for (const m of members) {
     for (const peer of NAMES.filter((p) => p !== m.name)) {
-      expect(conversationStatus(m.sessions.life.records.get(conversationIdOf(SITE, m.name, peer))!.state).msgstate).toBe('ENCRYPTED');
+      expect(conversationStatus(m.sessions.life.records.get(conversationIdOf(ORIGIN, SITE, m.name, peer))!.state).msgstate).toBe('ENCRYPTED');
     }
   }
   return net;
@@ -203,7 +204,7 @@ describe('rooms over three backgrounds', () => {
     await net.pump();
     const cyLater = net.of('cy').received.slice(cySeen);
     expect(cyLater.map((r) => r.result.display)).toEqual(['not-a-member', 'not-a-member']);
-    for (const r of cyLater) expect(await net.of('cy').sessions.plaintextFor(r.result.messageId)).toBeNull();
+    for (const r of cyLater) expect(await net.of('cy').sessions.plaintextFor(roomScope(r.result.roomId ?? ''), r.result.messageId)).toBeNull();
     expect((await net.readBy(ben, 'ana')).at(-1)).toBe('secret after removal');
     expect((await net.readBy(ana, 'ben')).at(-1)).toBe('ben, also after removal');
 
@@ -229,7 +230,7 @@ describe('rooms over three backgrounds', () => {
     // Nothing private yet: the record cannot go, OTR starts instead, and nothing is invited.
     await ana.rooms.invite(ref, 'ben');
     await net.pump();
-    expect(conversationStatus(ben.sessions.life.records.get(conversationIdOf(SITE, 'ben', 'ana'))!.state).msgstate).toBe('ENCRYPTED');
+    expect(conversationStatus(ben.sessions.life.records.get(conversationIdOf(ORIGIN, SITE, 'ben', 'ana'))!.state).msgstate).toBe('ENCRYPTED');
     expect(ben.rooms.invitations(SITE, 'ben')).toEqual([]);
     await ana.rooms.invite(ref, 'ben');
     await net.pump();
@@ -242,25 +243,25 @@ describe('rooms over three backgrounds', () => {
     await net.pump();
     const atCy = cy.received.filter((r) => r.from === 'ana');
     expect(atCy.map((r) => r.result.display)).toEqual(['not-a-member']);
-    expect(await cy.sessions.plaintextFor(atCy[0]!.result.messageId)).toBeNull();
+    expect(await cy.sessions.plaintextFor(roomScope(atCy[0]!.result.roomId ?? ''), atCy[0]!.result.messageId)).toBeNull();
     expect(await net.readBy(ben, 'ana')).toEqual(['only for members']);
     expect(texts.every((t) => t.startsWith('?OTR-G'))).toBe(true);
 
     // The badge comes from the pairwise fingerprint's trust.
     expect((await ana.rooms.view(ref)).members.find((m) => m.name === 'ben')?.badge).toBe('unverified');
-    const fingerprint = ana.sessions.refOf(conversationIdOf(SITE, 'ana', 'ben')).fingerprint!;
+    const fingerprint = ana.sessions.refOf(conversationIdOf(ORIGIN, SITE, 'ana', 'ben')).fingerprint!;
     await ana.trust.setTrust(fingerprint, 'manual');
     expect((await ana.rooms.view(ref)).members.find((m) => m.name === 'ben')?.badge).toBe('verified');
 
     // Cy joins later; every member's chain reaches the newcomer and the newcomer's reaches them.
-    await ana.sessions.start(conversationIdOf(SITE, 'ana', 'cy'));
-    await ben.sessions.start(conversationIdOf(SITE, 'ben', 'cy'));
+    await ana.sessions.start(conversationIdOf(ORIGIN, SITE, 'ana', 'cy'));
+    await ben.sessions.start(conversationIdOf(ORIGIN, SITE, 'ben', 'cy'));
     await net.pump();
     await ana.rooms.invite(ref, 'cy');
     await net.pump();
     await cy.rooms.accept(SITE, 'cy', created.roomId, CHANNEL, 0, cy.tab);
     await net.pump();
-    expect(conversationStatus(cy.sessions.life.records.get(conversationIdOf(SITE, 'cy', 'ben'))!.state).msgstate).toBe('ENCRYPTED');
+    expect(conversationStatus(cy.sessions.life.records.get(conversationIdOf(ORIGIN, SITE, 'cy', 'ben'))!.state).msgstate).toBe('ENCRYPTED');
     for (const m of [ana, ben, cy]) expect((await m.rooms.view({ ...ref, account: m.name })).members.every((x) => x.me || x.holdsOurKey)).toBe(true);
     await ben.rooms.post({ ...ref, account: 'ben' }, 'welcome, cy', ben.tab);
     await cy.rooms.post({ ...ref, account: 'cy' }, 'thanks, ben', cy.tab);

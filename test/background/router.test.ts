@@ -16,7 +16,7 @@ beforeEach(async () => {
 describe('classifySender', () => {
   it('maps extension pages by path, content scripts by tab and frame', () => {
     expect(classifySender(senders.popup, ENV)).toEqual({ context: 'popup' });
-    expect(classifySender(senders.content(3, 2), ENV)).toEqual({ context: 'content', tabId: 3, frameId: 2 });
+    expect(classifySender(senders.content(3, 2), ENV)).toEqual({ context: 'content', tabId: 3, frameId: 2, origin: 'http://localhost:9000' });
     expect(classifySender(senders.compose(3, 4), ENV)).toEqual({ context: 'compose-frame', tabId: 3, frameId: 4 });
     expect(classifySender({ ...senders.popup, id: 'someone-else' }, ENV)).toBeNull();
     expect(classifySender({ ...senders.popup, url: `${ORIGIN}/unknown.html` }, ENV)).toBeNull();

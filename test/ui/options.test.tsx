@@ -115,6 +115,8 @@ describe('options: Keys', () => {
     const a = actions();
     render(<Keys status={ready(false)} keys={[key()]} accounts={[]} actions={a} />);
     expect(screen.getByText(en('pass_off'))).toBeTruthy();
+    // Issue 17 item 8: the page says plainly that keys without a passphrase are stored unencrypted.
+    expect(screen.getByText(en('pass_help')).textContent).toContain('stored unencrypted');
     fireEvent.click(screen.getByRole('button', { name: en('pass_turn_on') }));
     expect(screen.queryByLabelText(en('pass_current'))).toBeNull();
     fireEvent.input(screen.getByLabelText(en('pass_new')), { target: { value: 'long passphrase' } });

@@ -5,6 +5,7 @@
  * has allowed them.
  */
 import type { SiteAdapter } from './types';
+import { matchesPattern } from '../../messaging/sites';
 import { siteAdapters } from '../sites/index';
 import { thelounge } from '../sites/thelounge';
 import { converse } from '../sites/converse';
@@ -12,30 +13,11 @@ import { roundcube } from '../sites/roundcube';
 
 export const allAdapters: SiteAdapter[] = [...siteAdapters, thelounge, converse, roundcube];
 
+export { matchesPattern };
+
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
-}
-
-/** WebExtension match patterns: scheme://host/path with `*` wildcards (`*.` for subdomains). */
-export function matchesPattern(pattern: string, url: URL): boolean {
-  const m = /^(\*|https?|wss?|file):\/\/(\*|\*\.[^/*]+|[^/*]*)(\/.*)$/.exec(pattern);
-  if (!m) return false;
-  const [, scheme = '', host = '', path = ''] = m;
-  const proto = url.protocol.slice(0, -1);
-  if (scheme === '*' ? proto !== 'http' && proto !== 'https' : scheme !== proto) return false;
-  if (host !== '*') {
-    if (host.startsWith('*.')) {
-      const base = host.slice(2);
-      if (url.hostname !== base && !url.hostname.endsWith(`.${base}`)) return false;
-    } else if (url.hostname !== host) return false;
-  }
-  const re = new RegExp(`^${path.split('*').map(escapeRe).join('.*')}$`);
-  return re.test(url.pathname + url.search);
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export interface PickOptions {

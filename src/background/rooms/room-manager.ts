@@ -61,6 +61,11 @@ const INVITES = '';
 /** Invitations kept per account: a peer sending many cannot grow the state without bound. */
 export const MAX_PENDING_INVITES = 20;
 
+/** Where a room's plaintext is kept for reader frames, apart from every conversation's. */
+export function roomScope(roomId: string): string {
+  return `room:${roomId}`;
+}
+
 export class RoomManager {
   private channels = new Map<string, StoredChannel>();
   private chains = new Map<string, Promise<unknown>>();
@@ -130,7 +135,7 @@ export class RoomManager {
     await this.deps.store.put(c);
     for (const m of result.sent) {
       const last = m.wire[m.wire.length - 1];
-      if (last) await this.deps.sessions.keepForReaders(messageIdOf(last), m.text, tab ? [tab.tabId] : []);
+      if (last) await this.deps.sessions.keepForReaders(roomScope(state.roomId), messageIdOf(last), m.text, tab ? [tab.tabId] : []);
     }
     const target = tab ?? this.tabs.get(c.id);
     if (result.send.length > 0 && target) this.deps.toContent(target, { type: 'send', conversationId: c.id, texts: result.send });
@@ -236,7 +241,7 @@ export class RoomManager {
   private async displayOf(result: GroupStepResult, messageId: string, tab?: TabRef): Promise<{ display: RoomDisplay; sender?: string }> {
     const post = result.show[0];
     if (post) {
-      await this.deps.sessions.keepForReaders(messageId, post.text, tab ? [tab.tabId] : []);
+      await this.deps.sessions.keepForReaders(roomScope(result.state.roomId), messageId, post.text, tab ? [tab.tabId] : []);
       return { display: post.verified ? 'encrypted' : 'unverifiable', sender: post.sender };
     }
     for (const e of result.events) {

@@ -5,7 +5,6 @@
  */
 import type { TrustMap } from '../../group/index';
 import type { SessionManager } from '../session-manager';
-import { conversationIdOf } from '../session-manager';
 import type { TrustStore } from '../trust-store';
 
 export async function roomTrust(trust: TrustStore, sessions: SessionManager, site: string, account: string, names: readonly string[]): Promise<TrustMap> {
@@ -16,8 +15,8 @@ export async function roomTrust(trust: TrustStore, sessions: SessionManager, sit
       out[name] = 'changed';
       continue;
     }
-    const id = conversationIdOf(site, account, name);
-    const fingerprint = sessions.life.records.has(id) ? sessions.refOf(id).fingerprint : undefined;
+    const id = sessions.contactConversation(site, account, name);
+    const fingerprint = id !== undefined ? sessions.refOf(id).fingerprint : undefined;
     out[name] = fingerprint && (await trust.trustOf(fingerprint)) !== 'unverified' ? 'verified' : 'unverified';
   }
   return out;

@@ -1,0 +1,107 @@
+/**
+ * Issue 17: what a hostile page can ask of the background through its content script. Policy
+ * comes from the origin the browser reports, and a content script acts only on conversations
+ * its own tab and frame registered.
+ */
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { resolvePolicy } from '../../src/background/config-store';
+import { FIXED_SITES } from '../../src/messaging/sites';
+import { siteAdapters } from '../../src/adapters/sites/index';
+import type { SenderInfo } from '../../src/background/router';
+import { makeBackground, RUNTIME_ID, senders, type Background } from './harness';
+import { freshDbName } from './helpers';
+
+const page = (url: string, tabId = 1, frameId = 0): SenderInfo => ({ id: RUNTIME_ID, url, origin: new URL(url).origin, tab: { id: tabId }, frameId });
+
+let bg: Background;
+beforeEach(async () => {
+  fakeBrowser.reset();
+  bg = await makeBackground(freshDbName(), 'h:');
+});
+
+describe('policy by origin (item 3)', () => {
+  it('lists every fixed-address site with a policy row in Settings, as the adapters match them', async () => {
+    const sites = await bg.ask(senders.options, 'sites.list', {});
+    for (const a of siteAdapters) {
+      const row = sites.find((s) => s.id === a.id);
+      expect(row, a.id).toBeDefined();
+      expect(row!.origins).toEqual(a.matches);
+      expect(row!.policy).toBe('manual');
+    }
+    expect(FIXED_SITES.map((s) => s.id)).toEqual(siteAdapters.map((a) => a.id));
+  });
+
+  it('a user-added site set to Always is Always for pages on its origin, whatever adapter id the page claims', async () => {
+    await bg.ask(senders.options, 'sites.add', { name: 'Work chat', origins: ['https://chat.example.org'], policy: 'always' });
+    const view = await bg.ask(page('https://chat.example.org/room/1'), 'content.register', { site: 'thelounge', account: 'me', peer: 'bob' });
+    expect(view.policy).toBe('always');
+    const other = await bg.ask(page('https://elsewhere.example.net/'), 'content.register', { site: 'thelounge', account: 'me', peer: 'bob' });
+    expect(other.policy).toBe('manual');
+  });
+
+  it('a fixed-address site set to Always reaches live conversations at once, and a path change cannot escape it', async () => {
+    const sender = page('https://mail.google.com/chat/u/0');
+    const before = await bg.ask(sender, 'content.register', { site: 'generic', account: 'me', peer: 'bob' });
+    expect(before.policy).toBe('manual');
+    await bg.ask(senders.options, 'sites.update', { id: 'gmail', policy: 'always' });
+    expect((await bg.ask(senders.popup, 'conversations.list', { tabId: 1 }))[0]!.policy).toBe('always');
+    // Gmail and Google Chat share the origin: the strictest row for the origin wins.
+    const again = await bg.ask(page('https://mail.google.com/somewhere-else'), 'content.register', { site: 'google-chat', account: 'me', peer: 'carol' });
+    expect(again.policy).toBe('always');
+  });
+
+  it('the strictest row covering an origin wins; an origin no row covers is manual', () => {
+    const rows = [
+      { id: 'a', name: 'a', builtIn: true, origins: ['http://localhost/*'], policy: 'opportunistic' as const, fragmentSize: 400 },
+      { id: 'b', name: 'b', builtIn: false, origins: ['http://localhost:9000'], policy: 'always' as const, fragmentSize: 0 },
+    ];
+    expect(resolvePolicy(rows, 'http://localhost:9000')).toEqual({ policy: 'always', fragmentSize: 400, sites: ['a', 'b'] });
+    // Fragment size follows the adapter's own row on that origin (none: no fragmenting).
+    expect(resolvePolicy(rows, 'http://localhost:9000', 'b')).toEqual({ policy: 'always', fragmentSize: 0, sites: ['a', 'b'] });
+    expect(resolvePolicy(rows, 'http://localhost:9000', 'a').fragmentSize).toBe(400);
+    expect(resolvePolicy(rows, 'http://localhost:9000', 'unknown').fragmentSize).toBe(0);
+    expect(resolvePolicy(rows, 'https://localhost')).toEqual({ policy: 'manual', fragmentSize: 0, sites: [] });
+    expect(resolvePolicy(rows, 'not a url')).toEqual({ policy: 'manual', fragmentSize: 0, sites: [] });
+  });
+});
+
+describe('conversations belong to the tab and frame that registered them (item 5)', () => {
+  it('ids include the origin: a look-alike page on another origin gets its own conversation', async () => {
+    const real = await bg.ask(page('http://127.0.0.1:9000/', 1), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
+    const fake = await bg.ask(page('http://localhost:4444/', 2), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
+    expect(fake.id).not.toBe(real.id);
+    expect(real.id.startsWith(encodeURIComponent('http://127.0.0.1:9000'))).toBe(true);
+  });
+
+  it('another tab cannot start, end, feed or take frame tokens for a conversation it did not register', async () => {
+    const real = await bg.ask(page('http://localhost:9000/', 1), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
+    const attacker = page('http://localhost:9000/', 2);
+    await expect(bg.ask(attacker, 'conversation.start', { conversationId: real.id })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(bg.ask(attacker, 'conversation.end', { conversationId: real.id })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(bg.ask(attacker, 'content.incoming', { conversationId: real.id, text: '?OTRv3?' })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(bg.ask(attacker, 'content.frameToken', { conversationId: real.id, role: 'compose' })).rejects.toMatchObject({ code: 'not-found' });
+    // Another frame of the same tab is another context too.
+    await expect(bg.ask(page('http://localhost:9000/', 1, 7), 'conversation.start', { conversationId: real.id })).rejects.toMatchObject({ code: 'not-found' });
+    // The popup still may.
+    expect((await bg.ask(senders.popup, 'conversation.start', { conversationId: real.id })).id).toBe(real.id);
+    // And the owner may.
+    expect((await bg.ask(page('http://localhost:9000/', 1), 'content.frameToken', { conversationId: real.id, role: 'compose' })).token).toMatch(/^[0-9a-f]+$/);
+  });
+});
+
+describe('bounded storage (item 7)', () => {
+  it('account names a page makes up are capped, oldest first; accounts with their own key stay', async () => {
+    const { KEYLESS_ACCOUNT_CAP } = await import('../../src/background/key-store');
+    await bg.keys.noteAccount('thelounge', 'keeper');
+    await bg.keys.generateForAccount('thelounge', 'keeper');
+    for (let i = 0; i < KEYLESS_ACCOUNT_CAP + 40; i++) await bg.keys.noteAccount('thelounge', `rotating-${i}`);
+    const accounts = await bg.ask(senders.options, 'keys.accounts', {});
+    const names = accounts.map((a) => a.account);
+    expect(names).toContain('keeper');
+    expect(names.filter((n) => n.startsWith('rotating-')).length).toBe(KEYLESS_ACCOUNT_CAP);
+    expect(names).not.toContain('rotating-0');
+    expect(names).toContain(`rotating-${KEYLESS_ACCOUNT_CAP + 39}`);
+  });
+});

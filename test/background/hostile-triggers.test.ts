@@ -1,0 +1,65 @@
+/**
+ * Issue 17 item 2 (trigger side): text a hostile page shows cannot make the engine answer at
+ * will, so it cannot make the content script take the composer's focus to insert replies.
+ */
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { BUCKET_SIZE } from '../../src/background/reply-limit';
+import { TAG_BASE, TAG_V3 } from '../../src/otr/classify';
+import { senders } from './harness';
+import { freshDbName } from './helpers';
+import { boot, goPrivate, incoming, pushed, readPlaintext, typed, viewOf, type Side } from './sides';
+import { messageIdOf } from '../../src/messaging/message-id';
+
+let alice: Side;
+let bob: Side;
+beforeEach(async () => {
+  fakeBrowser.reset();
+  alice = await boot('alice', freshDbName());
+  bob = await boot('bob', freshDbName());
+});
+
+describe('while private', () => {
+  beforeEach(() => goPrivate(alice, bob));
+
+  it('a query shown by the page restarts nothing and is answered with nothing', async () => {
+    for (const q of ['?OTRv3?', '?OTRv23?', '?OTR?v2?', '?OTRv3? please']) {
+      const reply = await incoming(bob, q);
+      expect(reply.send).toEqual([]);
+      expect(reply.display).toBe('hidden');
+    }
+    expect(pushed(bob)).toEqual([]);
+    expect((await viewOf(bob)).state).toBe('unverified');
+    // The conversation carries on with the same keys.
+    const wire = await typed(alice, 'still private');
+    for (const w of wire) await incoming(bob, w);
+    expect(await readPlaintext(bob, messageIdOf(wire[wire.length - 1]!))).toEqual([expect.objectContaining({ text: 'still private' })]);
+  });
+
+  it('a whitespace tag is read as plain text without starting an AKE', async () => {
+    const reply = await incoming(bob, `hello${TAG_BASE}${TAG_V3}`);
+    expect(reply.send).toEqual([]);
+    expect(reply.display).toBe('plain');
+    expect((await viewOf(bob)).state).toBe('unverified');
+  });
+});
+
+describe('while not private', () => {
+  it('the same query again within ten seconds is ignored', async () => {
+    expect((await incoming(bob, '?OTRv3?')).send.length).toBe(1);
+    expect((await incoming(bob, '?OTRv3?')).send).toEqual([]);
+  });
+
+  it(`a flood of varied queries gets at most ${BUCKET_SIZE} answers`, async () => {
+    const variants = ['?OTRv3?', '?OTRv23?', '?OTR?v3?', '?OTRv32?', '?OTR?v23?'];
+    let answered = 0;
+    for (let i = 0; i < 30; i++) if ((await incoming(bob, `${variants[i % variants.length]!}`)).send.length > 0) answered++;
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThanOrEqual(BUCKET_SIZE);
+    // Flooding one conversation leaves another untouched.
+    const other = await bob.bg.ask(senders.content(bob.tab), 'content.register', { site: 'thelounge', account: 'bob', peer: 'carol' });
+    const reply = await bob.bg.ask(senders.content(bob.tab), 'content.incoming', { conversationId: other.id, text: '?OTRv3?' });
+    expect(reply.send.length).toBe(1);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * Issue 17, attacks by page-supplied text (Chromium, Converse.js over Prosody). Bob's page is
+ * private with Alice; then query messages arrive in Bob's page again and again, as a hostile
+ * site or peer could make them appear. Before issue 17 each one made Bob's engine answer with a
+ * D-H Commit, restarting the AKE and making the content script take his composer's focus to
+ * insert it. Now Bob stays private and his page sends no OTR reply at all.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startXmppStack, type XmppStack } from '../stacks/index';
+import { converseLogin, converseOpenChat } from './helpers/chat';
+import { launchProfile, lockState, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
+
+const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
+const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
+
+/** Raw bodies of the messages Bob's own page sent (Converse keeps them in the `text` attribute). */
+function bobsOwnBodies(list: string): string[] {
+  const root = document.querySelector(list);
+  return Array.from(root?.querySelectorAll('div.message.chat-msg') ?? [])
+    .filter((m) => m.querySelector('.chat-msg__content--me'))
+    .map((m) => m.querySelector('.chat-msg__text')?.getAttribute('text') ?? '');
+}
+
+describe.sequential('page-supplied queries while private (item 2)', () => {
+  let stack: XmppStack;
+  let alice: Profile;
+  let bob: Profile;
+
+  beforeAll(async () => {
+    stack = await startXmppStack();
+    [alice, bob] = await Promise.all([launchProfile('hostile2-alice'), launchProfile('hostile2-bob')]);
+    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    await converseLogin(alice.page, stack.url, 'alice');
+    await converseOpenChat(alice.page, 'bob');
+    await converseLogin(bob.page, stack.url, 'bob');
+    await converseOpenChat(bob.page, 'alice');
+  });
+  afterAll(async () => {
+    await alice?.close();
+    await bob?.close();
+    await stack?.stop();
+  });
+
+  it('ten queries shown in the page neither restart the AKE nor make Bob send anything', async () => {
+    await menu(alice.page, 'start');
+    await waitState(alice.page, 'unverified', 60_000);
+    await waitState(bob.page, 'unverified', 60_000);
+    const before = (await bob.page.evaluate(bobsOwnBodies, BOB_LIST)).filter((t) => t.startsWith('?OTR')).length;
+    // The attack: the query arrives as ordinary chat text, typed by script into the site's own box.
+    for (let i = 0; i < 10; i++) {
+      await alice.page.evaluate(
+        ([box, text]) => {
+          const area = document.querySelector<HTMLTextAreaElement>(box!)!;
+          area.value = text!;
+          area.dispatchEvent(new Event('input', { bubbles: true }));
+          area.form?.requestSubmit();
+        },
+        [ALICE_BOX, i % 2 ? '?OTRv3?' : '?OTRv23?'],
+      );
+    }
+    await expect.poll(() => bob.page.evaluate((l) => document.querySelector(l)?.textContent?.split('?OTRv').length ?? 0, BOB_LIST), { timeout: 20_000 }).toBeGreaterThan(10);
+    await new Promise((r) => setTimeout(r, 3000)); // time for any reply Bob's page would send
+    const after = (await bob.page.evaluate(bobsOwnBodies, BOB_LIST)).filter((t) => t.startsWith('?OTR')).length;
+    expect(after).toBe(before);
+    expect(await lockState(bob.page)).toBe('unverified');
+    expect(await lockState(alice.page)).toBe('unverified');
+  });
+});
