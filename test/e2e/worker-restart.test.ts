@@ -123,7 +123,8 @@ async function content<T>(side: Side, op: string, arg: unknown = null): Promise<
             const { token } = await call('content.frameToken', arg.request);
             const f = document.createElement('iframe');
             f.setAttribute('data-test', arg.tag);
-            f.src = chrome.runtime.getURL(`/${arg.request.role}.html`) + '#' + token;
+            // The reader's hash is a query string (token, look, message); the compose frame's is the token.
+            f.src = chrome.runtime.getURL(`/${arg.request.role}.html`) + '#' + (arg.request.role === 'reader' ? `t=${token}` : token);
             document.querySelector(`[data-test="${arg.tag}"]`)?.remove();
             document.body.append(f);
             return { ok: true };
