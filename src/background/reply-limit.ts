@@ -5,9 +5,9 @@
  * Every answer is ciphertext the content script must insert into the site's composer, so a page
  * that could trigger them at will could keep taking the composer's focus. Three guards:
  *
- * - while private, a query restarts nothing: it is not fed at all (OTR's spec lets a client
- *   ignore a query it is already private for, and the user can still refresh from the lock),
- *   and a whitespace tag is fed as plain text without its tag;
+ * - while private, a query restarts the AKE at most once per REFRESH_MS (a peer's "refresh",
+ *   as Pidgin and OffRecord's own lock send it, keeps working; a flood gets one answer), and
+ *   a whitespace tag is fed as plain text without its tag;
  * - the same query or tag again within DEDUP_MS is ignored, until the AKE it started completes;
  * - each conversation has a token bucket for these triggers: BUCKET_SIZE at once, then one
  *   every REFILL_MS. A full AKE takes 2 of them and an SMP none (SMP travels in data messages),
@@ -20,6 +20,7 @@ import { TAG_BASE, type WireText } from '../otr/classify';
 export const BUCKET_SIZE = 6;
 export const REFILL_MS = 5_000;
 export const DEDUP_MS = 10_000;
+export const REFRESH_MS = 60_000;
 
 /** Inputs whose answer the page can provoke, as opposed to data messages of a live conversation. */
 export function isTrigger(wire: WireText): boolean {
@@ -42,6 +43,7 @@ interface Bucket {
 
 export class ReplyLimiter {
   private buckets = new Map<string, Bucket>();
+  private refreshes = new Map<string, number>();
 
   constructor(private readonly now: () => number) {}
 
@@ -59,6 +61,15 @@ export class ReplyLimiter {
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     if (key !== null) b.lastTrigger = { key, at: now };
+    return true;
+  }
+
+  /** May a query re-key a private conversation now? At most once per REFRESH_MS each. */
+  allowRefresh(conversationId: string): boolean {
+    const now = this.now();
+    const last = this.refreshes.get(conversationId);
+    if (last !== undefined && now - last < REFRESH_MS) return false;
+    this.refreshes.set(conversationId, now);
     return true;
   }
 

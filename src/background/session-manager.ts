@@ -287,7 +287,7 @@ export class SessionManager {
       if (!history && isTrigger(wire)) {
         // Issue 17 item 2 (reply-limit.ts): page text cannot make the engine answer at will.
         const secure = conversationStatus(r.state).msgstate === 'ENCRYPTED';
-        if (secure && wire.kind === 'query') return { messageId, display: 'hidden', send: [] };
+        if (secure && wire.kind === 'query' && !this.limiter.allowRefresh(id)) return { messageId, display: 'hidden', send: [] };
         if (secure && wire.kind === 'plaintext') fed = withoutTags(text);
         else if (!this.limiter.allow(id, triggerKey(wire))) return { messageId, display: wire.kind === 'plaintext' ? 'plain' : 'hidden', send: [] };
       }

@@ -23,13 +23,15 @@ beforeEach(async () => {
 describe('while private', () => {
   beforeEach(() => goPrivate(alice, bob));
 
-  it('a query shown by the page restarts nothing and is answered with nothing', async () => {
+  it('a query shown by the page re-keys at most once a minute; the others are answered with nothing', async () => {
+    // A peer's refresh (Pidgin's, or our own lock's) is a query while private: the first is answered.
+    const first = await incoming(bob, '?OTRv3?');
+    expect(first.send.length).toBeGreaterThan(0);
     for (const q of ['?OTRv3?', '?OTRv23?', '?OTR?v2?', '?OTRv3? please']) {
       const reply = await incoming(bob, q);
       expect(reply.send).toEqual([]);
       expect(reply.display).toBe('hidden');
     }
-    expect(pushed(bob)).toEqual([]);
     expect((await viewOf(bob)).state).toBe('unverified');
     // The conversation carries on with the same keys.
     const wire = await typed(alice, 'still private');

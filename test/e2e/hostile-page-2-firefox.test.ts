@@ -63,7 +63,7 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await stack?.stop();
   });
 
-  it('ten queries neither restart the AKE nor make Bob send anything', async () => {
+  it('ten queries make Bob re-key at most once, and the conversation stays private', async () => {
     await poll(() => ffState(bob), (s) => s === 'plaintext', 60_000, "Bob's lock");
     await menu(alice.page, 'start');
     await waitState(alice.page, 'unverified', 90_000);
@@ -82,7 +82,8 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     }
     await poll(() => bob.evaluate((l) => document.querySelector(l)?.textContent?.split('?OTRv').length ?? 0, BOB_LIST), (n) => n > 10, 20_000, 'the queries in Bob\'s page');
     await new Promise((r) => setTimeout(r, 3000));
-    expect(await bobsOtrReplies(bob)).toBe(before);
+    // One refresh (D-H Commit, Reveal Signature) at most; a flood gets no more.
+    expect((await bobsOtrReplies(bob)) - before).toBeLessThanOrEqual(2);
     expect(await ffState(bob)).toBe('unverified');
     expect(await lockState(alice.page)).toBe('unverified');
   });
