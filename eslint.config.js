@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const APP = ['background', 'adapters', 'overlay', 'messaging', 'ui', 'cli'];
 
 export default tseslint.config(
-  { ignores: ['.output/**', '.wxt/**', 'dist/**', 'node_modules/**', 'test/stacks/thelounge/**', 'test-results/**'] },
+  { ignores: ['.output/**', '.tmp/**', '.wxt/**', 'dist/**', 'node_modules/**', 'test/stacks/thelounge/**', 'test-results/**'] },
   {
     files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parser: tseslint.parser },

@@ -20,7 +20,7 @@ import { TAG_BASE, type WireText } from '../otr/classify';
 export const BUCKET_SIZE = 6;
 export const REFILL_MS = 5_000;
 export const DEDUP_MS = 10_000;
-export const REFRESH_MS = 15_000;
+export const REFRESH_MS = 5_000;
 
 /** Inputs whose answer the page can provoke, as opposed to data messages of a live conversation. */
 export function isTrigger(wire: WireText): boolean {

@@ -16,7 +16,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { InsertTechnique } from '../../src/adapters/core/types';
-import { queryMessage } from '../../src/otr/invitation';
+import { englishInvitation, queryMessage } from '../../src/otr/invitation';
+import { DEFAULT_STORE_LINKS } from '../../src/background/config-store';
 import { POLICY_MANUAL } from '../../src/otr/policy';
 import { CHROME_EXT } from './helpers/browser';
 import { launchProfile, lock, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
@@ -46,8 +47,15 @@ const CASES: Case[] = [
   { family: 'react-textarea', composer: 'textarea#composer', technique: 'paste', works: false },
 ];
 
-// The generic adapter's site gets the manual policy (ConfigStore): v2 and v3, no account name.
-const QUERY = queryMessage(POLICY_MANUAL, '');
+// The generic adapter's site gets the manual policy (ConfigStore): v2 and v3, no account name,
+// and the invitation with the default store links (English is the browser's language here).
+const QUERY = queryMessage(POLICY_MANUAL, '', {
+  ...englishInvitation(''),
+  links: [
+    { label: 'Chrome', url: DEFAULT_STORE_LINKS.chrome },
+    { label: 'Firefox', url: DEFAULT_STORE_LINKS.firefox },
+  ],
+});
 
 const dir = resolve(__dirname, '../../.tmp/editors');
 let server: Server;
