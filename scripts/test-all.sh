@@ -8,6 +8,7 @@ bash scripts/install-system-deps.sh
 # The Lounge and the Node 22 it needs, kept out of the project's own node_modules/.bin.
 npm ci --prefix test/stacks/thelounge --no-audit --no-fund
 npm run build
+npm run build:android
 npx web-ext lint --source-dir .output/firefox-mv2 --self-hosted
 npx tsc --noEmit -p .
 npm run lint
