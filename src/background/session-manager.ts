@@ -287,8 +287,9 @@ export class SessionManager {
       if (!history && isTrigger(wire)) {
         // Issue 17 item 2 (reply-limit.ts): page text cannot make the engine answer at will.
         const secure = conversationStatus(r.state).msgstate === 'ENCRYPTED';
-        if (secure && wire.kind === 'query' && !this.limiter.allowRefresh(id)) return { messageId, display: 'hidden', send: [] };
-        if (secure && wire.kind === 'plaintext') fed = withoutTags(text);
+        if (secure && wire.kind === 'query') {
+          if (!this.limiter.allowRefresh(id)) return { messageId, display: 'hidden', send: [] };
+        } else if (secure && wire.kind === 'plaintext') fed = withoutTags(text);
         else if (!this.limiter.allow(id, triggerKey(wire))) return { messageId, display: wire.kind === 'plaintext' ? 'plain' : 'hidden', send: [] };
       }
       return this.step(r, () => this.feed(r, fed, messageId, otr, history));
