@@ -144,9 +144,11 @@ describe('the built extension inserts into real editors (generic adapter)', () =
         if (c.family === 'iframe') {
           // The lock is placed from the composer's box in the iframe's own coordinates, so on
           // this page its menu opens above the viewport (overlay placement, reported to the
-          // lead); the item is still there to press.
+          // lead); the item is still there to choose from the keyboard (a trusted key press: the
+          // menu ignores events a script dispatches).
           await lock(page).click();
-          await page.locator('[role=menuitem][data-offrecord=start]').dispatchEvent('click');
+          await page.locator('[role=menuitem][data-offrecord=start]').focus();
+          await page.keyboard.press('Enter');
         } else {
           await menu(page, 'start');
         }
