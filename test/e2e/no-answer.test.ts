@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIrcObserver, startIrcStack, type IrcObserver, type IrcStack } from '../stacks/index';
 import { loungeJoin, loungeQuery } from './helpers/chat';
-import { launchProfile, lock, lockState, shot, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { launchProfile, lock, lockState, menu, shot, waitIdentity, waitState, type Profile } from './overlay-kit';
 
 const queriesTo = (carol: IrcObserver) => carol.messages().filter((m) => m.from === 'alice' && m.target === 'carol' && m.text.startsWith('?OTRv'));
 
@@ -33,8 +33,7 @@ describe.sequential('no answer from a buddy without OTR', () => {
 
   it('carol receives the invitation in one line; after 30 s the lock menu says she has not answered', async () => {
     await waitState(alice.page, 'plaintext');
-    await lock(alice.page).click();
-    await alice.page.locator('[role=menuitem][data-offrecord=start]').click();
+    await menu(alice.page, 'start');
     await expect.poll(() => queriesTo(carol).length, { timeout: 15_000 }).toBe(1);
     const invitation = queriesTo(carol)[0]!.text;
     expect(invitation).toMatch(/^\?OTRv23\? alice invites you to a private conversation/);
@@ -49,14 +48,13 @@ describe.sequential('no answer from a buddy without OTR', () => {
     expect(await section.locator('p').textContent()).toBe('carol has not answered. They may not have OTR yet.');
     await shot(alice.page, 'no-answer-lock-menu');
 
-    await alice.page.locator('[role=menuitem][data-offrecord=copy-invitation]').click();
+    await menu(alice.page, 'copy-invitation');
     await expect.poll(() => alice.page.evaluate(() => navigator.clipboard.readText())).toBe(invitation);
     expect(await lockState(alice.page)).toBe('plaintext');
   });
 
   it('Try again sends the invitation once more and waits another 30 s', async () => {
-    await lock(alice.page).click();
-    await alice.page.locator('[role=menuitem][data-offrecord=try-again]').click();
+    await menu(alice.page, 'try-again');
     await expect.poll(() => queriesTo(carol).length, { timeout: 15_000 }).toBe(2);
     await lock(alice.page).click();
     expect(await alice.page.locator('[data-offrecord=no-answer]').isVisible()).toBe(false);

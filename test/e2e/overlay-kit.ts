@@ -90,9 +90,21 @@ export async function waitIdentity(p: Profile): Promise<void> {
 export const lock = (page: Page) => page.locator('[data-offrecord=lock]');
 export const lockState = (page: Page) => lock(page).getAttribute('data-offrecord-state', { timeout: 2000 }).catch(() => null);
 
-export async function menu(page: Page, item: 'start' | 'end' | 'verify'): Promise<void> {
-  await lock(page).click();
-  await page.locator(`[role=menuitem][data-offrecord=${item}]`).click();
+/**
+ * Chooses a lock-menu item. The lock may be placed anew just as it is clicked (a view arrives),
+ * which closes its menu: open it again and retry, for up to 30 s.
+ */
+export async function menu(page: Page, item: string): Promise<void> {
+  const entry = page.locator(`[role=menuitem][data-offrecord=${item}]`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (!(await entry.isVisible())) await lock(page).click();
+      await entry.click({ timeout: 3_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 9) throw e;
+    }
+  }
 }
 
 export async function waitState(page: Page, state: string, timeout = 30_000): Promise<void> {
