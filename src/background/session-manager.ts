@@ -142,10 +142,15 @@ export class SessionManager {
     if (r.locked) storeFail('locked', 'locked — unlock OffRecord');
   }
 
-  private async keep(r: LiveConversation, messageId: string, text: string): Promise<void> {
-    const key = plainKey(r.id, messageId);
+  private keep(r: LiveConversation, messageId: string, text: string): Promise<void> {
+    return this.keepText(r.id, messageId, text, r.tabs.map((t) => t.tabId));
+  }
+
+  /** The one way into the plaintext cache: capped (PLAINTEXT_CAP), oldest out first. */
+  private async keepText(scope: string, messageId: string, text: string, tabIds: number[]): Promise<void> {
+    const key = plainKey(scope, messageId);
     this.plaintext.delete(key);
-    this.plaintext.set(key, { text, waiting: new Set(r.tabs.map((t) => t.tabId)) });
+    this.plaintext.set(key, { text, waiting: new Set(tabIds) });
     for (const old of [...this.plaintext.keys()].slice(0, Math.max(0, this.plaintext.size - PLAINTEXT_CAP))) {
       this.plaintext.delete(old);
       this.deps.persistence.remove(`plain:${old}`).catch(() => undefined);
@@ -201,10 +206,8 @@ export class SessionManager {
   }
 
   /** Plaintext from elsewhere (a room post) for the reader frames of these tabs, as ours. */
-  async keepForReaders(scope: string, messageId: string, text: string, tabIds: number[]): Promise<void> {
-    const key = plainKey(scope, messageId);
-    this.plaintext.set(key, { text, waiting: new Set(tabIds) });
-    await this.deps.persistence.save(`plain:${key}`, text);
+  keepForReaders(scope: string, messageId: string, text: string, tabIds: number[]): Promise<void> {
+    return this.keepText(scope, messageId, text, tabIds);
   }
 
   /**
