@@ -125,7 +125,8 @@ export const roundcube: SiteAdapter = {
       .map((b) => {
         const found = normaliseMailElement(b.element, roundcube.mail!.quoteSelectors);
         // A damaged or plain body is handed on as its text; the overlay reads `found` for why.
-        const shown = found.body.kind === 'otr' ? found.body.text : text(b.element);
+        // Several OTR messages in one mail go on as lines, in order (the overlay feeds each).
+        const shown = found.body.kind === 'otr' ? [found.body.text, ...found.body.more].join('\n') : text(b.element);
         return { element: b.element, textElement: b.element, text: shown, direction: b.direction, from: b.from, id: b.id };
       });
   },

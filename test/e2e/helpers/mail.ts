@@ -101,3 +101,38 @@ export async function waitForDelivery(stack: MailStack, user: MailUser, match: (
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** The UID of the newest mail in the user's INBOX list, once it holds at least `count` mails. */
+export async function roundcubeNewestUid(page: Page, url: string, count: number): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    await page.goto(`${url}?_task=mail&_mbox=INBOX`);
+    await page.waitForSelector('#messagelist', { state: 'attached', timeout: 20_000 });
+    // Roundcube writes the UID base64-encoded into the row id; the list fills after the page.
+    const uids = await page
+      .locator('#messagelist tr[id^=rcmrow]')
+      .nth(count - 1)
+      .waitFor({ state: 'attached', timeout: 5_000 })
+      .then(() => page.locator('#messagelist tr[id^=rcmrow]').evaluateAll((trs) => trs.map((tr) => tr.id.replace(/^rcmrow/, ''))))
+      .catch(() => [] as string[]);
+    if (uids.length >= count) return String(Math.max(...uids.map((id) => Number(Buffer.from(id, 'base64').toString()))));
+    if (attempt >= 5) throw new Error(`INBOX shows fewer than ${count} mails`);
+  }
+}
+
+/** Opens a mail on its own page (Roundcube's "show", where OffRecord's reader frames sit). */
+export async function roundcubeShow(page: Page, url: string, uid: string): Promise<void> {
+  await page.goto(`${url}?_task=mail&_action=show&_uid=${uid}&_mbox=INBOX`);
+  // Attached, not visible: OffRecord hides a body that carried only protocol messages.
+  await page.waitForSelector('#messagebody', { state: 'attached', timeout: 20_000 });
+}
+
+/** Opens the reply to a mail (Roundcube's compose screen with the recipient and quote filled in). */
+export async function roundcubeReplyTo(page: Page, url: string, uid: string): Promise<void> {
+  await page.goto(`${url}?_task=mail&_action=compose&_reply_uid=${uid}&_mbox=INBOX`);
+  await page.waitForSelector('#composebody', { state: 'attached', timeout: 20_000 });
+}
+
+/** Waits until Roundcube has left the compose screen (SMTP took the mail). */
+export async function roundcubeLeftCompose(page: Page): Promise<void> {
+  await page.waitForURL((u) => !u.search.includes('_action=compose'), { timeout: 30_000 });
+}
