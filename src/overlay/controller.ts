@@ -12,7 +12,8 @@ import type { ContentPush } from '../messaging/ports';
 import type { ConversationView } from '../messaging/types';
 import { clearStatus, composeFrame, isDecorated, placeOver, statusLine, verifyFrame } from './frames';
 import { ReaderFrames } from './readers';
-import { Lock, type LockAction } from './lock';
+import { Lock, NEUTRAL_SUBJECT, type LockAction } from './lock';
+import { setSubjectField } from '../adapters/core/mail-dom';
 import { WireSender } from './sender';
 import { holdForReply, takeHeld } from './mail-outbox';
 import { classify, mayBeOtr } from '../otr/classify';
@@ -96,6 +97,12 @@ export class ConversationController {
   async start(): Promise<void> {
     const win = this.doc.defaultView!;
     this.doc.body.append(this.lock.host);
+    if (this.adapter.mail?.subject(this.doc)) {
+      this.lock.setMailSubject(() => {
+        const field = this.adapter.mail?.subject(this.doc);
+        if (field) setSubjectField(field, NEUTRAL_SUBJECT);
+      });
+    }
     this.placeTimer = win.setInterval(() => this.place(), 250);
     win.addEventListener('resize', this.place);
     win.addEventListener('message', this.onFrameMessage);
