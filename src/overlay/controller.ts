@@ -13,7 +13,7 @@ import type { ConversationView } from '../messaging/types';
 import { clearStatus, composeFrame, isDecorated, placeOver, statusLine, verifyFrame } from './frames';
 import { ReaderFrames } from './readers';
 import { Lock, NEUTRAL_SUBJECT, type LockAction } from './lock';
-import { setSubjectField } from '../adapters/core/mail-dom';
+import { normaliseMailElement, setSubjectField } from '../adapters/core/mail-dom';
 import { WireSender } from './sender';
 import { holdForReply, takeHeld } from './mail-outbox';
 import { classify, mayBeOtr } from '../otr/classify';
@@ -298,7 +298,12 @@ export class ConversationController {
       return;
     }
     if (!mayBeOtr(m.text)) return;
-    if (this.adapter.mail && m.text.includes('\n')) return this.handleMailParts(m);
+    if (this.adapter.mail) {
+      // A mangled mail is said to be damaged; no part of it reaches the engine or the screen.
+      const found = normaliseMailElement(m.textElement, this.adapter.mail.quoteSelectors);
+      if (found.body.kind === 'damaged') return this.show(m, { kind: 'status', text: `Damaged encrypted mail: ${found.body.detail}.`, tone: 'warn' });
+      if (m.text.includes('\n')) return this.handleMailParts(m);
+    }
     const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
     // Placed now, not after the messages before it: the frame loads while the background
     // decrypts, and waits on its port for the plaintext.

@@ -22,8 +22,11 @@ import {
   roundcubeReplyTo,
   roundcubeShow,
   roundcubeUseHtmlEditor,
+  smtpSend,
   waitForDelivery,
 } from './helpers/mail';
+import { normaliseMailBody } from '../../src/adapters/core/mail-body';
+import { textParts } from '../adapters/mail-fixtures';
 import { readFileSync } from 'node:fs';
 
 const FIRST = 'Grüße, Bob — the plan is in the usual place ✓';
@@ -154,6 +157,20 @@ describe('private mail thread between two profiles on Roundcube (Chromium)', () 
     await openNext('bob');
     await waitReader(bob.page, THIRD, '#messagebody');
     expect(await readerTexts(bob.page)).toEqual([THIRD]);
+  });
+
+  it('a mail whose ciphertext lost its middle is said to be damaged, and nothing of it is shown', async () => {
+    const last = stack.inbox('bob')[delivered.bob - 1]!;
+    const found = normaliseMailBody(textParts(last.raw)[0]!.body);
+    if (found.body.kind !== 'otr') throw new Error('the last mail carried no OTR message');
+    const cipher = found.body.text;
+    const cut = cipher.slice(0, 60) + cipher.slice(120);
+    const lines = cut.match(/.{1,76}/g)!;
+    await smtpSend(stack, 'alice', 'bob', 'Re: Private message', lines.join('\n'));
+    await openNext('bob');
+    const status = bob.page.locator('[data-offrecord=status]');
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toContain('Damaged encrypted mail');
+    expect(await bob.page.locator('#messagebody iframe[data-offrecord=reader]').count()).toBe(0);
   });
 
   it('no plaintext is stored in any maildir', () => {

@@ -136,3 +136,51 @@ export async function roundcubeReplyTo(page: Page, url: string, uid: string): Pr
 export async function roundcubeLeftCompose(page: Page): Promise<void> {
   await page.waitForURL((u) => !u.search.includes('_action=compose'), { timeout: 30_000 });
 }
+
+/**
+ * Hands a plain-text mail to the stack's Postfix over SMTP, as another mail client would: for
+ * mails no webmail would write (a damaged ciphertext). Lines must not start with ".".
+ */
+export async function smtpSend(stack: MailStack, from: MailUser, to: MailUser, subject: string, body: string): Promise<void> {
+  const { createConnection } = await import('node:net');
+  const socket = createConnection({ host: '127.0.0.1', port: stack.smtpPort });
+  socket.setEncoding('utf8');
+  let buffer = '';
+  const waiters: Array<() => void> = [];
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    waiters.splice(0).forEach((w) => w());
+  });
+  /** Waits for a whole reply (its last line has a space after the code) and checks its code. */
+  const reply = async (code: string): Promise<void> => {
+    for (const end = Date.now() + 10_000; ; ) {
+      const m = /(^|\n)(\d{3}) [^\n]*\n/.exec(buffer);
+      if (m) {
+        buffer = buffer.slice(m.index + m[0].length);
+        if (m[2] !== code) throw new Error(`SMTP: expected ${code}, got ${m[0].trim()}`);
+        return;
+      }
+      if (Date.now() > end) throw new Error(`SMTP: no ${code} reply`);
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 200);
+      });
+    }
+  };
+  const say = async (line: string, code: string) => {
+    socket.write(`${line}\r\n`);
+    await reply(code);
+  };
+  try {
+    await reply('220');
+    await say('HELO localhost', '250');
+    await say(`MAIL FROM:<${from}@${MAIL_DOMAIN}>`, '250');
+    await say(`RCPT TO:<${to}@${MAIL_DOMAIN}>`, '250');
+    await say('DATA', '354');
+    const headers = [`From: ${from} <${from}@${MAIL_DOMAIN}>`, `To: ${to} <${to}@${MAIL_DOMAIN}>`, `Subject: ${subject}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain; charset=us-ascii'];
+    await say(`${headers.join('\r\n')}\r\n\r\n${body.replace(/\r?\n/g, '\r\n')}\r\n.`, '250');
+    await say('QUIT', '221');
+  } finally {
+    socket.destroy();
+  }
+}
