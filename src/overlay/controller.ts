@@ -170,7 +170,7 @@ export class ConversationController {
   private needsCompose(): boolean {
     const v = this.view;
     // A mail view has no composer: its reader frames are the whole overlay.
-    return !!v && (v.policy === 'always' || v.state !== 'plaintext') && !!this.adapter.composer(this.doc);
+    return !!v && (v.policy === 'always' || v.state !== 'plaintext') && (!this.adapter.mail || !!this.adapter.composer(this.doc));
   }
 
   /** Mail view: what the engine answered leaves in the user's reply (mail-outbox.ts). */
