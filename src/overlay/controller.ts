@@ -12,12 +12,26 @@ import type { ContentPush } from '../messaging/ports';
 import type { ConversationView } from '../messaging/types';
 import { clearStatus, composeFrame, isDecorated, placeOver, statusLine, verifyFrame } from './frames';
 import { ReaderFrames } from './readers';
-import { Lock, type LockAction } from './lock';
+import { Lock, NEUTRAL_SUBJECT, type LockAction } from './lock';
+import { normaliseMailElement, setSubjectField } from '../adapters/core/mail-dom';
 import { WireSender } from './sender';
+import { holdForReply, takeHeld } from './mail-outbox';
 import { classify, mayBeOtr } from '../otr/classify';
 import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
 
 export type { Decoration };
+
+/**
+ * The composer's box in this page's coordinates. A rich editor's body may live in a same-origin
+ * frame (Roundcube's TinyMCE): its own box is in the frame's coordinates, so the frame's box is
+ * the editing area to cover.
+ */
+function boxInPage(composer: HTMLElement, doc: Document): DOMRect {
+  let frame = composer.ownerDocument === doc ? null : composer.ownerDocument.defaultView?.frameElement;
+  if (!frame) return composer.getBoundingClientRect();
+  while (frame.ownerDocument !== doc && frame.ownerDocument.defaultView?.frameElement) frame = frame.ownerDocument.defaultView.frameElement;
+  return frame.getBoundingClientRect();
+}
 
 
 /** Kept per conversation for the page's lifetime (switching views and back). */
@@ -71,6 +85,7 @@ export class ConversationController {
         const composer = adapter.composer(doc);
         if (composer && (doc.activeElement === composer || composer.contains(doc.activeElement))) this.compose?.focus();
       },
+      hold: adapter.mail ? (t) => this.holdForReply(t) : undefined,
     });
     this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
   }
@@ -82,11 +97,18 @@ export class ConversationController {
   async start(): Promise<void> {
     const win = this.doc.defaultView!;
     this.doc.body.append(this.lock.host);
+    if (this.adapter.mail?.subject(this.doc)) {
+      this.lock.setMailSubject(() => {
+        const field = this.adapter.mail?.subject(this.doc);
+        if (field) setSubjectField(field, NEUTRAL_SUBJECT);
+      });
+    }
     this.placeTimer = win.setInterval(() => this.place(), 250);
     win.addEventListener('resize', this.place);
     win.addEventListener('message', this.onFrameMessage);
     this.place();
     await this.register();
+    if (this.adapter.mail && this.adapter.composer(this.doc)) await this.sendHeld();
     const early = this.pending ?? [];
     this.pending = null;
     for (const m of early) this.handle(m);
@@ -147,7 +169,27 @@ export class ConversationController {
   /** Under 'always', or once a session exists, the site's own box is never typed in. */
   private needsCompose(): boolean {
     const v = this.view;
-    return !!v && (v.policy === 'always' || v.state !== 'plaintext');
+    // A mail view has no composer: its reader frames are the whole overlay.
+    return !!v && (v.policy === 'always' || v.state !== 'plaintext') && (!this.adapter.mail || !!this.adapter.composer(this.doc));
+  }
+
+  /** Mail view: what the engine answered leaves in the user's reply (mail-outbox.ts). */
+  private holdForReply(text: string): void {
+    const id = this.conversationId;
+    if (!id) return;
+    holdForReply(id, text).then(
+      () => this.lock.showNotice(`Reply to ${this.ref.peerId} to go on: OffRecord sends what the private conversation needs in your reply.`, 0),
+      (e: unknown) => this.lock.showNotice(`OffRecord could not keep a message for your reply: ${(e as Error).message}`, 0),
+    );
+  }
+
+  /** Compose screen of a mail conversation: what a mail view kept goes out as this mail. */
+  private async sendHeld(): Promise<void> {
+    const id = this.conversationId;
+    const held = id ? await takeHeld(id) : [];
+    if (held.length === 0 || this.stopped) return;
+    this.lock.showNotice(`Sending the private conversation's next step to ${this.ref.peerId}…`);
+    this.sender.enqueue(held);
   }
 
   private syncCompose(): void {
@@ -221,13 +263,18 @@ export class ConversationController {
 
   private place = (): void => {
     const composer = this.adapter.composer(this.doc);
-    if (!composer) return;
-    const box = composer.getBoundingClientRect();
+    if (!composer) {
+      // A mail view: the lock sits above the mail body.
+      const body = this.adapter.mail?.bodies(this.doc)[0]?.element;
+      if (body) this.lock.place(body.getBoundingClientRect());
+      return;
+    }
+    const box = boxInPage(composer, this.doc);
     this.lock.place(box);
     if (this.compose?.isConnected && !this.siteBox) {
       placeOver(this.compose, box);
       // The site's own corner radius; the ring (frames.ts) marks focus as the site's box would.
-      this.compose.style.borderRadius = this.doc.defaultView!.getComputedStyle(composer).borderRadius;
+      this.compose.style.borderRadius = (composer.ownerDocument.defaultView ?? this.doc.defaultView!).getComputedStyle(composer).borderRadius;
     }
   };
 
@@ -251,6 +298,12 @@ export class ConversationController {
       return;
     }
     if (!mayBeOtr(m.text)) return;
+    if (this.adapter.mail) {
+      // A mangled mail is said to be damaged; no part of it reaches the engine or the screen.
+      const found = normaliseMailElement(m.textElement, this.adapter.mail.quoteSelectors);
+      if (found.body.kind === 'damaged') return this.show(m, { kind: 'status', text: `Damaged encrypted mail: ${found.body.detail}.`, tone: 'warn' });
+      if (m.text.includes('\n')) return this.handleMailParts(m);
+    }
     const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
     // Placed now, not after the messages before it: the frame loads while the background
     // decrypts, and waits on its port for the plaintext.
@@ -259,8 +312,23 @@ export class ConversationController {
     this.chain = this.chain.then(() => this.feed(m, seen, early)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
   }
 
-  private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean): Promise<void> {
-    if (!feedsEngine(seen, this.ownTexts.has(m.text))) return this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
+  /**
+   * One mail may carry several OTR messages, one per line (what was due when it was sent, e.g.
+   * the last AKE message and a text that waited for it). All are fed in order; only the last
+   * one decorates the body, which is one element.
+   */
+  private handleMailParts(m: WatchedMessage): void {
+    const parts = m.text.split('\n').filter((t) => mayBeOtr(t));
+    parts.forEach((text, i) => {
+      const part = { ...m, text };
+      if (i === parts.length - 1) return this.handle(part);
+      const seen = { text, wire: classify(text), mine: m.direction === 'outgoing', history: m.history };
+      this.chain = this.chain.then(() => this.feed(part, seen, false, true)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+    });
+  }
+
+  private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean, quiet = false): Promise<void> {
+    if (!feedsEngine(seen, this.ownTexts.has(m.text))) return quiet ? undefined : this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
     const id = this.conversationId;
     if (!id || this.stopped) return;
     // History is fed too (once; the background keeps what it processed) but never answered,
@@ -269,7 +337,7 @@ export class ConversationController {
     if (result.send.length > 0) this.sender.enqueue(result.send);
     const d = replyDecoration(seen, result);
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);
-    if (d) this.show(m, d, seen);
+    if (d && !quiet) this.show(m, d, seen);
     if (result.display === 'locked') this.lockedMessages.push(m);
   }
 

@@ -74,7 +74,8 @@ export function runOverlay(doc: Document, adapter: SiteAdapter): () => void {
     if (current && !ref && composer) return; // a re-render in progress
     current?.stop();
     current = null;
-    if (!ref || !composer) return;
+    // Webmail's mail view has no composer: the conversation is read there, answered in a reply.
+    if (!ref || (!composer && !adapter.mail?.bodies(doc).length)) return;
     const key = `${ref.account}\u0000${ref.peerId}`;
     const memory = memories.get(key) ?? { decorations: new Map() };
     memories.set(key, memory);

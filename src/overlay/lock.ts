@@ -8,6 +8,9 @@ import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
 import { NO_ANSWER_CSS, NoAnswer } from './no-answer';
 
+/** What the lock offers instead of a mail's own subject, which OTR cannot encrypt. */
+export const NEUTRAL_SUBJECT = 'Private message';
+
 export type LockAction = 'start' | 'end' | 'verify' | 'private-box';
 
 /** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
@@ -32,6 +35,7 @@ button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: 
 .menu { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; min-width: 260px; background: #fff;
   color: #222; border: 1px solid #888; border-radius: 6px; box-shadow: 0 2px 8px rgba(0,0,0,.25); padding: 4px; }
 .menu[hidden] { display: none; }
+.menu.below { bottom: auto; top: 100%; margin: 4px 0 0; }
 [role=menuitem] { display: block; width: 100%; text-align: left; border: 0; background: none; padding: 6px 8px;
   font: inherit; color: inherit; cursor: pointer; border-radius: 4px; }
 [role=menuitem]:hover, [role=menuitem]:focus { background: #e3f2fd; }
@@ -57,11 +61,15 @@ export class Lock {
   private readonly fingerprint: HTMLElement;
   private readonly notice: HTMLElement;
   private readonly noAnswer: NoAnswer;
+  /** Webmail compose screens: subjects travel in the clear (OTR encrypts bodies only). */
+  private readonly subjectNote: HTMLElement;
+  private readonly neutralSubject: HTMLButtonElement;
   /** Whether the pulse for the peer's current request was shown (once per request). */
   private pulsed = false;
   private noticeTimer = 0;
   private view: ConversationView | null = null;
   private composer: ActiveComposer = null;
+  private onNeutralSubject: (() => void) | null = null;
 
   constructor(
     private readonly doc: Document,
@@ -115,6 +123,14 @@ export class Lock {
       () => onAction('start'),
     );
     this.menu.append(this.noAnswer.section);
+    this.subjectNote = doc.createElement('div');
+    this.subjectNote.className = 'fp';
+    this.subjectNote.setAttribute('data-offrecord', 'subject-note');
+    this.subjectNote.textContent = 'Subjects are not encrypted: every mail server on the way can read them.';
+    this.subjectNote.hidden = true;
+    this.neutralSubject = menuButton(`Use a neutral subject (“${NEUTRAL_SUBJECT}”)`, 'neutral-subject', () => this.onNeutralSubject?.());
+    this.neutralSubject.hidden = true;
+    this.menu.append(this.subjectNote, this.neutralSubject);
     this.fingerprint = doc.createElement('div');
     this.fingerprint.className = 'fp';
     this.fingerprint.setAttribute('data-offrecord', 'fingerprint');
@@ -147,11 +163,14 @@ export class Lock {
 
   private enabledItems(): HTMLButtonElement[] {
     const noAnswer = this.noAnswer.section.hidden ? [] : [this.noAnswer.copy, this.noAnswer.retry];
-    return [...Object.values(this.items), ...noAnswer].filter((b) => b.getAttribute('aria-disabled') !== 'true' && !b.hidden);
+    return [...Object.values(this.items), ...noAnswer, this.neutralSubject].filter((b) => b.getAttribute('aria-disabled') !== 'true' && !b.hidden);
   }
 
   private open(): void {
     this.menu.hidden = false;
+    // Above the lock by default; below it when the page has no room above (a lock near the top).
+    this.menu.classList.remove('below');
+    if (this.menu.getBoundingClientRect().top < 0) this.menu.classList.add('below');
     this.button.setAttribute('aria-expanded', 'true');
     this.enabledItems()[0]?.focus();
   }
@@ -176,6 +195,13 @@ export class Lock {
       e.preventDefault();
       (e.key === 'Home' ? items[0] : items[items.length - 1])?.focus();
     }
+  }
+
+  /** On a mail compose screen: the subject note and the neutral-subject item (null hides them). */
+  setMailSubject(useNeutral: (() => void) | null): void {
+    this.onNeutralSubject = useNeutral;
+    this.subjectNote.hidden = !useNeutral;
+    this.neutralSubject.hidden = !useNeutral;
   }
 
   /** The lock's label says which box typing goes to. */

@@ -14,6 +14,8 @@ export interface SendHooks {
   notice(text: string): void;
   /** Give focus back to the compose frame after the composer took it for the insert. */
   refocus(): void;
+  /** Webmail, no composer on this screen (a mail view): keep the text for the reply. */
+  hold?(text: string): void;
 }
 
 const sleep = (win: Window, ms: number) => new Promise<void>((r) => win.setTimeout(r, ms));
@@ -43,7 +45,8 @@ export class WireSender {
     const win = this.doc.defaultView!;
     try {
       while (this.queue.length > 0) {
-        const text = this.queue.shift()!;
+        // One mail carries every text due: the site's Send leaves the compose screen.
+        const text = this.adapter.mail ? this.queue.splice(0).join('\n\n') : this.queue.shift()!;
         const wait = this.lastSent + this.adapter.sendPacingMs - Date.now();
         if (wait > 0) await sleep(win, wait);
         await this.sendOne(text, win);
@@ -59,12 +62,14 @@ export class WireSender {
       this.hooks.notice(`An encrypted message is longer than ${this.adapter.name} allows; it may be cut.`);
     }
     const composer = this.adapter.composer(this.doc);
+    if (!composer && this.hooks.hold) return this.hooks.hold(text);
     if (!composer) {
       this.hooks.notice(`OffRecord can't find the message box on this page: an encrypted message was not sent.`);
       return;
     }
     this.hooks.sending(text);
-    const how = await insertCiphertext(composer, text, this.adapter.editor);
+    // Mail editors switch between plain text and rich (Roundcube's TinyMCE): ask which is on.
+    const how = await insertCiphertext(composer, text, this.adapter.mail?.editorFor(composer) ?? this.adapter.editor);
     if (how === 'fallback') {
       this.hooks.refocus();
       return; // insert.ts put the ciphertext on the clipboard and told the user to paste it.

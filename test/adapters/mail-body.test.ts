@@ -132,11 +132,11 @@ describe('mail body normaliser: mangled ciphertext', () => {
 
   it('a forwarded ciphertext is kept apart', () => {
     const got = normaliseMailBody(`FYI\n\n---------- Forwarded message ---------\nFrom: alice\n\n${wrap(long, 76)}\n`);
-    expect(got).toEqual({ body: { kind: 'plain' }, quoted: [{ how: 'forwarded', text: long }] });
+    expect(got).toEqual({ body: { kind: 'plain' }, quoted: [{ how: 'forwarded', text: long }], ownText: 'FYI' });
   });
 
   it('plain mail is plain; a query message with its invitation is OTR', () => {
-    expect(normaliseMailBody('Just a normal mail.\n\n> quoted normal text\n')).toEqual({ body: { kind: 'plain' }, quoted: [] });
+    expect(normaliseMailBody('Just a normal mail.\n\n> quoted normal text\n')).toEqual({ body: { kind: 'plain' }, quoted: [], ownText: 'Just a normal mail.' });
     const invite = '?OTRv3?\nalice@offrecord.test has requested an Off-the-Record private conversation.';
     expect(normaliseMailBody(invite).body).toEqual({ kind: 'otr', text: '?OTRv3?', more: [] });
   });

@@ -90,7 +90,7 @@ describe('Roundcube adapter: mail view', () => {
       if (m.own) expect(scraped[0]!.text).toBe(m.own);
       else expect(scraped[0]!.text).not.toContain('?OTR:AAMD'.repeat(2));
       // Quoted or forwarded ciphertext never becomes the message text.
-      for (const q of m.quoted) expect(scraped[0]!.text).not.toBe(q);
+      for (const q of m.quoted) expect(scraped[0]!.text).not.toContain(q.slice(0, 40));
     });
   }
 });

@@ -60,7 +60,22 @@ describe('extension on Roundcube (Chromium)', () => {
     await roundcubeUseHtmlEditor(page);
     await roundcubeFillHeaders(page, 'bob', 'Private html');
     await expect.poll(() => lock(page).count(), { timeout: 30_000 }).toBe(1);
-    // Known gap: TinyMCE's body lives in a frame, and the lock is placed from the body's box in
-    // the frame's coordinates, so it is not yet beside the editor (overlay work, issue 14).
+    // TinyMCE's body lives in a frame: the lock is placed from the frame's box in the page.
+    const editor = (await page.locator('iframe#composebody_ifr').boundingBox())!;
+    await expect
+      .poll(async () => {
+        const box = await lock(page).boundingBox();
+        return !!box && box.y + box.height > editor.y - 40 && box.y < editor.y + 40 && box.x > editor.x && box.x < editor.x + editor.width;
+      })
+      .toBe(true);
+  });
+
+  it('says subjects are not encrypted and offers a neutral one', async () => {
+    const page = alice.page;
+    await page.fill('#compose-subject', 'Salary talk with Carol');
+    await menu(page, 'neutral-subject');
+    await expect.poll(() => page.inputValue('#compose-subject')).toBe('Private message');
+    await lock(page).click();
+    await expect.poll(() => page.locator('[data-offrecord=subject-note]').textContent()).toContain('Subjects are not encrypted');
   });
 });

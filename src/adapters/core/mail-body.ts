@@ -32,6 +32,8 @@ export interface QuotedCiphertext {
 export interface NormalisedMail {
   body: MailOtr;
   quoted: QuotedCiphertext[];
+  /** The mail's own lines (neither quoted nor forwarded): all of it that may reach the engine. */
+  ownText: string;
 }
 
 /** One line of body text and how many quote levels (`>` or <blockquote>) it sits in. */
@@ -74,7 +76,7 @@ export function normaliseMailLines(lines: readonly BodyLine[]): NormalisedMail {
     ...ciphertextMentions(quoted.join('\n')).map((text) => ({ how: 'quoted' as const, text })),
     ...ciphertextMentions(forwarded.join('\n')).map((text) => ({ how: 'forwarded' as const, text })),
   ];
-  return { body: ownMessages(own.join('\n')), quoted: found };
+  return { body: ownMessages(own.join('\n')), quoted: found, ownText: own.join('\n').trim() };
 }
 
 /** Plain text lines; leading `>` marks (as many as there are) give the quote depth. */

@@ -49,3 +49,16 @@ export function mailBodyLines(root: Element, quoteSelectors: readonly string[] =
 export function normaliseMailElement(root: Element, quoteSelectors: readonly string[] = []): NormalisedMail {
   return normaliseMailLines(mailBodyLines(root, quoteSelectors));
 }
+
+/**
+ * Writes a subject into the site's subject field as typing would (native setter, then input and
+ * change events), so the site's own script keeps it. The subject is public text.
+ */
+export function setSubjectField(field: HTMLInputElement, subject: string): void {
+  const win = field.ownerDocument.defaultView as (Window & typeof globalThis) | null;
+  const setter = win && Object.getOwnPropertyDescriptor(win.HTMLInputElement.prototype, 'value')?.set;
+  if (setter) setter.call(field, subject);
+  else field.value = subject;
+  field.dispatchEvent(new (win ?? globalThis).Event('input', { bubbles: true }));
+  field.dispatchEvent(new (win ?? globalThis).Event('change', { bubbles: true }));
+}

@@ -124,8 +124,10 @@ export const roundcube: SiteAdapter = {
       .filter((b) => b.element === list || list.contains(b.element))
       .map((b) => {
         const found = normaliseMailElement(b.element, roundcube.mail!.quoteSelectors);
-        // A damaged or plain body is handed on as its text; the overlay reads `found` for why.
-        const shown = found.body.kind === 'otr' ? found.body.text : text(b.element);
+        // Several OTR messages in one mail go on as lines, in order (the overlay feeds each). A
+        // damaged or plain body goes on as its own lines only: quoted or forwarded ciphertext
+        // is someone's earlier message and never reaches the engine.
+        const shown = found.body.kind === 'otr' ? [found.body.text, ...found.body.more].join('\n') : found.ownText;
         return { element: b.element, textElement: b.element, text: shown, direction: b.direction, from: b.from, id: b.id };
       });
   },

@@ -101,3 +101,86 @@ export async function waitForDelivery(stack: MailStack, user: MailUser, match: (
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** The UID of the newest mail in the user's INBOX list, once it holds at least `count` mails. */
+export async function roundcubeNewestUid(page: Page, url: string, count: number): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    await page.goto(`${url}?_task=mail&_mbox=INBOX`);
+    await page.waitForSelector('#messagelist', { state: 'attached', timeout: 20_000 });
+    // Roundcube writes the UID base64-encoded into the row id; the list fills after the page.
+    const uids = await page
+      .locator('#messagelist tr[id^=rcmrow]')
+      .nth(count - 1)
+      .waitFor({ state: 'attached', timeout: 5_000 })
+      .then(() => page.locator('#messagelist tr[id^=rcmrow]').evaluateAll((trs) => trs.map((tr) => tr.id.replace(/^rcmrow/, ''))))
+      .catch(() => [] as string[]);
+    if (uids.length >= count) return String(Math.max(...uids.map((id) => Number(Buffer.from(id, 'base64').toString()))));
+    if (attempt >= 5) throw new Error(`INBOX shows fewer than ${count} mails`);
+  }
+}
+
+/** Opens a mail on its own page (Roundcube's "show", where OffRecord's reader frames sit). */
+export async function roundcubeShow(page: Page, url: string, uid: string): Promise<void> {
+  await page.goto(`${url}?_task=mail&_action=show&_uid=${uid}&_mbox=INBOX`);
+  // Attached, not visible: OffRecord hides a body that carried only protocol messages.
+  await page.waitForSelector('#messagebody', { state: 'attached', timeout: 20_000 });
+}
+
+/** Opens the reply to a mail (Roundcube's compose screen with the recipient and quote filled in). */
+export async function roundcubeReplyTo(page: Page, url: string, uid: string): Promise<void> {
+  await page.goto(`${url}?_task=mail&_action=compose&_reply_uid=${uid}&_mbox=INBOX`);
+  await page.waitForSelector('#composebody', { state: 'attached', timeout: 20_000 });
+}
+
+/** Waits until Roundcube has left the compose screen (SMTP took the mail). */
+export async function roundcubeLeftCompose(page: Page): Promise<void> {
+  await page.waitForURL((u) => !u.search.includes('_action=compose'), { timeout: 30_000 });
+}
+
+/**
+ * Hands a plain-text mail to the stack's Postfix over SMTP, as another mail client would: for
+ * mails no webmail would write (a damaged ciphertext). Lines must not start with ".".
+ */
+export async function smtpSend(stack: MailStack, from: MailUser, to: MailUser, subject: string, body: string): Promise<void> {
+  const { createConnection } = await import('node:net');
+  const socket = createConnection({ host: '127.0.0.1', port: stack.smtpPort });
+  socket.setEncoding('utf8');
+  let buffer = '';
+  const waiters: Array<() => void> = [];
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    waiters.splice(0).forEach((w) => w());
+  });
+  /** Waits for a whole reply (its last line has a space after the code) and checks its code. */
+  const reply = async (code: string): Promise<void> => {
+    for (const end = Date.now() + 10_000; ; ) {
+      const m = /(^|\n)(\d{3}) [^\n]*\n/.exec(buffer);
+      if (m) {
+        buffer = buffer.slice(m.index + m[0].length);
+        if (m[2] !== code) throw new Error(`SMTP: expected ${code}, got ${m[0].trim()}`);
+        return;
+      }
+      if (Date.now() > end) throw new Error(`SMTP: no ${code} reply`);
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 200);
+      });
+    }
+  };
+  const say = async (line: string, code: string) => {
+    socket.write(`${line}\r\n`);
+    await reply(code);
+  };
+  try {
+    await reply('220');
+    await say('HELO localhost', '250');
+    await say(`MAIL FROM:<${from}@${MAIL_DOMAIN}>`, '250');
+    await say(`RCPT TO:<${to}@${MAIL_DOMAIN}>`, '250');
+    await say('DATA', '354');
+    const headers = [`From: ${from} <${from}@${MAIL_DOMAIN}>`, `To: ${to} <${to}@${MAIL_DOMAIN}>`, `Subject: ${subject}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain; charset=us-ascii'];
+    await say(`${headers.join('\r\n')}\r\n\r\n${body.replace(/\r?\n/g, '\r\n')}\r\n.`, '250');
+    await say('QUIT', '221');
+  } finally {
+    socket.destroy();
+  }
+}
