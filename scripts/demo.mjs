@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: starts the local IRC stack (ngircd + The Lounge) and opens two Chromium
 // windows with the built extension, Alice and Bob, both in #test. Click the lock above the
-// message box in one window and choose "Start private conversation"; then type in the green box.
+// message box in one window and choose "Start private conversation"; the other window's lock
+// pulses: choose it there too (OffRecord never answers by itself); then type in the green box.
 // Runs until Ctrl+C, then closes the windows and stops the stack.
 //
 // Needs a display. Without one (no $DISPLAY) it re-runs itself under `xvfb-run`, so the windows
@@ -84,7 +85,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 try {
   const [alice, bob] = [await open('alice', 0), await open('bob', 960)];
   console.log('Two windows are open: Alice (left) and Bob (right), both in #test.');
-  console.log('In one of them click the lock above the message box → "Start private conversation".');
+  console.log('In one of them click the lock above the message box → "Start private conversation";');
+  console.log('the other lock then pulses: choose "Start private conversation" there too.');
   if (args.includes('--screenshot')) {
     const shots = join(root, 'test-results/screenshots');
     mkdirSync(shots, { recursive: true });

@@ -28,6 +28,8 @@ export interface LiveConversation extends StoredConversation {
   pendingNotice?: { name: string; text: string };
   /** The peer sent a query; the popup offers to start until the conversation is private. */
   peerAsked?: boolean;
+  /** That query, held under the 'manual' policy until the user starts (held-query.ts). */
+  heldQuery?: string;
   /** We sent a query (with its invitation) and no OTR answer has come yet. */
   asked?: AskedView;
 }

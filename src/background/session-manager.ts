@@ -24,6 +24,7 @@ import type { ConversationStore } from './conversation-store';
 import { feedsFromHistory, historyReplies } from './history-replies';
 import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
+import { holdQuery, mustHold, takeHeldQuery } from './held-query';
 import { isTrigger, ReplyLimiter, triggerKey, withoutTags } from './reply-limit';
 import {
   bounded, conversationIdOf, originOfConversation, markerOf, rollBack, snapshot, effectiveFragmentSize, quietDisplay, stillEnded, syncQueuedIds,
@@ -286,6 +287,14 @@ export class SessionManager {
       const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
       if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
       if (history && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
+      // Issue 16 (held-query.ts): under 'manual' a peer's query waits for the user's Start.
+      if (!history && mustHold(r, wire)) {
+        if (holdQuery(r, wire.versions)) {
+          await this.life.save(r);
+          await this.pushView(r);
+        }
+        return { messageId, display: 'hidden', send: [] };
+      }
       let fed = text;
       if (!history && isTrigger(wire)) {
         // Issue 17 item 2 (reply-limit.ts): page text cannot make the engine answer at will.
@@ -388,6 +397,9 @@ export class SessionManager {
     const invitation = await this.deps.invitation?.(this.record(id).account);
     this.record(id).peerAsked = false;
     return this.action(id, (me, s) => {
+      // The peer's held query is answered: the AKE starts now, with no second round trip.
+      const held = takeHeldQuery(this.record(id));
+      if (held && conversationStatus(s).msgstate !== 'ENCRYPTED') return receiveMessage(this.deps.env, me, s, held);
       const result = withOfflineOffer(this.deps.env, me, startOtr(this.deps.env, me, invitation ? { ...s, invitation } : s));
       // Remembered so the lock can offer the invitation if no answer comes (lock.ts).
       const query = result.send.find((t) => classify(t).kind === 'query');
@@ -530,6 +542,7 @@ export class SessionManager {
   private async onEvent(r: LiveConversation, event: OtrEvent): Promise<void> {
     if (event.type === 'gone_secure') {
       r.peerAsked = false;
+      delete r.heldQuery;
       delete r.asked;
       this.limiter.settled(r.id);
       const seen = await this.deps.trust.observe(r.site, r.account, r.peer, event.fingerprint);

@@ -231,7 +231,9 @@ export class Lock {
     const box = this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
     this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}${box}`));
-    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${why}${box}. Open menu`);
+    // The pulse is seen, not heard: the label says it too.
+    const asks = view?.peerAsked ? ` · ${view.peer} asks for a private conversation` : '';
+    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${why}${box}${asks}. Open menu`);
     this.items['private-box'].hidden = this.composer !== 'site';
     this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
     this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
@@ -242,6 +244,9 @@ export class Lock {
       ? `${view.peer}'s fingerprint: ${view.fingerprint}${view.trust && view.trust !== 'unverified' ? ' (verified)' : ''}`
       : 'No private conversation yet: no fingerprint.';
     this.noAnswer.update(view);
+    this.button.setAttribute('data-offrecord-asked', String(!!view?.peerAsked));
+    // With reduced motion no animation ends: the outline goes when the request does.
+    if (!view?.peerAsked) this.button.classList.remove('pulse');
     if (view?.peerAsked && !this.pulsed) {
       this.button.classList.add('pulse');
       this.button.addEventListener('animationend', () => this.button.classList.remove('pulse'), { once: true });

@@ -47,7 +47,27 @@ describe('while private', () => {
   });
 });
 
-describe('while not private', () => {
+describe('while not private, under the default policy', () => {
+  it("a flood of queries is held, never answered, and the popup offers Start once", async () => {
+    const views = () => bob.port.posted.filter((p) => (p as { type: string }).type === 'conversation').length;
+    const before = views();
+    for (const q of ['?OTRv3?', '?OTRv23?', '?OTR?v3?', '?OTRv3?', '?OTRv3? please']) {
+      const reply = await incoming(bob, q);
+      expect(reply.send).toEqual([]);
+      expect(reply.display).toBe('hidden');
+    }
+    expect(await viewOf(bob)).toMatchObject({ state: 'plaintext', peerAsked: true });
+    // The same held query again is not pushed again (one pulse; no write per flooded line).
+    expect(views() - before).toBeLessThanOrEqual(3);
+    expect(pushed(bob)).toEqual([]);
+    // Only the latest query's versions are kept, never the page's text.
+    expect(bob.bg.sessions.life.records.get(bob.conv.id)?.heldQuery).toBe('?OTRv3?');
+  });
+});
+
+describe('while not private, answering as libotr does (opportunistic)', () => {
+  beforeEach(() => bob.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', policy: 'opportunistic' }));
+
   it('the same query again within ten seconds is ignored', async () => {
     expect((await incoming(bob, '?OTRv3?')).send.length).toBe(1);
     expect((await incoming(bob, '?OTRv3?')).send).toEqual([]);

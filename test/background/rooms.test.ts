@@ -125,12 +125,24 @@ class Net {
   }
 }
 
+/**
+ * Under the default policy ('manual') a peer's query waits for the user (held-query.ts): the
+ * member clicks Start, which answers it.
+ */
+async function accept(m: Member, peer: Name): Promise<void> {
+  const id = conversationIdOf(ORIGIN, SITE, m.name, peer);
+  expect((await m.sessions.viewOf(id)).peerAsked).toBe(true);
+  await m.sessions.start(id);
+}
+
 async function threeMembers(): Promise<Net> {
   const members: Member[] = [];
   for (const name of NAMES) members.push(await boot(name, freshDbName()));
   const net = new Net(members);
   for (const [a, b] of [['ana', 'ben'], ['ana', 'cy'], ['ben', 'cy']] as const) {
     await net.of(a).sessions.start(conversationIdOf(ORIGIN, SITE, a, b));
+    await net.pump();
+    await accept(net.of(b), a);
     await net.pump();
   }
   for (const m of members) {
@@ -230,6 +242,8 @@ describe('rooms over three backgrounds', () => {
     // Nothing private yet: the record cannot go, OTR starts instead, and nothing is invited.
     await ana.rooms.invite(ref, 'ben');
     await net.pump();
+    await accept(ben, 'ana');
+    await net.pump();
     expect(conversationStatus(ben.sessions.life.records.get(conversationIdOf(ORIGIN, SITE, 'ben', 'ana'))!.state).msgstate).toBe('ENCRYPTED');
     expect(ben.rooms.invitations(SITE, 'ben')).toEqual([]);
     await ana.rooms.invite(ref, 'ben');
@@ -256,6 +270,9 @@ describe('rooms over three backgrounds', () => {
     // Cy joins later; every member's chain reaches the newcomer and the newcomer's reaches them.
     await ana.sessions.start(conversationIdOf(ORIGIN, SITE, 'ana', 'cy'));
     await ben.sessions.start(conversationIdOf(ORIGIN, SITE, 'ben', 'cy'));
+    await net.pump();
+    await accept(cy, 'ana');
+    await accept(cy, 'ben');
     await net.pump();
     await ana.rooms.invite(ref, 'cy');
     await net.pump();

@@ -95,6 +95,18 @@ async function say(from: Side, to: Side, text: string): Promise<{ messageId: str
   return { messageId, wire };
 }
 
+/**
+ * Alice starts; under the default policy ('manual') Bob's OffRecord holds her query and offers
+ * Start (held-query.ts); Bob starts, which answers it; both become private.
+ */
+async function goPrivate(): Promise<void> {
+  await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+  await pump(alice, bob);
+  expect(await stateOf(bob)).toMatchObject({ state: 'plaintext', peerAsked: true });
+  await bob.bg.ask(senders.popup, 'conversation.start', { conversationId: bob.conv.id });
+  await pump(alice, bob);
+}
+
 let alice: Side;
 let bob: Side;
 beforeEach(async () => {
@@ -105,8 +117,7 @@ beforeEach(async () => {
 
 describe('SessionManager with the engine', () => {
   it('two backgrounds become private and exchange messages; plaintext reaches only the reader frame', async () => {
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     const a = await stateOf(alice);
     const b = await stateOf(bob);
     expect(a.state).toBe('unverified');
@@ -126,8 +137,7 @@ describe('SessionManager with the engine', () => {
   });
 
   it('a wire message delivered twice is processed once', async () => {
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     await compose(alice, 'only once');
     const [wire] = pushed(alice);
     const first = await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: wire! });
@@ -144,8 +154,11 @@ describe('SessionManager with the engine', () => {
   it('resumes after a worker restart in the middle of the AKE', async () => {
     await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
     const query = pushed(alice);
-    // Bob answers the query with a DH-commit; Alice's worker restarts before it arrives.
-    const commit = (await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: query[0]! })).send;
+    // Bob's OffRecord holds the query; his Start answers it with a DH-commit; Alice's worker
+    // restarts before it arrives.
+    expect((await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: query[0]! })).send).toEqual([]);
+    await bob.bg.ask(senders.popup, 'conversation.start', { conversationId: bob.conv.id });
+    const commit = pushed(bob);
     expect(commit.length).toBeGreaterThan(0);
     alice = await restart(alice);
     const dhKey = (await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: commit[0]! })).send;
@@ -158,8 +171,7 @@ describe('SessionManager with the engine', () => {
   });
 
   it('resumes between data messages, and a message decrypted before the restart is still shown', async () => {
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     const one = await say(alice, bob, 'first');
     bob = await restart(bob);
     alice = await restart(alice);
@@ -171,8 +183,7 @@ describe('SessionManager with the engine', () => {
   });
 
   it('SMP with a question marks the peer verified for the asker only, as Pidgin does', async () => {
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     await alice.bg.ask(senders.popup, 'smp.start', { conversationId: alice.conv.id, secret: 'blue', question: 'colour?' });
     await pump(alice, bob);
     expect((await stateOf(bob)).smp).toMatchObject({ status: 'awaiting-answer', question: 'colour?' });
@@ -186,8 +197,7 @@ describe('SessionManager with the engine', () => {
   });
 
   it('SMP with a shared secret marks the peer verified on both sides', async () => {
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     await alice.bg.ask(senders.popup, 'smp.start', { conversationId: alice.conv.id, secret: 'blue' });
     await pump(alice, bob);
     await bob.bg.ask(senders.popup, 'smp.answer', { conversationId: bob.conv.id, secret: 'blue' });
@@ -198,6 +208,8 @@ describe('SessionManager with the engine', () => {
 
   it('the query carries the invitation with the store links from the settings, in one line, and still starts the AKE', async () => {
     const firefox = 'https://addons.mozilla.org/firefox/addon/offrecord-test/';
+    // Bob answers queries as libotr does, so the query's own parsing is what is tested.
+    await bob.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', policy: 'opportunistic' });
     await alice.bg.ask(senders.options, 'settings.set', { storeLinks: { chrome: '', firefox } });
     await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
     const [query, ...rest] = pushed(alice);
@@ -211,18 +223,53 @@ describe('SessionManager with the engine', () => {
     expect((await stateOf(bob)).state).toBe('unverified');
   });
 
-  it("a peer's query is offered in the popup until the conversation is private; Start answers it", async () => {
+  it("under the default policy a peer's query is held and offered in the popup; Start answers it at once", async () => {
     await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
     const [query] = pushed(alice);
-    // Bob's worker reads the query, but his answer is lost (as for a query found in history).
-    await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: query! });
+    // Bob's OffRecord answers nothing by itself: no AKE message, nothing for his page to send.
+    const held = await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: query! });
+    expect(held).toMatchObject({ display: 'hidden', send: [] });
+    expect(pushed(bob)).toEqual([]);
     expect(await stateOf(bob)).toMatchObject({ state: 'plaintext', peerAsked: true });
+    // The held query outlives a worker restart (it is saved with the conversation).
+    bob = await restart(bob);
+    expect((await stateOf(bob)).peerAsked).toBe(true);
+    // One click: his Start answers Alice's query with a D-H Commit, not a query of his own.
     await bob.bg.ask(senders.popup, 'conversation.start', { conversationId: bob.conv.id });
+    const answer = pushed(bob);
+    expect(answer).toHaveLength(1);
+    expect(answer[0]).toMatch(/^\?OTR:AAMC/);
     expect((await stateOf(bob)).peerAsked).toBeUndefined();
-    await pump(alice, bob);
+    await pump(alice, bob, [{ to: alice, texts: answer }]);
     expect((await stateOf(alice)).state).toBe('unverified');
     expect((await stateOf(bob)).state).toBe('unverified');
     expect((await stateOf(alice)).peerAsked).toBeUndefined();
+  });
+
+  it('with no query held, Start sends our own query; a held query is answered only once', async () => {
+    await bob.bg.ask(senders.popup, 'conversation.start', { conversationId: bob.conv.id });
+    expect(pushed(bob)[0]).toMatch(/^\?OTRv23\? /);
+    // Alice's query arrives after Bob asked himself: he already said yes, so it is answered.
+    await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: '?OTRv23?' }).then((r) => expect(r.send[0]).toMatch(/^\?OTR:AAMC/));
+  });
+
+  it('two people clicking Start at the same moment still go private (crossing queries are answered)', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await bob.bg.ask(senders.popup, 'conversation.start', { conversationId: bob.conv.id });
+    await pump(alice, bob);
+    expect((await stateOf(alice)).state).toBe('unverified');
+    expect((await stateOf(bob)).state).toBe('unverified');
+  });
+
+  it("'opportunistic' answers a query at once, as libotr does, with no click", async () => {
+    await bob.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', policy: 'opportunistic' });
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    const [query] = pushed(alice);
+    const reply = await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: query! });
+    expect(reply.send[0]).toMatch(/^\?OTR:AAMC/);
+    await pump(alice, bob, [{ to: alice, texts: reply.send }]);
+    expect((await stateOf(alice)).state).toBe('unverified');
+    expect((await stateOf(bob)).state).toBe('unverified');
   });
 
   it('refuses a store link that is not one https token', async () => {
@@ -232,13 +279,16 @@ describe('SessionManager with the engine', () => {
   });
 
   it('starts again after ending: the same query text is not taken for a duplicate', async () => {
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     await alice.bg.ask(senders.content(), 'conversation.end', { conversationId: alice.conv.id });
     await pump(alice, bob);
     expect((await stateOf(bob)).state).toBe('finished');
     await bob.bg.ask(senders.content(), 'conversation.end', { conversationId: bob.conv.id });
     await alice.bg.ask(senders.content(), 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    // Bob's OffRecord holds Alice's new query until he starts too.
+    expect((await stateOf(bob)).state).toBe('plaintext');
+    await bob.bg.ask(senders.content(), 'conversation.start', { conversationId: bob.conv.id });
     await pump(alice, bob);
     expect((await stateOf(alice)).state).toBe('unverified');
     expect((await stateOf(bob)).state).toBe('unverified');
@@ -248,8 +298,7 @@ describe('SessionManager with the engine', () => {
     for (const side of [alice, bob]) {
       side.conv = await side.bg.ask(senders.content(), 'content.register', { site: 'thelounge', account: side.name, peer: side.name === 'alice' ? 'bob' : 'alice', fragmentSize: 300 });
     }
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     await alice.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', fragmentSize: 1000 });
     const { wire } = await say(alice, bob, 'x'.repeat(700));
     expect(wire.length).toBeGreaterThan(1);
@@ -260,8 +309,7 @@ describe('SessionManager with the engine', () => {
     for (const side of [alice, bob]) {
       side.conv = await side.bg.ask(senders.content(), 'content.register', { site: 'thelounge', account: side.name, peer: side.name === 'alice' ? 'bob' : 'alice', fragmentSize: 300 });
     }
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     const one = await say(alice, bob, 'a'.repeat(600));
     const two = await say(alice, bob, 'b'.repeat(600));
     // Same keys, no reply between: the header and next DH key make the first pieces equal.
@@ -304,8 +352,7 @@ describe('SessionManager with the engine', () => {
 
 describe('a reader frame placed as its message arrives (spare token)', () => {
   it('opens before the message is received and gets the plaintext pushed once it is decrypted', async () => {
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     await compose(alice, 'pushed to the open frame');
     const wire = pushed(alice);
     const last = wire[wire.length - 1]!;

@@ -98,10 +98,18 @@ export async function viewOf(side: Side): Promise<ConversationView> {
   return side.bg.sessions.viewOf(side.conv.id);
 }
 
-/** Alice starts, both become private (live). */
+/**
+ * Alice starts, Bob accepts, both become private (live). Under the default policy ('manual')
+ * Bob's OffRecord holds Alice's query until he starts too (held-query.ts); his Start answers it.
+ */
 export async function goPrivate(alice: Side, bob: Side): Promise<void> {
   await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
   await pump(alice, bob);
+  if ((await viewOf(bob)).state === 'plaintext') {
+    expect((await viewOf(bob)).peerAsked).toBe(true);
+    await bob.bg.ask(senders.popup, 'conversation.start', { conversationId: bob.conv.id });
+    await pump(alice, bob);
+  }
   expect((await viewOf(alice)).state).toBe('unverified');
   expect((await viewOf(bob)).state).toBe('unverified');
 }

@@ -14,7 +14,7 @@ import { startIrcObserver, startIrcStack, type IrcObserver, type IrcStack } from
 import { loungeJoin } from './helpers/chat';
 import { AXE_VERSION, runAxe, serious, type AxeReport } from './helpers/axe';
 import { ROOT } from './helpers/browser';
-import { launchProfile, lock, menu, openPopup, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { acceptPrivate, launchProfile, lock, menu, openPopup, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 const LIST = '#chat .chat-view .messages';
 const reports: AxeReport[] = [];
@@ -52,6 +52,8 @@ describe.sequential('accessibility of every OffRecord surface (axe-core)', () =>
   it('the invitation reaches a plain IRC client as one line, tag first, and bob still goes private', async () => {
     await waitState(alice.page, 'plaintext');
     await menu(alice.page, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bob.page);
     await waitState(alice.page, 'unverified', 60_000);
     await waitState(bob.page, 'unverified', 60_000);
     const fromAlice = observer.messages().filter((m) => m.from === 'alice' && m.text.includes('?OTRv'));

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIrcStack, type IrcStack } from '../stacks/index';
 import { ROOT } from './helpers/browser';
 import { loungeJoin } from './helpers/chat';
-import { launchProfile, typePrivate, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { acceptPrivate, launchProfile, typePrivate, waitIdentity, waitState, type Profile } from './overlay-kit';
 
 const EXT = join(ROOT, '.output/firefox-mv2-android');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -90,6 +90,8 @@ describe.sequential('The Lounge on a phone-sized Firefox with touch', () => {
       expect(s.right, s.name).toBeLessThanOrEqual(360);
     }
     await tap(alice, '>>> [role=menuitem][data-offrecord=start]');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bob.page);
     await poll(() => lockState(alice), (s) => s === 'unverified', 90_000, "Alice's lock to become unverified");
     await waitState(bob.page, 'unverified', 60_000);
   });

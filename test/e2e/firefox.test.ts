@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, ROOT, type FirefoxWithExtension } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
-import { FIREFOX_BUILD, launchProfile, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { acceptPrivate, FIREFOX_BUILD, launchProfile, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 const LIST = 'converse-chat .chat-content__messages';
 
@@ -95,6 +95,8 @@ describe.sequential('Firefox: the overlay on Converse.js', () => {
     // First run in Firefox makes the identity key; the lock works once the page is recognised.
     await poll(() => ffState(alice), (s) => s === 'plaintext', 60_000, 'the lock');
     await ffMenu(alice, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bob.page);
     await poll(() => ffState(alice), (s) => s === 'unverified', 90_000, "Alice's lock to become unverified");
     await waitState(bob.page, 'unverified', 60_000);
   });

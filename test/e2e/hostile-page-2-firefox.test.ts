@@ -66,6 +66,10 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
   it('ten queries make Bob re-key at most once, and the conversation stays private', async () => {
     await poll(() => ffState(bob), (s) => s === 'plaintext', 60_000, "Bob's lock");
     await menu(alice.page, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await poll(() => bob.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-asked')), (a) => a === 'true', 60_000, "Bob's lock to say Alice asks");
+    await (await bob.waitForSelector('>>> [data-offrecord=lock]'))!.click();
+    await (await bob.waitForSelector('>>> [role=menuitem][data-offrecord=start]'))!.click();
     await waitState(alice.page, 'unverified', 90_000);
     await poll(() => ffState(bob), (s) => s === 'unverified', 60_000, "Bob's lock to become unverified");
     const before = await bobsOtrReplies(bob);

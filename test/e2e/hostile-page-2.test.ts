@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat } from './helpers/chat';
-import { launchProfile, lockState, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { acceptPrivate, launchProfile, lockState, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
@@ -43,6 +43,8 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
 
   it('ten queries shown in the page make Bob re-key at most once, and the conversation stays private', async () => {
     await menu(alice.page, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bob.page);
     await waitState(alice.page, 'unverified', 60_000);
     await waitState(bob.page, 'unverified', 60_000);
     const before = (await bob.page.evaluate(bobsOwnBodies, BOB_LIST)).filter((t) => t.startsWith('?OTR')).length;

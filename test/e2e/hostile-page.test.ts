@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import {
-  closeVerify, exchange, launchProfile, lockState, menu, shot, smpQuestion, smpResult, waitIdentity, waitState, type Profile,
+  acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, shot, smpQuestion, smpResult, waitIdentity, waitState, type Profile,
 } from './overlay-kit';
 
 const LIST = 'converse-chat .chat-content__messages';
@@ -94,6 +94,8 @@ describe.sequential('a hostile page sees no plaintext', () => {
     await alice.page.fill('converse-chat[jid="bob@localhost"] textarea.chat-textarea', '');
 
     await menu(alice.page, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bob.page);
     await waitState(alice.page, 'unverified', 60_000);
     await waitState(bob.page, 'unverified', 60_000);
     await exchange(alice.page, bob.page, LIST, 'hostile', 6, sent);

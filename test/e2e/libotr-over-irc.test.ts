@@ -3,13 +3,15 @@
  * interop harness's C peer) behind a small raw-IRC bridge on the same ngircd. The bridge only
  * moves lines: every PRIVMSG Alice sends to #test becomes `RECV` on the peer's stdin, every
  * `WIRE` the peer prints becomes a PRIVMSG. They hold a private conversation both ways,
- * including messages that both sides split into fragments, and end it.
+ * including messages that both sides split into fragments, and end it. Then libotr asks: under
+ * the default policy Alice's OffRecord answers nothing by itself; her lock pulses once, the
+ * popup's This tab offers Start, and one click there answers libotr's query with a D-H Commit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCPeer, esc, spawnPeer, unesc, type Peer } from '../interop/harness';
 import { startIrcObserver, startIrcStack, type IrcObserver, type IrcStack } from '../stacks/index';
 import { loungeJoin } from './helpers/chat';
-import { launchProfile, menu, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { lock, launchProfile, menu, openPopup, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 const LIST = '#chat .chat-view .messages';
 
@@ -89,5 +91,47 @@ describe.sequential('OffRecord in The Lounge with a libotr peer over IRC', () =>
     await menu(alice.page, 'end');
     await waitState(alice.page, 'plaintext');
     await expect.poll(async () => (await peer.status()).msgstate, { timeout: 30_000 }).toBe('FINISHED');
+  });
+
+  it('when libotr asks: one pulse, nothing sent by itself, and one click in the popup answers the query', async () => {
+    // Counts the times the lock takes the pulse class (the animation itself is CSS).
+    await lock(alice.page).evaluate((button) => {
+      const w = window as unknown as { offrecordPulses: number };
+      w.offrecordPulses = 0;
+      let had = button.classList.contains('pulse');
+      new MutationObserver(() => {
+        const has = button.classList.contains('pulse');
+        if (has && !had) w.offrecordPulses++;
+        had = has;
+      }).observe(button, { attributes: true, attributeFilter: ['class'] });
+    });
+    const since = irc.lines.length;
+    const fromAlice = () => irc.lines.slice(since).filter((l) => /^:alice!\S* PRIVMSG #test :\?OTR/.test(l));
+    // The query as libotr's user's IRC client sends it: the tag on its own line. (libotr's own
+    // query message is longer than this network's 300 and goes out as fragments that hold
+    // newlines, which no IRC line can carry.) libotr then answers Alice's D-H Commit itself.
+    irc.send('PRIVMSG #test :?OTRv23?');
+    await expect.poll(() => lock(alice.page).getAttribute('data-offrecord-asked'), { timeout: 30_000 }).toBe('true');
+    expect(await lock(alice.page).getAttribute('aria-label')).toContain('asks for a private conversation');
+    // Never automatic under the default policy: a moment later still no OTR answer from Alice.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(fromAlice()).toEqual([]);
+    expect((await peer.status()).msgstate).toBe('FINISHED');
+    expect(await alice.page.evaluate(() => (window as unknown as { offrecordPulses: number }).offrecordPulses)).toBe(1);
+
+    const popup = await openPopup(alice, alice.page);
+    const card = popup.locator('li.card[data-conversation]').first();
+    await expect.poll(() => card.locator('[data-offrecord=peer-asked]').textContent(), { timeout: 10_000 }).toContain('asks for a private conversation');
+    await shot(popup, 'popup-peer-asks');
+    await card.getByRole('button', { name: 'Start private conversation' }).click();
+    await waitState(alice.page, 'unverified', 60_000);
+    await expect.poll(async () => (await peer.status()).msgstate, { timeout: 30_000 }).toBe('ENCRYPTED');
+    // The click answered libotr's query (a D-H Commit first), not a query of Alice's own.
+    // (Whole, or the first of its fragments: "?OTR|sender|receiver,00001,0000n,?OTR:AAMC…".)
+    expect(fromAlice()[0]).toMatch(/PRIVMSG #test :(\?OTR\|[0-9a-f]+\|[0-9a-f]+,0*1,0*\d+,)?\?OTR:AAMC/i);
+    expect(fromAlice().some((l) => / :\?OTRv/.test(l))).toBe(false);
+    await expect.poll(() => card.locator('[data-offrecord=peer-asked]').count(), { timeout: 10_000 }).toBe(0);
+    await popup.close();
+    expect(await lock(alice.page).getAttribute('data-offrecord-asked')).toBe('false');
   });
 });

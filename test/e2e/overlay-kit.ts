@@ -107,6 +107,16 @@ export async function menu(page: Page, item: string): Promise<void> {
   }
 }
 
+/**
+ * The user accepts a peer's request: under the default policy ('manual') OffRecord holds a
+ * peer's query until its user starts (src/background/held-query.ts). Waits until the lock says
+ * the peer asked, then chooses Start in the lock menu, which answers that query.
+ */
+export async function acceptPrivate(page: Page, timeout = 60_000): Promise<void> {
+  await expect.poll(() => lock(page).getAttribute('data-offrecord-asked', { timeout: 2000 }).catch(() => null), { timeout, interval: 200 }).toBe('true');
+  await menu(page, 'start');
+}
+
 export async function waitState(page: Page, state: string, timeout = 30_000): Promise<void> {
   await expect.poll(() => lockState(page), { timeout, interval: 200 }).toBe(state);
 }

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { startIrcObserver, startIrcStack, startXmppStack, type IrcObserver, type IrcStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
 import {
-  closeVerify, exchange, launchProfile, menu, popupRequest, readerStatuses, readerTexts, scrollDown, shot, smpQuestion, smpResult,
+  acceptPrivate, closeVerify, exchange, launchProfile, menu, popupRequest, readerStatuses, readerTexts, scrollDown, shot, smpQuestion, smpResult,
   typePrivate, visibleNotices, waitIdentity, waitReader, waitState, type Profile,
 } from './overlay-kit';
 
@@ -71,6 +71,8 @@ describe.sequential('overlay on The Lounge (IRC)', () => {
     await waitState(alice.page, 'plaintext');
     await waitState(bob.page, 'plaintext');
     await menu(alice.page, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bob.page);
     await waitState(alice.page, 'unverified', 60_000);
     await waitState(bob.page, 'unverified', 60_000);
     await expect.poll(() => alice.page.locator('[data-offrecord=compose]').count()).toBe(1);
@@ -143,6 +145,8 @@ describe.sequential('overlay on Converse.js (XMPP)', () => {
   it('starts from the lock and both sides reach unverified', async () => {
     await waitState(alice.page, 'plaintext');
     await menu(alice.page, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bob.page);
     await waitState(alice.page, 'unverified', 60_000);
     await waitState(bob.page, 'unverified', 60_000);
   });

@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHROME_EXT } from './helpers/browser';
-import { launchProfile, lock, menu, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { acceptPrivate, launchProfile, lock, menu, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 const CHAT_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Tiny chat</title>
 <style>#log{height:260px;overflow:auto;border:1px solid #999;margin:0;padding:4px;list-style:none}
@@ -195,6 +195,8 @@ describe('element picker on a page no adapter knows', () => {
     await bob.page.waitForTimeout(2500);
     const before = posted.length;
     await menu(alice.page, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bob.page);
     await waitState(alice.page, 'unverified', 60_000);
     await waitState(bob.page, 'unverified', 60_000);
     const secret = 'picked composer, private words\nsecond line';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { launchChromiumWithExtension, ROOT, type ExtensionBrowser } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
-import { launchProfile, lockState, menu, popupRequest, shot, verifyFrame, waitIdentity, waitState, openPopup, type Profile } from './overlay-kit';
+import { acceptPrivate, launchProfile, lockState, menu, popupRequest, shot, verifyFrame, waitIdentity, waitState, openPopup, type Profile } from './overlay-kit';
 
 const QUESTION = 'Which city did we meet in?';
 const fullShot = (page: Page, name: string) => page.screenshot({ path: join(ROOT, 'test-results/screenshots', `${name}.png`), fullPage: true });
@@ -86,6 +86,8 @@ describe.sequential('popup Verify dialog with a live conversation (XMPP)', () =>
   it('the popup shows the chat tab\'s conversation: unverified, with Bob\'s fingerprint', async () => {
     await waitState(aliceChat, 'plaintext');
     await menu(aliceChat, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bobChat);
     await waitState(aliceChat, 'unverified', 60_000);
     await waitState(bobChat, 'unverified', 60_000);
     alicePopup = await openPopup(alice, aliceChat);

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { startIrcStack, startXmppStack, type IrcStack, type XmppStack } from '../stacks/index';
 import { ROOT } from './helpers/browser';
 import { converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
-import { launchProfile, lockState, menu, popupRequest, shot, typePrivate, waitIdentity, waitReader, waitState, openPopup, type Profile } from './overlay-kit';
+import { acceptPrivate, launchProfile, lockState, menu, popupRequest, shot, typePrivate, waitIdentity, waitReader, waitState, openPopup, type Profile } from './overlay-kit';
 
 const IRC_LIST = '#chat .chat-view .messages';
 const XMPP_LIST = 'converse-chat .chat-content__messages';
@@ -132,6 +132,9 @@ describe.sequential('one identity on IRC and XMPP', () => {
     await waitState(aliceXmpp, 'plaintext');
     await menu(aliceIrc, 'start');
     await menu(aliceXmpp, 'start');
+    // Bob's OffRecord holds each query (default policy) until he starts too.
+    await acceptPrivate(bobIrc);
+    await acceptPrivate(bobXmpp);
     for (const page of [aliceIrc, bobIrc, aliceXmpp, bobXmpp]) await waitState(page, 'unverified', 60_000);
     await say(aliceIrc, bobIrc, 'hello over IRC', IRC_LIST);
     await say(aliceXmpp, bobXmpp, 'hello over XMPP', XMPP_LIST);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
 import { startIrcStack, startXmppStack, type IrcStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
-import { launchProfile, menu, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { acceptPrivate, launchProfile, menu, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 interface Fit {
   frameHeight: number;
@@ -87,6 +87,8 @@ describe.sequential('visual check on The Lounge', () => {
   it('one row per message, the reader as tall as its text', async () => {
     await waitState(alice.page, 'plaintext');
     await menu(alice.page, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bob.page);
     await waitState(alice.page, 'unverified', 60_000);
     await waitState(bob.page, 'unverified', 60_000);
     await checkOneMessage(alice.page, bob.page, '#chat .chat-view .messages', 'div.msg', 'thelounge', true);
@@ -115,6 +117,8 @@ describe.sequential('visual check on Converse.js', () => {
   it('one row per message, the reader as tall as its text', async () => {
     await waitState(alice.page, 'plaintext');
     await menu(alice.page, 'start');
+    // Bob's OffRecord holds Alice's query (default policy) until he starts too.
+    await acceptPrivate(bob.page);
     await waitState(alice.page, 'unverified', 60_000);
     await waitState(bob.page, 'unverified', 60_000);
     // Converse's row also holds the sender's name and avatar: only the frame is measured.

@@ -279,12 +279,15 @@ afterAll(async () => {
 
 describe('service worker stopped mid-protocol (real Chromium, MV3)', () => {
   it('AKE: workers stopped after Bob got the DH-Commit and after the Reveal Signature; it still goes private', { timeout: 60_000 }, async () => {
-    // Bob asks; Alice answers the query with the DH-Commit.
+    // Bob asks; Alice accepts, which answers the query with the DH-Commit.
     await request(bob, 'conversation.start', { conversationId: bob.conversationId });
     const query = await waitPushed(bob);
     expect(query[0]).toMatch(/^\?OTRv/);
     const [toQuery] = await deliver(alice, query);
-    const dhCommit = toQuery!.send;
+    // Alice's OffRecord holds the query (default policy); her Start answers it with the DH-Commit.
+    expect(toQuery!.send).toEqual([]);
+    await request(alice, 'conversation.start', { conversationId: alice.conversationId });
+    const dhCommit = await waitPushed(alice);
     expect(dhCommit.length).toBeGreaterThan(0);
     const [toCommit] = await deliver(bob, dhCommit);
     const dhKey = toCommit!.send;

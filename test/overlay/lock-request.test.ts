@@ -1,0 +1,45 @@
+/**
+ * The lock when the peer asks for a private conversation (issue 16): one pulse per request, the
+ * request in the label (a pulse is only seen), and nothing left of it once it is answered.
+ */
+import { describe, expect, it } from 'vitest';
+import { Lock } from '../../src/overlay/lock';
+import type { ConversationView } from '../../src/messaging/types';
+
+const view = (change: Partial<ConversationView> = {}): ConversationView => ({
+  id: 'c1', site: 'thelounge', account: 'bob', peer: 'alice', title: 'alice', state: 'plaintext', version: 0,
+  smp: { status: 'idle', progress: 0 }, policy: 'manual', queued: 0, ...change,
+});
+
+function lockOf(): { lock: Lock; button: HTMLElement } {
+  const lock = new Lock(document, () => undefined);
+  document.body.append(lock.host);
+  return { lock, button: lock.host.shadowRoot!.querySelector<HTMLElement>('[data-offrecord=lock]')! };
+}
+
+describe('the lock and a peer’s request', () => {
+  it('pulses once per request and says who asks in its label', () => {
+    const { lock, button } = lockOf();
+    lock.update(view());
+    expect(button.getAttribute('data-offrecord-asked')).toBe('false');
+    expect(button.classList.contains('pulse')).toBe(false);
+    lock.update(view({ peerAsked: true }));
+    expect(button.getAttribute('data-offrecord-asked')).toBe('true');
+    expect(button.classList.contains('pulse')).toBe(true);
+    expect(button.getAttribute('aria-label')).toContain('alice asks for a private conversation');
+    // The animation ends; the same request pushed again does not pulse again.
+    button.dispatchEvent(new Event('animationend'));
+    lock.update(view({ peerAsked: true }));
+    expect(button.classList.contains('pulse')).toBe(false);
+  });
+
+  it('forgets the request once answered, even when no animation ran (reduced motion)', () => {
+    const { lock, button } = lockOf();
+    lock.update(view({ peerAsked: true }));
+    expect(button.classList.contains('pulse')).toBe(true);
+    lock.update(view({ state: 'unverified', version: 3 }));
+    expect(button.classList.contains('pulse')).toBe(false);
+    expect(button.getAttribute('data-offrecord-asked')).toBe('false');
+    expect(button.getAttribute('aria-label')).not.toContain('asks');
+  });
+});
