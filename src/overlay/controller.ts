@@ -67,10 +67,12 @@ export class ConversationController {
       },
       notice: (t) => this.lock.showNotice(t),
       // Only when inserting moved focus into the site's box (rich editors need it there).
-      refocus: () => {
+      refocus: (wasInFrame) => {
         const composer = adapter.composer(doc);
-        if (composer && (doc.activeElement === composer || composer.contains(doc.activeElement))) this.compose?.focus();
+        const active = composer?.ownerDocument.activeElement ?? null;
+        if (wasInFrame || (composer && (active === composer || composer.contains(active)))) this.compose?.focus();
       },
+      composeFocused: () => !!this.compose && !this.siteBox && doc.activeElement === this.compose,
     });
     this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
   }
@@ -126,6 +128,7 @@ export class ConversationController {
   onPush(push: ContentPush): void {
     if (this.stopped) return;
     if (push.type === 'send') this.sender.enqueue(push.texts);
+    else if (push.type === 'typing') this.sender.typed();
     else if (push.type === 'conversation') this.setView(push.view);
     else if (push.type === 'fingerprint-changed')
       this.lock.showNotice(`Warning: ${this.ref.peerId}'s key changed (was ${push.previous}). Check it in the OffRecord popup.`, 0);

@@ -2,12 +2,18 @@
  * Issue 17 item 2 in Firefox (the MV2 build through puppeteer-core): Bob, private in Firefox,
  * gets query messages again and again in his page (sent by script through Alice's Chromium
  * page's own box). His engine restarts nothing and his page sends no OTR reply.
+ *
+ * Then (item 2, insert side) a hostile page in Bob's Firefox, whose composer is a contenteditable
+ * (inserting there focuses it), makes queries appear while Bob types in the private box: the
+ * answers wait until he stops, and none of his keys reaches the page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
+import { randomUUID } from 'node:crypto';
+import { readSpy, setUpInFirefox, startHostileSite, TYPED, type HostileSite } from './helpers/hostile-site';
 import { FIREFOX_BUILD, launchProfile, lockState, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
@@ -38,10 +44,13 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
   let ff: FirefoxWithExtension;
   let bob: Page;
   let alice: Profile;
+  let site: HostileSite;
+  const uuid = randomUUID();
 
   beforeAll(async () => {
+    site = await startHostileSite();
     stack = await startXmppStack();
-    [ff, alice] = await Promise.all([launchFirefoxWithExtension(FIREFOX_BUILD), launchProfile('hostile2-ff-alice')]);
+    [ff, alice] = await Promise.all([launchFirefoxWithExtension(FIREFOX_BUILD, { uuid, systemAccess: true }), launchProfile('hostile2-ff-alice')]);
     bob = await ff.browser.newPage();
     await bob.goto(stack.url);
     await bob.waitForSelector('#converse-login-jid');
@@ -61,6 +70,7 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await ff?.close();
     await alice?.close();
     await stack?.stop();
+    await site?.stop();
   });
 
   it('ten queries make Bob re-key at most once, and the conversation stays private', async () => {
@@ -86,5 +96,34 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     expect((await bobsOtrReplies(bob)) - before).toBeLessThanOrEqual(2);
     expect(await ffState(bob)).toBe('unverified');
     expect(await lockState(alice.page)).toBe('unverified');
+  });
+
+  it('answers a page provokes wait while Bob types in the private box; no key reaches the page', async () => {
+    await setUpInFirefox(ff.browser, uuid, site.url);
+    const page = await ff.browser.newPage();
+    await page.goto(`${site.url}chat.html`);
+    const sentCount = () => page.evaluate(readSpy).then((s) => s.sent.length);
+    const frame = await poll(async () => page.frames().find((f) => f.url().startsWith('moz-extension://') && f.url().includes('/compose.html')), (f) => !!f, 30_000, 'the compose frame');
+    const input = (await frame!.waitForSelector('[data-offrecord=compose-input]:not([disabled])', { timeout: 15_000 }))!;
+    let settled = -1;
+    await poll(async () => {
+      const n = await sentCount();
+      const same = n === settled;
+      settled = n;
+      await new Promise((r) => setTimeout(r, 1000));
+      return same;
+    }, (same) => same, 20_000, 'the page to stop sending');
+    await input.click();
+    const before = await sentCount();
+    await page.evaluate(() => (window as unknown as { fakeQueries(n: number, ms: number): void }).fakeQueries(5, 600));
+    await input.type(TYPED, { delay: 40 });
+    expect(await frame!.$eval('[data-offrecord=compose-input]', (e) => (e as HTMLTextAreaElement).value)).toBe(TYPED);
+    // The attack did provoke answers: they go out once the typing stops.
+    await poll(sentCount, (n) => n > before, 30_000, 'the answers to go out');
+    const spy = await page.evaluate(readSpy);
+    expect(spy.keys).toEqual([]);
+    expect(spy.composer.filter((t) => t.includes('zebra') || t.includes('quiz'))).toEqual([]);
+    expect(spy.sent.filter((t) => t.includes('zebra'))).toEqual([]);
+    await page.close();
   });
 });

@@ -4,11 +4,16 @@
  * site or peer could make them appear. Before issue 17 each one made Bob's engine answer with a
  * D-H Commit, restarting the AKE and making the content script take his composer's focus to
  * insert it. Now Bob stays private and his page sends no OTR reply at all.
+ *
+ * Then (item 2, insert side) a hostile page of Bob's own, whose composer is a contenteditable
+ * (inserting there focuses it), makes queries appear while Bob types in the private box: the
+ * answers wait until he stops, and none of his keys reaches the page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat } from './helpers/chat';
-import { launchProfile, lockState, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { composeInput, launchProfile, lockState, menu, popupRequest, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { genericSetup, readSpy, startHostileSite, TYPED, type HostileSite } from './helpers/hostile-site';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
@@ -25,8 +30,10 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
   let stack: XmppStack;
   let alice: Profile;
   let bob: Profile;
+  let site: HostileSite;
 
   beforeAll(async () => {
+    site = await startHostileSite();
     stack = await startXmppStack();
     [alice, bob] = await Promise.all([launchProfile('hostile2-alice'), launchProfile('hostile2-bob')]);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
@@ -39,6 +46,7 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     await alice?.close();
     await bob?.close();
     await stack?.stop();
+    await site?.stop();
   });
 
   it('ten queries shown in the page make Bob re-key at most once, and the conversation stays private', async () => {
@@ -65,5 +73,39 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     expect(after - before).toBeLessThanOrEqual(2);
     expect(await lockState(bob.page)).toBe('unverified');
     expect(await lockState(alice.page)).toBe('unverified');
+  });
+
+  it('answers a page provokes wait while Bob types in the private box; no key reaches the page', async () => {
+    const origin = site.url.replace(/\/$/, '');
+    await popupRequest(bob, 'sites.add', { name: 'Hostile chat', origins: [origin], policy: 'always' });
+    const setup = genericSetup(origin);
+    const popup = await bob.browser.context.newPage();
+    await popup.goto(`chrome-extension://${bob.browser.extensionId}/popup.html`);
+    await popup.evaluate(([key, value]) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ [key as string]: value }), [setup.key, setup.value] as const);
+    await popup.close();
+    const page = await bob.browser.context.newPage();
+    await page.goto(`${site.url}chat.html`);
+    // Under "always" the private box is laid over the composer from the start.
+    const input = composeInput(page);
+    await expect.poll(() => input.isEnabled(), { timeout: 15_000 }).toBe(true);
+    let settled = -1;
+    await expect.poll(async () => {
+      const n = (await page.evaluate(readSpy)).sent.length;
+      const same = n === settled;
+      settled = n;
+      return same;
+    }, { timeout: 20_000, interval: 1500 }).toBe(true);
+    await input.click();
+    const before = (await page.evaluate(readSpy)).sent.length;
+    await page.evaluate(() => (window as unknown as { fakeQueries(n: number, ms: number): void }).fakeQueries(5, 600));
+    await input.pressSequentially(TYPED, { delay: 40 });
+    expect(await input.inputValue()).toBe(TYPED);
+    // The attack did provoke answers: they go out once the typing stops.
+    await expect.poll(() => page.evaluate(readSpy).then((s) => s.sent.length), { timeout: 30_000 }).toBeGreaterThan(before);
+    const spy = await page.evaluate(readSpy);
+    expect(spy.keys).toEqual([]);
+    expect(spy.composer.filter((t) => t.includes('zebra') || t.includes('quiz'))).toEqual([]);
+    expect(spy.sent.filter((t) => t.includes('zebra'))).toEqual([]);
+    await page.close();
   });
 });
