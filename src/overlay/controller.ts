@@ -14,10 +14,17 @@ import { clearStatus, composeFrame, isDecorated, placeOver, statusLine, verifyFr
 import { ReaderFrames } from './readers';
 import { Lock, type LockAction } from './lock';
 import { WireSender } from './sender';
+import { composeTamper } from './frame-guard';
+import { t } from '../ui/i18n';
 import { classify, mayBeOtr } from '../otr/classify';
 import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
 
 export type { Decoration };
+
+/** How often placement also checks that the compose frame is still seen (frame-guard.ts). */
+const GUARD_EVERY_MS = 1000;
+/** Re-creations of a tampered compose frame allowed per minute before OffRecord gives up. */
+const MAX_RECREATE = 3;
 
 
 /** Kept per conversation for the page's lifetime (switching views and back). */
@@ -50,6 +57,11 @@ export class ConversationController {
   /** Messages that arrived while OffRecord was locked: fed again once it is unlocked. */
   private lockedMessages: WatchedMessage[] = [];
   private stopped = false;
+  private guardAt = 0;
+  private coveredSince = 0;
+  private recreated: number[] = [];
+  /** The page kept tampering with the compose frame: no new one is placed on this page. */
+  private composeRefused = false;
 
   constructor(
     private readonly doc: Document,
@@ -143,8 +155,9 @@ export class ConversationController {
     if (before?.locked && !view.locked) this.feedUnlocked();
     // Encrypted messages may arrive: hold spare reader tokens so their frames open at once.
     if (view.state !== 'plaintext') this.readers.warm();
-    // Pidgin pops the dialog up when the buddy starts authenticating: so do we.
-    if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') void this.openVerify();
+    // Pidgin pops the dialog up when the buddy starts authenticating; we only say so. Secrets are
+    // typed only in a frame the user opened with a trusted click, or in the popup (issue 17).
+    if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') this.lock.showNotice(t('verify_requested', view.peer), 0);
   }
 
   /** Under 'always', or once a session exists, the site's own box is never typed in. */
@@ -154,7 +167,7 @@ export class ConversationController {
   }
 
   private syncCompose(): void {
-    if (this.needsCompose() && !this.compose) void this.openCompose();
+    if (this.needsCompose() && !this.compose && !this.composeRefused) void this.openCompose();
     else if (!this.needsCompose() && this.compose) {
       this.compose.remove();
       this.compose = null;
@@ -226,13 +239,53 @@ export class ConversationController {
     const composer = this.adapter.composer(this.doc);
     if (!composer) return;
     const box = composer.getBoundingClientRect();
+    if (!this.lock.host.isConnected) this.doc.body.append(this.lock.host);
     this.lock.place(box);
     if (this.compose?.isConnected && !this.siteBox) {
       placeOver(this.compose, box);
       // The site's own corner radius; the ring (frames.ts) marks focus as the site's box would.
       this.compose.style.borderRadius = this.doc.defaultView!.getComputedStyle(composer).borderRadius;
     }
+    this.guardCompose(box);
   };
+
+  /**
+   * A compose frame the page removed, hid, moved or made transparent is replaced by a new one
+   * (fresh token and style), and the lock warns; one covered by the page's element cannot be
+   * fixed from here, so the lock warns while it lasts. Past MAX_RECREATE a minute, no new frame.
+   */
+  private guardCompose(box: DOMRect): void {
+    const f = this.compose;
+    // Not the placeholder that waits for its token, not while the user chose the site's box.
+    if (!f || this.siteBox || !f.hasAttribute('data-offrecord')) return;
+    const now = Date.now();
+    if (f.isConnected && now - this.guardAt < GUARD_EVERY_MS) return;
+    this.guardAt = now;
+    const tamper = composeTamper(f, box);
+    if (tamper === null) {
+      this.coveredSince = 0;
+      if (this.recreated.every((at) => now - at > 5000)) this.lock.setWarning(null);
+      return;
+    }
+    if (tamper === 'covered') {
+      // One look may catch a site's own pop-up passing over; still there a second later is not.
+      if (this.coveredSince === 0) this.coveredSince = now;
+      else this.lock.setWarning(t('guard_covered'));
+      return;
+    }
+    this.recreated = this.recreated.filter((at) => now - at < 60_000);
+    f.remove();
+    this.compose = null;
+    if (this.recreated.length >= MAX_RECREATE) {
+      this.composeRefused = true;
+      this.lock.setComposer(null);
+      this.lock.setWarning(t('guard_gave_up'));
+      return;
+    }
+    this.recreated.push(now);
+    this.lock.setWarning(t('guard_recreated'));
+    this.syncCompose();
+  }
 
   private async action(a: LockAction): Promise<void> {
     const id = this.conversationId;

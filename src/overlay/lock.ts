@@ -7,6 +7,7 @@
 import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
 import { NO_ANSWER_CSS, NoAnswer } from './no-answer';
+import { t } from '../ui/i18n';
 
 export type LockAction = 'start' | 'end' | 'verify' | 'private-box';
 
@@ -29,6 +30,7 @@ button.lock[data-offrecord-state=plaintext] { background: #fbe9e7; border-color:
 button.lock[data-offrecord-state=unverified] { background: #fff8e1; border-color: #f9a825; }
 button.lock[data-offrecord-state=private] { background: #e8f5e9; border-color: #2e7d32; }
 button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: #546e7a; }
+button.lock[data-offrecord-warning] { background: #ffebee; border-color: #b71c1c; border-width: 2px; }
 .menu { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; min-width: 260px; background: #fff;
   color: #222; border: 1px solid #888; border-radius: 6px; box-shadow: 0 2px 8px rgba(0,0,0,.25); padding: 4px; }
 .menu[hidden] { display: none; }
@@ -62,6 +64,8 @@ export class Lock {
   private noticeTimer = 0;
   private view: ConversationView | null = null;
   private composer: ActiveComposer = null;
+  /** The page is interfering with OffRecord's frames (frame-guard.ts): said until it stops. */
+  private warning: string | null = null;
 
   constructor(
     private readonly doc: Document,
@@ -178,6 +182,17 @@ export class Lock {
     }
   }
 
+  /** Warns that the page hides or covers OffRecord's private box; null when it stopped. */
+  setWarning(text: string | null): void {
+    if (text === this.warning) return;
+    this.warning = text;
+    if (text) this.button.setAttribute('data-offrecord-warning', 'page');
+    else this.button.removeAttribute('data-offrecord-warning');
+    this.update(this.view);
+    if (text) this.showNotice(text, 0);
+    else this.notice.hidden = true;
+  }
+
   /** The lock's label says which box typing goes to. */
   setComposer(active: ActiveComposer): void {
     this.composer = active;
@@ -202,7 +217,9 @@ export class Lock {
     if (view?.ended) this.button.setAttribute('data-offrecord-ended', view.ended);
     else this.button.removeAttribute('data-offrecord-ended');
     // Issue 12: which box typing goes to.
-    const box = this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
+    const box = this.warning
+      ? ` · ${t('lock_page_interferes')}`
+      : this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
     this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}${box}`));
     this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${why}${box}. Open menu`);

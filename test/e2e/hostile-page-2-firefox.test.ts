@@ -5,7 +5,9 @@
  *
  * Then (item 2, insert side) a hostile page in Bob's Firefox, whose composer is a contenteditable
  * (inserting there focuses it), makes queries appear while Bob types in the private box: the
- * answers wait until he stops, and none of his keys reaches the page.
+ * answers wait until he stops, and none of his keys reaches the page (item 2); and the page's
+ * attacks on the private box itself are seen (item 1, trusted path). Alice's SMP question opens
+ * no frame in Bob's Firefox page by itself (item 1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -13,8 +15,8 @@ import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
-import { readSpy, setUpInFirefox, startHostileSite, TYPED, type HostileSite } from './helpers/hostile-site';
-import { FIREFOX_BUILD, launchProfile, lockState, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { composeFrames, readSpy, setUpInFirefox, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
+import { closeVerify, FIREFOX_BUILD, launchProfile, lockState, menu, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
@@ -98,10 +100,31 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     expect(await lockState(alice.page)).toBe('unverified');
   });
 
-  it('answers a page provokes wait while Bob types in the private box; no key reaches the page', async () => {
-    await setUpInFirefox(ff.browser, uuid, site.url);
+  it('a question from the peer opens no verify frame in the page; the lock says so', async () => {
+    await menu(alice.page, 'verify');
+    const q = verifyFrame(alice.page);
+    await q.locator('select').first().selectOption('question');
+    await q.getByRole('textbox').nth(0).fill('Our phrase?');
+    await q.getByRole('textbox').nth(1).fill('a shared secret');
+    await q.locator('button[type=submit]').click();
+    const notice = () => bob.$eval('>>> [data-offrecord=notice]', (e) => ((e as HTMLElement).hidden ? '' : (e.textContent ?? '')));
+    await poll(notice, (t) => t.includes('wants to verify'), 30_000, "Bob's lock to say a question came");
+    await new Promise((r) => setTimeout(r, 1500)); // a frame opening by itself would be there by now
+    expect((await bob.$$('iframe[data-offrecord=verify]')).length).toBe(0);
+    await closeVerify(alice.page);
+  });
+
+  let siteReady = false;
+  async function hostilePage(): Promise<Page> {
+    if (!siteReady) await setUpInFirefox(ff.browser, uuid, site.url);
+    siteReady = true;
     const page = await ff.browser.newPage();
     await page.goto(`${site.url}chat.html`);
+    return page;
+  }
+
+  it('answers a page provokes wait while Bob types in the private box; no key reaches the page', async () => {
+    const page = await hostilePage();
     const sentCount = () => page.evaluate(readSpy).then((s) => s.sent.length);
     const frame = await poll(async () => page.frames().find((f) => f.url().startsWith('moz-extension://') && f.url().includes('/compose.html')), (f) => !!f, 30_000, 'the compose frame');
     const input = (await frame!.waitForSelector('[data-offrecord=compose-input]:not([disabled])', { timeout: 15_000 }))!;
@@ -124,6 +147,16 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     expect(spy.keys).toEqual([]);
     expect(spy.composer.filter((t) => t.includes('zebra') || t.includes('quiz'))).toEqual([]);
     expect(spy.sent.filter((t) => t.includes('zebra'))).toEqual([]);
+    await page.close();
+  });
+
+  it('a private box the page covers, removes, hides or makes transparent is replaced, and the lock warns', async () => {
+    const page = await hostilePage();
+    await tamperScenario({
+      tamper: (how) => page.evaluate((h) => (window as unknown as { tamper(h: string): void }).tamper(h), how),
+      frames: () => page.evaluate(composeFrames),
+      lock: () => page.$eval('>>> [data-offrecord=lock]', (e) => ({ warning: e.getAttribute('data-offrecord-warning'), label: e.textContent ?? '' })),
+    });
     await page.close();
   });
 });

@@ -7,13 +7,18 @@
  *
  * Then (item 2, insert side) a hostile page of Bob's own, whose composer is a contenteditable
  * (inserting there focuses it), makes queries appear while Bob types in the private box: the
- * answers wait until he stops, and none of his keys reaches the page.
+ * answers wait until he stops, and none of his keys reaches the page (item 2); and the page's
+ * attacks on the private box itself are seen (item 1, trusted path). Alice's SMP question opens
+ * no frame in Bob's page by itself (item 1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat } from './helpers/chat';
-import { composeInput, launchProfile, lockState, menu, popupRequest, waitIdentity, waitState, type Profile } from './overlay-kit';
-import { genericSetup, readSpy, startHostileSite, TYPED, type HostileSite } from './helpers/hostile-site';
+import type { Page } from 'playwright-core';
+import {
+  closeVerify, composeInput, launchProfile, lock, lockNotice, lockState, menu, popupRequest, verifyFrame, waitIdentity, waitState, type Profile,
+} from './overlay-kit';
+import { composeFrames, genericSetup, readSpy, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
@@ -75,16 +80,39 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     expect(await lockState(alice.page)).toBe('unverified');
   });
 
-  it('answers a page provokes wait while Bob types in the private box; no key reaches the page', async () => {
+  it('a question from the peer opens no verify frame in the page; the lock says so', async () => {
+    await menu(alice.page, 'verify');
+    const q = verifyFrame(alice.page);
+    await q.locator('select').first().selectOption('question');
+    await q.getByRole('textbox').nth(0).fill('Our phrase?');
+    await q.getByRole('textbox').nth(1).fill('a shared secret');
+    await q.locator('button[type=submit]').click();
+    await expect.poll(() => lockNotice(bob.page), { timeout: 30_000 }).toContain('wants to verify');
+    await bob.page.waitForTimeout(1500); // a frame opening by itself would be there by now
+    expect(await bob.page.locator('iframe[data-offrecord=verify]').count()).toBe(0);
+    await closeVerify(alice.page);
+  });
+
+  /** Bob's hostile site: its row with the policy "always", and the generic adapter's set-up. */
+  let siteReady = false;
+  async function hostilePage(): Promise<Page> {
     const origin = site.url.replace(/\/$/, '');
-    await popupRequest(bob, 'sites.add', { name: 'Hostile chat', origins: [origin], policy: 'always' });
-    const setup = genericSetup(origin);
-    const popup = await bob.browser.context.newPage();
-    await popup.goto(`chrome-extension://${bob.browser.extensionId}/popup.html`);
-    await popup.evaluate(([key, value]) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ [key as string]: value }), [setup.key, setup.value] as const);
-    await popup.close();
+    if (!siteReady) {
+      await popupRequest(bob, 'sites.add', { name: 'Hostile chat', origins: [origin], policy: 'always' });
+      const setup = genericSetup(origin);
+      const popup = await bob.browser.context.newPage();
+      await popup.goto(`chrome-extension://${bob.browser.extensionId}/popup.html`);
+      await popup.evaluate(([key, value]) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ [key as string]: value }), [setup.key, setup.value] as const);
+      await popup.close();
+      siteReady = true;
+    }
     const page = await bob.browser.context.newPage();
     await page.goto(`${site.url}chat.html`);
+    return page;
+  }
+
+  it('answers a page provokes wait while Bob types in the private box; no key reaches the page', async () => {
+    const page = await hostilePage();
     // Under "always" the private box is laid over the composer from the start.
     const input = composeInput(page);
     await expect.poll(() => input.isEnabled(), { timeout: 15_000 }).toBe(true);
@@ -106,6 +134,16 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     expect(spy.keys).toEqual([]);
     expect(spy.composer.filter((t) => t.includes('zebra') || t.includes('quiz'))).toEqual([]);
     expect(spy.sent.filter((t) => t.includes('zebra'))).toEqual([]);
+    await page.close();
+  });
+
+  it('a private box the page covers, removes, hides or makes transparent is replaced, and the lock warns', async () => {
+    const page = await hostilePage();
+    await tamperScenario({
+      tamper: (how) => page.evaluate((h) => (window as unknown as { tamper(h: string): void }).tamper(h), how),
+      frames: () => page.evaluate(composeFrames),
+      lock: async () => ({ warning: await lock(page).getAttribute('data-offrecord-warning', { timeout: 2000 }), label: (await lock(page).textContent({ timeout: 2000 })) ?? '' }),
+    });
     await page.close();
   });
 });

@@ -33,6 +33,26 @@ const PAGE = `<!doctype html>
     list.append(li);
     composer.textContent = '';
   });
+  /** Attacks on OffRecord's compose frame; 'mark' tags the current one, to tell a new one apart. */
+  window.tamper = (how) => {
+    const frame = document.querySelector('iframe[data-offrecord=compose]');
+    if (how === 'uncover') return void document.getElementById('cover')?.remove();
+    if (!frame) return;
+    if (how === 'mark') frame.setAttribute('data-page-mark', '');
+    else if (how === 'remove') frame.remove();
+    else if (how === 'transparent') frame.style.opacity = '0';
+    else if (how === 'hide') frame.style.visibility = 'hidden';
+    else if (how === 'display') frame.style.display = 'none';
+    else if (how === 'cover') {
+      const box = frame.getBoundingClientRect();
+      const cover = document.createElement('div');
+      cover.id = 'cover';
+      cover.textContent = 'Private message';
+      Object.assign(cover.style, { position: 'fixed', left: box.left + 'px', top: box.top + 'px', width: box.width + 'px',
+        height: box.height + 'px', zIndex: '2147483647', background: '#fff' });
+      document.body.append(cover);
+    }
+  };
   /** The attack: queries shown as if a peer sent them, each one distinct. */
   window.fakeQueries = (count, everyMs) => {
     let n = 0;
@@ -128,4 +148,55 @@ export async function setUpInFirefox(browser: FirefoxBrowser, uuid: string, orig
   } finally {
     await page.close();
   }
+}
+
+/** Runs in the page: compose frames present, and how many of them the page has not marked. */
+export function composeFrames(): { all: number; fresh: number } {
+  const all = document.querySelectorAll('iframe[data-offrecord=compose]').length;
+  return { all, fresh: document.querySelectorAll('iframe[data-offrecord=compose]:not([data-page-mark])').length };
+}
+
+export interface TamperDriver {
+  /** Runs `window.tamper(how)` in the page's main world. */
+  tamper(how: string): Promise<void>;
+  frames(): Promise<{ all: number; fresh: number }>;
+  /** The lock's data-offrecord-warning attribute and its label. */
+  lock(): Promise<{ warning: string | null; label: string }>;
+}
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeout = 15_000): Promise<T> {
+  let last: T | undefined;
+  for (const start = Date.now(); Date.now() - start < timeout; await new Promise((r) => setTimeout(r, 200))) {
+    last = await read().catch(() => undefined);
+    if (last !== undefined && ok(last)) return last;
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/**
+ * Item 1 (trusted path), the same steps in either browser: a cover laid over the private box
+ * turns the lock to a warning until it goes; a box removed, made transparent or hidden is
+ * replaced by a new one, with the warning; a fourth time within the minute, OffRecord gives up
+ * placing boxes on this page and the lock keeps warning.
+ */
+export async function tamperScenario(d: TamperDriver): Promise<void> {
+  await until(() => d.frames(), (f) => f.all === 1, 'the compose frame');
+  await until(() => d.lock(), (l) => l.warning === null, 'a lock without warning');
+  await d.tamper('cover');
+  await until(() => d.lock(), (l) => l.warning === 'page' && l.label.includes('page interferes'), 'the warning while covered');
+  await d.tamper('uncover');
+  await until(() => d.lock(), (l) => l.warning === null, 'the warning to go with the cover');
+  for (const how of ['remove', 'transparent', 'hide']) {
+    await d.tamper('mark');
+    await d.tamper(how);
+    await until(() => d.frames(), (f) => f.all === 1 && f.fresh === 1, `a new compose frame after "${how}"`);
+    await until(() => d.lock(), (l) => l.warning === 'page', `the warning after "${how}"`);
+  }
+  await d.tamper('mark');
+  await d.tamper('display');
+  await until(() => d.frames(), (f) => f.all === 0, 'no compose frame after a fourth attack');
+  await new Promise((r) => setTimeout(r, 2000));
+  if ((await d.frames()).all !== 0) throw new Error('a compose frame was placed again after OffRecord gave up');
+  const l = await d.lock();
+  if (l.warning !== 'page') throw new Error(`the lock stopped warning: ${JSON.stringify(l)}`);
 }
