@@ -14,12 +14,22 @@ export type LockAction = 'start' | 'end' | 'verify' | 'private-box';
 /** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
 export type ActiveComposer = 'private' | 'site' | null;
 
-const LABEL: Record<ConversationView['state'], string> = {
-  plaintext: 'Not private',
-  unverified: 'Unverified',
-  private: 'Private',
-  finished: 'Finished',
+/** Catalogue keys (public/_locales): every string the page shows is translatable. */
+const LABEL_KEY: Record<ConversationView['state'], string> = {
+  plaintext: 'lock_state_plaintext',
+  unverified: 'lock_state_unverified',
+  private: 'lock_state_private',
+  finished: 'lock_state_finished',
 };
+
+/**
+ * Under the manual policy nothing private was promised, so no private conversation yet is
+ * neutral ("Not started"), not the red "Not private" of a site meant to be private.
+ */
+function labelOf(view: ConversationView | null): string {
+  const state = view?.state ?? 'plaintext';
+  return t(state === 'plaintext' && (view?.policy ?? 'manual') === 'manual' ? 'lock_state_not_started' : LABEL_KEY[state]);
+}
 
 const CSS = `
 :host { all: initial; position: fixed; z-index: 2147483646; font: 13px/1.3 system-ui, sans-serif; }
@@ -27,6 +37,7 @@ button.lock { display: flex; align-items: center; gap: 4px; border: 1px solid #8
   padding: 2px 8px; background: #fff; color: #222; cursor: pointer; font: inherit; white-space: nowrap; }
 button.lock:focus-visible, [role=menuitem]:focus-visible { outline: 2px solid #1565c0; outline-offset: 1px; }
 button.lock[data-offrecord-state=plaintext] { background: #fbe9e7; border-color: #c62828; }
+button.lock[data-offrecord-state=plaintext][data-offrecord-policy=manual] { background: #fff; border-color: #888; }
 button.lock[data-offrecord-state=unverified] { background: #fff8e1; border-color: #f9a825; }
 button.lock[data-offrecord-state=private] { background: #e8f5e9; border-color: #2e7d32; }
 button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: #546e7a; }
@@ -109,7 +120,7 @@ export class Lock {
     this.items = {
       start: item('start', 'Start private conversation'),
       end: item('end', 'End private conversation'),
-      verify: item('verify', 'Authenticate buddy…'),
+      verify: item('verify', t('lock_verify')),
       'private-box': item('private-box', 'Type in the private box'),
     };
     this.noAnswer = new NoAnswer(
@@ -203,6 +214,7 @@ export class Lock {
     this.view = view;
     const state = view?.state ?? 'plaintext';
     this.button.setAttribute('data-offrecord-state', state);
+    this.button.setAttribute('data-offrecord-policy', view?.policy ?? 'manual');
     this.button.setAttribute('data-offrecord-composer', this.composer ?? 'none');
     const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
     // Issue 11: why nothing reads yet, or why it ended, beside the state.
@@ -221,8 +233,8 @@ export class Lock {
       ? ` · ${t('lock_page_interferes')}`
       : this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
-    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}${box}`));
-    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${why}${box}. Open menu`);
+    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${labelOf(view)}${smp}${why}${box}`));
+    this.button.setAttribute('aria-label', `OffRecord: ${labelOf(view)}${why}${box}. Open menu`);
     this.items['private-box'].hidden = this.composer !== 'site';
     this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
     this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';

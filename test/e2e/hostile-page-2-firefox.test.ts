@@ -77,6 +77,10 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
 
   it('ten queries make Bob re-key at most once, and the conversation stays private', async () => {
     await poll(() => ffState(bob), (s) => s === 'plaintext', 60_000, "Bob's lock");
+    // First-time users: under the manual policy the lock is neutral, and the menu says "Verify".
+    const look = await bob.$eval('>>> [data-offrecord=lock]', (e) => ({ policy: e.getAttribute('data-offrecord-policy'), label: e.textContent ?? '' }));
+    expect(look).toEqual({ policy: 'manual', label: expect.stringContaining('Not started') });
+    expect(await bob.$eval('>>> [role=menuitem][data-offrecord=verify]', (e) => e.textContent)).toBe('Verify…');
     await menu(alice.page, 'start');
     await waitState(alice.page, 'unverified', 90_000);
     await poll(() => ffState(bob), (s) => s === 'unverified', 60_000, "Bob's lock to become unverified");

@@ -55,6 +55,11 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
   });
 
   it('ten queries shown in the page make Bob re-key at most once, and the conversation stays private', async () => {
+    // First-time users: under the manual policy the lock is neutral, and the menu says "Verify".
+    await waitState(bob.page, 'plaintext');
+    expect(await lock(bob.page).getAttribute('data-offrecord-policy')).toBe('manual');
+    expect(await lock(bob.page).textContent()).toContain('Not started');
+    expect(await alice.page.locator('[role=menuitem][data-offrecord=verify]').textContent()).toBe('Verify…');
     await menu(alice.page, 'start');
     await waitState(alice.page, 'unverified', 60_000);
     await waitState(bob.page, 'unverified', 60_000);
@@ -123,6 +128,8 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
       settled = n;
       return same;
     }, { timeout: 20_000, interval: 1500 }).toBe(true);
+    // Under "always" nothing private yet is the red "Not private", not the neutral lock.
+    expect(await lock(page).textContent()).toContain('Not private');
     await input.click();
     const before = (await page.evaluate(readSpy)).sent.length;
     await page.evaluate(() => (window as unknown as { fakeQueries(n: number, ms: number): void }).fakeQueries(5, 600));
