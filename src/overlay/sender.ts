@@ -7,6 +7,7 @@
 import { insertCiphertext, normaliseComposerText, readComposer } from '../adapters/core/insert';
 import type { SiteAdapter } from '../adapters/core/types';
 import { normalizeScrapedText } from '../adapters/core/normalize';
+import { t } from '../ui/i18n';
 
 export interface SendHooks {
   /** Called just before a text goes into the composer: its echo in the list is ours. */
@@ -72,11 +73,11 @@ export class WireSender {
 
   private async sendOne(text: string, win: Window): Promise<void> {
     if (text.length > this.adapter.maxMessageLength) {
-      this.hooks.notice(`An encrypted message is longer than ${this.adapter.name} allows; it may be cut.`);
+      this.hooks.notice(t('send_too_long', this.adapter.name));
     }
     const composer = this.adapter.composer(this.doc);
     if (!composer) {
-      this.hooks.notice(`OffRecord can't find the message box on this page: an encrypted message was not sent.`);
+      this.hooks.notice(t('send_no_composer'));
       return;
     }
     const movesFocus = this.adapter.editor !== 'value-setter';
@@ -93,7 +94,7 @@ export class WireSender {
       if (fromFrame || movesFocus) this.hooks.refocus(fromFrame);
     }
     if (!(await this.landed(composer, text, win))) {
-      this.hooks.notice('OffRecord could not confirm an encrypted message was sent; check the chat.');
+      this.hooks.notice(t('send_unconfirmed'));
     }
   }
 
@@ -123,7 +124,7 @@ export class WireSender {
     for (const w of wins) for (const type of KEY_EVENTS) w.addEventListener(type, stop, true);
     return () => {
       for (const w of wins) for (const type of KEY_EVENTS) w.removeEventListener(type, stop, true);
-      if (held > 0) this.hooks.notice(`OffRecord kept ${held} key press(es) from the site while it sent a message: type them again in the private box.`);
+      if (held > 0) this.hooks.notice(t('send_keys_held', String(held)));
     };
   }
 
