@@ -158,6 +158,7 @@ export class ConversationController {
     // Pidgin pops the dialog up when the buddy starts authenticating; we only say so. Secrets are
     // typed only in a frame the user opened with a trusted click, or in the popup (issue 17).
     if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') this.lock.showNotice(t('verify_requested', view.peer), 0);
+    else if (before?.smp.status === 'awaiting-answer' && view.smp.status !== 'awaiting-answer' && !this.lock.warning) this.lock.clearNotice();
   }
 
   /** Under 'always', or once a session exists, the site's own box is never typed in. */

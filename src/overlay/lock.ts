@@ -76,7 +76,7 @@ export class Lock {
   private view: ConversationView | null = null;
   private composer: ActiveComposer = null;
   /** The page is interfering with OffRecord's frames (frame-guard.ts): said until it stops. */
-  private warning: string | null = null;
+  private warningText: string | null = null;
 
   constructor(
     private readonly doc: Document,
@@ -193,10 +193,15 @@ export class Lock {
     }
   }
 
+  /** Whether the page-interference warning shows (its notice is not to be taken away). */
+  get warning(): boolean {
+    return this.warningText !== null;
+  }
+
   /** Warns that the page hides or covers OffRecord's private box; null when it stopped. */
   setWarning(text: string | null): void {
-    if (text === this.warning) return;
-    this.warning = text;
+    if (text === this.warningText) return;
+    this.warningText = text;
     if (text) this.button.setAttribute('data-offrecord-warning', 'page');
     else this.button.removeAttribute('data-offrecord-warning');
     this.update(this.view);
@@ -229,7 +234,7 @@ export class Lock {
     if (view?.ended) this.button.setAttribute('data-offrecord-ended', view.ended);
     else this.button.removeAttribute('data-offrecord-ended');
     // Issue 12: which box typing goes to.
-    const box = this.warning
+    const box = this.warningText
       ? ` · ${t('lock_page_interferes')}`
       : this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
@@ -251,6 +256,12 @@ export class Lock {
     }
     this.pulsed = !!view?.peerAsked;
     if (view?.fingerprintChanged) this.showNotice(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`, 0);
+  }
+
+  /** Takes the notice away now (what it said no longer holds). */
+  clearNotice(): void {
+    this.doc.defaultView?.clearTimeout(this.noticeTimer);
+    this.notice.hidden = true;
   }
 
   /** ms 0 keeps it until the next notice. */
