@@ -20,7 +20,9 @@ export default defineConfig({
     default_locale: 'en',
     // offscreen: Chrome's way to generate keys off the service worker's thread; Firefox's
     // event page can start a Web Worker itself and does not know the permission.
-    permissions: ['storage', 'unlimitedStorage', 'tabs', 'scripting', ...(browser === 'firefox' ? [] : ['offscreen'])],
+    // activeTab, not tabs (issue 17): the popup reads the address of the tab it was opened over
+    // (the picker's "set up this page"), and sites OffRecord runs on are host permissions anyway.
+    permissions: ['storage', 'unlimitedStorage', 'activeTab', 'scripting', ...(browser === 'firefox' ? [] : ['offscreen'])],
     // Loopback chat clients work out of the box; any other site is asked for when the user
     // adds it (options page), through the browser's own permission prompt.
     host_permissions: ['http://localhost/*', 'http://127.0.0.1/*'],

@@ -75,7 +75,7 @@ export const DEFAULT_STORE_LINKS = {
   firefox: 'https://addons.mozilla.org/firefox/addon/offrecord/',
 } as const;
 
-export const DEFAULT_SETTINGS: Settings = { historyRetention: 'off', idleDays: 7, storeLinks: { ...DEFAULT_STORE_LINKS } };
+export const DEFAULT_SETTINGS: Settings = { historyRetention: 'off', idleDays: 7, contactLog: true, storeLinks: { ...DEFAULT_STORE_LINKS } };
 
 type Override = { policy?: SitePolicy; fragmentSize?: number };
 interface ConfigRecords {

@@ -147,6 +147,8 @@ export function createHandlers(s: Services): Handlers {
       s.sessions.retention = settings.historyRetention;
       s.sessions.life.idleDays = settings.idleDays;
       if (change.idleDays !== undefined) await s.sessions.life.sweep();
+      s.trust.contactLog = settings.contactLog;
+      if (change.contactLog === false) await s.trust.forgetTimes();
       return settings;
     },
 

@@ -46,6 +46,7 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
   const keys = new KeyStore(db, { generator, random: cryptoRandom, kekCache });
   const trust = new TrustStore(db);
   const config = new ConfigStore(db, cryptoRandom);
+  trust.contactLog = (await config.settings()).contactLog;
   const conversationKey = new ConversationKey(db, cryptoRandom, keys);
   keys.onReseal((previous, next) => conversationKey.resealed(previous, next));
   const sessions = new SessionManager({

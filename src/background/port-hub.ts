@@ -6,7 +6,7 @@
 import { contentPush } from './content-view';
 import { SchemaError } from '../messaging/check';
 import { frameRoleOf, type FrameRole } from '../messaging/frames';
-import { frameHello, frameSend, type BackgroundToFrame, type ContentPush, type PushEvent } from '../messaging/ports';
+import { frameHello, frameSend, frameTyping, type BackgroundToFrame, type ContentPush, type PushEvent } from '../messaging/ports';
 import { isStoreError } from './errors';
 import type { From, PortHandlers, PortLike } from './router';
 import type { SessionManager, TabRef } from './session-manager';
@@ -108,6 +108,11 @@ export class PortHub implements PortHandlers {
   private async composeSend(port: PortLike, message: unknown, conversationId: string, tab: TabRef, from: From): Promise<void> {
     if (from.context !== 'compose-frame') return;
     try {
+      if ((message as { type?: unknown } | null)?.type === 'typing') {
+        // Relayed to the content script that placed this frame only (never through the page).
+        frameTyping(message, 'frame');
+        return this.toContent(tab, { type: 'typing', conversationId });
+      }
       const { text } = frameSend(message, 'frame');
       const { queued } = await this.sessions.send(conversationId, text, tab);
       port.postMessage({ type: 'sent', queued } satisfies BackgroundToFrame);

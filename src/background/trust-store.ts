@@ -45,13 +45,49 @@ export function humanFingerprint(hex: string): string {
 
 const contactId = (site: string, account: string, peer: string) => JSON.stringify([site, account, peer]);
 
+/**
+ * Sightings kept per fingerprint (issue 17): a page that rotates account or peer names cannot
+ * grow one record without bound; the least recently seen goes first.
+ */
+export const MAX_SIGHTINGS = 32;
+
+function capSightings(record: PeerRecord): void {
+  if (record.seen.length <= MAX_SIGHTINGS) return;
+  // Most recent first; equal times (no contact log keeps none) by order of arrival, newest first.
+  const order = record.seen.map((s, i) => ({ s, i })).sort((a, b) => b.s.lastSeen - a.s.lastSeen || b.i - a.i);
+  record.seen = order.slice(0, MAX_SIGHTINGS).map((o) => o.s);
+}
+
 export class TrustStore {
   private chain: Promise<unknown> = Promise.resolve();
+
+  /**
+   * `contactLog` false (Settings › Privacy): no first/last-seen times are kept, only which
+   * fingerprint each contact uses (the changed-key warning needs that much).
+   */
+  contactLog = true;
 
   constructor(
     private readonly db: IDBDatabase,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The time to record: 0 when the user keeps no contact log. */
+  private stamp(): number {
+    return this.contactLog ? this.now() : 0;
+  }
+
+  /** Drops every first/last-seen time already kept (the user turned the contact log off). */
+  forgetTimes(): Promise<void> {
+    return this.serial(async () => {
+      const records = (await getAll(this.db, 'peers')) as PeerRecord[];
+      await write(this.db, ['peers'], (tx) => {
+        for (const r of records) {
+          tx.objectStore('peers').put({ ...r, firstSeen: 0, lastSeen: 0, seen: r.seen.map((x) => ({ ...x, firstSeen: 0, lastSeen: 0 })) });
+        }
+      });
+    });
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn, fn);
@@ -69,12 +105,13 @@ export class TrustStore {
   observe(site: string, account: string, peer: string, fingerprint: string): Promise<Observation> {
     return this.serial(async () => {
       const fp = normalizeFingerprint(fingerprint);
-      const t = this.now();
+      const t = this.stamp();
       const record: PeerRecord = (await this.peer(fp)) ?? { fingerprint: fp, trust: 'unverified', firstSeen: t, lastSeen: t, seen: [] };
       record.lastSeen = t;
       const sighting = record.seen.find((s) => s.site === site && s.account === account && s.peer === peer);
       if (sighting) sighting.lastSeen = t;
       else record.seen.push({ site, account, peer, firstSeen: t, lastSeen: t });
+      capSightings(record);
       const id = contactId(site, account, peer);
       const contact = (await getRecord(this.db, 'contacts', id)) as ContactRecord | undefined;
       let changed: Observation['changed'] = null;
@@ -100,7 +137,7 @@ export class TrustStore {
   setTrust(fingerprint: string, trust: Trust): Promise<PeerView> {
     return this.serial(async () => {
       const fp = normalizeFingerprint(fingerprint);
-      const t = this.now();
+      const t = this.stamp();
       const record = (await this.peer(fp)) ?? { fingerprint: fp, trust, firstSeen: t, lastSeen: t, seen: [] };
       record.trust = trust;
       await write(this.db, ['peers'], (tx) => tx.objectStore('peers').put(record));
@@ -175,13 +212,14 @@ export class TrustStore {
   /** From otr.fingerprints: sightings and trust, contacts accepted as they were in libotr. */
   importEntries(entries: { site: string; account: string; peer: string; fingerprint: string; trust: Trust }[]): Promise<number> {
     return this.serial(async () => {
-      const t = this.now();
+      const t = this.stamp();
       for (const e of entries) {
         const fp = normalizeFingerprint(e.fingerprint);
         const record = (await this.peer(fp)) ?? { fingerprint: fp, trust: e.trust, firstSeen: t, lastSeen: t, seen: [] };
         if (e.trust !== 'unverified') record.trust = e.trust;
         if (!record.seen.some((s) => s.site === e.site && s.account === e.account && s.peer === e.peer)) {
           record.seen.push({ site: e.site, account: e.account, peer: e.peer, firstSeen: t, lastSeen: t });
+          capSightings(record);
         }
         const id = contactId(e.site, e.account, e.peer);
         const existing = (await getRecord(this.db, 'contacts', id)) as ContactRecord | undefined;

@@ -18,6 +18,8 @@ const STATE_HINT: Record<ConversationView['state'], string> = {
   finished: 'The other side ended the private conversation: end or refresh it from the lock',
 };
 
+const TYPING_EVERY_MS = 150;
+
 export function startCompose(doc: Document, token: string): void {
   const input = doc.createElement('textarea');
   input.setAttribute('data-offrecord', 'compose-input');
@@ -101,6 +103,15 @@ export function startCompose(doc: Document, token: string): void {
     },
   );
 
+  // The content script moves no focus to the site's box while keys come (sender.ts): say when
+  // one is pressed, at most every TYPING_EVERY_MS, never which.
+  let lastTyping = 0;
+  input.addEventListener('keydown', () => {
+    const now = Date.now();
+    if (now - lastTyping < TYPING_EVERY_MS) return;
+    lastTyping = now;
+    channel.typing();
+  });
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !e.isComposing) {
       e.preventDefault();

@@ -59,6 +59,8 @@ export function subscribe<N extends 'offrecord:events' | 'offrecord:content'>(
 /** A compose or reader frame's channel: presents the token once, then talks on the port. */
 export interface FrameChannel {
   send(text: string): void;
+  /** Compose frames: the user pressed a key (nothing about which). */
+  typing(): void;
   close(): void;
 }
 
@@ -74,6 +76,7 @@ export function connectFrame(
   port.postMessage(messageId ? { type: 'hello', token, messageId } : { type: 'hello', token });
   return {
     send: (text) => port.postMessage({ type: 'send', text }),
+    typing: () => port.postMessage({ type: 'typing' }),
     close: () => port.disconnect(),
   };
 }

@@ -9,6 +9,8 @@
  *   'content.frameToken' (the token travels in the frame URL's hash). A port without a valid,
  *   unused token for its tab is disconnected. Then:
  *     compose frame → { type: 'send', text }            background → { type: 'sent', queued }
+ *     compose frame → { type: 'typing' } (throttled)    relayed to its content script, which
+ *                                                       moves no focus while the user types
  *                                                       background → { type: 'queued', items }
  *     reader frame  ← { type: 'plaintext', messageId, text } or { type: 'unavailable', messageId } (no 'ready')
  *   A spare reader token (issued ahead, bound to the conversation but no message) is spent by a
@@ -37,6 +39,8 @@ export type PushEvent =
 
 export type ContentPush =
   | { type: 'send'; conversationId: string; texts: string[] }
+  /** The user is typing in this conversation's compose frame (no key, no text: only that). */
+  | { type: 'typing'; conversationId: string }
   | { type: 'conversation'; view: ConversationView }
   | { type: 'fingerprint-changed'; conversationId: string; previous: string; current: string }
   | { type: 'notice'; conversationId: string; name: string; text: string };
@@ -46,10 +50,13 @@ export const TOKEN = pattern(/^[0-9a-f]{32}$/, 32);
 /** `messageId`: a spare reader (placed the moment a message arrived) names its message here. */
 export const frameHello = obj({ type: literal('hello'), token: TOKEN, messageId: opt(pattern(/^[0-9a-f]{64}$/, 64)) });
 export const frameSend = obj({ type: literal('send'), text: str(MAX_TEXT, 1) });
+/** Compose frames: a key was pressed (throttled). The content script holds inserts meanwhile. */
+export const frameTyping = obj({ type: literal('typing') });
 export type FrameHello = Infer<typeof frameHello>;
 export type FrameSend = Infer<typeof frameSend>;
+export type FrameTyping = Infer<typeof frameTyping>;
 
-export type FrameToBackground = FrameHello | FrameSend;
+export type FrameToBackground = FrameHello | FrameSend | FrameTyping;
 export type BackgroundToFrame =
   | { type: 'ready'; role: FrameRole; conversationId: string; view: ConversationView }
   | { type: 'sent'; queued: boolean }

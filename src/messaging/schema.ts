@@ -134,7 +134,7 @@ export const REQUESTS = {
   'settings.get': kind<{}, Settings>(PAGES, EMPTY),
   'settings.set': kind<Partial<Settings>, Settings>(
     PAGES,
-    obj({ historyRetention: opt(literal('off', 'session')), idleDays: opt(int(1, 30)), storeLinks: opt(obj({ chrome: STORE_URL, firefox: STORE_URL })) }),
+    obj({ historyRetention: opt(literal('off', 'session')), idleDays: opt(int(1, 30)), contactLog: opt(bool), storeLinks: opt(obj({ chrome: STORE_URL, firefox: STORE_URL })) }),
   ),
 
   /** A content script found a conversation; the sender's tab and frame are remembered. */

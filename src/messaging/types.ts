@@ -159,6 +159,8 @@ export interface Settings {
   storeLinks: StoreLinks;
   /** Private conversations with no message for this many days end on their own (1–30). */
   idleDays: number;
+  /** Keep first/last-seen times of peers' keys (the contact log); false keeps none. */
+  contactLog: boolean;
 }
 
 export interface LibotrFiles {

@@ -16,6 +16,8 @@ import { Lock, NEUTRAL_SUBJECT, type LockAction } from './lock';
 import { normaliseMailElement, setSubjectField } from '../adapters/core/mail-dom';
 import { WireSender } from './sender';
 import { holdForReply, takeHeld } from './mail-outbox';
+import { composeTamper } from './frame-guard';
+import { t } from '../ui/i18n';
 import { classify, mayBeOtr } from '../otr/classify';
 import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
 
@@ -32,6 +34,11 @@ function boxInPage(composer: HTMLElement, doc: Document): DOMRect {
   while (frame.ownerDocument !== doc && frame.ownerDocument.defaultView?.frameElement) frame = frame.ownerDocument.defaultView.frameElement;
   return frame.getBoundingClientRect();
 }
+
+/** How often placement also checks that the compose frame is still seen (frame-guard.ts). */
+const GUARD_EVERY_MS = 1000;
+/** Re-creations of a tampered compose frame allowed per minute before OffRecord gives up. */
+const MAX_RECREATE = 3;
 
 
 /** Kept per conversation for the page's lifetime (switching views and back). */
@@ -64,6 +71,11 @@ export class ConversationController {
   /** Messages that arrived while OffRecord was locked: fed again once it is unlocked. */
   private lockedMessages: WatchedMessage[] = [];
   private stopped = false;
+  private guardAt = 0;
+  private coveredSince = 0;
+  private recreated: number[] = [];
+  /** The page kept tampering with the compose frame: no new one is placed on this page. */
+  private composeRefused = false;
 
   constructor(
     private readonly doc: Document,
@@ -81,10 +93,12 @@ export class ConversationController {
       },
       notice: (t) => this.lock.showNotice(t),
       // Only when inserting moved focus into the site's box (rich editors need it there).
-      refocus: () => {
+      refocus: (wasInFrame) => {
         const composer = adapter.composer(doc);
-        if (composer && (doc.activeElement === composer || composer.contains(doc.activeElement))) this.compose?.focus();
+        const active = composer?.ownerDocument.activeElement ?? null;
+        if (wasInFrame || (composer && (active === composer || composer.contains(active)))) this.compose?.focus();
       },
+      composeFocused: () => !!this.compose && !this.siteBox && doc.activeElement === this.compose,
       hold: adapter.mail ? (t) => this.holdForReply(t) : undefined,
     });
     this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
@@ -148,6 +162,7 @@ export class ConversationController {
   onPush(push: ContentPush): void {
     if (this.stopped) return;
     if (push.type === 'send') this.sender.enqueue(push.texts);
+    else if (push.type === 'typing') this.sender.typed();
     else if (push.type === 'conversation') this.setView(push.view);
     else if (push.type === 'fingerprint-changed')
       this.lock.showNotice(`Warning: ${this.ref.peerId}'s key changed (was ${push.previous}). Check it in the OffRecord popup.`, 0);
@@ -162,8 +177,10 @@ export class ConversationController {
     if (before?.locked && !view.locked) this.feedUnlocked();
     // Encrypted messages may arrive: hold spare reader tokens so their frames open at once.
     if (view.state !== 'plaintext') this.readers.warm();
-    // Pidgin pops the dialog up when the buddy starts authenticating: so do we.
-    if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') void this.openVerify();
+    // Pidgin pops the dialog up when the buddy starts authenticating; we only say so. Secrets are
+    // typed only in a frame the user opened with a trusted click, or in the popup (issue 17).
+    if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') this.lock.showNotice(t('verify_requested', view.peer), 0);
+    else if (before?.smp.status === 'awaiting-answer' && view.smp.status !== 'awaiting-answer' && !this.lock.warning) this.lock.clearNotice();
   }
 
   /** Under 'always', or once a session exists, the site's own box is never typed in. */
@@ -193,7 +210,7 @@ export class ConversationController {
   }
 
   private syncCompose(): void {
-    if (this.needsCompose() && !this.compose) void this.openCompose();
+    if (this.needsCompose() && !this.compose && !this.composeRefused) void this.openCompose();
     else if (!this.needsCompose() && this.compose) {
       this.compose.remove();
       this.compose = null;
@@ -270,13 +287,53 @@ export class ConversationController {
       return;
     }
     const box = boxInPage(composer, this.doc);
+    if (!this.lock.host.isConnected) this.doc.body.append(this.lock.host);
     this.lock.place(box);
     if (this.compose?.isConnected && !this.siteBox) {
       placeOver(this.compose, box);
       // The site's own corner radius; the ring (frames.ts) marks focus as the site's box would.
       this.compose.style.borderRadius = (composer.ownerDocument.defaultView ?? this.doc.defaultView!).getComputedStyle(composer).borderRadius;
     }
+    this.guardCompose(box);
   };
+
+  /**
+   * A compose frame the page removed, hid, moved or made transparent is replaced by a new one
+   * (fresh token and style), and the lock warns; one covered by the page's element cannot be
+   * fixed from here, so the lock warns while it lasts. Past MAX_RECREATE a minute, no new frame.
+   */
+  private guardCompose(box: DOMRect): void {
+    const f = this.compose;
+    // Not the placeholder that waits for its token, not while the user chose the site's box.
+    if (!f || this.siteBox || !f.hasAttribute('data-offrecord')) return;
+    const now = Date.now();
+    if (f.isConnected && now - this.guardAt < GUARD_EVERY_MS) return;
+    this.guardAt = now;
+    const tamper = composeTamper(f, box);
+    if (tamper === null) {
+      this.coveredSince = 0;
+      if (this.recreated.every((at) => now - at > 5000)) this.lock.setWarning(null);
+      return;
+    }
+    if (tamper === 'covered') {
+      // One look may catch a site's own pop-up passing over; still there a second later is not.
+      if (this.coveredSince === 0) this.coveredSince = now;
+      else this.lock.setWarning(t('guard_covered'));
+      return;
+    }
+    this.recreated = this.recreated.filter((at) => now - at < 60_000);
+    f.remove();
+    this.compose = null;
+    if (this.recreated.length >= MAX_RECREATE) {
+      this.composeRefused = true;
+      this.lock.setComposer(null);
+      this.lock.setWarning(t('guard_gave_up'));
+      return;
+    }
+    this.recreated.push(now);
+    this.lock.setWarning(t('guard_recreated'));
+    this.syncCompose();
+  }
 
   private async action(a: LockAction): Promise<void> {
     const id = this.conversationId;

@@ -7,6 +7,7 @@
 import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
 import { NO_ANSWER_CSS, NoAnswer } from './no-answer';
+import { t } from '../ui/i18n';
 
 /** What the lock offers instead of a mail's own subject, which OTR cannot encrypt. */
 export const NEUTRAL_SUBJECT = 'Private message';
@@ -16,12 +17,22 @@ export type LockAction = 'start' | 'end' | 'verify' | 'private-box';
 /** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
 export type ActiveComposer = 'private' | 'site' | null;
 
-const LABEL: Record<ConversationView['state'], string> = {
-  plaintext: 'Not private',
-  unverified: 'Unverified',
-  private: 'Private',
-  finished: 'Finished',
+/** Catalogue keys (public/_locales): every string the page shows is translatable. */
+const LABEL_KEY: Record<ConversationView['state'], string> = {
+  plaintext: 'lock_state_plaintext',
+  unverified: 'lock_state_unverified',
+  private: 'lock_state_private',
+  finished: 'lock_state_finished',
 };
+
+/**
+ * Under the manual policy nothing private was promised, so no private conversation yet is
+ * neutral ("Not started"), not the red "Not private" of a site meant to be private.
+ */
+function labelOf(view: ConversationView | null): string {
+  const state = view?.state ?? 'plaintext';
+  return t(state === 'plaintext' && (view?.policy ?? 'manual') === 'manual' ? 'lock_state_not_started' : LABEL_KEY[state]);
+}
 
 const CSS = `
 :host { all: initial; position: fixed; z-index: 2147483646; font: 13px/1.3 system-ui, sans-serif; }
@@ -29,9 +40,11 @@ button.lock { display: flex; align-items: center; gap: 4px; border: 1px solid #8
   padding: 2px 8px; background: #fff; color: #222; cursor: pointer; font: inherit; white-space: nowrap; }
 button.lock:focus-visible, [role=menuitem]:focus-visible { outline: 2px solid #1565c0; outline-offset: 1px; }
 button.lock[data-offrecord-state=plaintext] { background: #fbe9e7; border-color: #c62828; }
+button.lock[data-offrecord-state=plaintext][data-offrecord-policy=manual] { background: #fff; border-color: #888; }
 button.lock[data-offrecord-state=unverified] { background: #fff8e1; border-color: #f9a825; }
 button.lock[data-offrecord-state=private] { background: #e8f5e9; border-color: #2e7d32; }
 button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: #546e7a; }
+button.lock[data-offrecord-warning] { background: #ffebee; border-color: #b71c1c; border-width: 2px; }
 .menu { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; min-width: 260px; background: #fff;
   color: #222; border: 1px solid #888; border-radius: 6px; box-shadow: 0 2px 8px rgba(0,0,0,.25); padding: 4px; }
 .menu[hidden] { display: none; }
@@ -70,6 +83,8 @@ export class Lock {
   private view: ConversationView | null = null;
   private composer: ActiveComposer = null;
   private onNeutralSubject: (() => void) | null = null;
+  /** The page is interfering with OffRecord's frames (frame-guard.ts): said until it stops. */
+  private warningText: string | null = null;
 
   constructor(
     private readonly doc: Document,
@@ -113,7 +128,7 @@ export class Lock {
     this.items = {
       start: item('start', 'Start private conversation'),
       end: item('end', 'End private conversation'),
-      verify: item('verify', 'Authenticate buddy…'),
+      verify: item('verify', t('lock_verify')),
       'private-box': item('private-box', 'Type in the private box'),
     };
     this.noAnswer = new NoAnswer(
@@ -204,6 +219,22 @@ export class Lock {
     this.neutralSubject.hidden = !useNeutral;
   }
 
+  /** Whether the page-interference warning shows (its notice is not to be taken away). */
+  get warning(): boolean {
+    return this.warningText !== null;
+  }
+
+  /** Warns that the page hides or covers OffRecord's private box; null when it stopped. */
+  setWarning(text: string | null): void {
+    if (text === this.warningText) return;
+    this.warningText = text;
+    if (text) this.button.setAttribute('data-offrecord-warning', 'page');
+    else this.button.removeAttribute('data-offrecord-warning');
+    this.update(this.view);
+    if (text) this.showNotice(text, 0);
+    else this.notice.hidden = true;
+  }
+
   /** The lock's label says which box typing goes to. */
   setComposer(active: ActiveComposer): void {
     this.composer = active;
@@ -214,6 +245,7 @@ export class Lock {
     this.view = view;
     const state = view?.state ?? 'plaintext';
     this.button.setAttribute('data-offrecord-state', state);
+    this.button.setAttribute('data-offrecord-policy', view?.policy ?? 'manual');
     this.button.setAttribute('data-offrecord-composer', this.composer ?? 'none');
     const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
     // Issue 11: why nothing reads yet, or why it ended, beside the state.
@@ -228,12 +260,14 @@ export class Lock {
     if (view?.ended) this.button.setAttribute('data-offrecord-ended', view.ended);
     else this.button.removeAttribute('data-offrecord-ended');
     // Issue 12: which box typing goes to.
-    const box = this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
+    const box = this.warningText
+      ? ` · ${t('lock_page_interferes')}`
+      : this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
-    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}${box}`));
+    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${labelOf(view)}${smp}${why}${box}`));
     // The pulse is seen, not heard: the label says it too.
     const asks = view?.peerAsked ? ` · ${view.peer} asks for a private conversation` : '';
-    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${why}${box}${asks}. Open menu`);
+    this.button.setAttribute('aria-label', `OffRecord: ${labelOf(view)}${why}${box}${asks}. Open menu`);
     this.items['private-box'].hidden = this.composer !== 'site';
     this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
     this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
@@ -253,6 +287,12 @@ export class Lock {
     }
     this.pulsed = !!view?.peerAsked;
     if (view?.fingerprintChanged) this.showNotice(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`, 0);
+  }
+
+  /** Takes the notice away now (what it said no longer holds). */
+  clearNotice(): void {
+    this.doc.defaultView?.clearTimeout(this.noticeTimer);
+    this.notice.hidden = true;
   }
 
   /** ms 0 keeps it until the next notice. */

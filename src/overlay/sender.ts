@@ -7,16 +7,27 @@
 import { insertCiphertext, normaliseComposerText, readComposer } from '../adapters/core/insert';
 import type { SiteAdapter } from '../adapters/core/types';
 import { normalizeScrapedText } from '../adapters/core/normalize';
+import { t } from '../ui/i18n';
 
 export interface SendHooks {
   /** Called just before a text goes into the composer: its echo in the list is ours. */
   sending(text: string): void;
   notice(text: string): void;
-  /** Give focus back to the compose frame after the composer took it for the insert. */
-  refocus(): void;
+  /** Give focus back to the compose frame: it had it before, or the composer took it for the insert. */
+  refocus(wasInFrame: boolean): void;
+  /** The user's focus is in OffRecord's compose frame (typing there must never reach the page). */
+  composeFocused(): boolean;
   /** Webmail, no composer on this screen (a mail view): keep the text for the reply. */
   hold?(text: string): void;
 }
+
+/**
+ * Inserting with exec-command, before-input or paste focuses the site's box for 120–550 ms, and
+ * any key pressed meanwhile would go to the page. So while the compose frame has focus, an
+ * insert waits until no key came for this long (the frame reports keys, never which ones).
+ */
+export const TYPING_IDLE_MS = 800;
+const KEY_EVENTS = ['keydown', 'keypress', 'keyup', 'compositionstart', 'compositionupdate', 'compositionend'] as const;
 
 const sleep = (win: Window, ms: number) => new Promise<void>((r) => win.setTimeout(r, ms));
 
@@ -24,6 +35,7 @@ export class WireSender {
   private queue: string[] = [];
   private running = false;
   private lastSent = 0;
+  private lastKey = 0;
 
   constructor(
     private readonly doc: Document,
@@ -34,6 +46,11 @@ export class WireSender {
   enqueue(texts: string[]): void {
     this.queue.push(...texts.filter((t) => t.length > 0));
     if (!this.running) void this.drain();
+  }
+
+  /** The compose frame saw a key (relayed by the background). */
+  typed(): void {
+    this.lastKey = Date.now();
   }
 
   get pending(): number {
@@ -59,26 +76,62 @@ export class WireSender {
 
   private async sendOne(text: string, win: Window): Promise<void> {
     if (text.length > this.adapter.maxMessageLength) {
-      this.hooks.notice(`An encrypted message is longer than ${this.adapter.name} allows; it may be cut.`);
+      this.hooks.notice(t('send_too_long', this.adapter.name));
     }
     const composer = this.adapter.composer(this.doc);
     if (!composer && this.hooks.hold) return this.hooks.hold(text);
     if (!composer) {
-      this.hooks.notice(`OffRecord can't find the message box on this page: an encrypted message was not sent.`);
+      this.hooks.notice(t('send_no_composer'));
       return;
     }
-    this.hooks.sending(text);
     // Mail editors switch between plain text and rich (Roundcube's TinyMCE): ask which is on.
-    const how = await insertCiphertext(composer, text, this.adapter.mail?.editorFor(composer) ?? this.adapter.editor);
-    if (how === 'fallback') {
-      this.hooks.refocus();
-      return; // insert.ts put the ciphertext on the clipboard and told the user to paste it.
+    const editor = this.adapter.mail?.editorFor(composer) ?? this.adapter.editor;
+    const movesFocus = editor !== 'value-setter';
+    if (movesFocus) await this.untilIdle(win);
+    this.hooks.sending(text);
+    const fromFrame = this.hooks.composeFocused();
+    const release = movesFocus || fromFrame ? this.holdKeys(composer) : () => undefined;
+    try {
+      const how = await insertCiphertext(composer, text, editor, { focusOnFallback: !fromFrame });
+      if (how === 'fallback') return; // insert.ts put the ciphertext on the clipboard and said so.
+      this.adapter.send(this.doc, composer);
+    } finally {
+      release();
+      if (fromFrame || movesFocus) this.hooks.refocus(fromFrame);
     }
-    this.adapter.send(this.doc, composer);
-    this.hooks.refocus();
     if (!(await this.landed(composer, text, win))) {
-      this.hooks.notice('OffRecord could not confirm an encrypted message was sent; check the chat.');
+      this.hooks.notice(t('send_unconfirmed'));
     }
+  }
+
+  /** While the user types in the compose frame, wait for a pause before focus may move. */
+  private async untilIdle(win: Window): Promise<void> {
+    for (;;) {
+      const quiet = Date.now() - this.lastKey;
+      if (!this.hooks.composeFocused() || quiet >= TYPING_IDLE_MS) return;
+      await sleep(win, TYPING_IDLE_MS - quiet);
+    }
+  }
+
+  /**
+   * A key pressed in the instant the site's box holds focus is kept from it and from page
+   * listeners registered after ours (those registered earlier still see that a key was pressed,
+   * which the idle wait above makes rare). Returns the function that lets keys through again.
+   */
+  private holdKeys(composer: HTMLElement): () => void {
+    const wins = new Set<Window>([this.doc.defaultView!, composer.ownerDocument.defaultView!]);
+    let held = 0;
+    const stop = (e: Event) => {
+      if (!e.isTrusted) return; // the adapter's own synthetic Enter must reach the site
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      if (e.type === 'keydown') held++;
+    };
+    for (const w of wins) for (const type of KEY_EVENTS) w.addEventListener(type, stop, true);
+    return () => {
+      for (const w of wins) for (const type of KEY_EVENTS) w.removeEventListener(type, stop, true);
+      if (held > 0) this.hooks.notice(t('send_keys_held', String(held)));
+    };
   }
 
   /** The composer emptied or the text appeared in the list, within a few seconds. */

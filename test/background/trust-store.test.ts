@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { openDatabase } from '../../src/background/idb';
-import { TrustStore } from '../../src/background/trust-store';
+import { MAX_SIGHTINGS, TrustStore } from '../../src/background/trust-store';
 import { fingerprint, formatFingerprint, generateDsaKey } from '../../src/otr/dsa';
 import { toHex } from '../../src/otr/bytes';
 import { cryptoRandom } from '../../src/background/keygen';
@@ -57,5 +57,27 @@ describe('TrustStore', () => {
     expect(await trust.list()).toEqual([]);
     expect(await trust.trustOf(BOB)).toBe('unverified');
     expect((await trust.observe('thelounge', 'alice', 'bob', MALLORY)).changed).toBeNull();
+  });
+
+  it('keeps at most MAX_SIGHTINGS names per key, dropping the least recently seen', async () => {
+    const trust = await store();
+    for (let i = 0; i < MAX_SIGHTINGS + 10; i++) await trust.observe('converse', 'alice', `bob${i}`, BOB);
+    const [peer] = await trust.list();
+    expect(peer?.seen).toHaveLength(MAX_SIGHTINGS);
+    expect(peer?.seen.map((s) => s.peer)).not.toContain('bob0');
+    expect(peer?.seen.map((s) => s.peer)).toContain(`bob${MAX_SIGHTINGS + 9}`);
+  });
+
+  it('without a contact log keeps no times, still warns on a changed key, and clears the times kept', async () => {
+    const trust = await store();
+    await trust.observe('thelounge', 'alice', 'bob', BOB);
+    expect((await trust.list())[0]?.lastSeen).toBeGreaterThan(0);
+    trust.contactLog = false;
+    await trust.forgetTimes();
+    await trust.observe('thelounge', 'alice', 'carol', BOB);
+    const [peer] = await trust.list();
+    expect([peer?.firstSeen, peer?.lastSeen, ...peer!.seen.flatMap((s) => [s.firstSeen, s.lastSeen])].every((t) => t === 0)).toBe(true);
+    const seen = await trust.observe('thelounge', 'alice', 'bob', MALLORY);
+    expect(seen.changed?.previous).toBe(formatFingerprint(fingerprint(bobKey)));
   });
 });

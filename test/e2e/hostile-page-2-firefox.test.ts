@@ -2,13 +2,21 @@
  * Issue 17 item 2 in Firefox (the MV2 build through puppeteer-core): Bob, private in Firefox,
  * gets query messages again and again in his page (sent by script through Alice's Chromium
  * page's own box). His engine restarts nothing and his page sends no OTR reply.
+ *
+ * Then (item 2, insert side) a hostile page in Bob's Firefox, whose composer is a contenteditable
+ * (inserting there focuses it), makes queries appear while Bob types in the private box: the
+ * answers wait until he stops, and none of his keys reaches the page (item 2); and the page's
+ * attacks on the private box itself are seen (item 1, trusted path). Alice's SMP question opens
+ * no frame in Bob's Firefox page by itself (item 1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
-import { FIREFOX_BUILD, launchProfile, lockState, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { randomUUID } from 'node:crypto';
+import { composeFrames, readSpy, setUpInFirefox, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
+import { closeVerify, FIREFOX_BUILD, launchProfile, lockState, menu, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
@@ -38,10 +46,13 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
   let ff: FirefoxWithExtension;
   let bob: Page;
   let alice: Profile;
+  let site: HostileSite;
+  const uuid = randomUUID();
 
   beforeAll(async () => {
+    site = await startHostileSite();
     stack = await startXmppStack();
-    [ff, alice] = await Promise.all([launchFirefoxWithExtension(FIREFOX_BUILD), launchProfile('hostile2-ff-alice')]);
+    [ff, alice] = await Promise.all([launchFirefoxWithExtension(FIREFOX_BUILD, { uuid, systemAccess: true }), launchProfile('hostile2-ff-alice')]);
     bob = await ff.browser.newPage();
     await bob.goto(stack.url);
     await bob.waitForSelector('#converse-login-jid');
@@ -61,10 +72,15 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await ff?.close();
     await alice?.close();
     await stack?.stop();
+    await site?.stop();
   });
 
   it('ten queries make Bob re-key at most once, and the conversation stays private', async () => {
     await poll(() => ffState(bob), (s) => s === 'plaintext', 60_000, "Bob's lock");
+    // First-time users: under the manual policy the lock is neutral, and the menu says "Verify".
+    const look = await bob.$eval('>>> [data-offrecord=lock]', (e) => ({ policy: e.getAttribute('data-offrecord-policy'), label: e.textContent ?? '' }));
+    expect(look).toEqual({ policy: 'manual', label: expect.stringContaining('Not started') });
+    expect(await bob.$eval('>>> [role=menuitem][data-offrecord=verify]', (e) => e.textContent)).toBe('Verify…');
     await menu(alice.page, 'start');
     // Bob's OffRecord holds Alice's query (default policy) until he starts too.
     await poll(() => bob.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-asked')), (a) => a === 'true', 60_000, "Bob's lock to say Alice asks");
@@ -90,5 +106,65 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     expect((await bobsOtrReplies(bob)) - before).toBeLessThanOrEqual(2);
     expect(await ffState(bob)).toBe('unverified');
     expect(await lockState(alice.page)).toBe('unverified');
+  });
+
+  it('a question from the peer opens no verify frame in the page; the lock says so', async () => {
+    await menu(alice.page, 'verify');
+    const q = verifyFrame(alice.page);
+    await q.locator('select').first().selectOption('question');
+    await q.getByRole('textbox').nth(0).fill('Our phrase?');
+    await q.getByRole('textbox').nth(1).fill('a shared secret');
+    await q.locator('button[type=submit]').click();
+    const notice = () => bob.$eval('>>> [data-offrecord=notice]', (e) => ((e as HTMLElement).hidden ? '' : (e.textContent ?? '')));
+    await poll(notice, (t) => t.includes('wants to verify'), 30_000, "Bob's lock to say a question came");
+    await new Promise((r) => setTimeout(r, 1500)); // a frame opening by itself would be there by now
+    expect((await bob.$$('iframe[data-offrecord=verify]')).length).toBe(0);
+    await closeVerify(alice.page);
+  });
+
+  let siteReady = false;
+  async function hostilePage(): Promise<Page> {
+    if (!siteReady) await setUpInFirefox(ff.browser, uuid, site.url);
+    siteReady = true;
+    const page = await ff.browser.newPage();
+    await page.goto(`${site.url}chat.html`);
+    return page;
+  }
+
+  it('answers a page provokes wait while Bob types in the private box; no key reaches the page', async () => {
+    const page = await hostilePage();
+    const sentCount = () => page.evaluate(readSpy).then((s) => s.sent.length);
+    const frame = await poll(async () => page.frames().find((f) => f.url().startsWith('moz-extension://') && f.url().includes('/compose.html')), (f) => !!f, 30_000, 'the compose frame');
+    const input = (await frame!.waitForSelector('[data-offrecord=compose-input]:not([disabled])', { timeout: 15_000 }))!;
+    let settled = -1;
+    await poll(async () => {
+      const n = await sentCount();
+      const same = n === settled;
+      settled = n;
+      await new Promise((r) => setTimeout(r, 1000));
+      return same;
+    }, (same) => same, 20_000, 'the page to stop sending');
+    await input.click();
+    const before = await sentCount();
+    await page.evaluate(() => (window as unknown as { fakeQueries(n: number, ms: number): void }).fakeQueries(5, 600));
+    await input.type(TYPED, { delay: 40 });
+    expect(await frame!.$eval('[data-offrecord=compose-input]', (e) => (e as HTMLTextAreaElement).value)).toBe(TYPED);
+    // The attack did provoke answers: they go out once the typing stops.
+    await poll(sentCount, (n) => n > before, 30_000, 'the answers to go out');
+    const spy = await page.evaluate(readSpy);
+    expect(spy.keys).toEqual([]);
+    expect(spy.composer.filter((t) => t.includes('zebra') || t.includes('quiz'))).toEqual([]);
+    expect(spy.sent.filter((t) => t.includes('zebra'))).toEqual([]);
+    await page.close();
+  });
+
+  it('a private box the page covers, removes, hides or makes transparent is replaced, and the lock warns', async () => {
+    const page = await hostilePage();
+    await tamperScenario({
+      tamper: (how) => page.evaluate((h) => (window as unknown as { tamper(h: string): void }).tamper(h), how),
+      frames: () => page.evaluate(composeFrames),
+      lock: () => page.$eval('>>> [data-offrecord=lock]', (e) => ({ warning: e.getAttribute('data-offrecord-warning'), label: e.textContent ?? '' })),
+    });
+    await page.close();
   });
 });

@@ -4,11 +4,21 @@
  * site or peer could make them appear. Before issue 17 each one made Bob's engine answer with a
  * D-H Commit, restarting the AKE and making the content script take his composer's focus to
  * insert it. Now Bob stays private and his page sends no OTR reply at all.
+ *
+ * Then (item 2, insert side) a hostile page of Bob's own, whose composer is a contenteditable
+ * (inserting there focuses it), makes queries appear while Bob types in the private box: the
+ * answers wait until he stops, and none of his keys reaches the page (item 2); and the page's
+ * attacks on the private box itself are seen (item 1, trusted path). Alice's SMP question opens
+ * no frame in Bob's page by itself (item 1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat } from './helpers/chat';
-import { acceptPrivate, launchProfile, lockState, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
+import type { Page } from 'playwright-core';
+import {
+  acceptPrivate, closeVerify, composeInput, launchProfile, lock, lockNotice, lockState, menu, popupRequest, verifyFrame, waitIdentity, waitState, type Profile,
+} from './overlay-kit';
+import { composeFrames, genericSetup, readSpy, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
@@ -25,8 +35,10 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
   let stack: XmppStack;
   let alice: Profile;
   let bob: Profile;
+  let site: HostileSite;
 
   beforeAll(async () => {
+    site = await startHostileSite();
     stack = await startXmppStack();
     [alice, bob] = await Promise.all([launchProfile('hostile2-alice'), launchProfile('hostile2-bob')]);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
@@ -39,9 +51,15 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     await alice?.close();
     await bob?.close();
     await stack?.stop();
+    await site?.stop();
   });
 
   it('ten queries shown in the page make Bob re-key at most once, and the conversation stays private', async () => {
+    // First-time users: under the manual policy the lock is neutral, and the menu says "Verify".
+    await waitState(bob.page, 'plaintext');
+    expect(await lock(bob.page).getAttribute('data-offrecord-policy')).toBe('manual');
+    expect(await lock(bob.page).textContent()).toContain('Not started');
+    expect(await alice.page.locator('[role=menuitem][data-offrecord=verify]').textContent()).toBe('Verify…');
     await menu(alice.page, 'start');
     // Bob's OffRecord holds Alice's query (default policy) until he starts too.
     await acceptPrivate(bob.page);
@@ -67,5 +85,74 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     expect(after - before).toBeLessThanOrEqual(2);
     expect(await lockState(bob.page)).toBe('unverified');
     expect(await lockState(alice.page)).toBe('unverified');
+  });
+
+  it('a question from the peer opens no verify frame in the page; the lock says so', async () => {
+    await menu(alice.page, 'verify');
+    const q = verifyFrame(alice.page);
+    await q.locator('select').first().selectOption('question');
+    await q.getByRole('textbox').nth(0).fill('Our phrase?');
+    await q.getByRole('textbox').nth(1).fill('a shared secret');
+    await q.locator('button[type=submit]').click();
+    await expect.poll(() => lockNotice(bob.page), { timeout: 30_000 }).toContain('wants to verify');
+    await bob.page.waitForTimeout(1500); // a frame opening by itself would be there by now
+    expect(await bob.page.locator('iframe[data-offrecord=verify]').count()).toBe(0);
+    await closeVerify(alice.page);
+  });
+
+  /** Bob's hostile site: its row with the policy "always", and the generic adapter's set-up. */
+  let siteReady = false;
+  async function hostilePage(): Promise<Page> {
+    const origin = site.url.replace(/\/$/, '');
+    if (!siteReady) {
+      await popupRequest(bob, 'sites.add', { name: 'Hostile chat', origins: [origin], policy: 'always' });
+      const setup = genericSetup(origin);
+      const popup = await bob.browser.context.newPage();
+      await popup.goto(`chrome-extension://${bob.browser.extensionId}/popup.html`);
+      await popup.evaluate(([key, value]) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ [key as string]: value }), [setup.key, setup.value] as const);
+      await popup.close();
+      siteReady = true;
+    }
+    const page = await bob.browser.context.newPage();
+    await page.goto(`${site.url}chat.html`);
+    return page;
+  }
+
+  it('answers a page provokes wait while Bob types in the private box; no key reaches the page', async () => {
+    const page = await hostilePage();
+    // Under "always" the private box is laid over the composer from the start.
+    const input = composeInput(page);
+    await expect.poll(() => input.isEnabled(), { timeout: 15_000 }).toBe(true);
+    let settled = -1;
+    await expect.poll(async () => {
+      const n = (await page.evaluate(readSpy)).sent.length;
+      const same = n === settled;
+      settled = n;
+      return same;
+    }, { timeout: 20_000, interval: 1500 }).toBe(true);
+    // Under "always" nothing private yet is the red "Not private", not the neutral lock.
+    expect(await lock(page).textContent()).toContain('Not private');
+    await input.click();
+    const before = (await page.evaluate(readSpy)).sent.length;
+    await page.evaluate(() => (window as unknown as { fakeQueries(n: number, ms: number): void }).fakeQueries(5, 600));
+    await input.pressSequentially(TYPED, { delay: 40 });
+    expect(await input.inputValue()).toBe(TYPED);
+    // The attack did provoke answers: they go out once the typing stops.
+    await expect.poll(() => page.evaluate(readSpy).then((s) => s.sent.length), { timeout: 30_000 }).toBeGreaterThan(before);
+    const spy = await page.evaluate(readSpy);
+    expect(spy.keys).toEqual([]);
+    expect(spy.composer.filter((t) => t.includes('zebra') || t.includes('quiz'))).toEqual([]);
+    expect(spy.sent.filter((t) => t.includes('zebra'))).toEqual([]);
+    await page.close();
+  });
+
+  it('a private box the page covers, removes, hides or makes transparent is replaced, and the lock warns', async () => {
+    const page = await hostilePage();
+    await tamperScenario({
+      tamper: (how) => page.evaluate((h) => (window as unknown as { tamper(h: string): void }).tamper(h), how),
+      frames: () => page.evaluate(composeFrames),
+      lock: async () => ({ warning: await lock(page).getAttribute('data-offrecord-warning', { timeout: 2000 }), label: (await lock(page).textContent({ timeout: 2000 })) ?? '' }),
+    });
+    await page.close();
   });
 });

@@ -220,9 +220,14 @@ export async function exchange(alice: Page, bob: Page, list: string, tag: string
 
 export const verifyFrame = (page: Page): FrameLocator => page.frameLocator('iframe[data-offrecord=verify]');
 
+/** The lock's notice text (empty when none shows). */
+export const lockNotice = (page: Page) =>
+  page.locator('[data-offrecord=notice]').evaluate((e) => ((e as HTMLElement).hidden ? '' : (e.textContent ?? ''))).catch(() => '');
+
 /**
- * Question and answer through the verify frames: the asker opens "Authenticate buddy" from the
- * lock; the answerer's frame pops up by itself when the question arrives.
+ * Question and answer through the verify frames: the asker opens Verify from the lock; the
+ * answerer's lock says the question came (no frame opens by itself, issue 17), and the answerer
+ * opens Verify from the lock too.
  */
 export async function smpQuestion(asker: Page, answerer: Page, question: string, secret: string, answer: string): Promise<void> {
   await menu(asker, 'verify');
@@ -231,6 +236,8 @@ export async function smpQuestion(asker: Page, answerer: Page, question: string,
   await q.getByRole('textbox').nth(0).fill(question);
   await q.getByRole('textbox').nth(1).fill(secret);
   await q.locator('button[type=submit]').click();
+  await expect.poll(() => lockNotice(answerer), { timeout: 30_000 }).toContain('wants to verify');
+  await menu(answerer, 'verify');
   const a = verifyFrame(answerer);
   await expect.poll(() => a.locator('blockquote.question').textContent({ timeout: 1000 }).catch(() => null), { timeout: 30_000 }).toBe(question);
   await a.getByRole('textbox').first().fill(answer);

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { launchChromiumWithExtension, ROOT, type ExtensionBrowser } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
-import { acceptPrivate, launchProfile, lockState, menu, popupRequest, shot, verifyFrame, waitIdentity, waitState, openPopup, type Profile } from './overlay-kit';
+import { acceptPrivate, launchProfile, lockNotice, lockState, menu, popupRequest, shot, verifyFrame, waitIdentity, waitState, openPopup, type Profile } from './overlay-kit';
 
 const QUESTION = 'Which city did we meet in?';
 const fullShot = (page: Page, name: string) => page.screenshot({ path: join(ROOT, 'test-results/screenshots', `${name}.png`), fullPage: true });
@@ -123,8 +123,8 @@ describe.sequential('popup Verify dialog with a live conversation (XMPP)', () =>
 
     expect(await cardState(alicePopup)).toBe('unverified');
     expect(await lockState(aliceChat)).toBe('unverified');
-    // The question also popped up in Bob's page; he answered elsewhere, so he closes it.
-    await closeFrame(bobChat);
+    // Bob's page only said the question came (issue 17): no verify frame opened there by itself.
+    expect(await bobChat.locator('iframe[data-offrecord=verify]').count()).toBe(0);
   });
 
   it('the right answer (given in Bob\'s verify frame) verifies Bob: popup, lock and Known peers', async () => {
@@ -132,6 +132,9 @@ describe.sequential('popup Verify dialog with a live conversation (XMPP)', () =>
     await ask(alicePopup, 'Lisbon');
     await expectProgress(alicePopup, 'popup-verify-progress-2');
 
+    // Bob answers in a verify frame he opens himself from the lock (a trusted click).
+    await expect.poll(() => lockNotice(bobChat), { timeout: 30_000 }).toContain('wants to verify');
+    await menu(bobChat, 'verify');
     const frame = verifyFrame(bobChat);
     await expect.poll(() => frame.locator('blockquote.question').textContent({ timeout: 1000 }).catch(() => null), { timeout: 30_000 }).toBe(QUESTION);
     await frame.getByRole('textbox').first().fill('Lisbon');

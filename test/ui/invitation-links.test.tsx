@@ -13,7 +13,7 @@ afterEach(cleanup);
 
 const CHROME = 'https://chromewebstore.google.com/search/OffRecord';
 const FIREFOX = 'https://addons.mozilla.org/firefox/addon/offrecord/';
-const settings: Settings = { historyRetention: 'off', idleDays: 7, storeLinks: { chrome: CHROME, firefox: FIREFOX } };
+const settings: Settings = { historyRetention: 'off', idleDays: 7, contactLog: true, storeLinks: { chrome: CHROME, firefox: FIREFOX } };
 
 describe('options: invitation links', () => {
   it('shows both store links and the query as sent, tag first, in one line', () => {

@@ -210,7 +210,7 @@ describe('options: Keys', () => {
 describe('options: Privacy', () => {
   it('shows the retention choice and changes it', () => {
     const onChange = vi.fn();
-    const settings: Settings = { historyRetention: 'off', idleDays: 7, storeLinks: { chrome: '', firefox: '' } };
+    const settings: Settings = { historyRetention: 'off', idleDays: 7, contactLog: true, storeLinks: { chrome: '', firefox: '' } };
     render(<Privacy settings={settings} onChange={onChange} />);
     const off = screen.getByRole('radio', { name: new RegExp(en('privacy_retention_off')) }) as HTMLInputElement;
     const session = screen.getByRole('radio', { name: new RegExp(en('privacy_retention_session')) }) as HTMLInputElement;
@@ -220,9 +220,18 @@ describe('options: Privacy', () => {
     expect(onChange).toHaveBeenCalledWith({ historyRetention: 'session' });
   });
 
+  it('turns the contact log (first and last seen) off', () => {
+    const onChange = vi.fn();
+    render(<Privacy settings={{ historyRetention: 'off', idleDays: 7, contactLog: true, storeLinks: { chrome: '', firefox: '' } }} onChange={onChange} />);
+    const box = screen.getByRole('checkbox', { name: new RegExp(en('privacy_contact_log_label').replace(/[()]/g, '.')) }) as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    fireEvent.click(box);
+    expect(onChange).toHaveBeenCalledWith({ contactLog: false });
+  });
+
   it('sets the idle days after which private conversations end (1–30)', () => {
     const onChange = vi.fn();
-    render(<Privacy settings={{ historyRetention: 'off', idleDays: 7, storeLinks: { chrome: '', firefox: '' } }} onChange={onChange} />);
+    render(<Privacy settings={{ historyRetention: 'off', idleDays: 7, contactLog: true, storeLinks: { chrome: '', firefox: '' } }} onChange={onChange} />);
     const days = screen.getByRole('spinbutton') as HTMLInputElement;
     expect(days.closest('label')!.textContent).toContain(en('privacy_idle_label'));
     expect(days.value).toBe('7');

@@ -192,6 +192,7 @@ export async function showPasteFallback(
   root: Document | ShadowRoot,
   composer: HTMLElement,
   ciphertext: string,
+  focusComposer = true,
 ): Promise<{ copied: boolean; notice: HTMLElement }> {
   const { doc, win } = realm(composer);
   let copied = false;
@@ -222,7 +223,8 @@ export async function showPasteFallback(
     borderRadius: '4px',
   });
   parent.appendChild(notice);
-  composer.focus();
+  // Not while the user types in OffRecord's compose frame: their keys would go to the page.
+  if (focusComposer) composer.focus();
   win.setTimeout(() => notice.remove(), 15_000);
   return { copied, notice };
 }
@@ -251,10 +253,11 @@ export async function insertCiphertext(
   composer: HTMLElement,
   ciphertext: string,
   technique: InsertTechnique,
+  options: { focusOnFallback?: boolean } = {},
 ): Promise<'inserted' | 'fallback'> {
   if (await insertText(composer, ciphertext, technique)) return 'inserted';
   const root = composer.getRootNode();
   const isShadow = root.nodeType === 11; // DOCUMENT_FRAGMENT_NODE: an open shadow root
-  await showPasteFallback(isShadow ? (root as ShadowRoot) : composer.ownerDocument, composer, ciphertext);
+  await showPasteFallback(isShadow ? (root as ShadowRoot) : composer.ownerDocument, composer, ciphertext, options.focusOnFallback ?? true);
   return 'fallback';
 }

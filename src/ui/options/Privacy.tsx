@@ -47,6 +47,18 @@ export function Privacy({ settings, onChange }: { settings: Settings | null; onC
         <span class="muted small block">{t('privacy_idle_help')}</span>
       </label>
 
+      <label class="field">
+        <input
+          type="checkbox"
+          name="contact-log"
+          checked={settings?.contactLog ?? true}
+          disabled={!settings}
+          onChange={(e) => onChange({ contactLog: (e.currentTarget as HTMLInputElement).checked })}
+        />
+        <span>{t('privacy_contact_log_label')}</span>
+        <span class="muted small block">{t('privacy_contact_log_help')}</span>
+      </label>
+
       <div class="card">
         <h3>{t('privacy_at_rest_title')}</h3>
         <ul class="limits">

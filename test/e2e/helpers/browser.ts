@@ -3,7 +3,7 @@
  * built extension loaded, and firefox-esr through puppeteer-core.
  */
 import { chromium, type Browser, type BrowserContext, type Page, type Worker } from 'playwright-core';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../stacks/process';
@@ -136,13 +136,28 @@ export interface FirefoxWithExtension {
   close(): Promise<void>;
 }
 
-export async function launchFirefoxWithExtension(extDir = FIREFOX_EXT): Promise<FirefoxWithExtension> {
+/**
+ * `uuid` pins the add-on's moz-extension:// host; `systemAccess` lets the remote agent reach the
+ * browser's chrome scope, the only way to open an extension page (see openFirefoxExtensionPage).
+ */
+export async function launchFirefoxWithExtension(
+  extDir = FIREFOX_EXT,
+  options: { uuid?: string; systemAccess?: boolean } = {},
+): Promise<FirefoxWithExtension> {
   const puppeteer = (await import('puppeteer-core')).default;
+  const addonId = (JSON.parse(readFileSync(join(extDir, 'manifest.json'), 'utf8')) as { browser_specific_settings: { gecko: { id: string } } })
+    .browser_specific_settings.gecko.id;
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: '/usr/bin/firefox-esr',
     headless: true,
-    extraPrefsFirefox: { 'network.proxy.type': 0, 'app.update.enabled': false, 'datareporting.policy.dataSubmissionEnabled': false },
+    ...(options.systemAccess ? { args: ['--remote-allow-system-access'] } : {}),
+    extraPrefsFirefox: {
+      'network.proxy.type': 0,
+      'app.update.enabled': false,
+      'datareporting.policy.dataSubmissionEnabled': false,
+      ...(options.uuid ? { 'extensions.webextensions.uuids': JSON.stringify({ [addonId]: options.uuid }) } : {}),
+    },
   });
   try {
     const addonId = await browser.installExtension(extDir);
