@@ -15,7 +15,7 @@ import {
 import { classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
 import type { Tlv } from '../otr/tlv';
 import { messageIdOf } from '../messaging/message-id';
-import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy } from '../messaging/types';
+import type { ConversationView, IncomingDisplay, IncomingResult, RoomSummary, SitePolicy } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
 import { storeFail } from './errors';
 import { policyBits } from './config-store';
@@ -82,6 +82,8 @@ export class SessionManager {
   onTlv: ((from: TlvSource, tlvType: number, value: string) => void) | null = null;
   /** Called the same way when a conversation becomes private (rooms send what waited for it). */
   onPrivate: ((peer: TlvSource) => void) | null = null;
+  /** A channel's private room for its view (lock state, popup); set by the room manager. */
+  roomOf: ((site: string, account: string, channel: string) => Promise<RoomSummary | undefined>) | null = null;
   private chains = new Map<string, Promise<unknown>>();
   /**
    * (conversation, messageId) -> plaintext, for reader frames (issue 17 item 4: a reader of
@@ -563,7 +565,16 @@ export class SessionManager {
   }
 
   async view(r: LiveConversation): Promise<ConversationView> {
-    return conversationView(r, this.deps.trust);
+    const view = await conversationView(r, this.deps.trust);
+    const room = await this.roomOf?.(r.site, r.account, r.peer);
+    return room ? { ...view, room } : view;
+  }
+
+  /** A room in this channel changed: every conversation showing the channel shows it. */
+  roomChanged(site: string, account: string, channel: string): void {
+    for (const r of this.records.values()) {
+      if (r.site === site && r.account === account && r.peer === channel) void this.serial(r.id, () => this.pushView(r)).catch(() => undefined);
+    }
   }
 
   async viewOf(id: string): Promise<ConversationView> {

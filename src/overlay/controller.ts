@@ -15,6 +15,7 @@ import { ReaderFrames } from './readers';
 import { Lock, type LockAction } from './lock';
 import { WireSender } from './sender';
 import { classify, mayBeOtr } from '../otr/classify';
+import { isGroupText, roomDecoration } from './room-posts';
 import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
 
 export type { Decoration };
@@ -59,7 +60,7 @@ export class ConversationController {
     hooks: ControllerHooks = {},
   ) {
     const win = doc.defaultView!;
-    this.lock = new Lock(doc, (a) => void this.action(a));
+    this.lock = new Lock(doc, (a) => void this.action(a), ref.kind === 'channel');
     this.sender = new WireSender(doc, adapter, {
       sending: (t) => {
         this.ownTexts.add(t);
@@ -139,7 +140,7 @@ export class ConversationController {
     this.syncCompose();
     if (before?.locked && !view.locked) this.feedUnlocked();
     // Encrypted messages may arrive: hold spare reader tokens so their frames open at once.
-    if (view.state !== 'plaintext') this.readers.warm();
+    if (view.state !== 'plaintext' || view.room?.status === 'active') this.readers.warm();
     // Pidgin pops the dialog up when the buddy starts authenticating: so do we.
     if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') void this.openVerify();
   }
@@ -147,7 +148,7 @@ export class ConversationController {
   /** Under 'always', or once a session exists, the site's own box is never typed in. */
   private needsCompose(): boolean {
     const v = this.view;
-    return !!v && (v.policy === 'always' || v.state !== 'plaintext');
+    return !!v && (v.policy === 'always' || v.state !== 'plaintext' || v.room?.status === 'active');
   }
 
   private syncCompose(): void {
@@ -237,6 +238,10 @@ export class ConversationController {
     try {
       if (a === 'verify') return await this.openVerify();
       if (a === 'private-box') return this.useSiteBox(false);
+      if (a === 'room') {
+        await request('room.create', { conversationId: id, fragmentSize: this.adapter.maxMessageLength });
+        return;
+      }
       this.setView(await request(a === 'start' ? 'conversation.start' : 'conversation.end', { conversationId: id }));
     } catch (e) {
       this.lock.showNotice(`OffRecord: ${(e as Error).message}`);
@@ -248,6 +253,10 @@ export class ConversationController {
     if (this.stopped) return;
     if (this.pending) {
       this.pending.push(m);
+      return;
+    }
+    if (isGroupText(m.text)) {
+      this.chain = this.chain.then(() => this.feedRoom(m)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
       return;
     }
     if (!mayBeOtr(m.text)) return;
@@ -271,6 +280,18 @@ export class ConversationController {
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);
     if (d) this.show(m, d, seen);
     if (result.display === 'locked') this.lockedMessages.push(m);
+  }
+
+  /** A private room's text: decrypted by the background, shown in a reader frame if readable. */
+  private async feedRoom(m: WatchedMessage): Promise<void> {
+    const known = this.memory.decorations.get(m.text);
+    if (known) return this.show(m, known);
+    const id = this.conversationId;
+    if (!id || this.stopped) return;
+    const result = await request('room.incoming', { conversationId: id, from: m.from, text: m.text, fragmentSize: this.adapter.maxMessageLength });
+    // A post shown again from history was read (and its key deleted) when it first came.
+    const d = m.history && result.display === 'dropped' ? { kind: 'status' as const, text: 'private room post — read earlier', tone: 'info' as const } : roomDecoration(result);
+    this.show(m, d);
   }
 
   private feedUnlocked(): void {

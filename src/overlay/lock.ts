@@ -8,7 +8,7 @@ import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
 import { NO_ANSWER_CSS, NoAnswer } from './no-answer';
 
-export type LockAction = 'start' | 'end' | 'verify' | 'private-box';
+export type LockAction = 'start' | 'end' | 'verify' | 'private-box' | 'room';
 
 /** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
 export type ActiveComposer = 'private' | 'site' | null;
@@ -66,6 +66,8 @@ export class Lock {
   constructor(
     private readonly doc: Document,
     onAction: (action: LockAction) => void,
+    /** A group channel: the menu offers a private room (issue 13). */
+    private readonly channel = false,
   ) {
     this.host = doc.createElement('div');
     this.host.setAttribute('data-offrecord-host', 'lock');
@@ -107,6 +109,7 @@ export class Lock {
       end: item('end', 'End private conversation'),
       verify: item('verify', 'Authenticate buddy…'),
       'private-box': item('private-box', 'Type in the private box'),
+      room: item('room', 'Start private room'),
     };
     this.noAnswer = new NoAnswer(
       doc,
@@ -186,7 +189,12 @@ export class Lock {
 
   update(view: ConversationView | null): void {
     this.view = view;
-    const state = view?.state ?? 'plaintext';
+    // A channel's private room speaks for the channel (same hooks as a 1:1 conversation).
+    const room = view?.room && view.room.status !== 'invited' ? view.room : undefined;
+    const state = room ? room.lock : (view?.state ?? 'plaintext');
+    this.button.setAttribute('data-offrecord-room', room ? room.status : 'none');
+    this.items.room.hidden = !this.channel || room?.status === 'active';
+    this.items.room.setAttribute('aria-disabled', String(this.items.room.hidden));
     this.button.setAttribute('data-offrecord-state', state);
     this.button.setAttribute('data-offrecord-composer', this.composer ?? 'none');
     const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
@@ -204,13 +212,16 @@ export class Lock {
     // Issue 12: which box typing goes to.
     const box = this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
-    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}${box}`));
-    this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${why}${box}. Open menu`);
+    const label = room ? `${LABEL[state]} room · ${room.members.length} members` : LABEL[state];
+    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${label}${smp}${why}${box}`));
+    this.button.setAttribute('aria-label', `OffRecord: ${label}${why}${box}. Open menu`);
     this.items['private-box'].hidden = this.composer !== 'site';
     this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
-    this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
-    const encrypted = state === 'unverified' || state === 'private';
-    this.items.end.setAttribute('aria-disabled', String(state === 'plaintext'));
+    // The 1:1 items follow the conversation itself, not a room in its channel.
+    const own = view?.state ?? 'plaintext';
+    this.items.start.textContent = own === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
+    const encrypted = own === 'unverified' || own === 'private';
+    this.items.end.setAttribute('aria-disabled', String(own === 'plaintext'));
     this.items.verify.setAttribute('aria-disabled', String(!encrypted));
     this.fingerprint.textContent = view?.fingerprint
       ? `${view.peer}'s fingerprint: ${view.fingerprint}${view.trust && view.trust !== 'unverified' ? ' (verified)' : ''}`
