@@ -119,7 +119,7 @@ export class PortHub implements PortHandlers {
       const ref = this.sessions.refOf(conversationId);
       const room = this.rooms?.activeRoom(ref.site, ref.account, ref.peer);
       if (room) {
-        this.rooms!.showing(ref.site, ref.account, ref.peer, tab, conversationId);
+        this.rooms!.showing(ref.site, ref.account, ref.peer, tab, conversationId, ref.fragmentSize);
         await this.rooms!.post(room, text, tab);
         port.postMessage({ type: 'sent', queued: false } satisfies BackgroundToFrame);
         return;

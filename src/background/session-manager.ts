@@ -589,10 +589,12 @@ export class SessionManager {
   }
 
   /** A conversation's site and account, for trust actions from the popup. */
-  refOf(id: string): { site: string; account: string; peer: string; fingerprint?: string } {
+  refOf(id: string): { site: string; account: string; peer: string; fingerprint?: string; fragmentSize: number } {
     const r = this.record(id);
     const fp = conversationStatus(r.state).theirFingerprint;
-    return fp ? { site: r.site, account: r.account, peer: r.peer, fingerprint: fp } : { site: r.site, account: r.account, peer: r.peer };
+    // The effective size (site setting and adapter limit): a channel's room posts split to it too.
+    const ref = { site: r.site, account: r.account, peer: r.peer, fragmentSize: r.state.maxFragmentSize };
+    return fp ? { ...ref, fingerprint: fp } : ref;
   }
 
   /** Forgets a tab's registrations when it closes (tabs are not persisted). */

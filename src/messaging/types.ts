@@ -130,7 +130,7 @@ export interface RoomSummary {
   /** The lock's state in a 1:1 conversation's terms. */
   lock: 'private' | 'unverified' | 'finished';
   epoch: number | null;
-  members: { name: string; me: boolean; owner: boolean; badge: 'verified' | 'unverified' | 'changed' | null; holdsOurKey: boolean }[];
+  members: { name: string; me: boolean; owner: boolean; badge: 'verified' | 'unverified' | 'changed' | null; holdsOurKey: boolean; theirEpoch: number | null }[];
   invited: string[];
 }
 

@@ -4,16 +4,13 @@
  * rooms of channels its own tab registered, as with conversations (issue 17 item 5).
  */
 import type { RoomSummary } from '../../messaging/types';
-import type { ConfigStore } from '../config-store';
 import { storeFail } from '../errors';
 import type { From, Handlers } from '../router';
 import type { SessionManager, TabRef } from '../session-manager';
-import { effectiveFragmentSize, originOfConversation } from '../session-wire';
 import type { RoomManager, RoomRef } from './room-manager';
 
 interface RoomServices {
   sessions: SessionManager;
-  config: ConfigStore;
   rooms?: RoomManager;
 }
 
@@ -30,12 +27,12 @@ export function roomHandlers(s: RoomServices): Pick<Handlers, RoomKinds> {
   const tabOf = (from: From): TabRef | undefined => (from.tabId !== undefined && from.frameId !== undefined ? { tabId: from.tabId, frameId: from.frameId } : undefined);
 
   /** The channel a conversation shows; a content script must have registered it itself. */
-  const channelOf = async (conversationId: string, from: From, adapterLimit?: number) => {
+  const channelOf = (conversationId: string, from: From, adapterLimit?: number) => {
     const tab = tabOf(from);
     if (from.context === 'content') s.sessions.assertRegisteredBy(conversationId, tab!);
-    const { site, account, peer } = s.sessions.refOf(conversationId);
-    const { fragmentSize } = await s.config.policyFor(originOfConversation(conversationId), site);
-    const size = effectiveFragmentSize(fragmentSize, adapterLimit);
+    const { site, account, peer, fragmentSize } = s.sessions.refOf(conversationId);
+    // The conversation's size already follows the site's setting and the adapter's limit.
+    const size = adapterLimit ? Math.min(fragmentSize || adapterLimit, adapterLimit) : fragmentSize;
     if (from.context === 'content' && tab) rooms().showing(site, account, peer, tab, conversationId, size);
     return { site, account, channel: peer, size, tab: from.context === 'content' ? tab : undefined };
   };
@@ -44,34 +41,34 @@ export function roomHandlers(s: RoomServices): Pick<Handlers, RoomKinds> {
 
   return {
     'room.create': async ({ conversationId, fragmentSize }, from) => {
-      const c = await channelOf(conversationId, from, fragmentSize);
+      const c = channelOf(conversationId, from, fragmentSize);
       if (rooms().activeRoom(c.site, c.account, c.channel)) storeFail('invalid', 'this channel already has a private room');
       // The title names the channel: an invitee who shows it joins without a second step.
       return summary(await rooms().create(c.site, c.account, c.channel, { title: c.channel, maxFragmentSize: c.size }, c.tab));
     },
     'room.incoming': async ({ conversationId, from: poster, text, fragmentSize }, from) => {
-      const c = await channelOf(conversationId, from, fragmentSize);
+      const c = channelOf(conversationId, from, fragmentSize);
       const result = await rooms().receive(c.site, c.account, c.channel, poster, text, c.tab);
       return result.sender === undefined ? { messageId: result.messageId, display: result.display } : { messageId: result.messageId, display: result.display, sender: result.sender };
     },
     'room.invite': async ({ conversationId, member }, from) => {
-      const c = await channelOf(conversationId, from);
+      const c = channelOf(conversationId, from);
       return summary(await rooms().invite(active(c.site, c.account, c.channel), member));
     },
     'room.remove': async ({ conversationId, member }, from) => {
-      const c = await channelOf(conversationId, from);
+      const c = channelOf(conversationId, from);
       return summary(await rooms().remove(active(c.site, c.account, c.channel), member));
     },
     'room.leave': async ({ conversationId }, from) => {
-      const c = await channelOf(conversationId, from);
+      const c = channelOf(conversationId, from);
       return summary(await rooms().leave(active(c.site, c.account, c.channel)));
     },
     'room.invitations': async ({ conversationId }, from) => {
-      const c = await channelOf(conversationId, from);
+      const c = channelOf(conversationId, from);
       return rooms().invitations(c.site, c.account).map(summary);
     },
     'room.accept': async ({ conversationId, roomId }, from) => {
-      const c = await channelOf(conversationId, from);
+      const c = channelOf(conversationId, from);
       return summary(await rooms().accept(c.site, c.account, roomId, c.channel, c.size));
     },
   };

@@ -244,8 +244,11 @@ export class RoomManager {
   /** Encrypts a post once; its channel texts go to `tab` (and are returned). */
   post(ref: RoomRef, text: string, tab?: TabRef): Promise<{ texts: string[] }> {
     return this.serial(ref.site, ref.account, async () => {
-      const { c, state } = this.room(ref);
+      const { c, state: stored } = this.room(ref);
       if (tab) this.tabs.set(c.id, tab);
+      // The site's limit as the page last said (it may differ from when the room was joined).
+      const size = this.fragmentSizes.get(c.id);
+      const state = size === undefined || size === stored.maxFragmentSize ? stored : { ...stored, maxFragmentSize: size };
       const result = postToRoom(this.deps.env, state, text, await this.trustFor(c, state.members));
       await this.commit(c, result, tab);
       return { texts: result.send };
@@ -332,7 +335,7 @@ export class RoomManager {
         if (shown !== undefined) {
           const id = channelIdOf(from.site, from.account, channel);
           if (!this.scopes.has(id)) this.scopes.set(id, shown);
-          await this.acceptNow(from.site, from.account, result.state.roomId, channel, result.state.maxFragmentSize || this.fragmentSizes.get(channelIdOf(from.site, from.account, channel)) || 0);
+          await this.acceptNow(from.site, from.account, result.state.roomId, channel, this.fragmentSizes.get(id) ?? this.deps.sessions.refOf(shown).fragmentSize);
         }
       } catch (e) {
         // Anything but an invitation for a room we do not hold is ignored, as libotr ignores
