@@ -19,6 +19,7 @@ import { loungeJoin, loungeQuery, loungeSwitchTo } from './helpers/chat';
 import { launchProfile, lock, menu, openPopup, readerTexts, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 const LIST = '#chat .chat-view .messages';
+const NOT_A_MEMBER = 'private room post — not a member';
 const CHANNEL = '#test';
 
 interface Member {
@@ -165,9 +166,11 @@ describe.sequential('private rooms over IRC: three members and a plain observer'
     // Carol's page got both posts (Dave saw them too) and shows each as not for her.
     const lastPosts = (nick: string) => dave.messages().filter((m) => m.from === nick && m.target === CHANNEL).length;
     expect(lastPosts('alice')).toBeGreaterThan(0);
-    await expect
-      .poll(() => carol.p.page.locator(`${LIST} [data-offrecord=status]`).evaluateAll((els) => els.filter((e) => e.textContent === 'private room post — not a member').length), { timeout: 30_000 })
-      .toBeGreaterThanOrEqual(2);
+    const notForHer = () => carol.p.page.locator(`${LIST} [data-offrecord=status]`).evaluateAll((els, text) => els.filter((e) => e.textContent?.trim() === text).length, NOT_A_MEMBER);
+    await expect.poll(notForHer, { timeout: 30_000 }).toBeGreaterThanOrEqual(2).catch(async (e: unknown) => {
+      const rows = await carol.p.page.locator(`${LIST} .msg`).evaluateAll((els) => els.slice(-8).map((x) => `${x.getAttribute('style') ?? ''} ${(x.textContent ?? '').slice(0, 80)}`));
+      throw new Error(`Carol's last rows: ${JSON.stringify(rows)}`, { cause: e });
+    });
     const seen = await everyText(carol.p.page);
     for (const text of secret) expect(seen).not.toContain(text);
     for (const text of secret) expect(await readerTexts(carol.p.page)).not.toContain(text);
