@@ -506,7 +506,9 @@ export class SessionManager {
     await this.life.save(r);
     // After a macrotask: this step's own AKE replies leave first, so data sent on going
     // private does not reach a peer that has not finished the AKE yet.
-    if (result.events.some((e) => e.type === 'gone_secure') && this.onPrivate) {
+    // Also on a refresh: two AKEs crossing end in a second one, and what a room sent under the
+    // first keys may be unreadable to the peer (rooms send their hand-over again).
+    if (result.events.some((e) => e.type === 'gone_secure' || e.type === 'still_secure') && this.onPrivate) {
       const onPrivate = this.onPrivate;
       const peer = { site: r.site, account: r.account, peer: r.peer };
       setTimeout(() => onPrivate(peer), 0);

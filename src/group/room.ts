@@ -90,6 +90,8 @@ export interface ShownPost {
   verified: boolean;
   /** The post was made under another member list than ours. */
   listMismatch: boolean;
+  /** The whole channel text that carried it (a post shown after waiting for its key is found by it). */
+  wire: string;
 }
 
 export interface DirectRecord {

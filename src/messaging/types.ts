@@ -135,7 +135,7 @@ export interface RoomSummary {
 }
 
 /** What the page does with a group text (`?OTR-G:`): see RoomDisplay in background/rooms. */
-export type RoomIncomingDisplay = 'encrypted' | 'unverifiable' | 'own' | 'hidden' | 'partial' | 'not-a-member' | 'not-yet-member' | 'dropped';
+export type RoomIncomingDisplay = 'encrypted' | 'unverifiable' | 'own' | 'hidden' | 'partial' | 'waiting' | 'not-a-member' | 'not-yet-member' | 'dropped';
 
 export interface RoomIncomingResult {
   messageId: string;

@@ -51,6 +51,8 @@ export class ConversationController {
   /** Messages that arrived while OffRecord was locked: fed again once it is unlocked. */
   private lockedMessages: WatchedMessage[] = [];
   private stopped = false;
+  /** Room posts whose sender's key had not come yet: asked again when the room changes. */
+  private roomWaiting: WatchedMessage[] = [];
 
   constructor(
     private readonly doc: Document,
@@ -139,6 +141,7 @@ export class ConversationController {
     this.lock.update(view);
     this.syncCompose();
     if (before?.locked && !view.locked) this.feedUnlocked();
+    if (view.room && this.roomWaiting.length > 0) this.feedRoomAgain();
     // Encrypted messages may arrive: hold spare reader tokens so their frames open at once.
     if (view.state !== 'plaintext' || view.room?.status === 'active') this.readers.warm();
     // Pidgin pops the dialog up when the buddy starts authenticating: so do we.
@@ -292,6 +295,21 @@ export class ConversationController {
     // A post shown again from history was read (and its key deleted) when it first came.
     const d = m.history && result.display === 'dropped' ? { kind: 'status' as const, text: 'private room post — read earlier', tone: 'info' as const } : roomDecoration(result);
     this.show(m, d);
+    if (result.display === 'waiting') {
+      this.memory.decorations.delete(m.text);
+      this.roomWaiting = [...this.roomWaiting.filter((w) => w.text !== m.text), m].slice(-64);
+    }
+  }
+
+  private feedRoomAgain(): void {
+    for (const m of this.roomWaiting.splice(0)) {
+      this.chain = this.chain
+        .then(() => {
+          clearStatus(m.textElement);
+          return this.feedRoom(m);
+        })
+        .catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+    }
   }
 
   private feedUnlocked(): void {

@@ -14,6 +14,8 @@ export function isGroupText(text: string): boolean {
 }
 
 export const NOT_A_MEMBER = 'private room post — not a member';
+/** Its sender's key is still on its way over the pairwise conversation. */
+export const WAITING = 'private room post — waiting for its key';
 
 export function roomDecoration(result: RoomIncomingResult): Decoration {
   switch (result.display) {
@@ -25,6 +27,8 @@ export function roomDecoration(result: RoomIncomingResult): Decoration {
       return { kind: 'reader', messageId: result.messageId };
     case 'not-a-member':
       return { kind: 'status', text: NOT_A_MEMBER, tone: 'info' };
+    case 'waiting':
+      return { kind: 'status', text: WAITING, tone: 'info' };
     case 'not-yet-member':
       return { kind: 'status', text: 'private room post — invitation not accepted yet', tone: 'info' };
     case 'dropped':

@@ -12,7 +12,7 @@
  */
 import {
   acceptInvite, collectGroupText, leaveRoom, resendChain, createChannel, createRoom, groupRecordRoomId, groupTextRoomId, inviteMember, isGroupText, markUndelivered, postToRoom,
-  readInvite, receiveGroupText, receiveRecord, redistribute, removeMember, roomView, TLV_GROUP, type GroupEnv, type GroupStepResult, type RoomState, type RoomView,
+  readInvite, receiveGroupText, MAX_WAITING_POSTS, receiveRecord, redistribute, removeMember, roomView, TLV_GROUP, type GroupEnv, type GroupStepResult, type RoomState, type RoomView,
 } from '../../group/index';
 import { fromHex, toHex } from '../../otr/bytes';
 import { isOtrError } from '../../otr/errors';
@@ -45,11 +45,13 @@ export interface RoomRef {
 /**
  * What the page shows for a channel text: 'encrypted' (a reader frame gets the plaintext),
  * 'unverifiable' (readable, but its epoch's signing key is public), 'own' (our own post: a
- * reader shows what we typed, if this browser still holds it), 'hidden' (a key reveal), 'partial' (a piece of a longer text), 'not-a-member' ("private room post —
+ * reader shows what we typed, if this browser still holds it), 'hidden' (a key reveal),
+ * 'partial' (a piece of a longer text), 'waiting' (its sender's key has not come yet: asked
+ * again once the room changes, it reads as 'encrypted' if the key came), 'not-a-member' ("private room post —
  * not a member"), 'not-yet-member' (an invitation not accepted yet), 'dropped' (forged,
  * replayed, from a non-member, malformed: never shown).
  */
-export type RoomDisplay = 'encrypted' | 'unverifiable' | 'own' | 'hidden' | 'partial' | 'not-a-member' | 'not-yet-member' | 'dropped';
+export type RoomDisplay = 'encrypted' | 'unverifiable' | 'own' | 'hidden' | 'waiting' | 'partial' | 'not-a-member' | 'not-yet-member' | 'dropped';
 
 export interface RoomIncoming {
   messageId: string;
@@ -79,6 +81,13 @@ export class RoomManager {
    */
   private scopes = new Map<string, string>();
   private fragmentSizes = new Map<string, number>();
+  /**
+   * Posts that came before their sender's key, by channel text: the message id the page saw
+   * (the last piece's). In memory only: after a restart such a post stays unread.
+   */
+  private awaiting = new Map<string, { messageId: string; tabIds: number[] }>();
+  /** Posts read once their key came, by message id, until the page asks again. */
+  private late = new Map<string, { roomId: string; sender: string }>();
   problems: RoomLoadProblem[] = [];
 
   constructor(private readonly deps: RoomDeps) {
@@ -156,6 +165,14 @@ export class RoomManager {
     for (const m of result.sent) {
       const last = m.wire[m.wire.length - 1];
       if (last) await this.deps.sessions.keepForReaders(this.scopeOf(c, state.roomId), messageIdOf(last), m.text, tab ? [tab.tabId] : []);
+    }
+    // Posts that waited for their key, read in this step (a chain arrived).
+    for (const post of result.show) {
+      const waited = this.awaiting.get(post.wire);
+      if (!waited) continue;
+      this.awaiting.delete(post.wire);
+      await this.deps.sessions.keepForReaders(this.scopeOf(c, state.roomId), waited.messageId, post.text, waited.tabIds);
+      this.late.set(waited.messageId, { roomId: state.roomId, sender: post.sender });
     }
     const target = tab ?? this.tabs.get(c.id);
     if (result.send.length > 0 && target) this.deps.toContent(target, { type: 'send', conversationId: this.scopes.get(c.id) ?? c.id, texts: result.send });
@@ -265,6 +282,13 @@ export class RoomManager {
     return this.serial(site, account, async () => {
       const c = this.channel(site, account, channel);
       if (tab) this.tabs.set(c.id, tab);
+      const late = this.late.get(messageId);
+      if (late) {
+        this.late.delete(messageId);
+        return { messageId, roomId: late.roomId, display: 'encrypted', sender: late.sender };
+      }
+      // Asked again while its key is still on its way.
+      if ([...this.awaiting.values()].some((w) => w.messageId === messageId)) return { messageId, display: 'waiting' };
       const collected = collectGroupText(c.fragments, from, text);
       c.fragments = collected.state;
       if (collected.complete === undefined) {
@@ -279,6 +303,12 @@ export class RoomManager {
         return roomId === null ? { messageId, display: 'dropped' } : { messageId, roomId, display: invited ? 'not-yet-member' : 'not-a-member' };
       }
       const result = receiveGroupText(this.deps.env, state, collected.complete);
+      if (result.state.waiting.includes(collected.complete) && !state.waiting.includes(collected.complete)) {
+        this.awaiting.set(collected.complete, { messageId, tabIds: tab ? [tab.tabId] : [] });
+        for (const old of [...this.awaiting.keys()].slice(0, Math.max(0, this.awaiting.size - MAX_WAITING_POSTS))) this.awaiting.delete(old);
+        await this.commit(c, result, tab);
+        return { messageId, roomId: state.roomId, display: 'waiting' };
+      }
       await this.commit(c, result, tab);
       return { messageId, roomId: state.roomId, ...(await this.displayOf(c, result, messageId, tab)) };
     });
