@@ -157,6 +157,12 @@ describe.sequential('private rooms over IRC: three members and a plain observer'
       return b?.members.length === 2 && b.epoch === bobEpoch + 1 && member(b, 'alice')?.theirEpoch === aliceEpoch && member(a, 'bob')?.theirEpoch === bobEpoch + 1;
     });
     await waitState(carol.p.page, 'finished');
+    // Each ended epoch's signing key is published in the channel (deniability). Bob's and
+    // Carol's waited in their pages while they showed a query, and go out as the channel
+    // shows again: typed into the site's box, so they are let through before anyone types.
+    const reveals = (nick: string) => dave.messages().filter((m) => m.from === nick && m.target === CHANNEL && /^\?OTR-G:AQ[I-L]/.test(m.text)).length;
+    await expect.poll(() => ['alice', 'bob', 'carol'].map(reveals), { timeout: 20_000 }).toEqual([1, 1, 1]);
+    await expect.poll(() => Promise.all([bob, alice].map((m) => m.p.page.locator('textarea#input').inputValue())), { timeout: 10_000 }).toEqual(['', '']);
 
     const secret = ['after removal: only alice and bob — ßecret 🙊', 'bob answers after removal, still private ✓'];
     await typePrivate(alice.p.page, secret[0]!);
