@@ -12,6 +12,8 @@ import type { From, Handlers } from './router';
 import type { SessionManager } from './session-manager';
 import type { FrameTokens } from './tokens';
 import type { TrustStore } from './trust-store';
+import type { RoomManager } from './rooms/room-manager';
+import { roomHandlers } from './rooms/room-handlers';
 
 export interface Services {
   keys: KeyStore;
@@ -21,6 +23,8 @@ export interface Services {
   tokens: FrameTokens;
   /** After sites are added or removed: the content script follows (content-scripts.ts). */
   sitesChanged?: () => void;
+  /** Private group rooms (issue 13). */
+  rooms?: RoomManager;
 }
 
 /** libotr's trust strings: "smp" from SMP, "verified" set by hand, "" none. */
@@ -174,5 +178,6 @@ export function createHandlers(s: Services): Handlers {
       return { token: s.tokens.issue(messageId ? { ...grant, messageId } : grant) };
     },
     ...pickerHandlers(),
+    ...roomHandlers(s),
   };
 }

@@ -23,6 +23,8 @@ import { ConversationStore } from './conversation-store';
 import { sessionStoragePersistence } from './session-persistence';
 import { FrameTokens } from './tokens';
 import { TrustStore } from './trust-store';
+import { RoomManager } from './rooms/room-manager';
+import { RoomStore } from './rooms/room-store';
 import { fromHex, toHex } from '../otr/bytes';
 
 const kekCache: KekCache = {
@@ -69,6 +71,14 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
   sessions.retention = settings.historyRetention;
   sessions.life.idleDays = settings.idleDays;
   await sessions.restore();
+  const rooms = new RoomManager({
+    sessions, trust, store: new RoomStore(db, conversationKey, cryptoRandom), env: { random: cryptoRandom, now: Date.now },
+    toContent: (tab, push) => hub.toContent(tab, push),
+    changed: (site, account, channel) => sessions.roomChanged(site, account, channel),
+  });
+  sessions.roomOf = (site, account, channel) => rooms.summary(site, account, channel);
+  hub.attachRooms(rooms);
+  await rooms.restore();
   // Idle conversations also end while the chat is not open (whenever the background runs).
   setInterval(() => void sessions.life.sweep().catch(() => undefined), 60 * 60 * 1000);
   const scripts = new UserSiteScripts(browser as unknown as ScriptApis);
@@ -79,7 +89,7 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
       .catch((e: unknown) => console.warn('OffRecord: content scripts for added sites:', e));
   };
   sitesChanged();
-  return { keys, trust, config, sessions, tokens, sitesChanged };
+  return { keys, trust, config, sessions, tokens, sitesChanged, rooms };
 }
 
 export function startBackground(): void {

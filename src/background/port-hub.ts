@@ -11,6 +11,7 @@ import { isStoreError } from './errors';
 import type { From, PortHandlers, PortLike } from './router';
 import type { SessionManager, TabRef } from './session-manager';
 import type { FrameTokens } from './tokens';
+import type { RoomManager } from './rooms/room-manager';
 
 /** How long a reader placed on arrival waits for its message to be decrypted. */
 const PENDING_READER_MS = 10_000;
@@ -22,11 +23,17 @@ export class PortHub implements PortHandlers {
   private contentPorts = new Map<string, PortLike>();
   private framePorts = new Map<PortLike, { conversationId: string; role: FrameRole }>();
   private sessions!: SessionManager;
+  private rooms: RoomManager | null = null;
 
   constructor(private readonly tokens: FrameTokens) {}
 
   attach(sessions: SessionManager): void {
     this.sessions = sessions;
+  }
+
+  /** A channel with an active private room: its compose frame posts to the room (issue 13). */
+  attachRooms(rooms: RoomManager): void {
+    this.rooms = rooms;
   }
 
   broadcast(event: PushEvent): void {
@@ -114,6 +121,14 @@ export class PortHub implements PortHandlers {
         return this.toContent(tab, { type: 'typing', conversationId });
       }
       const { text } = frameSend(message, 'frame');
+      const ref = this.sessions.refOf(conversationId);
+      const room = this.rooms?.activeRoom(ref.site, ref.account, ref.peer);
+      if (room) {
+        this.rooms!.showing(ref.site, ref.account, ref.peer, tab, conversationId, ref.fragmentSize);
+        await this.rooms!.post(room, text, tab);
+        port.postMessage({ type: 'sent', queued: false } satisfies BackgroundToFrame);
+        return;
+      }
       const { queued } = await this.sessions.send(conversationId, text, tab);
       port.postMessage({ type: 'sent', queued } satisfies BackgroundToFrame);
     } catch (e) {

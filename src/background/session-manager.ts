@@ -15,7 +15,7 @@ import {
 import { classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
 import type { Tlv } from '../otr/tlv';
 import { messageIdOf } from '../messaging/message-id';
-import type { ConversationView, IncomingDisplay, IncomingResult, SitePolicy } from '../messaging/types';
+import type { ConversationView, IncomingDisplay, IncomingResult, RoomSummary, SitePolicy } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
 import { storeFail } from './errors';
 import { policyBits } from './config-store';
@@ -83,6 +83,8 @@ export class SessionManager {
   onTlv: ((from: TlvSource, tlvType: number, value: string) => void) | null = null;
   /** Called the same way when a conversation becomes private (rooms send what waited for it). */
   onPrivate: ((peer: TlvSource) => void) | null = null;
+  /** A channel's private room for its view (lock state, popup); set by the room manager. */
+  roomOf: ((site: string, account: string, channel: string) => Promise<RoomSummary | undefined>) | null = null;
   private chains = new Map<string, Promise<unknown>>();
   /**
    * (conversation, messageId) -> plaintext, for reader frames (issue 17 item 4: a reader of
@@ -516,7 +518,9 @@ export class SessionManager {
     await this.life.save(r);
     // After a macrotask: this step's own AKE replies leave first, so data sent on going
     // private does not reach a peer that has not finished the AKE yet.
-    if (result.events.some((e) => e.type === 'gone_secure') && this.onPrivate) {
+    // Also on a refresh: two AKEs crossing end in a second one, and what a room sent under the
+    // first keys may be unreadable to the peer (rooms send their hand-over again).
+    if (result.events.some((e) => e.type === 'gone_secure' || e.type === 'still_secure') && this.onPrivate) {
       const onPrivate = this.onPrivate;
       const peer = { site: r.site, account: r.account, peer: r.peer };
       setTimeout(() => onPrivate(peer), 0);
@@ -576,7 +580,16 @@ export class SessionManager {
   }
 
   async view(r: LiveConversation): Promise<ConversationView> {
-    return conversationView(r, this.deps.trust);
+    const view = await conversationView(r, this.deps.trust);
+    const room = await this.roomOf?.(r.site, r.account, r.peer);
+    return room ? { ...view, room } : view;
+  }
+
+  /** A room in this channel changed: every conversation showing the channel shows it. */
+  roomChanged(site: string, account: string, channel: string): void {
+    for (const r of this.records.values()) {
+      if (r.site === site && r.account === account && r.peer === channel) void this.serial(r.id, () => this.pushView(r)).catch(() => undefined);
+    }
   }
 
   async viewOf(id: string): Promise<ConversationView> {
@@ -591,10 +604,12 @@ export class SessionManager {
   }
 
   /** A conversation's site and account, for trust actions from the popup. */
-  refOf(id: string): { site: string; account: string; peer: string; fingerprint?: string } {
+  refOf(id: string): { site: string; account: string; peer: string; fingerprint?: string; fragmentSize: number } {
     const r = this.record(id);
     const fp = conversationStatus(r.state).theirFingerprint;
-    return fp ? { site: r.site, account: r.account, peer: r.peer, fingerprint: fp } : { site: r.site, account: r.account, peer: r.peer };
+    // The effective size (site setting and adapter limit): a channel's room posts split to it too.
+    const ref = { site: r.site, account: r.account, peer: r.peer, fragmentSize: r.state.maxFragmentSize };
+    return fp ? { ...ref, fingerprint: fp } : ref;
   }
 
   /** Forgets a tab's registrations when it closes (tabs are not persisted). */

@@ -27,6 +27,7 @@ export function distribute(step: RoomStep, trust: TrustMap): void {
     else {
       step.record(m, [chainOp(s.sending)]);
       s.sentTo.push(m);
+      s.handover = { ...s.handover, [m]: { epoch: s.sending.epoch, chainKey: s.sending.chainKey, iteration: s.sending.iteration } };
     }
   }
 }
@@ -42,9 +43,22 @@ export function startEpoch(step: RoomStep, trust: TrustMap, reason: 'start' | 'm
   const old = s.sending;
   s.sending = newSendingChain(step.env, old ? old.epoch + 1 : 0);
   s.sentTo = [];
+  s.handover = {};
   step.events.push({ type: 'epoch', epoch: s.sending.epoch, reason });
   if (old) publish(step, old);
   distribute(step, trust);
+}
+
+/**
+ * Our current epoch's hand-over to `member` once more, exactly as first sent (same key, same
+ * iteration): a member who got it the first time ignores the copy (addChain keeps the first key
+ * of an epoch), one who could not read it can now read every post made since.
+ */
+export function resendHandover(step: RoomStep, member: string): void {
+  const s = step.state;
+  const h = s.handover?.[member];
+  if (s.status !== 'active' || !s.sending || !h || h.epoch !== s.sending.epoch || !s.members.includes(member)) return;
+  step.record(member, [{ op: 'chain', epoch: h.epoch, chainKey: fromHex(h.chainKey), iteration: h.iteration, signingPublic: fromHex(s.sending.signingPublic) }]);
 }
 
 /** Posts the ended epoch's signing secret where everyone in the channel sees it. */

@@ -3,7 +3,7 @@
  * entry point takes a room's JSON state and returns `{ state, send, direct, sent, show, events }`;
  * random and clock are injected.
  */
-export { createRoom, inviteMember, readInvite, acceptInvite, removeMember, leaveRoom, redistribute, markUndelivered, receiveRecord } from './membership';
+export { createRoom, inviteMember, readInvite, acceptInvite, removeMember, leaveRoom, redistribute, resendChain, markUndelivered, receiveRecord } from './membership';
 export type { RoomOptions } from './membership';
 export { postToRoom, receiveGroupText, MAX_POST_BYTES } from './posting';
 export { collectGroupText, createChannel, groupTextRoomId } from './channel';

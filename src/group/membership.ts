@@ -12,7 +12,7 @@
  */
 import { fromHex, toHex } from '../otr/bytes';
 import { fail, isOtrError } from '../otr/errors';
-import { addChain, distribute, publish, startEpoch } from './epoch';
+import { addChain, distribute, publish, resendHandover, startEpoch } from './epoch';
 import { retryWaiting } from './posting';
 import { ROOM_ID_BYTES } from './crypto';
 import { type GroupEnv, type GroupStepResult, MAX_EARLY_RECORDS, requireActive, setMembers, type RoomState, type RoomStep, runRoom, type Trust, type TrustMap } from './room';
@@ -171,6 +171,11 @@ export function redistribute(env: GroupEnv, state: RoomState, trust: TrustMap): 
   });
 }
 
+/** The pairwise session with `member` was set up anew: our hand-over goes again (epoch.ts). */
+export function resendChain(env: GroupEnv, state: RoomState, member: string): GroupStepResult {
+  return runRoom(env, state, (step) => resendHandover(step, member));
+}
+
 /** The pairwise message carrying our chain to `member` could not be sent; send it again later. */
 export function markUndelivered(state: RoomState, member: string): RoomState {
   return { ...state, sentTo: state.sentTo.filter((m) => m !== member) };
@@ -291,6 +296,7 @@ function dropMember(step: RoomStep, member: string): void {
   const s = step.state;
   setMembers(s, s.members.filter((m) => m !== member));
   s.sentTo = s.sentTo.filter((m) => m !== member);
+  if (s.handover) delete s.handover[member];
   delete s.chains[member];
 }
 
@@ -298,6 +304,7 @@ function forget(s: RoomState, status: 'left' | 'removed'): void {
   s.status = status;
   s.sending = null;
   s.sentTo = [];
+  s.handover = {};
   s.chains = {};
   s.waiting = [];
   s.early = [];

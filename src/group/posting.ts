@@ -82,6 +82,7 @@ function handlePost(step: RoomStep, post: EncodedPost, text: string, mayWait: bo
     iteration: post.iteration,
     verified: !chain.published,
     listMismatch: !equalBytes(post.listHash, listHashOf(s)),
+    wire: text,
   });
 }
 

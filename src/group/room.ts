@@ -62,6 +62,13 @@ export interface RoomState {
   sending: SendingChain | null;
   /** Members who hold our current chain. */
   sentTo: string[];
+  /**
+   * The chain key and iteration of our current epoch as handed to each member, kept until the
+   * epoch ends so the hand-over can be sent again when the pairwise session is set up anew (two
+   * AKEs crossing can leave the first record unreadable to its receiver). It derives our posts
+   * from that iteration on, as the member's own copy does; sealed at rest like the rest.
+   */
+  handover?: Record<string, { epoch: number; chainKey: string; iteration: number }>;
   /** Every other member's chains, oldest epoch first, at most MAX_EPOCHS_KEPT each. */
   chains: Record<string, ReceivingChain[]>;
   /** Posts that came before their sender's chain key did; retried when it arrives. */
@@ -83,6 +90,8 @@ export interface ShownPost {
   verified: boolean;
   /** The post was made under another member list than ours. */
   listMismatch: boolean;
+  /** The whole channel text that carried it (a post shown after waiting for its key is found by it). */
+  wire: string;
 }
 
 export interface DirectRecord {

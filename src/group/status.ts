@@ -13,6 +13,8 @@ export interface RoomMemberView {
   badge: Trust | null;
   /** Whether this member has been handed our current chain key. */
   holdsOurKey: boolean;
+  /** Their newest epoch whose chain we hold (their posts in it are readable here), or null. */
+  theirEpoch: number | null;
 }
 
 export interface RoomView {
@@ -33,6 +35,7 @@ export function roomView(state: RoomState, trust: TrustMap): RoomView {
     owner: name === state.owner,
     badge: name === state.me ? null : (trust[name] ?? 'unverified'),
     holdsOurKey: state.sentTo.includes(name),
+    theirEpoch: state.chains[name]?.reduce<number | null>((n, c) => (n === null || c.epoch > n ? c.epoch : n), null) ?? null,
   }));
   const allVerified = members.every((m) => m.me || m.badge === 'verified');
   const lock = state.status === 'left' || state.status === 'removed' ? 'finished' : state.status === 'active' && allVerified ? 'private' : 'unverified';

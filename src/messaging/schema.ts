@@ -16,6 +16,9 @@
  *  settings:      settings.get, settings.set
  *  content:       content.register, content.incoming, content.frameToken
  *  picker:        picker.start, picker.status, picker.forget (generic adapter, per origin)
+ *  rooms:         room.create, room.incoming, room.invite, room.remove, room.leave,
+ *                 room.invitations, room.accept (issue 13; a room is named by its channel's
+ *                 conversation, and a content script may only create, feed and leave)
  *
  * Ports (see ports.ts): 'offrecord:events' (popup/options: pushed updates),
  * 'offrecord:content' (content script: wire texts to send, state changes), and
@@ -30,6 +33,8 @@ import type {
   IdentityStatus,
   IncomingResult,
   KeyView,
+  RoomIncomingResult,
+  RoomSummary,
   LibotrFiles,
   ProblemView,
   PeerView,
@@ -44,6 +49,7 @@ const NAME = str(512); // account names may be '' when the site cannot tell
 const SECRET = str(4096, 1);
 const FINGERPRINT = pattern(/^[0-9A-Fa-f]{8}( ?[0-9A-Fa-f]{8}){4}$/, 44);
 const MESSAGE_ID = pattern(/^[0-9a-f]{64}$/, 64);
+const ROOM_ID = pattern(/^[0-9a-f]{32}$/, 32);
 const TRUST = literal('unverified', 'smp', 'manual');
 const POLICY = literal('manual', 'opportunistic', 'always');
 /** A store link in the invitation: https only, one token (it travels inside a chat line). */
@@ -160,6 +166,25 @@ export const REQUESTS = {
     { conversationId: string; role: FrameRole; messageId?: string; pending?: boolean },
     { token: string }
   >(['content'], obj({ conversationId: ID, role: literal(...FRAME_ROLES), messageId: opt(MESSAGE_ID), pending: opt(bool) })),
+
+  /** A private room in the channel this conversation shows, with us as owner (issue 13). */
+  'room.create': kind<{ conversationId: string; fragmentSize?: number }, RoomSummary>(
+    CONTROLS,
+    obj({ conversationId: ID, fragmentSize: opt(int(0, 1 << 20)) }),
+  ),
+  /** A group text (`?OTR-G:`) seen in the channel; `from` is its poster's name. Never plaintext. */
+  'room.incoming': kind<{ conversationId: string; from: string; text: string; fragmentSize?: number }, RoomIncomingResult>(
+    ['content'],
+    obj({ conversationId: ID, from: NAME, text: str(MAX_TEXT), fragmentSize: opt(int(0, 1 << 20)) }),
+  ),
+  /** The owner invites someone present in the channel; their OffRecord accepts over pairwise OTR. */
+  'room.invite': kind<{ conversationId: string; member: string }, RoomSummary>(PAGES, obj({ conversationId: ID, member: ID })),
+  /** The owner removes a member: everyone left starts a new epoch the removed member never gets. */
+  'room.remove': kind<{ conversationId: string; member: string }, RoomSummary>(PAGES, obj({ conversationId: ID, member: ID })),
+  'room.leave': kind<{ conversationId: string }, RoomSummary>(CONTROLS, CONVERSATION),
+  /** Invitations waiting for this conversation's account (those not accepted on their own). */
+  'room.invitations': kind<{ conversationId: string }, RoomSummary[]>(PAGES, CONVERSATION),
+  'room.accept': kind<{ conversationId: string; roomId: string }, RoomSummary>(PAGES, obj({ conversationId: ID, roomId: ROOM_ID })),
 
   /** Runs the element picker in that tab's page (generic adapter); answers once it is showing. */
   'picker.start': kind<{ tabId: number }, null>(PAGES, obj({ tabId: int(0) })),

@@ -118,6 +118,29 @@ export interface ConversationView {
   ended?: EndReason;
   /** The disk is full: this conversation lives in memory only and ends when the browser closes. */
   unsaved?: boolean;
+  /** A channel's private room (issue 13), the one we are in or were last in; public state only. */
+  room?: RoomSummary;
+}
+
+/** A private room as the lock and the popup show it: members and trust, never a key or a post. */
+export interface RoomSummary {
+  roomId: string;
+  title: string;
+  status: 'invited' | 'active' | 'left' | 'removed';
+  /** The lock's state in a 1:1 conversation's terms. */
+  lock: 'private' | 'unverified' | 'finished';
+  epoch: number | null;
+  members: { name: string; me: boolean; owner: boolean; badge: 'verified' | 'unverified' | 'changed' | null; holdsOurKey: boolean; theirEpoch: number | null }[];
+  invited: string[];
+}
+
+/** What the page does with a group text (`?OTR-G:`): see RoomDisplay in background/rooms. */
+export type RoomIncomingDisplay = 'encrypted' | 'unverifiable' | 'own' | 'hidden' | 'partial' | 'waiting' | 'not-a-member' | 'not-yet-member' | 'dropped';
+
+export interface RoomIncomingResult {
+  messageId: string;
+  display: RoomIncomingDisplay;
+  sender?: string;
 }
 
 export type EndReason = 'expired' | 'evicted' | 'corrupt';

@@ -19,6 +19,7 @@ import { holdForReply, takeHeld } from './mail-outbox';
 import { composeTamper } from './frame-guard';
 import { t } from '../ui/i18n';
 import { classify, mayBeOtr } from '../otr/classify';
+import { isGroupText, roomDecoration } from './room-posts';
 import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
 
 export type { Decoration };
@@ -76,6 +77,8 @@ export class ConversationController {
   private recreated: number[] = [];
   /** The page kept tampering with the compose frame: no new one is placed on this page. */
   private composeRefused = false;
+  /** Room posts whose sender's key had not come yet: asked again when the room changes. */
+  private roomWaiting: WatchedMessage[] = [];
 
   constructor(
     private readonly doc: Document,
@@ -85,7 +88,7 @@ export class ConversationController {
     hooks: ControllerHooks = {},
   ) {
     const win = doc.defaultView!;
-    this.lock = new Lock(doc, (a) => void this.action(a));
+    this.lock = new Lock(doc, (a) => void this.action(a), ref.kind === 'channel');
     this.sender = new WireSender(doc, adapter, {
       sending: (t) => {
         this.ownTexts.add(t);
@@ -175,8 +178,9 @@ export class ConversationController {
     this.lock.update(view);
     this.syncCompose();
     if (before?.locked && !view.locked) this.feedUnlocked();
+    if (view.room && this.roomWaiting.length > 0) this.feedRoomAgain();
     // Encrypted messages may arrive: hold spare reader tokens so their frames open at once.
-    if (view.state !== 'plaintext') this.readers.warm();
+    if (view.state !== 'plaintext' || view.room?.status === 'active') this.readers.warm();
     // Pidgin pops the dialog up when the buddy starts authenticating; we only say so. Secrets are
     // typed only in a frame the user opened with a trusted click, or in the popup (issue 17).
     if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') this.lock.showNotice(t('verify_requested', view.peer), 0);
@@ -187,7 +191,7 @@ export class ConversationController {
   private needsCompose(): boolean {
     const v = this.view;
     // A mail view has no composer: its reader frames are the whole overlay.
-    return !!v && (v.policy === 'always' || v.state !== 'plaintext') && (!this.adapter.mail || !!this.adapter.composer(this.doc));
+    return !!v && (v.policy === 'always' || v.state !== 'plaintext' || v.room?.status === 'active') && (!this.adapter.mail || !!this.adapter.composer(this.doc));
   }
 
   /** Mail view: what the engine answered leaves in the user's reply (mail-outbox.ts). */
@@ -341,6 +345,10 @@ export class ConversationController {
     try {
       if (a === 'verify') return await this.openVerify();
       if (a === 'private-box') return this.useSiteBox(false);
+      if (a === 'room') {
+        await request('room.create', { conversationId: id, fragmentSize: this.adapter.maxMessageLength });
+        return;
+      }
       this.setView(await request(a === 'start' ? 'conversation.start' : 'conversation.end', { conversationId: id }));
     } catch (e) {
       this.lock.showNotice(`OffRecord: ${(e as Error).message}`);
@@ -352,6 +360,10 @@ export class ConversationController {
     if (this.stopped) return;
     if (this.pending) {
       this.pending.push(m);
+      return;
+    }
+    if (isGroupText(m.text)) {
+      this.chain = this.chain.then(() => this.feedRoom(m)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
       return;
     }
     if (!mayBeOtr(m.text)) return;
@@ -396,6 +408,33 @@ export class ConversationController {
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);
     if (d && !quiet) this.show(m, d, seen);
     if (result.display === 'locked') this.lockedMessages.push(m);
+  }
+
+  /** A private room's text: decrypted by the background, shown in a reader frame if readable. */
+  private async feedRoom(m: WatchedMessage): Promise<void> {
+    const known = this.memory.decorations.get(m.text);
+    if (known) return this.show(m, known);
+    const id = this.conversationId;
+    if (!id || this.stopped) return;
+    const result = await request('room.incoming', { conversationId: id, from: m.from, text: m.text, fragmentSize: this.adapter.maxMessageLength });
+    // A post shown again from history was read (and its key deleted) when it first came.
+    const d = m.history && result.display === 'dropped' ? { kind: 'status' as const, text: 'private room post — read earlier', tone: 'info' as const } : roomDecoration(result);
+    this.show(m, d);
+    if (result.display === 'waiting') {
+      this.memory.decorations.delete(m.text);
+      this.roomWaiting = [...this.roomWaiting.filter((w) => w.text !== m.text), m].slice(-64);
+    }
+  }
+
+  private feedRoomAgain(): void {
+    for (const m of this.roomWaiting.splice(0)) {
+      this.chain = this.chain
+        .then(() => {
+          clearStatus(m.textElement);
+          return this.feedRoom(m);
+        })
+        .catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+    }
   }
 
   private feedUnlocked(): void {

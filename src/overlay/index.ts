@@ -56,11 +56,27 @@ export function runOverlay(doc: Document, adapter: SiteAdapter): () => void {
   // Armed once the adapter has recognised any part: a login screen is not a broken adapter.
   let armed = false;
 
+  // Texts for a conversation the page does not show now (a private room's records go over each
+  // member's pairwise conversation): they wait until it is shown, as the site needs it open to
+  // send there. Bounded: a few conversations, a few batches each.
+  const held = new Map<string, string[][]>();
+  const hold = (id: string, texts: string[]) => {
+    held.set(id, [...(held.get(id) ?? []), texts].slice(-32));
+    for (const old of [...held.keys()].slice(0, Math.max(0, held.size - 16))) held.delete(old);
+  };
+  const flush = (c: ConversationController) => {
+    const id = c.conversationId;
+    const batches = id === undefined ? undefined : held.get(id);
+    if (id === undefined || !batches) return;
+    held.delete(id);
+    for (const texts of batches) c.onPush({ type: 'send', conversationId: id, texts });
+  };
   const unsubscribe = subscribe(
     CONTENT_PORT,
     (push) => {
       const id = 'conversationId' in push ? push.conversationId : push.view.id;
       if (current && current.conversationId === id) current.onPush(push);
+      else if (push.type === 'send') hold(id, push.texts);
     },
     () => void current?.register().catch(() => undefined),
   );
@@ -83,7 +99,7 @@ export function runOverlay(doc: Document, adapter: SiteAdapter): () => void {
       sent: (text) => (adapter as Partial<GenericAdapter>).markSent?.(text),
     });
     current = c;
-    c.start().catch((e: unknown) => {
+    c.start().then(() => current === c && flush(c), (e: unknown) => {
       console.warn('OffRecord:', e);
       if (current === c) {
         c.stop();

@@ -12,7 +12,7 @@ import { t } from '../ui/i18n';
 /** What the lock offers instead of a mail's own subject, which OTR cannot encrypt. */
 export const NEUTRAL_SUBJECT = 'Private message';
 
-export type LockAction = 'start' | 'end' | 'verify' | 'private-box';
+export type LockAction = 'start' | 'end' | 'verify' | 'private-box' | 'room';
 
 /** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
 export type ActiveComposer = 'private' | 'site' | null;
@@ -89,6 +89,8 @@ export class Lock {
   constructor(
     private readonly doc: Document,
     onAction: (action: LockAction) => void,
+    /** A group channel: the menu offers a private room (issue 13). */
+    private readonly channel = false,
   ) {
     this.host = doc.createElement('div');
     this.host.setAttribute('data-offrecord-host', 'lock');
@@ -130,6 +132,7 @@ export class Lock {
       end: item('end', 'End private conversation'),
       verify: item('verify', t('lock_verify')),
       'private-box': item('private-box', 'Type in the private box'),
+      room: item('room', 'Start private room'),
     };
     this.noAnswer = new NoAnswer(
       doc,
@@ -243,7 +246,12 @@ export class Lock {
 
   update(view: ConversationView | null): void {
     this.view = view;
-    const state = view?.state ?? 'plaintext';
+    // A channel's private room speaks for the channel (same hooks as a 1:1 conversation).
+    const room = view?.room && view.room.status !== 'invited' ? view.room : undefined;
+    const state = room ? room.lock : (view?.state ?? 'plaintext');
+    this.button.setAttribute('data-offrecord-room', room ? room.status : 'none');
+    this.items.room.hidden = !this.channel || room?.status === 'active';
+    this.items.room.setAttribute('aria-disabled', String(this.items.room.hidden));
     this.button.setAttribute('data-offrecord-state', state);
     this.button.setAttribute('data-offrecord-policy', view?.policy ?? 'manual');
     this.button.setAttribute('data-offrecord-composer', this.composer ?? 'none');
@@ -264,15 +272,18 @@ export class Lock {
       ? ` · ${t('lock_page_interferes')}`
       : this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
     const doc = this.button.ownerDocument;
-    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${labelOf(view)}${smp}${why}${box}`));
+    const label = room ? `${t(LABEL_KEY[state])} room · ${room.members.length} members` : labelOf(view);
+    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${label}${smp}${why}${box}`));
     // The pulse is seen, not heard: the label says it too.
     const asks = view?.peerAsked ? ` · ${view.peer} asks for a private conversation` : '';
-    this.button.setAttribute('aria-label', `OffRecord: ${labelOf(view)}${why}${box}${asks}. Open menu`);
+    this.button.setAttribute('aria-label', `OffRecord: ${label}${why}${box}${asks}. Open menu`);
     this.items['private-box'].hidden = this.composer !== 'site';
     this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
-    this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
-    const encrypted = state === 'unverified' || state === 'private';
-    this.items.end.setAttribute('aria-disabled', String(state === 'plaintext'));
+    // The 1:1 items follow the conversation itself, not a room in its channel.
+    const own = view?.state ?? 'plaintext';
+    this.items.start.textContent = own === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
+    const encrypted = own === 'unverified' || own === 'private';
+    this.items.end.setAttribute('aria-disabled', String(own === 'plaintext'));
     this.items.verify.setAttribute('aria-disabled', String(!encrypted));
     this.fingerprint.textContent = view?.fingerprint
       ? `${view.peer}'s fingerprint: ${view.fingerprint}${view.trust && view.trust !== 'unverified' ? ' (verified)' : ''}`

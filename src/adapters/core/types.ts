@@ -19,6 +19,8 @@ export interface ConversationRef {
   account: string;
   /** A human label for the popup (channel name, contact name). */
   title: string;
+  /** A group channel (where private rooms live) or a one-to-one chat; absent when unknown. */
+  kind?: 'channel' | 'direct';
 }
 
 export interface ScrapedMessage {

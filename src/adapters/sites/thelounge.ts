@@ -45,7 +45,7 @@ export const thelounge: SiteAdapter = {
     if (!view || (type !== 'channel' && type !== 'query')) return null;
     const name = view.getAttribute('aria-label') ?? root.querySelector('#chat-container')?.getAttribute('data-current-channel') ?? '';
     if (!name) return null;
-    return { peerId: name, account: ownNick(root), title: name };
+    return { peerId: name, account: ownNick(root), title: name, kind: type === 'channel' ? 'channel' : 'direct' };
   },
   composer: (root) => root.querySelector<HTMLElement>('form#form textarea#input'),
   sendButton: (root) => root.querySelector<HTMLElement>('form#form button#submit'),

@@ -11,8 +11,8 @@
  * waits, under the channel '' of its account, until the user accepts it into a channel.
  */
 import {
-  acceptInvite, collectGroupText, createChannel, createRoom, groupRecordRoomId, groupTextRoomId, inviteMember, isGroupText, markUndelivered, postToRoom,
-  readInvite, receiveGroupText, receiveRecord, redistribute, removeMember, roomView, TLV_GROUP, type GroupEnv, type GroupStepResult, type RoomState, type RoomView,
+  acceptInvite, collectGroupText, leaveRoom, resendChain, createChannel, createRoom, groupRecordRoomId, groupTextRoomId, inviteMember, isGroupText, markUndelivered, postToRoom,
+  readInvite, receiveGroupText, MAX_WAITING_POSTS, receiveRecord, redistribute, removeMember, roomView, TLV_GROUP, type GroupEnv, type GroupStepResult, type RoomState, type RoomView,
 } from '../../group/index';
 import { fromHex, toHex } from '../../otr/bytes';
 import { isOtrError } from '../../otr/errors';
@@ -31,6 +31,8 @@ export interface RoomDeps {
   env: GroupEnv;
   /** Channel texts go to the content script of the tab showing the channel, as other sends. */
   toContent(tab: TabRef, push: ContentPush): void;
+  /** A room in this channel changed: the channel's view (lock, popup) is pushed again. */
+  changed?(site: string, account: string, channel: string): void;
 }
 
 export interface RoomRef {
@@ -42,12 +44,14 @@ export interface RoomRef {
 
 /**
  * What the page shows for a channel text: 'encrypted' (a reader frame gets the plaintext),
- * 'unverifiable' (readable, but its epoch's signing key is public), 'hidden' (our own post
- * or a key reveal), 'partial' (a piece of a longer text), 'not-a-member' ("private room post —
+ * 'unverifiable' (readable, but its epoch's signing key is public), 'own' (our own post: a
+ * reader shows what we typed, if this browser still holds it), 'hidden' (a key reveal),
+ * 'partial' (a piece of a longer text), 'waiting' (its sender's key has not come yet: asked
+ * again once the room changes, it reads as 'encrypted' if the key came), 'not-a-member' ("private room post —
  * not a member"), 'not-yet-member' (an invitation not accepted yet), 'dropped' (forged,
  * replayed, from a non-member, malformed: never shown).
  */
-export type RoomDisplay = 'encrypted' | 'unverifiable' | 'hidden' | 'partial' | 'not-a-member' | 'not-yet-member' | 'dropped';
+export type RoomDisplay = 'encrypted' | 'unverifiable' | 'own' | 'hidden' | 'waiting' | 'partial' | 'not-a-member' | 'not-yet-member' | 'dropped';
 
 export interface RoomIncoming {
   messageId: string;
@@ -71,6 +75,19 @@ export class RoomManager {
   private chains = new Map<string, Promise<unknown>>();
   /** The tab that last showed each channel: where texts made by pairwise records go. */
   private tabs = new Map<string, TabRef>();
+  /**
+   * The page conversation showing each channel: channel texts are pushed under its id, and a
+   * room's plaintext is kept under it, so only reader frames of a tab showing that channel get it.
+   */
+  private scopes = new Map<string, string>();
+  private fragmentSizes = new Map<string, number>();
+  /**
+   * Posts that came before their sender's key, by channel text: the message id the page saw
+   * (the last piece's). In memory only: after a restart such a post stays unread.
+   */
+  private awaiting = new Map<string, { messageId: string; tabIds: number[] }>();
+  /** Posts read once their key came, by message id, until the page asks again. */
+  private late = new Map<string, { roomId: string; sender: string }>();
   problems: RoomLoadProblem[] = [];
 
   constructor(private readonly deps: RoomDeps) {
@@ -78,6 +95,18 @@ export class RoomManager {
       if (tlvType === TLV_GROUP) void this.record(from, value).catch(() => undefined);
     };
     deps.sessions.onPrivate = (peer) => void this.sendWaiting(peer).catch(() => undefined);
+  }
+
+  /** The channel is shown in `tab` as the page conversation `conversationId`. */
+  showing(site: string, account: string, channel: string, tab: TabRef, conversationId: string, fragmentSize?: number): void {
+    const id = channelIdOf(site, account, channel);
+    this.tabs.set(id, tab);
+    this.scopes.set(id, conversationId);
+    if (fragmentSize !== undefined) this.fragmentSizes.set(id, fragmentSize);
+  }
+
+  private scopeOf(c: StoredChannel, roomId: string): string {
+    return this.scopes.get(c.id) ?? roomScope(roomId);
   }
 
   async restore(): Promise<void> {
@@ -135,10 +164,18 @@ export class RoomManager {
     await this.deps.store.put(c);
     for (const m of result.sent) {
       const last = m.wire[m.wire.length - 1];
-      if (last) await this.deps.sessions.keepForReaders(roomScope(state.roomId), messageIdOf(last), m.text, tab ? [tab.tabId] : []);
+      if (last) await this.deps.sessions.keepForReaders(this.scopeOf(c, state.roomId), messageIdOf(last), m.text, tab ? [tab.tabId] : []);
+    }
+    // Posts that waited for their key, read in this step (a chain arrived).
+    for (const post of result.show) {
+      const waited = this.awaiting.get(post.wire);
+      if (!waited) continue;
+      this.awaiting.delete(post.wire);
+      await this.deps.sessions.keepForReaders(this.scopeOf(c, state.roomId), waited.messageId, post.text, waited.tabIds);
+      this.late.set(waited.messageId, { roomId: state.roomId, sender: post.sender });
     }
     const target = tab ?? this.tabs.get(c.id);
-    if (result.send.length > 0 && target) this.deps.toContent(target, { type: 'send', conversationId: c.id, texts: result.send });
+    if (result.send.length > 0 && target) this.deps.toContent(target, { type: 'send', conversationId: this.scopes.get(c.id) ?? c.id, texts: result.send });
     let undelivered = false;
     for (const d of result.direct) {
       if (await this.deps.sessions.sendTlvs(c.site, c.account, d.to, [d.tlv])) continue;
@@ -149,6 +186,7 @@ export class RoomManager {
       c.rooms[state.roomId] = state;
       await this.deps.store.put(c);
     }
+    if (c.channel !== INVITES) this.deps.changed?.(c.site, c.account, c.channel);
     return state;
   }
 
@@ -170,6 +208,26 @@ export class RoomManager {
     return this.step(ref, async (c, state) => removeMember(this.deps.env, state, member, await this.trustFor(c, state.members)));
   }
 
+  leave(ref: RoomRef): Promise<RoomView> {
+    return this.step(ref, async (_c, state) => leaveRoom(this.deps.env, state));
+  }
+
+  /** The room a channel's posts go to: the active one (a channel holds at most one at a time). */
+  activeRoom(site: string, account: string, channel: string): RoomRef | undefined {
+    const c = this.channels.get(channelIdOf(site, account, channel));
+    const state = c && Object.values(c.rooms).find((r) => r.status === 'active');
+    return state ? { site, account, channel, roomId: state.roomId } : undefined;
+  }
+
+  /** What the lock and the popup show for a channel: its active room, else the last one. */
+  async summary(site: string, account: string, channel: string): Promise<RoomView | undefined> {
+    const c = this.channels.get(channelIdOf(site, account, channel));
+    if (!c || channel === INVITES) return undefined;
+    const rooms = Object.values(c.rooms);
+    const state = rooms.find((r) => r.status === 'active') ?? rooms[rooms.length - 1];
+    return state ? roomView(state, await this.trustFor(c, state.members)) : undefined;
+  }
+
   private step(ref: RoomRef, fn: (c: StoredChannel, state: RoomState) => Promise<GroupStepResult>): Promise<RoomView> {
     return this.serial(ref.site, ref.account, async () => {
       const { c, state } = this.room(ref);
@@ -187,22 +245,27 @@ export class RoomManager {
   /** The user accepted an invitation, into the channel the room lives in. */
   accept(site: string, account: string, roomId: string, channel: string, maxFragmentSize = 0, tab?: TabRef): Promise<RoomView> {
     if (channel === INVITES) storeFail('invalid', 'a room needs a channel');
-    return this.serial(site, account, async () => {
-      const invites = this.room({ site, account, channel: INVITES, roomId });
-      const c = this.channel(site, account, channel);
-      if (tab) this.tabs.set(c.id, tab);
-      const state = await this.commit(c, acceptInvite(this.deps.env, invites.state, maxFragmentSize), tab);
-      delete invites.c.rooms[roomId];
-      await this.deps.store.put(invites.c);
-      return roomView(state, await this.trustFor(c, state.members));
-    });
+    return this.serial(site, account, () => this.acceptNow(site, account, roomId, channel, maxFragmentSize, tab));
+  }
+
+  private async acceptNow(site: string, account: string, roomId: string, channel: string, maxFragmentSize: number, tab?: TabRef): Promise<RoomView> {
+    const invites = this.room({ site, account, channel: INVITES, roomId });
+    const c = this.channel(site, account, channel);
+    if (tab) this.tabs.set(c.id, tab);
+    const state = await this.commit(c, acceptInvite(this.deps.env, invites.state, maxFragmentSize), tab);
+    delete invites.c.rooms[roomId];
+    await this.deps.store.put(invites.c);
+    return roomView(state, await this.trustFor(c, state.members));
   }
 
   /** Encrypts a post once; its channel texts go to `tab` (and are returned). */
   post(ref: RoomRef, text: string, tab?: TabRef): Promise<{ texts: string[] }> {
     return this.serial(ref.site, ref.account, async () => {
-      const { c, state } = this.room(ref);
+      const { c, state: stored } = this.room(ref);
       if (tab) this.tabs.set(c.id, tab);
+      // The site's limit as the page last said (it may differ from when the room was joined).
+      const size = this.fragmentSizes.get(c.id);
+      const state = size === undefined || size === stored.maxFragmentSize ? stored : { ...stored, maxFragmentSize: size };
       const result = postToRoom(this.deps.env, state, text, await this.trustFor(c, state.members));
       await this.commit(c, result, tab);
       return { texts: result.send };
@@ -219,6 +282,13 @@ export class RoomManager {
     return this.serial(site, account, async () => {
       const c = this.channel(site, account, channel);
       if (tab) this.tabs.set(c.id, tab);
+      const late = this.late.get(messageId);
+      if (late) {
+        this.late.delete(messageId);
+        return { messageId, roomId: late.roomId, display: 'encrypted', sender: late.sender };
+      }
+      // Asked again while its key is still on its way.
+      if ([...this.awaiting.values()].some((w) => w.messageId === messageId)) return { messageId, display: 'waiting' };
       const collected = collectGroupText(c.fragments, from, text);
       c.fragments = collected.state;
       if (collected.complete === undefined) {
@@ -233,19 +303,25 @@ export class RoomManager {
         return roomId === null ? { messageId, display: 'dropped' } : { messageId, roomId, display: invited ? 'not-yet-member' : 'not-a-member' };
       }
       const result = receiveGroupText(this.deps.env, state, collected.complete);
+      if (result.state.waiting.includes(collected.complete) && !state.waiting.includes(collected.complete)) {
+        this.awaiting.set(collected.complete, { messageId, tabIds: tab ? [tab.tabId] : [] });
+        for (const old of [...this.awaiting.keys()].slice(0, Math.max(0, this.awaiting.size - MAX_WAITING_POSTS))) this.awaiting.delete(old);
+        await this.commit(c, result, tab);
+        return { messageId, roomId: state.roomId, display: 'waiting' };
+      }
       await this.commit(c, result, tab);
-      return { messageId, roomId: state.roomId, ...(await this.displayOf(result, messageId, tab)) };
+      return { messageId, roomId: state.roomId, ...(await this.displayOf(c, result, messageId, tab)) };
     });
   }
 
-  private async displayOf(result: GroupStepResult, messageId: string, tab?: TabRef): Promise<{ display: RoomDisplay; sender?: string }> {
+  private async displayOf(c: StoredChannel, result: GroupStepResult, messageId: string, tab?: TabRef): Promise<{ display: RoomDisplay; sender?: string }> {
     const post = result.show[0];
     if (post) {
-      await this.deps.sessions.keepForReaders(roomScope(result.state.roomId), messageId, post.text, tab ? [tab.tabId] : []);
+      await this.deps.sessions.keepForReaders(this.scopeOf(c, result.state.roomId), messageId, post.text, tab ? [tab.tabId] : []);
       return { display: post.verified ? 'encrypted' : 'unverifiable', sender: post.sender };
     }
     for (const e of result.events) {
-      if (e.type === 'own-post') return { display: 'hidden' };
+      if (e.type === 'own-post') return { display: 'own' };
       if (e.type === 'not-member') return { display: 'not-a-member' };
       if (e.type === 'not-yet-member') return { display: 'not-yet-member' };
     }
@@ -282,6 +358,15 @@ export class RoomManager {
         // The oldest invitation goes first past the cap (objects keep insertion order).
         for (const old of Object.keys(invites.rooms).slice(0, Math.max(0, Object.keys(invites.rooms).length + 1 - MAX_PENDING_INVITES))) delete invites.rooms[old];
         await this.commit(invites, result);
+        // The room names its channel (its title): when we show that channel, OffRecord accepts
+        // at once, so joining needs no second step; otherwise the invitation waits in the popup.
+        const channel = result.state.title;
+        const shown = channel === INVITES ? undefined : this.deps.sessions.contactConversation(from.site, from.account, channel);
+        if (shown !== undefined) {
+          const id = channelIdOf(from.site, from.account, channel);
+          if (!this.scopes.has(id)) this.scopes.set(id, shown);
+          await this.acceptNow(from.site, from.account, result.state.roomId, channel, this.fragmentSizes.get(id) ?? this.deps.sessions.refOf(shown).fragmentSize);
+        }
       } catch (e) {
         // Anything but an invitation for a room we do not hold is ignored, as libotr ignores
         // TLVs it does not know.
@@ -299,8 +384,11 @@ export class RoomManager {
       for (const c of this.channels.values()) {
         if (c.site !== peer.site || c.account !== peer.account || c.channel === INVITES) continue;
         for (const state of Object.values(c.rooms)) {
-          if (state.status !== 'active' || !state.members.includes(peer.peer) || state.sentTo.includes(peer.peer)) continue;
-          await this.commit(c, redistribute(this.deps.env, state, await this.trustFor(c, state.members)));
+          if (state.status !== 'active' || !state.members.includes(peer.peer)) continue;
+          // Already handed over: the session may have been set up anew since (AKEs crossing),
+          // so the same hand-over goes again; the member ignores a copy it already holds.
+          if (state.sentTo.includes(peer.peer)) await this.commit(c, resendChain(this.deps.env, state, peer.peer));
+          else await this.commit(c, redistribute(this.deps.env, state, await this.trustFor(c, state.members)));
         }
       }
     });

@@ -1,7 +1,7 @@
 import type { HistoryRetention, Settings } from '../../messaging/schema';
 import { t } from '../i18n';
 
-const PROTECTS = ['privacy_protects_1', 'privacy_protects_2', 'privacy_protects_3', 'privacy_protects_4'];
+const PROTECTS = ['privacy_protects_1', 'privacy_protects_2', 'privacy_protects_3', 'privacy_protects_4', 'privacy_room_deniability'];
 const AT_REST = ['privacy_at_rest_1', 'privacy_at_rest_passphrase', 'privacy_at_rest_no_passphrase', 'privacy_at_rest_end'];
 const LIMITS = ['privacy_limits_1', 'privacy_limits_2', 'privacy_limits_3', 'privacy_limits_4', 'privacy_limits_5'];
 

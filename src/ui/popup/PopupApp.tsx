@@ -94,6 +94,11 @@ export function PopupApp() {
       );
     },
     start: (id) => run(() => request('conversation.start', { conversationId: id })),
+    room: {
+      invite: (id, member) => run(() => request('room.invite', { conversationId: id, member })),
+      remove: (id, member) => run(() => request('room.remove', { conversationId: id, member })),
+      leave: (id) => run(() => request('room.leave', { conversationId: id })),
+    },
     end: (id) => run(() => request('conversation.end', { conversationId: id })),
     acknowledgeChange: (c) =>
       run(() =>

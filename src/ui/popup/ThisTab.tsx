@@ -4,6 +4,7 @@ import { Fingerprint } from '../components/Fingerprint';
 import { StateBadge } from '../components/StateBadge';
 import { formatFingerprint } from '../format';
 import { t } from '../i18n';
+import { RoomPanel, type RoomActions } from './RoomPanel';
 
 export interface ThisTabActions {
   start(id: string): void;
@@ -15,6 +16,8 @@ export interface ThisTabActions {
   setUpPage?(): Promise<void>;
   /** Drops the picks saved for this site. */
   forgetPage?(): Promise<void>;
+  /** A channel's private room (issue 13). */
+  room?: RoomActions;
 }
 
 /** What the background knows of the tab's site and the element picker (picker.status). */
@@ -173,6 +176,8 @@ function ConversationCard({ conversation: c, actions }: { conversation: Conversa
           {t('tab_peer_asked', c.peer)}
         </p>
       )}
+
+      {c.room && actions.room && <RoomPanel room={c.room} conversationId={c.id} actions={actions.room} />}
 
       <div class="actions" role="group" aria-label={t('tab_actions_label', c.peer)}>
         <button type="button" class="btn btn-primary" onClick={() => actions.start(c.id)}>

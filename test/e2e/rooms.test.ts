@@ -1,0 +1,193 @@
+/**
+ * Private group rooms end to end (issue 13): Alice, Bob and Carol, each a Chromium profile with
+ * the built extension, in #test through The Lounge and ngircd, and Dave, a plain IRC client in
+ * the channel. Alice starts a room from the lock, invites Bob and Carol from the popup (their
+ * OffRecord accepts over the pairwise OTR conversations), everyone posts, including UTF-8 and a
+ * post long enough to be split; then Alice removes Carol, and Carol's page shows the later posts
+ * only as "not a member", with no plaintext anywhere in her page or frames. Dave only ever sees
+ * `?OTR-G:` text in the channel.
+ *
+ * A page sends and reads only the conversation it shows, so pairwise records wait in the
+ * sender's page until it shows that conversation: `meet` has two members open their query with
+ * each other until the records that waited have crossed.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RoomSummary } from '../../src/messaging/types';
+import { startIrcObserver, startIrcStack, type IrcObserver, type IrcStack } from '../stacks/index';
+import { loungeJoin, loungeQuery, loungeSwitchTo } from './helpers/chat';
+import { acceptPrivate, launchProfile, lock, menu, openPopup, readerTexts, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+
+const LIST = '#chat .chat-view .messages';
+const NOT_A_MEMBER = 'private room post — not a member';
+const CHANNEL = '#test';
+
+interface Member {
+  nick: string;
+  p: Profile;
+  /** The popup for the chat tab, in a window of its own, kept open. */
+  popup: Page;
+}
+
+/** The channel's room as this member's background reports it to the popup. */
+async function roomOf(m: Member): Promise<RoomSummary | undefined> {
+  const tabId = Number(new URL(m.popup.url()).searchParams.get('tab'));
+  return m.popup.evaluate(async (tabId) => {
+    const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(x: unknown): Promise<unknown> } } }).chrome;
+    const r = (await api.runtime.sendMessage({ kind: 'conversations.list', payload: { tabId } })) as { ok: boolean; value?: Array<{ peer: string; room?: unknown }> };
+    return r.value?.find((c) => c.peer === '#test')?.room;
+  }, tabId) as Promise<RoomSummary | undefined>;
+}
+
+const member = (room: RoomSummary | undefined, name: string) => room?.members.find((x) => x.name === name);
+
+/** Both show their query with each other until `settled` holds (records waited in each page). */
+async function meet(a: Member, b: Member, settled: () => Promise<boolean>): Promise<void> {
+  await Promise.all([loungeSwitchTo(a.p.page, b.nick), loungeSwitchTo(b.p.page, a.nick)]);
+  await expect.poll(settled, { timeout: 40_000, interval: 300 }).toBe(true);
+  await Promise.all([loungeSwitchTo(a.p.page, CHANNEL), loungeSwitchTo(b.p.page, CHANNEL)]);
+}
+
+/** A private OTR conversation between two members, started from the lock of their query. */
+async function pair(a: Member, b: Member): Promise<void> {
+  await loungeQuery(a.p.page, b.nick);
+  await loungeQuery(b.p.page, a.nick);
+  await waitState(a.p.page, 'plaintext');
+  await menu(a.p.page, 'start');
+  // Under the default policy b's OffRecord holds a's query until b starts too (issue 16).
+  await acceptPrivate(b.p.page);
+  await Promise.all([waitState(a.p.page, 'unverified'), waitState(b.p.page, 'unverified')]);
+  await Promise.all([loungeSwitchTo(a.p.page, CHANNEL), loungeSwitchTo(b.p.page, CHANNEL)]);
+}
+
+/** Text anywhere in the page and in every frame it holds (reader frames included). */
+async function everyText(page: Page): Promise<string> {
+  const parts: string[] = [];
+  for (const f of page.frames()) parts.push(await f.evaluate(() => document.documentElement.textContent ?? '').catch(() => ''));
+  return parts.join('\n');
+}
+
+describe.sequential('private rooms over IRC: three members and a plain observer', () => {
+  let stack: IrcStack;
+  let dave: IrcObserver;
+  let alice: Member;
+  let bob: Member;
+  let carol: Member;
+
+  beforeAll(async () => {
+    stack = await startIrcStack();
+    dave = await startIrcObserver(stack.ircPort, { nick: 'dave' });
+    const [pa, pb, pc] = await Promise.all(['alice', 'bob', 'carol'].map((n) => launchProfile(`rooms-${n}`)));
+    const members: Member[] = [];
+    for (const [nick, p] of [['alice', pa!], ['bob', pb!], ['carol', pc!]] as const) {
+      await waitIdentity(p);
+      await loungeJoin(p.page, stack.url, nick);
+      members.push({ nick, p, popup: await openPopup(p, p.page) });
+    }
+    [alice, bob, carol] = members as [Member, Member, Member];
+  });
+  afterAll(async () => {
+    dave?.close();
+    for (const m of [alice, bob, carol]) await m?.p.close();
+    await stack?.stop();
+  });
+
+  it('each pair of members has a private OTR conversation (rooms hand keys over them)', async () => {
+    await pair(alice, bob);
+    await pair(alice, carol);
+    await pair(bob, carol);
+  });
+
+  it('Alice starts a room from the lock and invites Bob and Carol from the popup; everyone holds everyone\'s key', async () => {
+    await menu(alice.p.page, 'room');
+    await expect.poll(() => lock(alice.p.page).getAttribute('data-offrecord-room')).toBe('active');
+    await expect.poll(async () => (await roomOf(alice))?.status).toBe('active');
+
+    const invite = async (nick: string) => {
+      const panel = alice.popup.locator('[data-offrecord-room]');
+      await panel.locator('[data-offrecord=room-invite-nick]').fill(nick);
+      await panel.locator('[data-offrecord=room-invite]').click();
+      await expect.poll(async () => (await roomOf(alice))?.invited).toContain(nick);
+    };
+    await invite('bob');
+    await meet(alice, bob, async () => (await roomOf(bob))?.status === 'active' && member(await roomOf(alice), 'bob')?.theirEpoch === 0);
+    await invite('carol');
+    await meet(alice, carol, async () => (await roomOf(carol))?.status === 'active' && member(await roomOf(alice), 'carol')?.theirEpoch === 0);
+    // Bob learns the new list (and sends Carol his chain), then Bob and Carol swap chains.
+    await meet(alice, bob, async () => (await roomOf(bob))?.members.length === 3);
+    await meet(bob, carol, async () => member(await roomOf(bob), 'carol')?.theirEpoch === 0 && member(await roomOf(carol), 'bob')?.theirEpoch === 0);
+
+    for (const m of [alice, bob, carol]) {
+      const room = await roomOf(m);
+      expect(room?.members.map((x) => x.name)).toEqual(['alice', 'bob', 'carol']);
+      expect(room?.members.filter((x) => !x.me).every((x) => x.theirEpoch === 0 && x.badge === 'unverified')).toBe(true);
+      // The same hooks as a 1:1 conversation: unverified members make the room 'unverified'.
+      await waitState(m.p.page, 'unverified');
+      await expect.poll(() => lock(m.p.page).getAttribute('data-offrecord-room')).toBe('active');
+    }
+    // The popup's This tab shows the room with its members and their trust badges.
+    await expect.poll(() => alice.popup.locator('[data-offrecord-room] li[data-member]').count()).toBe(3);
+    expect(await alice.popup.locator('[data-offrecord-room] li[data-member=bob] [data-trust]').getAttribute('data-trust')).toBe('unverified');
+  });
+
+  it('posts each way, UTF-8 and a long one split to the site\'s limit, show in every member\'s reader frames', async () => {
+    const posts: [Member, string][] = [
+      [alice, 'hello room from alice'],
+      [bob, 'Grüße aus Köln — naïve café, 日本語, 🔐🦊'],
+      [carol, `carol's long post: ${'the quick brown fox jumps over the lazy dog '.repeat(9).trim()}`],
+      [alice, 'ünïcödé again from alice ✓'],
+    ];
+    for (const [from, text] of posts) {
+      await typePrivate(from.p.page, text);
+      for (const m of [alice, bob, carol]) await waitReader(m.p.page, text, LIST);
+    }
+    // Carol's long post went out in several channel lines.
+    const pieces = dave.messages().filter((m) => m.from === 'carol' && m.target === CHANNEL && m.text.startsWith('?OTR-G|'));
+    expect(pieces.length).toBeGreaterThan(1);
+    await shot(bob.p.page, 'rooms-bob-reads');
+  });
+
+  it('after Carol is removed, posts are unreadable to her: "not a member", and no plaintext in her page or frames', async () => {
+    const bobEpoch = (await roomOf(bob))?.epoch ?? 0;
+    await alice.popup.locator('[data-offrecord-room] li[data-member=carol] [data-offrecord=room-remove]').click();
+    await expect.poll(async () => (await roomOf(alice))?.members.length).toBe(2);
+    const aliceEpoch = (await roomOf(alice))?.epoch;
+    expect(aliceEpoch).toBe(1);
+    await meet(alice, carol, async () => (await roomOf(carol))?.status === 'removed');
+    await meet(alice, bob, async () => {
+      const [a, b] = [await roomOf(alice), await roomOf(bob)];
+      return b?.members.length === 2 && b.epoch === bobEpoch + 1 && member(b, 'alice')?.theirEpoch === aliceEpoch && member(a, 'bob')?.theirEpoch === bobEpoch + 1;
+    });
+    await waitState(carol.p.page, 'finished');
+    // Each ended epoch's signing key is published in the channel (deniability). Bob's and
+    // Carol's waited in their pages while they showed a query, and go out as the channel
+    // shows again: typed into the site's box, so they are let through before anyone types.
+    const reveals = (nick: string) => dave.messages().filter((m) => m.from === nick && m.target === CHANNEL && /^\?OTR-G:AQ[I-L]/.test(m.text)).length;
+    await expect.poll(() => ['alice', 'bob', 'carol'].map(reveals), { timeout: 20_000 }).toEqual([1, 1, 1]);
+    await expect.poll(() => Promise.all([bob, alice].map((m) => m.p.page.locator('textarea#input').inputValue())), { timeout: 10_000 }).toEqual(['', '']);
+
+    const secret = ['after removal: only alice and bob — ßecret 🙊', 'bob answers after removal, still private ✓'];
+    await typePrivate(alice.p.page, secret[0]!);
+    await typePrivate(bob.p.page, secret[1]!);
+    for (const text of secret) for (const m of [alice, bob]) await waitReader(m.p.page, text, LIST);
+
+    // Carol's page got both posts (Dave saw them too) and shows each as not for her.
+    const lastPosts = (nick: string) => dave.messages().filter((m) => m.from === nick && m.target === CHANNEL).length;
+    expect(lastPosts('alice')).toBeGreaterThan(0);
+    const notForHer = () => carol.p.page.locator(`${LIST} [data-offrecord=status]`).evaluateAll((els, text) => els.filter((e) => e.textContent?.trim() === text).length, NOT_A_MEMBER);
+    await expect.poll(notForHer, { timeout: 30_000 }).toBeGreaterThanOrEqual(2).catch(async (e: unknown) => {
+      const rows = await carol.p.page.locator(`${LIST} .msg`).evaluateAll((els) => els.slice(-8).map((x) => `${x.getAttribute('style') ?? ''} ${(x.textContent ?? '').slice(0, 80)}`));
+      throw new Error(`Carol's last rows: ${JSON.stringify(rows)}`, { cause: e });
+    });
+    const seen = await everyText(carol.p.page);
+    for (const text of secret) expect(seen).not.toContain(text);
+    for (const text of secret) expect(await readerTexts(carol.p.page)).not.toContain(text);
+    await shot(carol.p.page, 'rooms-carol-removed');
+  });
+
+  it('the plain IRC observer saw only ?OTR-G: text in the channel', () => {
+    const lines = dave.messages().filter((m) => m.target === CHANNEL && ['alice', 'bob', 'carol'].includes(m.from));
+    expect(lines.length).toBeGreaterThan(8);
+    for (const l of lines) expect(l.text).toMatch(/^\?OTR-G[:|]/);
+  });
+});
