@@ -136,10 +136,12 @@ function powSigningBase(key: DsaPrivateKey, k: bigint): bigint {
       table.push(row);
       base = (row[15]! * base) % key.p;
     }
+    modexpCount.mulmods += rows * 15;
     if (signingTables.size >= SIGNING_TABLES_KEPT) signingTables.delete(signingTables.keys().next().value!);
     signingTables.set(name, table);
   }
   modexpCount.fixedBase++;
+  modexpCount.mulmods += hex.length;
   let result = 1n;
   for (let i = 0; i < hex.length; i++) result = (result * table[i]![parseInt(hex[hex.length - 1 - i]!, 16)]!) % key.p;
   return result;

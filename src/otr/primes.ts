@@ -44,6 +44,7 @@ export function randomBetween(random: RandomBytes, lo: bigint, hi: bigint): bigi
 export function passesFermatBase2(n: bigint): boolean {
   modexpCount.variable++;
   const bits = (n - 1n).toString(2);
+  modexpCount.mulmods += bits.length;
   let x = 1n;
   for (let i = 0; i < bits.length; i++) {
     x = (x * x) % n;
