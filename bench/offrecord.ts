@@ -116,6 +116,10 @@ export interface ModexpCounts {
   variable: number;
   fixedBase: number;
   simultaneous: number;
+  /** Power tables built for a reused base (src/otr/power-tables.ts). */
+  tables: number;
+  /** Modular multiplications (squarings included) inside all of the above. */
+  mulmods: number;
 }
 export type OperationCounts = Record<'keygen' | 'ake' | 'smp' | 'data' | 'oneWay', ModexpCounts>;
 
@@ -126,6 +130,8 @@ function countModexps(body: () => void): ModexpCounts {
     variable: modexpCount.variable - before.variable,
     fixedBase: modexpCount.fixedBase - before.fixedBase,
     simultaneous: modexpCount.simultaneous - before.simultaneous,
+    tables: modexpCount.tables - before.tables,
+    mulmods: modexpCount.mulmods - before.mulmods,
   };
 }
 

@@ -143,22 +143,43 @@ export function createConversation(opts: ConversationOptions): ConversationState
  * left out, and anything JSON cannot store (a bigint, a function) is refused.
  */
 export function copyState(state: ConversationState): ConversationState {
-  return copyJson(state, 'state') as ConversationState;
+  try {
+    return copyJson(state) as ConversationState;
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    // Only now is the path worth building: walk again to name the value JSON cannot store.
+    throw new TypeError(`${unstorablePath(state, 'state') ?? 'state'}: ${e.message}`);
+  }
 }
 
-function copyJson(value: unknown, path: string): unknown {
+function copyJson(value: unknown): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : copyJson(v, `${path}[${i}]`)));
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = value[i] === undefined ? null : copyJson(value[i]);
+    return out;
+  }
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
+    for (const key in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = copyJson(v, `${path}.${key}`);
+      if (v !== undefined) out[key] = copyJson(v);
     }
     return out;
   }
-  throw new TypeError(`${path}: a ${typeof value} cannot be stored as JSON`);
+  throw new TypeError(`a ${typeof value} cannot be stored as JSON`);
+}
+
+function unstorablePath(value: unknown, path: string): string | undefined {
+  if (value === null || value === undefined || ['string', 'boolean', 'number'].includes(typeof value)) return undefined;
+  if (typeof value !== 'object') return path;
+  for (const [key, v] of Object.entries(value)) {
+    const found = unstorablePath(v, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Collects what one step sends, shows and reports. */

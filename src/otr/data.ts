@@ -12,7 +12,7 @@ import { ctr } from '@noble/ciphers/aes.js';
 import { bytesToBigInt, concatBytes, equalBytes, fromHex, toHex } from './bytes';
 import { fail } from './errors';
 import { checkGroupElement, powG, randomExponent, type RandomBytes } from './group';
-import { dataKeysFor, type DataKeys, extraSymmetricKey, hmacSha1, sharedSecret } from './keys';
+import { dataKeysFor, type DataKeys, extraSymmetricKey, keyedHmacSha1, sharedSecret } from './keys';
 import { type DataMessage, dataMessageAuthenticated, encodeDataMessage, type Header } from './messages';
 import type { AkeResult } from './ake';
 
@@ -48,19 +48,24 @@ const slotName = (ourId: number, theirId: number) => `${ourId}:${theirId}`;
  * the evicted keys (README "Security"), it can only drop the references.
  */
 const MEMO_LIMIT = 64;
-const derivedKeys = new Map<string, DataKeys>();
+interface SlotKeys extends DataKeys {
+  sendingHmac: (data: Uint8Array) => Uint8Array;
+  receivingHmac: (data: Uint8Array) => Uint8Array;
+}
+const derivedKeys = new Map<string, SlotKeys>();
 
 /** Public values are canonical hex (no leading zeros), so length then text orders them. */
 function hexGreater(a: string, b: string): boolean {
   return a.length !== b.length ? a.length > b.length : a > b;
 }
 
-function keysOf(ourGx: string, theirY: string, secbytes: string): DataKeys {
+function keysOf(ourGx: string, theirY: string, secbytes: string): SlotKeys {
   const high = hexGreater(ourGx, theirY);
   const name = (high ? 'h' : 'l') + secbytes;
   let keys = derivedKeys.get(name);
   if (!keys) {
-    keys = dataKeysFor(high, fromHex(secbytes));
+    const derived = dataKeysFor(high, fromHex(secbytes));
+    keys = { ...derived, sendingHmac: keyedHmacSha1(derived.sendingMac), receivingHmac: keyedHmacSha1(derived.receivingMac) };
     if (derivedKeys.size >= MEMO_LIMIT) derivedKeys.delete(derivedKeys.keys().next().value!);
     derivedKeys.set(name, keys);
   }
@@ -87,7 +92,7 @@ export function initialDataKeys(random: RandomBytes, ake: AkeResult): DataKeySta
   };
 }
 
-function slot(state: DataKeyState, ourId: number, theirId: number): { slot: KeySlot; keys: DataKeys } {
+function slot(state: DataKeyState, ourId: number, theirId: number): { slot: KeySlot; keys: SlotKeys } {
   const our = ourId === state.ourKeyId ? state.ourCurrent : ourId === state.ourKeyId - 1 ? state.ourPrevious : null;
   const their = theirId === state.theirKeyId ? state.theirCurrent : theirId === state.theirKeyId - 1 ? state.theirPrevious : null;
   if (!our || !their || ourId === 0 || theirId === 0) fail('unknown-key', 'data.keyId', `no key pair ${ourId}:${theirId}`);
@@ -127,7 +132,7 @@ export function encryptData(state: DataKeyState, header: Header, plaintext: Uint
     ctr: top,
     encrypted,
   });
-  const mac = hmacSha1(keys.sendingMac, authenticated);
+  const mac = keys.sendingHmac(authenticated);
   const wire = encodeDataMessage(authenticated, mac, fromHex(next.macsToReveal));
   next.macsToReveal = '';
   return { state: next, wire };
@@ -147,7 +152,7 @@ export interface Decrypted {
 export function decryptData(random: RandomBytes, state: DataKeyState, m: DataMessage, authenticated: Uint8Array): Decrypted {
   const next = cloneState(state);
   const { slot: s, keys } = slot(next, m.recipientKeyId, m.senderKeyId);
-  if (!equalBytes(hmacSha1(keys.receivingMac, authenticated), m.mac)) fail('bad-mac', 'data.mac');
+  if (!equalBytes(keys.receivingHmac(authenticated), m.mac)) fail('bad-mac', 'data.mac');
   if (bytesToBigInt(m.ctr) <= BigInt('0x' + s.recvCtr)) fail('replay', 'data.ctr', 'counter did not increase');
   s.recvCtr = toHex(m.ctr);
   s.receivingMac = toHex(keys.receivingMac);

@@ -7,7 +7,8 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { bigIntToBytes, bytesToBigInt, toHex } from './bytes';
 import { fail } from './errors';
 import { modexpCount, modInverse, modPow, multiPow, type RandomBytes } from './group';
-import { isProbablePrime, P_ROUNDS, Q_ROUNDS, randomBetween, smallPrimes } from './primes';
+import { isProbablePrime, P_ROUNDS, powOfTwo, Q_ROUNDS, randomBetween, smallInverse, smallPrimes, smallResidues } from './primes';
+import { type PowerTable, powerTable, powFromTables } from './power-tables';
 import { encodePublicKey, type DsaPublicKey } from './wire';
 
 export type { DsaPublicKey } from './wire';
@@ -34,8 +35,9 @@ function randomQ(random: RandomBytes): bigint {
 }
 
 /**
- * A 1024-bit prime p = 1 mod 2q: from a random start, walk the progression start + j*2q with
- * the small-prime residues kept as plain numbers, so most candidates cost no BigInt work.
+ * A 1024-bit prime p = 1 mod 2q: from a random start, the progression start + j*2q is sieved
+ * as an array (each small prime strikes out every sp-th j from the first it divides), so only
+ * survivors cost BigInt work.
  */
 function randomP(random: RandomBytes, q: bigint): bigint | undefined {
   const twoQ = 2n * q;
@@ -45,18 +47,17 @@ function randomP(random: RandomBytes, q: bigint): bigint | undefined {
   let start = start0 - ((start0 - 1n) % twoQ);
   if (start < low) start += twoQ;
   const primes = smallPrimes();
-  const residue = primes.map((sp) => Number(start % BigInt(sp)));
-  const step = primes.map((sp) => Number(twoQ % BigInt(sp)));
+  const residue = smallResidues(start);
+  const step = smallResidues(twoQ);
+  const struck = new Uint8Array(P_SEARCH_WINDOW);
+  for (let i = 0; i < primes.length; i++) {
+    const sp = primes[i]!;
+    if (step[i] === 0) continue; // sp divides 2q: no j to strike (the Fermat filter still runs)
+    // start + j·2q = 0 (mod sp)  <=>  j = -start · (2q)^-1 (mod sp); products stay below 2^34.
+    for (let j = (((sp - residue[i]!) % sp) * smallInverse(step[i]!, sp)) % sp; j < P_SEARCH_WINDOW; j += sp) struck[j] = 1;
+  }
   for (let j = 0; j < P_SEARCH_WINDOW; j++) {
-    let divisible = false;
-    for (let i = 0; i < primes.length; i++) {
-      const sp = primes[i]!;
-      if ((residue[i]! + ((j * step[i]!) % sp)) % sp === 0) {
-        divisible = true;
-        break;
-      }
-    }
-    if (divisible) continue;
+    if (struck[j]) continue;
     const p = start + BigInt(j) * twoQ;
     if (p >= high) return undefined;
     if (isProbablePrime(random, p, P_ROUNDS)) return p;
@@ -71,7 +72,8 @@ export function generateDsaKey(random: RandomBytes): DsaPrivateKey {
     const p = randomP(random, q);
     if (p === undefined) continue;
     const e = (p - 1n) / q;
-    let g = 1n;
+    // FIPS 186-4 A.2.1 lets h be any 1 < h < p - 1: h = 2 first, whose powers are shifts.
+    let g = powOfTwo(e, p);
     while (g === 1n) g = modPow(randomBetween(random, 2n, p - 2n), e, p);
     const x = randomBetween(random, 1n, q - 1n);
     return { p, q, g, y: modPow(g, x, p), x };
@@ -136,10 +138,12 @@ function powSigningBase(key: DsaPrivateKey, k: bigint): bigint {
       table.push(row);
       base = (row[15]! * base) % key.p;
     }
+    modexpCount.mulmods += rows * 15;
     if (signingTables.size >= SIGNING_TABLES_KEPT) signingTables.delete(signingTables.keys().next().value!);
     signingTables.set(name, table);
   }
   modexpCount.fixedBase++;
+  modexpCount.mulmods += hex.length;
   let result = 1n;
   for (let i = 0; i < hex.length; i++) result = (result * table[i]![parseInt(hex[hex.length - 1 - i]!, 16)]!) % key.p;
   return result;
@@ -181,9 +185,36 @@ export function dsaVerify(pub: DsaPublicKey, hash: Uint8Array, sig: Uint8Array):
   }
   const u1 = (hashToInt(hash, pub.q) * w) % pub.q;
   const u2 = (r * w) % pub.q;
-  // Shamir's trick: one run of squarings for g^u1 · y^u2 (the exponents are public).
-  const v = multiPow([[pub.g, u1], [pub.y, u2]], pub.p) % pub.q;
+  const tables = verifyTables(pub);
+  // Shamir's trick the first time: one run of squarings for g^u1 · y^u2 (public exponents).
+  const v = (tables ? powFromTables([[tables.g, u1], [tables.y, u2]]) : multiPow([[pub.g, u1], [pub.y, u2]], pub.p)) % pub.q;
   return v === r;
+}
+
+/**
+ * Power tables (power-tables.ts) of a peer's g and y, from the second signature checked
+ * under that key on: a peer signs once in every AKE, and conversations with the same person
+ * re-key often. Then a check costs ~110 multiplications instead of ~270; the tables cost ~310
+ * once. The first signature under a key only notes it, so a key seen once costs nothing more.
+ */
+const VERIFY_KEYS_KEPT = 16;
+const verifyKeys = new Map<string, { g: PowerTable; y: PowerTable } | null>();
+
+function verifyTables(pub: DsaPublicKey): { g: PowerTable; y: PowerTable } | null {
+  // libotr accepts keys of any size; tables are kept only for sizes a real key has.
+  if (pub.q >= 1n << 256n || pub.p >= 1n << 3072n) return null;
+  const name = `${pub.p.toString(16)}:${pub.g.toString(16)}:${pub.y.toString(16)}`;
+  let tables = verifyKeys.get(name);
+  if (tables === undefined) {
+    tables = null;
+  } else if (tables === null) {
+    const bits = pub.q.toString(2).length;
+    tables = { g: powerTable(pub.g, pub.p, bits, 4), y: powerTable(pub.y, pub.p, bits, 4) };
+  }
+  verifyKeys.delete(name);
+  if (verifyKeys.size >= VERIFY_KEYS_KEPT) verifyKeys.delete(verifyKeys.keys().next().value!);
+  verifyKeys.set(name, tables);
+  return tables;
 }
 
 /** SHA-1 of the serialised public key; for DSA keys (type 0) the type is left out. */

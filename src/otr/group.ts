@@ -21,15 +21,18 @@ export const MODULUS_MINUS_2 = MODULUS - 2n;
 export const MODULUS_BYTES = 192;
 
 /**
- * How many exponentiations the engine has done, by kind; read by `npm run bench` to show each
- * operation's count (issue 15). Plain integer increments: no measurable cost.
+ * How many exponentiations the engine has done, by kind, and the modular multiplications
+ * (squarings included) they took; read by `npm run bench` to show each operation's count
+ * (issue 15). `tables` counts power tables built for a reused base (power-tables.ts). Plain
+ * integer increments: no measurable cost.
  */
-export const modexpCount = { variable: 0, fixedBase: 0, simultaneous: 0 };
+export const modexpCount = { variable: 0, fixedBase: 0, simultaneous: 0, tables: 0, mulmods: 0 };
 
 /** base^0 .. base^(size-1) mod m: the window table of one base. */
 function windowTable(base: bigint, m: bigint, size = 16): bigint[] {
   const table: bigint[] = [1n, base];
   for (let i = 2; i < size; i++) table.push((table[i - 1]! * base) % m);
+  modexpCount.mulmods += size - 2;
   return table;
 }
 
@@ -68,6 +71,7 @@ export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
   const w = windowBits(exp);
   const table = windowTable(base, m, 1 << w);
   const digits = digitsOf(exp, w);
+  modexpCount.mulmods += (digits.length - 1) * (w + 1);
   let result = table[digits[0]!]!;
   for (let i = 1; i < digits.length; i++) {
     for (let k = 0; k < w; k++) result = (result * result) % m;
@@ -90,6 +94,7 @@ export function multiPow(pairs: readonly (readonly [bigint, bigint])[], m: bigin
   });
   const length = Math.max(...digits.map((d) => d.length));
   const tables = pairs.map(([b]) => windowTable(mod(b, m), m));
+  modexpCount.mulmods += 4 * (length - 1) + digits.reduce((n, d) => n + d.length, 0);
   let result = 1n;
   for (let i = 0; i < length; i++) {
     if (i > 0) {
@@ -151,6 +156,7 @@ export function powG(x: bigint): bigint {
   if (x < 0n || x >= 1n << BigInt(G_WINDOW * G_TABLE_MAX_ROWS)) return modPow(GENERATOR, x, MODULUS);
   modexpCount.fixedBase++;
   const digits = digitsOf(x, G_WINDOW);
+  modexpCount.mulmods += digits.length;
   let result = 1n;
   for (let i = 0; i < digits.length; i++) {
     result = (result * gTableRow(i)[digits[digits.length - 1 - i]!]!) % MODULUS;

@@ -114,7 +114,11 @@ export function decodeMessage(text: string): Decoded {
   if (!isEncodedMessage(text)) fail('malformed', 'message', 'not an encoded OTR message');
   const end = text.indexOf('.', ENCODED_PREFIX.length);
   if (end < 0) fail('malformed', 'message', 'no terminating "."');
-  const bytes = fromBase64(text.slice(ENCODED_PREFIX.length, end), 'message.base64');
+  return decodeMessageBytes(fromBase64(text.slice(ENCODED_PREFIX.length, end), 'message.base64'));
+}
+
+/** decodeMessage on the bytes already taken out of the base64 (encodedBytes). */
+export function decodeMessageBytes(bytes: Uint8Array): Decoded {
   const r = new Reader(bytes, 'message');
   const header = decodeHeader(r);
   switch (header.type) {
@@ -159,10 +163,21 @@ export function decodeMessage(text: string): Decoded {
   }
 }
 
-/** Reads just the header of "?OTR:…." text, for routing; throws OtrError like decodeMessage. */
-export function peekHeader(text: string): Header {
+/**
+ * The bytes inside "?OTR:….", so a receiver can read the header for routing and then the
+ * whole message without decoding the base64 twice; throws OtrError like decodeMessage.
+ */
+export function encodedBytes(text: string): Uint8Array {
   const end = text.indexOf('.', ENCODED_PREFIX.length);
   if (!isEncodedMessage(text) || end < 0) fail('malformed', 'message', 'not an encoded OTR message');
-  const bytes = fromBase64(text.slice(ENCODED_PREFIX.length, end), 'message.base64');
+  return fromBase64(text.slice(ENCODED_PREFIX.length, end), 'message.base64');
+}
+
+/** Reads just the header of "?OTR:…." text, for routing; throws OtrError like decodeMessage. */
+export function peekHeader(text: string): Header {
+  return peekHeaderBytes(encodedBytes(text));
+}
+
+export function peekHeaderBytes(bytes: Uint8Array): Header {
   return decodeHeader(new Reader(bytes, 'message'));
 }

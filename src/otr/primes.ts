@@ -9,10 +9,15 @@ import { modexpCount, modPow, type RandomBytes } from './group';
 
 let smallPrimesCache: number[] | undefined;
 
-/** The odd primes below 2^15, for trial division before any exponentiation. */
+/**
+ * The odd primes below 2^17, for sieving before any exponentiation. A sieve to 2^17 instead
+ * of 2^15 leaves about 12% fewer candidates for the Fermat filter (each a 1024-bit
+ * exponentiation). Its residues cost about what 2^15's did, since smallResidues takes one
+ * BigInt remainder per run of three primes instead of one per prime.
+ */
 export function smallPrimes(): number[] {
   if (smallPrimesCache) return smallPrimesCache;
-  const limit = 1 << 15;
+  const limit = 1 << 17;
   const composite = new Uint8Array(limit);
   const out: number[] = [];
   for (let i = 3; i < limit; i += 2) {
@@ -22,6 +27,56 @@ export function smallPrimes(): number[] {
   }
   smallPrimesCache = out;
   return out;
+}
+
+/** The small primes in runs whose product stays below 2^53, each run with its product. */
+let primeRunsCache: { product: bigint; primes: number[] }[] | undefined;
+
+function primeRuns(): { product: bigint; primes: number[] }[] {
+  if (primeRunsCache) return primeRunsCache;
+  const runs: { product: bigint; primes: number[] }[] = [];
+  let run: number[] = [];
+  let product = 1;
+  for (const sp of smallPrimes()) {
+    if (product * sp >= 2 ** 53) {
+      runs.push({ product: BigInt(product), primes: run });
+      run = [];
+      product = 1;
+    }
+    run.push(sp);
+    product *= sp;
+  }
+  if (run.length) runs.push({ product: BigInt(product), primes: run });
+  primeRunsCache = runs;
+  return runs;
+}
+
+/** n mod each of smallPrimes(), with one BigInt remainder per run of primes instead of per prime. */
+export function smallResidues(n: bigint): number[] {
+  const out: number[] = [];
+  for (const { product, primes } of primeRuns()) {
+    const r = Number(n % product);
+    for (const sp of primes) out.push(r % sp);
+  }
+  return out;
+}
+
+/** a^-1 mod m for small coprime numbers (extended Euclid in plain numbers). */
+export function smallInverse(a: number, m: number): number {
+  let oldR = a % m;
+  let r = m;
+  let oldS = 1;
+  let s = 0;
+  while (r !== 0) {
+    const q = Math.floor(oldR / r);
+    const nextR = oldR - q * r;
+    oldR = r;
+    r = nextR;
+    const nextS = oldS - q * s;
+    oldS = s;
+    s = nextS;
+  }
+  return ((oldS % m) + m) % m;
 }
 
 /** A uniform integer in [lo, hi] by rejection sampling. */
@@ -42,8 +97,14 @@ export function randomBetween(random: RandomBytes, lo: bigint, hi: bigint): bigi
  * filter in front of the tests FIPS 186-4 counts, never one of them.
  */
 export function passesFermatBase2(n: bigint): boolean {
+  return powOfTwo(n - 1n, n) === 1n;
+}
+
+/** 2^e mod n: squarings, with each doubling a shift. Public exponents only (no fixed pattern). */
+export function powOfTwo(e: bigint, n: bigint): bigint {
   modexpCount.variable++;
-  const bits = (n - 1n).toString(2);
+  const bits = e.toString(2);
+  modexpCount.mulmods += bits.length;
   let x = 1n;
   for (let i = 0; i < bits.length; i++) {
     x = (x * x) % n;
@@ -52,7 +113,7 @@ export function passesFermatBase2(n: bigint): boolean {
       if (x >= n) x -= n;
     }
   }
-  return x === 1n;
+  return x;
 }
 
 /** Miller-Rabin with `rounds` random bases (FIPS 186-4 C.3.1); n must be odd and > 3. */
@@ -115,16 +176,21 @@ export function passesLucas(n: bigint): boolean {
     d = d > 0n ? -(d + 2n) : -d + 2n;
   }
   const half = (v: bigint): bigint => ((v & 1n) === 0n ? v : v + n) >> 1n;
-  const dMod = ((d % n) + n) % n;
+  // D stays a small signed number: multiplying by it is cheap, where D mod n (n - 7, say)
+  // would cost a full multiplication twice per bit.
+  const modN = (v: bigint): bigint => {
+    const r = v % n;
+    return r < 0n ? r + n : r;
+  };
   const k = (n + 1n).toString(2);
   let u = 1n;
   let v = 1n;
   for (let i = 1; i < k.length; i++) {
     const uTemp = (u * v) % n;
-    const vTemp = half((v * v + dMod * ((u * u) % n)) % n);
+    const vTemp = half(modN(v * v + d * ((u * u) % n)));
     if (k.charCodeAt(i) === 49) {
       u = half((uTemp + vTemp) % n);
-      v = half((vTemp + dMod * uTemp) % n);
+      v = half(modN(vTemp + d * uTemp));
     } else {
       u = uTemp;
       v = vTemp;

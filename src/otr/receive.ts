@@ -10,7 +10,7 @@ import { decryptData, receivingExtraKey } from './data';
 import { fingerprint, publicKeyOf } from './dsa';
 import { isOtrError, OtrError } from './errors';
 import { addFragment, parseFragment } from './fragment';
-import { type Decoded, decodeMessage, FLAG_IGNORE_UNREADABLE, MSG_DH_COMMIT, MSG_DH_KEY, peekHeader } from './messages';
+import { type Decoded, decodeMessageBytes, encodedBytes, FLAG_IGNORE_UNREADABLE, MSG_DH_COMMIT, MSG_DH_KEY, peekHeaderBytes } from './messages';
 import {
   allowsVersion,
   bestVersion,
@@ -111,7 +111,8 @@ function receiveFragment(step: Step, text: string): void {
 function receiveEncoded(step: Step, text: string): void {
   let decoded: Decoded;
   try {
-    const header = peekHeader(text);
+    const bytes = encodedBytes(text);
+    const header = peekHeaderBytes(bytes);
     if (!allowsVersion(step.state.policy, header.version)) return;
     if (header.version === 3) {
       if (header.receiverTag !== 0 && header.receiverTag !== step.me.instanceTag) {
@@ -123,7 +124,7 @@ function receiveEncoded(step: Step, text: string): void {
         return;
       }
     }
-    decoded = decodeMessage(text);
+    decoded = decodeMessageBytes(bytes);
   } catch (e) {
     if (!isOtrError(e)) throw e;
     step.msgEvent('RCVDMSG_MALFORMED', e.message);

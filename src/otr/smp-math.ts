@@ -16,10 +16,10 @@ import {
   mod,
   modInverse,
   modPow,
-  multiPow,
   powG,
   type RandomBytes,
 } from './group';
+import { PowerTableMemo } from './power-tables';
 import { Reader, Writer } from './wire';
 
 /** libotr draws every SMP exponent as 192 random bytes (SM_MOD_LEN_BITS = 1536), unreduced. */
@@ -83,8 +83,21 @@ const powP = (b: bigint, e: bigint): bigint => modPow(b, e, MODULUS);
 /** g1^e: g1 is the OTR group's generator 2, so the group's fixed-base table serves. */
 export const powG1 = powG;
 
-/** a^x · b^y mod p with shared squarings (the proofs' products of two variable powers). */
-const powP2 = (a: bigint, x: bigint, b: bigint, y: bigint): bigint => multiPow([[a, x], [b, y]], MODULUS);
+/**
+ * Power tables (power-tables.ts) for the bases one side raises to three exponents: g2 and g3
+ * (a secret exponent, a proof's random one and the peer's proof's d), and Qa/Qb (x3, a proof's
+ * random exponent and the peer's d7). A table costs about 1.7 fresh exponentiations and saves
+ * about 0.8 on each use. They live across steps in this memo, keyed by value (a restored
+ * state, e.g. in a restarted worker, simply builds them again), and are dropped when the run's
+ * last step has used them. These values are secrets of the run: JavaScript cannot wipe the
+ * tables, only drop them (README "Security"). The two roles keep separate memos: g2, g3 and
+ * Qab are the same numbers on both sides, and two conversations of one process (a test, the
+ * bench) must not share the work their two machines would each do.
+ */
+type Tables = PowerTableMemo;
+const SMP_TABLE_BITS = SMP_EXPONENT_BYTES * 8;
+const initiatorTables: Tables = new PowerTableMemo(MODULUS, SMP_TABLE_BITS, 5, 9);
+const responderTables: Tables = new PowerTableMemo(MODULUS, SMP_TABLE_BITS, 5, 9);
 
 function checkHash(c: bigint, field: string, compute: () => bigint): void {
   if (c >= HASH_LIMIT || compute() !== c) fail('smp', field, 'zero-knowledge proof does not verify');
@@ -103,6 +116,7 @@ function checkLog(c: bigint, d: bigint, gx: bigint, version: number, field: stri
 
 /** Proof that P = g3^r and Q = g1^r g2^secret share r: c = H(v, g3^r1, g1^r1 g2^r2). */
 function proveCoords(
+  t: Tables,
   random: RandomBytes,
   g2: bigint,
   g3: bigint,
@@ -112,11 +126,12 @@ function proveCoords(
 ): [bigint, bigint, bigint] {
   const r1 = smpRandomExponent(random);
   const r2 = smpRandomExponent(random);
-  const c = smpHash(version, powP(g3, r1), mulP(powG1(r1), powP(g2, r2)));
+  const c = smpHash(version, t.pow(g3, r1), mulP(powG1(r1), t.pow(g2, r2)));
   return [c, mod(r1 - mod(r * c, ORDER), ORDER), mod(r2 - mod(secret * c, ORDER), ORDER)];
 }
 
 function checkCoords(
+  t: Tables,
   c: bigint,
   d1: bigint,
   d2: bigint,
@@ -128,19 +143,19 @@ function checkCoords(
   field: string,
 ): void {
   checkHash(c, field, () =>
-    smpHash(version, powP2(g3, d1, p, c), mulP(powG1(d1), powP2(g2, d2, q, c))),
+    smpHash(version, mulP(t.pow(g3, d1), powP(p, c)), mulP(mulP(powG1(d1), t.pow(g2, d2)), powP(q, c))),
   );
 }
 
 /** Proof that R = qab^x3 with the x3 of g3 = g1^x3: c = H(v, g1^r, qab^r), d = r - x3 c. */
-function proveLogs(random: RandomBytes, qab: bigint, x3: bigint, version: number): [bigint, bigint] {
+function proveLogs(t: Tables, random: RandomBytes, qab: bigint, x3: bigint, version: number): [bigint, bigint] {
   const r = smpRandomExponent(random);
-  const c = smpHash(version, powG1(r), powP(qab, r));
+  const c = smpHash(version, powG1(r), t.pow(qab, r));
   return [c, mod(r - mod(x3 * c, ORDER), ORDER)];
 }
 
-function checkLogs(c: bigint, d: bigint, r: bigint, g3o: bigint, qab: bigint, version: number, field: string): void {
-  checkHash(c, field, () => smpHash(version, mulP(powG1(d), powP(g3o, c)), powP2(qab, d, r, c)));
+function checkLogs(t: Tables, c: bigint, d: bigint, r: bigint, g3o: bigint, qab: bigint, version: number, field: string): void {
+  checkHash(c, field, () => smpHash(version, mulP(powG1(d), powP(g3o, c)), mulP(t.pow(qab, d), powP(r, c))));
 }
 
 const divP = (a: bigint, b: bigint): bigint => mulP(a, modInverse(b, MODULUS));
@@ -197,9 +212,10 @@ export function step2b(random: RandomBytes, s: { x2: bigint; x3: bigint; g2: big
   const [c2, d2] = proveLog(random, s.x2, 3);
   const [c3, d3] = proveLog(random, s.x3, 4);
   const r = smpRandomExponent(random);
-  const p = powP(s.g3, r);
-  const q = mulP(powG1(r), powP(s.g2, secret));
-  const [cp, d5, d6] = proveCoords(random, s.g2, s.g3, r, secret, 5);
+  const t = responderTables;
+  const p = t.pow(s.g3, r);
+  const q = mulP(powG1(r), t.pow(s.g2, secret));
+  const [cp, d5, d6] = proveCoords(t, random, s.g2, s.g3, r, secret, 5);
   return { p, q, msg: [powG1(s.x2), c2, d2, powG1(s.x3), c3, d3, p, q, cp, d5, d6] };
 }
 
@@ -229,16 +245,19 @@ export function step3(random: RandomBytes, s: { x2: bigint; x3: bigint }, secret
   checkLog(c3, d3, g3b, 4, 'smp2.c3');
   const g2 = powP(g2b, s.x2);
   const g3 = powP(g3b, s.x3);
-  checkCoords(cp, d5, d6, pb, qb, g2, g3, 5, 'smp2.cp');
+  const t = initiatorTables;
+  checkCoords(t, cp, d5, d6, pb, qb, g2, g3, 5, 'smp2.cp');
 
   const r = smpRandomExponent(random);
-  const pa = powP(g3, r);
-  const qa = mulP(powG1(r), powP(g2, secret));
-  const [cp3, d53, d63] = proveCoords(random, g2, g3, r, secret, 6);
+  const pa = t.pow(g3, r);
+  const qa = mulP(powG1(r), t.pow(g2, secret));
+  const [cp3, d53, d63] = proveCoords(t, random, g2, g3, r, secret, 6);
+  // Alice is done with g2 and g3; Qab's table serves her last check too (step5).
+  t.forget(g2, g3);
   const pab = divP(pa, pb);
   const qab = divP(qa, qb);
-  const ra = powP(qab, s.x3);
-  const [cr, d7] = proveLogs(random, qab, s.x3, 7);
+  const ra = t.pow(qab, s.x3);
+  const [cr, d7] = proveLogs(t, random, qab, s.x3, 7);
   return { g2, g3, g3o: g3b, pab, qab, msg: [pa, qa, cp3, d53, d63, ra, cr, d7] };
 }
 
@@ -262,12 +281,14 @@ export function step4(
   checkExponent(d5, 'smp3.d5');
   checkExponent(d6, 'smp3.d6');
   checkExponent(d7, 'smp3.d7');
-  checkCoords(cp, d5, d6, pa, qa, s.g2, s.g3, 6, 'smp3.cp');
+  const t = responderTables;
+  checkCoords(t, cp, d5, d6, pa, qa, s.g2, s.g3, 6, 'smp3.cp');
   const pab = divP(pa, s.p);
   const qab = divP(qa, s.q);
-  checkLogs(cr, d7, ra, s.g3o, qab, 7, 'smp3.cr');
-  const rb = powP(qab, s.x3);
-  const [cr4, d74] = proveLogs(random, qab, s.x3, 8);
+  checkLogs(t, cr, d7, ra, s.g3o, qab, 7, 'smp3.cr');
+  const rb = t.pow(qab, s.x3);
+  const [cr4, d74] = proveLogs(t, random, qab, s.x3, 8);
+  t.forget(s.g2, s.g3, qab);
   return { success: powP(ra, s.x3) === pab, msg: [rb, cr4, d74] };
 }
 
@@ -276,6 +297,7 @@ export function step5(s: { x3: bigint; g3o: bigint; pab: bigint; qab: bigint }, 
   const [rb, cr, d7] = decodeMpis(body, SMP_MESSAGE_LENGTHS[4], 'smp4') as [bigint, bigint, bigint];
   checkGroupElement(rb, 'smp4.rb');
   checkExponent(d7, 'smp4.d7');
-  checkLogs(cr, d7, rb, s.g3o, s.qab, 8, 'smp4.cr');
+  checkLogs(initiatorTables, cr, d7, rb, s.g3o, s.qab, 8, 'smp4.cr');
+  initiatorTables.forget(s.qab);
   return powP(rb, s.x3) === s.pab;
 }
