@@ -161,9 +161,9 @@ export function createHandlers(s: Services): Handlers {
       };
       return contentView(await s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! }));
     },
-    'content.incoming': async ({ conversationId, text, history }, from) => {
+    'content.incoming': async ({ conversationId, text, history, mine }, from) => {
       own(conversationId, from);
-      return s.sessions.receive(conversationId, text, history ?? false);
+      return s.sessions.receive(conversationId, text, history ?? false, mine ?? false);
     },
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       own(conversationId, from);

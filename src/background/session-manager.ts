@@ -93,6 +93,8 @@ export class SessionManager {
   private arrivals = new Map<string, Array<() => void>>();
   retention: 'off' | 'session' = 'off';
   private readonly limiter: ReplyLimiter;
+  /** The view last pushed per conversation: one that did not change is not pushed again. */
+  private readonly pushed = new Map<string, string>();
 
   constructor(private readonly deps: SessionDeps) {
     this.limiter = new ReplyLimiter(deps.env.now);
@@ -269,14 +271,17 @@ export class SessionManager {
   /**
    * Feeds one wire text seen in the page. The answer never carries plaintext. `history`: the
    * page showed it from before this page load, so the engine's answers are filtered by
-   * history-replies.ts (history never talks back).
+   * history-replies.ts (history never talks back). `mine`: the page shows it as sent by the
+   * user; only the echoes of what this manager sent (`sent`) are ours, the rest was sent from
+   * elsewhere or before and never reaches the engine.
    */
-  receive(id: string, text: string, history = false): Promise<IncomingResult> {
+  receive(id: string, text: string, history = false, mine = false): Promise<IncomingResult> {
     const done = () => this.received(plainKey(id, messageIdOf(text)));
     return this.serial(id, async (): Promise<IncomingResult> => {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.locked) return { messageId, display: 'locked', send: [] };
+      if (mine && (history || !r.sent.includes(markerOf(messageId)))) return { messageId, display: 'earlier', send: [] };
       if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(plainKey(id, messageId)) ? 'encrypted' : 'hidden', send: [] };
       // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
       // the same text twice is a replay; query and error messages legitimately repeat. A
@@ -520,9 +525,16 @@ export class SessionManager {
     await this.pushView(r);
   }
 
-  /** The same view to the popup, every tab showing the conversation and their frames. */
+  /**
+   * The same view to the popup, every tab showing the conversation and their frames, when it
+   * changed (most wire texts, each fragment, change nothing the page shows). Anyone arriving
+   * later gets the view on registering or with their frame's `ready`.
+   */
   private async pushView(r: LiveConversation): Promise<void> {
     const view = await this.view(r);
+    const key = JSON.stringify(view);
+    if (this.pushed.get(r.id) === key) return;
+    this.pushed.set(r.id, key);
     this.deps.notify({ type: 'conversation', view });
     for (const t of r.tabs) this.deps.toContent(t, { type: 'conversation', view });
   }

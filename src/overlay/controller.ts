@@ -19,6 +19,9 @@ import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerO
 
 export type { Decoration };
 
+/** How long after a wire text went out the site's box may not take the focus. */
+const HOLD_AFTER_SEND_MS = 1000;
+
 
 /** Kept per conversation for the page's lifetime (switching views and back). */
 export interface ConversationMemory {
@@ -37,12 +40,15 @@ export class ConversationController {
   private compose: HTMLIFrameElement | null = null;
   /** Escape in the compose frame hands typing back to the site's box until the lock's menu says. */
   private siteBox = false;
+  /** A wire text is going into the site's box: rich editors need the focus there meanwhile. */
+  private inserting = false;
+  /** The site's box made inert, and until when (just after OffRecord sent through it). */
+  private heldBox: HTMLElement | null = null;
+  private holdUntil = 0;
   private verify: HTMLIFrameElement | null = null;
   private readonly readers: ReaderFrames;
   /** Rows of fragmented messages whose last piece has not come yet, by piece group. */
   private readonly pieces = new Map<string, Array<Pick<WatchedMessage, 'element' | 'textElement' | 'text'>>>();
-  /** Wire texts this page sent (own echoes are fed only when they are ours). */
-  private readonly ownTexts = new Set<string>();
   /** Messages seen before registration finished, and the feed chain (one at a time, in order). */
   private pending: WatchedMessage[] | null = [];
   private chain: Promise<void> = Promise.resolve();
@@ -62,12 +68,18 @@ export class ConversationController {
     this.lock = new Lock(doc, (a) => void this.action(a));
     this.sender = new WireSender(doc, adapter, {
       sending: (t) => {
-        this.ownTexts.add(t);
+        // A field takes its value without focus: its box stays held through the send.
+        this.inserting = adapter.editor !== 'value-setter';
+        this.holdUntil = Date.now() + HOLD_AFTER_SEND_MS;
+        this.holdSiteBox();
         hooks.sent?.(t);
       },
       notice: (t) => this.lock.showNotice(t),
       // Only when inserting moved focus into the site's box (rich editors need it there).
       refocus: () => {
+        this.inserting = false;
+        this.holdUntil = Date.now() + HOLD_AFTER_SEND_MS;
+        this.holdSiteBox();
         const composer = adapter.composer(doc);
         if (composer && (doc.activeElement === composer || composer.contains(doc.activeElement))) this.compose?.focus();
       },
@@ -85,6 +97,7 @@ export class ConversationController {
     this.placeTimer = win.setInterval(() => this.place(), 250);
     win.addEventListener('resize', this.place);
     win.addEventListener('message', this.onFrameMessage);
+    this.doc.addEventListener('focusin', this.keepKeysPrivate, true);
     this.place();
     await this.register();
     const early = this.pending ?? [];
@@ -98,6 +111,8 @@ export class ConversationController {
     win.clearInterval(this.placeTimer);
     win.removeEventListener('resize', this.place);
     win.removeEventListener('message', this.onFrameMessage);
+    this.doc.removeEventListener('focusin', this.keepKeysPrivate, true);
+    this.release();
     this.readers.stop();
     this.lock.destroy();
     this.compose?.remove();
@@ -156,6 +171,7 @@ export class ConversationController {
       this.compose.remove();
       this.compose = null;
       this.siteBox = false;
+      this.release();
       this.lock.setComposer(null);
     }
   }
@@ -166,11 +182,47 @@ export class ConversationController {
     if (frameToHost(e.data)?.offrecord === 'compose-escape') this.useSiteBox(true);
   };
 
+  /**
+   * Sites focus their own box by themselves after a send (Converse does), so after each wire
+   * text OffRecord sends through it: while the private box is in use, the user's next keys would
+   * land in the site's box, in the clear, and be missing from the private box. For a moment after
+   * each send the site's box is `inert` (its focus() calls do nothing); one the site rebuilt
+   * meanwhile gives the focus straight back. Only then: the site's box stays reachable otherwise
+   * (Escape leads there, and so do scripts driving the page).
+   */
+  private holding(): boolean {
+    return !!this.compose?.isConnected && !this.siteBox && !this.inserting && Date.now() < this.holdUntil;
+  }
+
+  private keepKeysPrivate = (e: FocusEvent): void => {
+    if (!this.holding()) return;
+    const composer = this.adapter.composer(this.doc);
+    if (composer && e.target instanceof Node && composer.contains(e.target)) this.compose!.focus();
+  };
+
+  private holdSiteBox(): void {
+    const composer = this.adapter.composer(this.doc);
+    const hold = composer && this.holding() ? composer : null;
+    if (this.heldBox === hold) return;
+    this.release();
+    if (hold) {
+      hold.inert = true;
+      this.heldBox = hold;
+      this.doc.defaultView!.setTimeout(() => this.holdSiteBox(), HOLD_AFTER_SEND_MS + 50);
+    }
+  }
+
+  private release(): void {
+    if (this.heldBox) this.heldBox.inert = false;
+    this.heldBox = null;
+  }
+
   private useSiteBox(on: boolean): void {
     if (!this.compose) return;
     this.siteBox = on;
     this.compose.style.display = on ? 'none' : '';
     this.lock.setComposer(on ? 'site' : 'private');
+    this.holdSiteBox();
     if (on) this.adapter.composer(this.doc)?.focus();
     else {
       this.place();
@@ -222,6 +274,7 @@ export class ConversationController {
   private place = (): void => {
     const composer = this.adapter.composer(this.doc);
     if (!composer) return;
+    this.holdSiteBox();
     const box = composer.getBoundingClientRect();
     this.lock.place(box);
     if (this.compose?.isConnected && !this.siteBox) {
@@ -260,12 +313,13 @@ export class ConversationController {
   }
 
   private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean): Promise<void> {
-    if (!feedsEngine(seen, this.ownTexts.has(m.text))) return this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
+    if (!feedsEngine(seen)) return this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
     const id = this.conversationId;
     if (!id || this.stopped) return;
     // History is fed too (once; the background keeps what it processed) but never answered,
     // except to continue an AKE: the background filters `send` (history-replies.ts).
-    const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history });
+    // Our own: the background knows which are echoes of what it sent (its `sent` list).
+    const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}) });
     if (result.send.length > 0) this.sender.enqueue(result.send);
     const d = replyDecoration(seen, result);
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);

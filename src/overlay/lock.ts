@@ -62,6 +62,10 @@ export class Lock {
   private noticeTimer = 0;
   private view: ConversationView | null = null;
   private composer: ActiveComposer = null;
+  /** The button's icon and label, changed in place on each view. */
+  private icon: SVGSVGElement | null = null;
+  private iconOpen: boolean | null = null;
+  private readonly label: Text;
 
   constructor(
     private readonly doc: Document,
@@ -78,6 +82,8 @@ export class Lock {
     this.button.setAttribute('data-offrecord', 'lock');
     this.button.setAttribute('aria-haspopup', 'menu');
     this.button.setAttribute('aria-expanded', 'false');
+    this.label = doc.createTextNode('');
+    this.button.append(this.label);
     this.menu = doc.createElement('div');
     this.menu.className = 'menu';
     this.menu.setAttribute('role', 'menu');
@@ -203,12 +209,22 @@ export class Lock {
     else this.button.removeAttribute('data-offrecord-ended');
     // Issue 12: which box typing goes to.
     const box = this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
-    const doc = this.button.ownerDocument;
-    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${LABEL[state]}${smp}${why}${box}`));
+    // In place: a view arrives at any moment, also while the user clicks the lock or its menu.
+    const open = state === 'plaintext' || state === 'finished';
+    if (this.iconOpen !== open) {
+      const icon = lockIcon(this.doc, open);
+      if (this.icon) this.icon.replaceWith(icon);
+      else this.button.prepend(icon);
+      this.icon = icon;
+      this.iconOpen = open;
+    }
+    const label = ` ${LABEL[state]}${smp}${why}${box}`;
+    if (this.label.data !== label) this.label.data = label;
     this.button.setAttribute('aria-label', `OffRecord: ${LABEL[state]}${why}${box}. Open menu`);
     this.items['private-box'].hidden = this.composer !== 'site';
     this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
-    this.items.start.textContent = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
+    const start = state === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
+    if (this.items.start.textContent !== start) this.items.start.textContent = start;
     const encrypted = state === 'unverified' || state === 'private';
     this.items.end.setAttribute('aria-disabled', String(state === 'plaintext'));
     this.items.verify.setAttribute('aria-disabled', String(!encrypted));
@@ -216,12 +232,23 @@ export class Lock {
       ? `${view.peer}'s fingerprint: ${view.fingerprint}${view.trust && view.trust !== 'unverified' ? ' (verified)' : ''}`
       : 'No private conversation yet: no fingerprint.';
     this.noAnswer.update(view);
+    this.keepMenuFocus();
     if (view?.peerAsked && !this.pulsed) {
       this.button.classList.add('pulse');
       this.button.addEventListener('animationend', () => this.button.classList.remove('pulse'), { once: true });
     }
     this.pulsed = !!view?.peerAsked;
     if (view?.fingerprintChanged) this.showNotice(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`, 0);
+  }
+
+  /**
+   * An item the update hid hands the focus on before the browser drops it: a focus lost from the
+   * menu closes the menu, under a user's click.
+   */
+  private keepMenuFocus(): void {
+    const focused = (this.host.shadowRoot as ShadowRoot).activeElement as HTMLElement | null;
+    if (this.menu.hidden || !focused || !this.menu.contains(focused)) return;
+    if (focused.hidden || (this.noAnswer.section.hidden && this.noAnswer.section.contains(focused))) this.enabledItems()[0]?.focus();
   }
 
   /** ms 0 keeps it until the next notice. */
@@ -235,13 +262,16 @@ export class Lock {
     }
   }
 
-  /** Above the composer's top-right corner, where the site's own buttons rarely are. */
+  /**
+   * Above the composer's top-right corner, where the site's own buttons rarely are. Held by its
+   * right edge, so a longer or shorter label never moves the menu (it opens from that edge).
+   */
   place(anchor: DOMRect): void {
-    const width = this.host.offsetWidth || 110;
-    Object.assign(this.host.style, {
-      left: `${Math.max(4, Math.round(anchor.right - width))}px`,
-      top: `${Math.max(4, Math.round(anchor.top - 30))}px`,
-    });
+    const viewport = this.doc.documentElement.clientWidth;
+    const right = `${Math.max(4, Math.round(viewport - anchor.right))}px`;
+    const top = `${Math.max(4, Math.round(anchor.top - 30))}px`;
+    if (this.host.style.right !== right) this.host.style.right = right;
+    if (this.host.style.top !== top) this.host.style.top = top;
   }
 
   destroy(): void {

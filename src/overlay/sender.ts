@@ -64,13 +64,13 @@ export class WireSender {
       return;
     }
     this.hooks.sending(text);
-    const how = await insertCiphertext(composer, text, this.adapter.editor);
-    if (how === 'fallback') {
+    try {
+      // On 'fallback' insert.ts put the ciphertext on the clipboard and told the user to paste it.
+      if ((await insertCiphertext(composer, text, this.adapter.editor)) === 'fallback') return;
+      this.adapter.send(this.doc, composer);
+    } finally {
       this.hooks.refocus();
-      return; // insert.ts put the ciphertext on the clipboard and told the user to paste it.
     }
-    this.adapter.send(this.doc, composer);
-    this.hooks.refocus();
     if (!(await this.landed(composer, text, win))) {
       this.hooks.notice('OffRecord could not confirm an encrypted message was sent; check the chat.');
     }

@@ -295,10 +295,31 @@ describe('SessionManager with the engine', () => {
     // her engine, and her reader frame gets what she typed.
     const data = fromAlice.filter((w) => w.startsWith('?OTR:AAMD'));
     expect(data).toHaveLength(1);
-    const echo = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: data[data.length - 1]! });
+    const echo = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: data[data.length - 1]!, mine: true });
     expect(echo.display).toBe('encrypted');
     expect(echo.send).toEqual([]);
     expect(await readPlaintext(alice, echo.messageId)).toEqual([{ type: 'plaintext', messageId: echo.messageId, text: 'typed early' }]);
+  });
+
+  it('own echoes are told apart in the background alone: what it did not send, or history, never reaches the engine', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    // Bob's data message shown as Alice's own (sent from another device): not hers to decrypt.
+    await compose(bob, 'from bob');
+    const fromBob = pushed(bob).filter((w) => w.startsWith('?OTR:AAMD'));
+    expect(fromBob).toHaveLength(1);
+    const before = await stateOf(alice);
+    const elsewhere = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: fromBob[0]!, mine: true });
+    expect(elsewhere).toMatchObject({ display: 'earlier', send: [] });
+    // Not fed: the same text from Bob still decrypts.
+    const real = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: fromBob[0]! });
+    expect(real.display).toBe('encrypted');
+    expect((await stateOf(alice)).state).toBe(before.state);
+    // Her own echo shown again as history (a reload) asks nothing of the engine either.
+    await compose(alice, 'again');
+    const own = pushed(alice).filter((w) => w.startsWith('?OTR:AAMD'));
+    const history = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: own[0]!, mine: true, history: true });
+    expect(history).toMatchObject({ display: 'earlier', send: [] });
   });
 });
 
