@@ -9,6 +9,8 @@ const android = process.env.OFFRECORD_TARGET === 'android';
 
 export default defineConfig({
   vite: () => ({ plugins: [preact()] }),
+  // A second build beside the one tests are running on (then OFFRECORD_CHROME_EXT points at it).
+  ...(process.env.OFFRECORD_OUT_DIR ? { outDir: process.env.OFFRECORD_OUT_DIR } : {}),
   // Firefox's review asks for the sources: the project, without build and test output.
   zip: {
     ...(android ? { artifactTemplate: '{{name}}-{{version}}-firefox-android.zip' } : {}),

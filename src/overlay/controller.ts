@@ -308,18 +308,18 @@ export class ConversationController {
     // Placed now, not after the messages before it: the frame loads while the background
     // decrypts, and waits on its port for the plaintext.
     const early = readerOnArrival(seen, this.view?.state === 'unverified' || this.view?.state === 'private');
-    if (early) this.readers.add(m.textElement, messageIdOf(m.text), true);
-    this.chain = this.chain.then(() => this.feed(m, seen, early)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+    const reader = early ? this.readers.add(m.textElement, messageIdOf(m.text), true) : undefined;
+    this.chain = this.chain.then(() => this.feed(m, seen, early, reader)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
   }
 
-  private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean): Promise<void> {
+  private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean, reader?: string): Promise<void> {
     if (!feedsEngine(seen)) return this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
     const id = this.conversationId;
     if (!id || this.stopped) return;
     // History is fed too (once; the background keeps what it processed) but never answered,
     // except to continue an AKE: the background filters `send` (history-replies.ts).
     // Our own: the background knows which are echoes of what it sent (its `sent` list).
-    const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}) });
+    const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}) });
     if (result.send.length > 0) this.sender.enqueue(result.send);
     const d = replyDecoration(seen, result);
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);

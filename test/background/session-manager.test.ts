@@ -353,4 +353,23 @@ describe('a reader frame placed as its message arrives (spare token)', () => {
     for (const f of [unnamed, pageMade]) expect(f.posted.every((m) => (m as { type: string }).type === 'error')).toBe(true);
     await expect(bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader' })).rejects.toThrow(/message id/);
   });
+
+  it('a warm frame (loaded before any message) gets the plaintext its own content script names with the feed, and only that', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    const { token } = await bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', pending: true });
+    const warm = bob.bg.connect(FRAME_PORT, senders.reader());
+    warm.deliver({ type: 'hello', token });
+    await settle();
+    const shown = () => warm.posted.filter((m) => ['plaintext', 'unavailable', 'error'].includes((m as { type: string }).type));
+    expect(shown()).toEqual([]); // parked: it waits to be told its message
+    await compose(alice, 'to the warm frame');
+    const wire = pushed(alice);
+    const messageId = messageIdOf(wire[wire.length - 1]!);
+    // Another tab naming the token binds nothing (it cannot register this conversation either).
+    await expect(bob.bg.ask(senders.content(2), 'content.incoming', { conversationId: bob.conv.id, text: wire[0]!, reader: token })).rejects.toThrow();
+    for (const w of wire) await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: w, ...(w === wire[wire.length - 1] ? { reader: token } : {}) });
+    await settle();
+    expect(shown()).toEqual([{ type: 'plaintext', messageId, text: 'to the warm frame' }]);
+  });
 });
