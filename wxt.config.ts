@@ -31,8 +31,11 @@ export default defineConfig({
       : { optional_host_permissions: ['http://*/*', 'https://*/*'] }),
     // The frames (src/messaging/frames.ts) are extension pages framed by chat pages; only these
     // are exposed, and each shows nothing without a fresh one-time token from the background.
+    // Chrome: only under a per-session address (runtime.getURL gives it), so a page cannot tell
+    // OffRecord is installed by loading chrome-extension://<id>/compose.html. Firefox's
+    // moz-extension:// address is random per install already.
     web_accessible_resources:
-      browser === 'firefox' ? FRAME_PAGES : [{ resources: FRAME_PAGES, matches: ['http://*/*', 'https://*/*'] }],
+      browser === 'firefox' ? FRAME_PAGES : [{ resources: FRAME_PAGES, matches: ['http://*/*', 'https://*/*'], use_dynamic_url: true }],
     browser_specific_settings: {
       gecko: {
         id: 'offrecord@offrecord.invalid',

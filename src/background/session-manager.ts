@@ -95,6 +95,7 @@ export class SessionManager {
   private readonly limiter: ReplyLimiter;
   /** The view last pushed per conversation: one that did not change is not pushed again. */
   private readonly pushed = new Map<string, string>();
+  private revision = 0;
 
   constructor(private readonly deps: SessionDeps) {
     this.limiter = new ReplyLimiter(deps.env.now);
@@ -532,7 +533,8 @@ export class SessionManager {
    */
   private async pushView(r: LiveConversation): Promise<void> {
     const view = await this.view(r);
-    const key = JSON.stringify(view);
+    const { revision: _revision, ...content } = view;
+    const key = JSON.stringify(content);
     if (this.pushed.get(r.id) === key) return;
     this.pushed.set(r.id, key);
     this.deps.notify({ type: 'conversation', view });
@@ -575,7 +577,9 @@ export class SessionManager {
   }
 
   async view(r: LiveConversation): Promise<ConversationView> {
-    return conversationView(r, this.deps.trust);
+    const view = await conversationView(r, this.deps.trust);
+    this.revision = Math.max(this.deps.env.now(), this.revision + 1);
+    return { ...view, revision: this.revision };
   }
 
   async viewOf(id: string): Promise<ConversationView> {

@@ -118,6 +118,11 @@ export interface ConversationView {
   ended?: EndReason;
   /** The disk is full: this conversation lives in memory only and ends when the browser closes. */
   unsaved?: boolean;
+  /**
+   * When the background built it (ms, always increasing): views come in pushes and in replies,
+   * which may cross on the way, and a view is pushed only when it changed; the newer one wins.
+   */
+  revision?: number;
 }
 
 export type EndReason = 'expired' | 'evicted' | 'corrupt';

@@ -149,6 +149,8 @@ export class ConversationController {
 
   private setView(view: ConversationView): void {
     const before = this.view;
+    // A reply may arrive after a newer push (they travel apart): the older view is dropped.
+    if (before?.revision !== undefined && view.revision !== undefined && view.revision < before.revision) return;
     this.view = view;
     this.lock.update(view);
     this.syncCompose();

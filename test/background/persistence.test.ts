@@ -155,8 +155,10 @@ describe('one writer per conversation, many tabs', () => {
     }
     await settle();
     // The view each tab knows last: pushed only when it changed, else the one it registered with.
-    const latest = (port: typeof tab2, first: ConversationView) =>
-      (port.posted.filter((m) => (m as ContentPush).type === 'conversation').at(-1) as { view: ConversationView } | undefined)?.view ?? first;
+    const latest = (port: typeof tab2, first: ConversationView) => {
+      const { revision: _revision, ...view } = (port.posted.filter((m) => (m as ContentPush).type === 'conversation').at(-1) as { view: ConversationView } | undefined)?.view ?? first;
+      return view;
+    };
     expect(latest(tab2, registered)).toEqual(latest(alice.port, alice.conv));
   });
 });

@@ -91,6 +91,23 @@ describe.sequential('visual check on The Lounge', () => {
     await waitState(bob.page, 'unverified', 60_000);
     await checkOneMessage(alice.page, bob.page, '#chat .chat-view .messages', 'div.msg', 'thelounge', true);
   });
+
+  it('a page cannot load the frames at their static address (use_dynamic_url), while its own frames work', async () => {
+    const id = bob.browser.extensionId;
+    const probe = await bob.page.evaluate(async (url) => {
+      try {
+        const r = await fetch(url);
+        return `loaded ${r.status}`;
+      } catch {
+        return 'refused';
+      }
+    }, `chrome-extension://${id}/compose.html`);
+    expect(probe).toBe('refused');
+    // The frames OffRecord placed come from the per-session address runtime.getURL gives.
+    const frames = bob.page.frames().filter((f) => /\/(reader|compose)\.html/.test(f.url()));
+    expect(frames.length).toBeGreaterThan(0);
+    for (const f of frames) expect(new URL(f.url()).host).not.toBe(id);
+  });
 });
 
 describe.sequential('visual check on Converse.js', () => {
