@@ -56,6 +56,8 @@ export class ConversationController {
   /** Messages that arrived while OffRecord was locked: fed again once it is unlocked. */
   private lockedMessages: WatchedMessage[] = [];
   private stopped = false;
+  private viewKnown: Promise<void>;
+  private firstView: () => void = () => undefined;
 
   constructor(
     private readonly doc: Document,
@@ -65,6 +67,7 @@ export class ConversationController {
     hooks: ControllerHooks = {},
   ) {
     const win = doc.defaultView!;
+    this.viewKnown = new Promise((resolve) => (this.firstView = resolve));
     this.lock = new Lock(doc, (a) => void this.action(a));
     this.sender = new WireSender(doc, adapter, {
       sending: (t) => {
@@ -149,6 +152,7 @@ export class ConversationController {
 
   private setView(view: ConversationView): void {
     const before = this.view;
+    this.firstView();
     // A reply may arrive after a newer push (they travel apart): the older view is dropped.
     if (before?.revision !== undefined && view.revision !== undefined && view.revision < before.revision) return;
     this.view = view;
@@ -287,8 +291,10 @@ export class ConversationController {
   };
 
   private async action(a: LockAction): Promise<void> {
+    // A click before the background answered the registration acts once it has.
+    if (!this.view) await this.viewKnown;
     const id = this.conversationId;
-    if (!id) return;
+    if (!id || this.stopped) return;
     try {
       if (a === 'verify') return await this.openVerify();
       if (a === 'private-box') return this.useSiteBox(false);

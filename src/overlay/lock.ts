@@ -193,7 +193,9 @@ export class Lock {
   update(view: ConversationView | null): void {
     this.view = view;
     const state = view?.state ?? 'plaintext';
-    this.button.setAttribute('data-offrecord-state', state);
+    // No state until the background answered: what the lock shows before is only a default.
+    if (view) this.button.setAttribute('data-offrecord-state', state);
+    else this.button.removeAttribute('data-offrecord-state');
     this.button.setAttribute('data-offrecord-composer', this.composer ?? 'none');
     const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
     // Issue 11: why nothing reads yet, or why it ended, beside the state.
