@@ -9,6 +9,8 @@ const android = process.env.OFFRECORD_TARGET === 'android';
 
 export default defineConfig({
   vite: () => ({ plugins: [preact()] }),
+  // A second build beside the one tests are running on (then OFFRECORD_CHROME_EXT points at it).
+  ...(process.env.OFFRECORD_OUT_DIR ? { outDir: process.env.OFFRECORD_OUT_DIR } : {}),
   // Firefox's review asks for the sources: the project, without build and test output.
   zip: {
     ...(android ? { artifactTemplate: '{{name}}-{{version}}-firefox-android.zip' } : {}),
@@ -31,8 +33,11 @@ export default defineConfig({
       : { optional_host_permissions: ['http://*/*', 'https://*/*'] }),
     // The frames (src/messaging/frames.ts) are extension pages framed by chat pages; only these
     // are exposed, and each shows nothing without a fresh one-time token from the background.
+    // Chrome: only under a per-session address (runtime.getURL gives it), so a page cannot tell
+    // OffRecord is installed by loading chrome-extension://<id>/compose.html. Firefox's
+    // moz-extension:// address is random per install already.
     web_accessible_resources:
-      browser === 'firefox' ? FRAME_PAGES : [{ resources: FRAME_PAGES, matches: ['http://*/*', 'https://*/*'] }],
+      browser === 'firefox' ? FRAME_PAGES : [{ resources: FRAME_PAGES, matches: ['http://*/*', 'https://*/*'], use_dynamic_url: true }],
     browser_specific_settings: {
       gecko: {
         id: 'offrecord@offrecord.invalid',

@@ -9,12 +9,13 @@
  * fires, they never reconnect); disconnecting them instead would close them for the worker too.
  */
 import browser from 'webextension-polyfill';
+import { isKeygenRequest, type KeygenReply } from '../../src/messaging/keygen';
 
-function generate(): Promise<unknown> {
+function generate(): Promise<KeygenReply> {
   return new Promise((resolve) => {
     const worker = new Worker(new URL('./keygen.worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (event: MessageEvent) => {
-      resolve(event.data);
+      resolve(event.data as KeygenReply);
       worker.terminate();
     };
     worker.onerror = (event) => {
@@ -26,7 +27,7 @@ function generate(): Promise<unknown> {
 
 browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) => {
   // Every other message (popup, options, content scripts) is for the background: stay silent.
-  if ((message as { kind?: unknown } | null)?.kind !== 'offrecord:keygen') return undefined;
+  if (!isKeygenRequest(message)) return undefined;
   // Only the background asks: same extension, no tab (pages and content scripts come with one).
   if (sender.id !== browser.runtime.id || sender.tab !== undefined) return undefined;
   return generate();

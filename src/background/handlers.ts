@@ -3,6 +3,7 @@ import { formatFingerprints, formatInstanceTags, formatPrivateKeys, parseFingerp
 import { isOtrError } from '../otr/errors';
 import { fromHex, toHex } from '../otr/bytes';
 import type { ConversationView, Trust } from '../messaging/types';
+import { messageIdOf } from '../messaging/message-id';
 import { contentView } from './content-view';
 import { resolvePolicy, type ConfigStore } from './config-store';
 import { StoreError, storeFail } from './errors';
@@ -167,9 +168,11 @@ export function createHandlers(s: Services): Handlers {
       };
       return contentView(await s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! }));
     },
-    'content.incoming': async ({ conversationId, text, history }, from) => {
+    'content.incoming': async ({ conversationId, text, history, mine, reader }, from) => {
       own(conversationId, from);
-      return s.sessions.receive(conversationId, text, history ?? false);
+      // Bound first: the warm frame gets the plaintext the moment it is kept, no round trip.
+      if (reader) s.tokens.bind(reader, from.tabId, from.frameId, conversationId, messageIdOf(text));
+      return s.sessions.receive(conversationId, text, history ?? false, mine ?? false);
     },
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       own(conversationId, from);

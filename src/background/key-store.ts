@@ -84,8 +84,20 @@ export class KeyStore {
     for (const l of this.listeners) l(s);
   }
 
+  /**
+   * Each account's identity as identityFor last read it: every message received or sent asks
+   * for it, and reading it costs up to three IndexedDB transactions. Any other job may change
+   * keys, accounts or instance tags, so each one empties it; so do lock and a reload of the keys.
+   */
+  private identities = new Map<string, { privateKey: DsaPrivateKey; instanceTag: number; fingerprint: string }>();
+
   /** Serialises every mutation: one writer for the key database. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
+    this.identities.clear();
+    return this.queue(fn);
+  }
+
+  private queue<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn, fn);
     this.chain = run.catch(() => undefined);
     return run;
@@ -189,6 +201,7 @@ export class KeyStore {
       }
     }
     this.keys = loaded;
+    this.identities.clear();
   }
 
   private async unlockWith(kek: Uint8Array): Promise<void> {
@@ -215,6 +228,7 @@ export class KeyStore {
     if (!this.passphrase) return this.status_;
     this.kek = null;
     this.keys.clear();
+    this.identities.clear();
     await this.opts.kekCache?.set(null);
     this.setStatus({ state: 'locked' });
     return this.status_;
@@ -298,21 +312,25 @@ export class KeyStore {
 
   /** The key and instance tag this account uses; makes and stores the tag on first use. */
   identityFor(site: string, account: string): Promise<{ privateKey: DsaPrivateKey; instanceTag: number; fingerprint: string }> {
-    return this.serial(async () => {
+    return this.queue(async () => {
       this.requireUnlocked();
+      const k = accountKey(site, account);
+      const known = this.identities.get(k);
+      if (known) return known;
       const own = (await this.accounts()).find((a) => a.site === site && a.account === account)?.keyId ?? null;
       const keyId = own ?? ((await getRecord(this.db, 'meta', 'identity')) as string);
       const privateKey = this.keys.get(keyId);
       if (!privateKey) storeFail('corrupt', `key ${keyId} for ${account} on ${site} is missing`);
       const tags = readInstanceTags(await getRecord(this.db, 'meta', 'instanceTags'));
-      const k = accountKey(site, account);
       let instanceTag = tags[k];
       if (instanceTag === undefined) {
         instanceTag = generateInstanceTag(this.opts.random);
         tags[k] = instanceTag;
         await write(this.db, ['meta'], (tx) => tx.objectStore('meta').put(tags, 'instanceTags'));
       }
-      return { privateKey, instanceTag, fingerprint: fingerprintHex(privateKey) };
+      const identity = { privateKey, instanceTag, fingerprint: fingerprintHex(privateKey) };
+      this.identities.set(k, identity);
+      return identity;
     });
   }
 

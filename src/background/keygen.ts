@@ -1,16 +1,16 @@
 /**
  * DSA key generation away from the worker's event loop (issue 3: "key generation does not
  * block"). Chrome: an offscreen document (reason WORKERS) that runs a Web Worker; Firefox's
- * background page: the same page in a hidden iframe. Both answer on a 'offrecord:keygen' port.
+ * background page: the same page in a hidden iframe. Both answer one message (src/messaging/keygen.ts).
  * The engine's generateDsaKey reports no progress, so progress is an estimate from elapsed
  * time against the measured median (a few hundred ms here), held below 1 until the key is in.
  */
 import browser from 'webextension-polyfill';
 import { generateDsaKey, privateKeyFromJson, type DsaPrivateKey } from '../otr/dsa';
 import { StoreError } from './errors';
+import { KEYGEN_MESSAGE, keygenReply, type KeygenRequest } from '../messaging/keygen';
 
 export type KeyGenerator = (onProgress: (p: number) => void) => Promise<DsaPrivateKey>;
-export const KEYGEN_MESSAGE = 'offrecord:keygen';
 const OFFSCREEN_PATH = '/offscreen.html';
 const EXPECTED_MS = 1500;
 
@@ -73,20 +73,20 @@ export const pageGenerator: KeyGenerator = async (onProgress) => {
   await ensureKeygenPage();
   const stop = ticker(onProgress);
   try {
-    let reply: { type?: string; key?: unknown; message?: string } | undefined;
+    let reply;
     try {
-      reply = (await browser.runtime.sendMessage({ kind: KEYGEN_MESSAGE })) as typeof reply;
+      reply = keygenReply(await browser.runtime.sendMessage({ kind: KEYGEN_MESSAGE } satisfies KeygenRequest));
     } catch (e) {
       throw new StoreError('busy', `the key generator went away: ${String(e)}`);
     }
-    if (reply?.type === 'done') {
+    if (reply.type === 'done') {
       try {
         return privateKeyFromJson(reply.key);
       } catch {
         throw new StoreError('corrupt', 'the key generator returned a bad key');
       }
     }
-    throw new StoreError('busy', reply?.message ?? 'key generation failed');
+    throw new StoreError('busy', reply.message);
   } finally {
     stop();
     onProgress(1);

@@ -13,6 +13,7 @@ import { openDatabase } from './idb';
 import { KeyStore, type KekCache } from './key-store';
 import { cryptoRandom, inlineGenerator, pageGenerator, type KeyGenerator } from './keygen';
 import { PortHub } from './port-hub';
+import { FRAMES } from '../messaging/frames';
 import { createRouter, type Handlers, type PortLike, type SenderInfo } from './router';
 import { StoreError, isStoreError } from './errors';
 import { REQUEST_KINDS } from '../messaging/schema';
@@ -97,7 +98,8 @@ export function startBackground(): void {
   const hub = new PortHub(tokens);
   const ready = buildServices(hub, tokens);
   const base = new URL(browser.runtime.getURL('/'));
-  const env = { runtimeId: browser.runtime.id, extensionOrigin: `${base.protocol}//${base.host}` };
+  const frames = new URL(browser.runtime.getURL(`/${FRAMES.reader.page}` as '/reader.html'));
+  const env = { runtimeId: browser.runtime.id, extensionOrigin: `${base.protocol}//${base.host}`, frameOrigin: `${frames.protocol}//${frames.host}` };
   // Storage that cannot even be opened (e.g. a database from a newer OffRecord) must still
   // reach the popup as a clear error, not as requests that never get an answer.
   const router = ready.then(

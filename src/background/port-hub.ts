@@ -89,14 +89,21 @@ export class PortHub implements PortHandlers {
             // A reader needs no view, only its plaintext, as soon as there is one.
             if (role !== 'reader') await ready();
             if (role === 'reader') {
+              const deliver = async (messageId: string) => {
+                let text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
+                if (text === null && grant.pending) {
+                  await this.sessions.whenReceived(grant.conversationId, messageId, PENDING_READER_MS);
+                  text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
+                }
+                post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
+              };
               const messageId = grant.messageId ?? (grant.pending ? hello.messageId : undefined);
-              if (!messageId) return fail('token', 'a spare reader must name its message');
-              let text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
-              if (text === null && grant.pending) {
-                await this.sessions.whenReceived(grant.conversationId, messageId, PENDING_READER_MS);
-                text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
-              }
-              post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
+              if (messageId) return await deliver(messageId);
+              if (!grant.pending) return fail('token', 'a reader must name its message');
+              // A warm reader (loaded ahead, then moved into the message's row): its content
+              // script names the message with that message's feed (tokens.bind).
+              const unpark = this.tokens.park(hello.token, grant, (id) => void deliver(id).catch((e: unknown) => fail('internal', String(e))));
+              port.onDisconnect.addListener(unpark);
             } else if (role === 'compose') {
               post({ type: 'queued', items: this.sessions.queuedTexts(grant.conversationId) });
               port.onMessage.addListener((m) => void this.composeSend(port, m, grant.conversationId, { tabId: grant.tabId, frameId: grant.frameId }, from));

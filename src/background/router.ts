@@ -48,6 +48,11 @@ export interface RouterEnv {
   runtimeId: string;
   /** e.g. 'chrome-extension://abc' (no trailing slash). */
   extensionOrigin: string;
+  /**
+   * Chrome: the frames are web-accessible through a per-session address only (use_dynamic_url,
+   * so a page cannot probe for OffRecord), and they talk from that origin.
+   */
+  frameOrigin?: string;
 }
 
 /** Who sent this, from `sender` alone; null for anyone we do not serve. */
@@ -62,8 +67,9 @@ export function classifySender(sender: SenderInfo | undefined, env: RouterEnv): 
   const tabId = sender.tab?.id;
   // URL.origin is 'null' for non-special schemes such as chrome-extension:, so compare by parts.
   const origin = `${url.protocol}//${url.host}`;
-  if (origin === env.extensionOrigin) {
-    if (sender.origin !== undefined && sender.origin !== env.extensionOrigin) return null;
+  const ours = (o: string) => o === env.extensionOrigin || (env.frameOrigin !== undefined && o === env.frameOrigin);
+  if (ours(origin)) {
+    if (sender.origin !== undefined && !ours(sender.origin)) return null;
     const context = PAGE_CONTEXTS[url.pathname];
     if (!context) return null;
     if (isFrameContext(context)) {

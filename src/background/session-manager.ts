@@ -96,6 +96,9 @@ export class SessionManager {
   private arrivals = new Map<string, Array<() => void>>();
   retention: 'off' | 'session' = 'off';
   private readonly limiter: ReplyLimiter;
+  /** The view last pushed per conversation: one that did not change is not pushed again. */
+  private readonly pushed = new Map<string, string>();
+  private revision = 0;
 
   constructor(private readonly deps: SessionDeps) {
     this.limiter = new ReplyLimiter(deps.env.now);
@@ -272,14 +275,17 @@ export class SessionManager {
   /**
    * Feeds one wire text seen in the page. The answer never carries plaintext. `history`: the
    * page showed it from before this page load, so the engine's answers are filtered by
-   * history-replies.ts (history never talks back).
+   * history-replies.ts (history never talks back). `mine`: the page shows it as sent by the
+   * user; only the echoes of what this manager sent (`sent`) are ours, the rest was sent from
+   * elsewhere or before and never reaches the engine.
    */
-  receive(id: string, text: string, history = false): Promise<IncomingResult> {
+  receive(id: string, text: string, history = false, mine = false): Promise<IncomingResult> {
     const done = () => this.received(plainKey(id, messageIdOf(text)));
     return this.serial(id, async (): Promise<IncomingResult> => {
       const r = this.record(id);
       const messageId = messageIdOf(text);
       if (r.locked) return { messageId, display: 'locked', send: [] };
+      if (mine && (history || !r.sent.includes(markerOf(messageId)))) return { messageId, display: 'earlier', send: [] };
       if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(plainKey(id, messageId)) ? 'encrypted' : 'hidden', send: [] };
       // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
       // the same text twice is a replay; query and error messages legitimately repeat. A
@@ -536,9 +542,17 @@ export class SessionManager {
     await this.pushView(r);
   }
 
-  /** The same view to the popup, every tab showing the conversation and their frames. */
+  /**
+   * The same view to the popup, every tab showing the conversation and their frames, when it
+   * changed (most wire texts, each fragment, change nothing the page shows). Anyone arriving
+   * later gets the view on registering or with their frame's `ready`.
+   */
   private async pushView(r: LiveConversation): Promise<void> {
     const view = await this.view(r);
+    const { revision: _revision, ...content } = view;
+    const key = JSON.stringify(content);
+    if (this.pushed.get(r.id) === key) return;
+    this.pushed.set(r.id, key);
     this.deps.notify({ type: 'conversation', view });
     for (const t of r.tabs) this.deps.toContent(t, { type: 'conversation', view });
   }
@@ -581,8 +595,9 @@ export class SessionManager {
 
   async view(r: LiveConversation): Promise<ConversationView> {
     const view = await conversationView(r, this.deps.trust);
+    this.revision = Math.max(this.deps.env.now(), this.revision + 1);
     const room = await this.roomOf?.(r.site, r.account, r.peer);
-    return room ? { ...view, room } : view;
+    return room ? { ...view, room, revision: this.revision } : { ...view, revision: this.revision };
   }
 
   /** A room in this channel changed: every conversation showing the channel shows it. */

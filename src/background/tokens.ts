@@ -25,8 +25,15 @@ export const MAX_LIVE = 2000;
 /** Spare readers are held by the content script until a message arrives. */
 const SPARE_LIFETIME_MS = 10 * 60_000;
 
+/** A warm reader: loaded ahead on a spare token, waiting to be told its message. */
+interface Parked {
+  grant: TokenGrant;
+  deliver(messageId: string): void;
+}
+
 export class FrameTokens {
   private grants = new Map<string, TokenGrant>();
+  private parked = new Map<string, Parked>();
 
   constructor(
     private readonly random: (n: number) => Uint8Array,
@@ -52,6 +59,29 @@ export class FrameTokens {
     if (!grant || grant.tabId !== tabId || grant.expires < this.now()) return null;
     if (frameId !== undefined && frameId === grant.frameId) return null;
     return grant;
+  }
+
+  /**
+   * A reader frame that presented a spare token without naming a message (it loaded before
+   * any message arrived) waits under that token until its content script names the message.
+   */
+  park(token: string, grant: TokenGrant, deliver: (messageId: string) => void): () => void {
+    this.parked.set(token, { grant, deliver });
+    return () => this.parked.delete(token);
+  }
+
+  /**
+   * The content script names the message a warm reader now shows (with the feed of that
+   * message, content.incoming): only the tab and frame the spare was issued to, for its own
+   * conversation, and once. A page script cannot send it: it has no way into runtime messaging.
+   */
+  bind(token: string, tabId: number | undefined, frameId: number | undefined, conversationId: string, messageId: string): boolean {
+    const parked = this.parked.get(token);
+    const g = parked?.grant;
+    if (!parked || !g || g.tabId !== tabId || g.frameId !== frameId || g.conversationId !== conversationId) return false;
+    this.parked.delete(token);
+    parked.deliver(messageId);
+    return true;
   }
 
   /** Live, unredeemed grants (for tests and the cap). */

@@ -14,7 +14,9 @@
  *                                                       background → { type: 'queued', items }
  *     reader frame  ← { type: 'plaintext', messageId, text } or { type: 'unavailable', messageId } (no 'ready')
  *   A spare reader token (issued ahead, bound to the conversation but no message) is spent by a
- *   frame placed as a message arrives; its hello names the message.
+ *   frame placed as a message arrives; its hello names the message. A warm reader (loaded ahead
+ *   of any message, then moved into the row of one) names none: its content script names the
+ *   message with that message's feed ('content.incoming' `reader`), and the plaintext follows.
  *   A verify frame only listens (its SMP requests go through runtime.sendMessage).
  *   All frames also receive { type: 'conversation', view } on state changes, and { type: 'error' }.
  * After a service-worker restart every port disconnects: reconnect and, for content scripts,

@@ -153,9 +153,10 @@ export const REQUESTS = {
    * `history`: shown from before this page load; it is fed once but never answered (except
    * to continue an AKE, see background/history-replies.ts).
    */
-  'content.incoming': kind<{ conversationId: string; text: string; history?: boolean }, IncomingResult>(
+  /** `reader`: the spare token of a warm reader frame now placed for this message (port-hub). */
+  'content.incoming': kind<{ conversationId: string; text: string; history?: boolean; mine?: boolean; reader?: string }, IncomingResult>(
     ['content'],
-    obj({ conversationId: ID, text: str(MAX_TEXT), history: opt(bool) }),
+    obj({ conversationId: ID, text: str(MAX_TEXT), history: opt(bool), mine: opt(bool), reader: opt(str(64)) }),
   ),
   /**
    * One-time token for a frame the content script is about to place in this tab. `pending`: a

@@ -120,6 +120,11 @@ export interface ConversationView {
   unsaved?: boolean;
   /** A channel's private room (issue 13), the one we are in or were last in; public state only. */
   room?: RoomSummary;
+  /**
+   * When the background built it (ms, always increasing): views come in pushes and in replies,
+   * which may cross on the way, and a view is pushed only when it changed; the newer one wins.
+   */
+  revision?: number;
 }
 
 /** A private room as the lock and the popup show it: members and trust, never a key or a post. */

@@ -40,6 +40,8 @@ function boxInPage(composer: HTMLElement, doc: Document): DOMRect {
 const GUARD_EVERY_MS = 1000;
 /** Re-creations of a tampered compose frame allowed per minute before OffRecord gives up. */
 const MAX_RECREATE = 3;
+/** How long after a wire text went out the site's box may not take the focus. */
+const HOLD_AFTER_SEND_MS = 1000;
 
 
 /** Kept per conversation for the page's lifetime (switching views and back). */
@@ -59,12 +61,15 @@ export class ConversationController {
   private compose: HTMLIFrameElement | null = null;
   /** Escape in the compose frame hands typing back to the site's box until the lock's menu says. */
   private siteBox = false;
+  /** A wire text is going into the site's box: rich editors need the focus there meanwhile. */
+  private inserting = false;
+  /** The site's box made inert, and until when (just after OffRecord sent through it). */
+  private heldBox: HTMLElement | null = null;
+  private holdUntil = 0;
   private verify: HTMLIFrameElement | null = null;
   private readonly readers: ReaderFrames;
   /** Rows of fragmented messages whose last piece has not come yet, by piece group. */
   private readonly pieces = new Map<string, Array<Pick<WatchedMessage, 'element' | 'textElement' | 'text'>>>();
-  /** Wire texts this page sent (own echoes are fed only when they are ours). */
-  private readonly ownTexts = new Set<string>();
   /** Messages seen before registration finished, and the feed chain (one at a time, in order). */
   private pending: WatchedMessage[] | null = [];
   private chain: Promise<void> = Promise.resolve();
@@ -79,6 +84,8 @@ export class ConversationController {
   private composeRefused = false;
   /** Room posts whose sender's key had not come yet: asked again when the room changes. */
   private roomWaiting: WatchedMessage[] = [];
+  private viewKnown: Promise<void>;
+  private firstView: () => void = () => undefined;
 
   constructor(
     private readonly doc: Document,
@@ -88,15 +95,22 @@ export class ConversationController {
     hooks: ControllerHooks = {},
   ) {
     const win = doc.defaultView!;
+    this.viewKnown = new Promise((resolve) => (this.firstView = resolve));
     this.lock = new Lock(doc, (a) => void this.action(a), ref.kind === 'channel');
     this.sender = new WireSender(doc, adapter, {
       sending: (t) => {
-        this.ownTexts.add(t);
+        // A field takes its value without focus: its box stays held through the send.
+        this.inserting = adapter.editor !== 'value-setter';
+        this.holdUntil = Date.now() + HOLD_AFTER_SEND_MS;
+        this.holdSiteBox();
         hooks.sent?.(t);
       },
       notice: (t) => this.lock.showNotice(t),
       // Only when inserting moved focus into the site's box (rich editors need it there).
       refocus: (wasInFrame) => {
+        this.inserting = false;
+        this.holdUntil = Date.now() + HOLD_AFTER_SEND_MS;
+        this.holdSiteBox();
         const composer = adapter.composer(doc);
         const active = composer?.ownerDocument.activeElement ?? null;
         if (wasInFrame || (composer && (active === composer || composer.contains(active)))) this.compose?.focus();
@@ -123,6 +137,7 @@ export class ConversationController {
     this.placeTimer = win.setInterval(() => this.place(), 250);
     win.addEventListener('resize', this.place);
     win.addEventListener('message', this.onFrameMessage);
+    this.doc.addEventListener('focusin', this.keepKeysPrivate, true);
     this.place();
     await this.register();
     if (this.adapter.mail && this.adapter.composer(this.doc)) await this.sendHeld();
@@ -137,6 +152,8 @@ export class ConversationController {
     win.clearInterval(this.placeTimer);
     win.removeEventListener('resize', this.place);
     win.removeEventListener('message', this.onFrameMessage);
+    this.doc.removeEventListener('focusin', this.keepKeysPrivate, true);
+    this.release();
     this.readers.stop();
     this.lock.destroy();
     this.compose?.remove();
@@ -174,6 +191,9 @@ export class ConversationController {
 
   private setView(view: ConversationView): void {
     const before = this.view;
+    this.firstView();
+    // A reply may arrive after a newer push (they travel apart): the older view is dropped.
+    if (before?.revision !== undefined && view.revision !== undefined && view.revision < before.revision) return;
     this.view = view;
     this.lock.update(view);
     this.syncCompose();
@@ -219,6 +239,7 @@ export class ConversationController {
       this.compose.remove();
       this.compose = null;
       this.siteBox = false;
+      this.release();
       this.lock.setComposer(null);
     }
   }
@@ -229,11 +250,47 @@ export class ConversationController {
     if (frameToHost(e.data)?.offrecord === 'compose-escape') this.useSiteBox(true);
   };
 
+  /**
+   * Sites focus their own box by themselves after a send (Converse does), so after each wire
+   * text OffRecord sends through it: while the private box is in use, the user's next keys would
+   * land in the site's box, in the clear, and be missing from the private box. For a moment after
+   * each send the site's box is `inert` (its focus() calls do nothing); one the site rebuilt
+   * meanwhile gives the focus straight back. Only then: the site's box stays reachable otherwise
+   * (Escape leads there, and so do scripts driving the page).
+   */
+  private holding(): boolean {
+    return !!this.compose?.isConnected && !this.siteBox && !this.inserting && Date.now() < this.holdUntil;
+  }
+
+  private keepKeysPrivate = (e: FocusEvent): void => {
+    if (!this.holding()) return;
+    const composer = this.adapter.composer(this.doc);
+    if (composer && e.target instanceof Node && composer.contains(e.target)) this.compose!.focus();
+  };
+
+  private holdSiteBox(): void {
+    const composer = this.adapter.composer(this.doc);
+    const hold = composer && this.holding() ? composer : null;
+    if (this.heldBox === hold) return;
+    this.release();
+    if (hold) {
+      hold.inert = true;
+      this.heldBox = hold;
+      this.doc.defaultView!.setTimeout(() => this.holdSiteBox(), HOLD_AFTER_SEND_MS + 50);
+    }
+  }
+
+  private release(): void {
+    if (this.heldBox) this.heldBox.inert = false;
+    this.heldBox = null;
+  }
+
   private useSiteBox(on: boolean): void {
     if (!this.compose) return;
     this.siteBox = on;
     this.compose.style.display = on ? 'none' : '';
     this.lock.setComposer(on ? 'site' : 'private');
+    this.holdSiteBox();
     if (on) this.adapter.composer(this.doc)?.focus();
     else {
       this.place();
@@ -290,6 +347,7 @@ export class ConversationController {
       if (body) this.lock.place(body.getBoundingClientRect());
       return;
     }
+    this.holdSiteBox();
     const box = boxInPage(composer, this.doc);
     if (!this.lock.host.isConnected) this.doc.body.append(this.lock.host);
     this.lock.place(box);
@@ -340,8 +398,10 @@ export class ConversationController {
   }
 
   private async action(a: LockAction): Promise<void> {
+    // A click before the background answered the registration acts once it has.
+    if (!this.view) await this.viewKnown;
     const id = this.conversationId;
-    if (!id) return;
+    if (!id || this.stopped) return;
     try {
       if (a === 'verify') return await this.openVerify();
       if (a === 'private-box') return this.useSiteBox(false);
@@ -377,8 +437,8 @@ export class ConversationController {
     // Placed now, not after the messages before it: the frame loads while the background
     // decrypts, and waits on its port for the plaintext.
     const early = readerOnArrival(seen, this.view?.state === 'unverified' || this.view?.state === 'private');
-    if (early) this.readers.add(m.textElement, messageIdOf(m.text), true);
-    this.chain = this.chain.then(() => this.feed(m, seen, early)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+    const reader = early ? this.readers.add(m.textElement, messageIdOf(m.text), true) : undefined;
+    this.chain = this.chain.then(() => this.feed(m, seen, early, reader)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
   }
 
   /**
@@ -392,17 +452,18 @@ export class ConversationController {
       const part = { ...m, text };
       if (i === parts.length - 1) return this.handle(part);
       const seen = { text, wire: classify(text), mine: m.direction === 'outgoing', history: m.history };
-      this.chain = this.chain.then(() => this.feed(part, seen, false, true)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+      this.chain = this.chain.then(() => this.feed(part, seen, false, undefined, true)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
     });
   }
 
-  private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean, quiet = false): Promise<void> {
-    if (!feedsEngine(seen, this.ownTexts.has(m.text))) return quiet ? undefined : this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
+  private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean, reader?: string, quiet = false): Promise<void> {
+    if (!feedsEngine(seen)) return quiet ? undefined : this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
     const id = this.conversationId;
     if (!id || this.stopped) return;
     // History is fed too (once; the background keeps what it processed) but never answered,
     // except to continue an AKE: the background filters `send` (history-replies.ts).
-    const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history });
+    // Our own: the background knows which are echoes of what it sent (its `sent` list).
+    const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}) });
     if (result.send.length > 0) this.sender.enqueue(result.send);
     const d = replyDecoration(seen, result);
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);

@@ -49,12 +49,13 @@ export interface SeenMessage {
 export const LOCKED_TEXT = 'locked — unlock OffRecord';
 
 /**
- * Whether the background hears of it: never our own messages sent from elsewhere (or an earlier
- * page load); our own echoes from this page are for the background to recognise. History is
- * fed with its flag: the background never answers it (history-replies.ts).
+ * Whether the background hears of it: not our own messages from before this page load (nothing
+ * to learn from them). Our live ones go with their flag: the background alone knows which are
+ * echoes of what it sent and keeps the others from the engine. Other history is fed with its
+ * flag: the background never answers it (history-replies.ts).
  */
-export function feedsEngine(m: SeenMessage, ownEcho: boolean): boolean {
-  return !m.mine || ownEcho;
+export function feedsEngine(m: SeenMessage): boolean {
+  return !(m.mine && m.history);
 }
 
 /** Shown without the engine: data messages get a reader (kept plaintext, or why not). */

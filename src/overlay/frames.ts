@@ -63,6 +63,40 @@ export function readerFrame(doc: Document, textElement: HTMLElement, hash: strin
   return f;
 }
 
+/**
+ * A reader loaded ahead of any message, out of sight at the end of the page, so that a message
+ * arriving finds one whose document already runs (loading one takes ~100-200 ms). Moved into
+ * the message's row with moveBefore, which keeps a frame's document where the browser has it.
+ */
+export function warmReaderFrame(doc: Document, hash: string): HTMLIFrameElement {
+  const f = baseFrame(doc, 'reader', hash);
+  Object.assign(f.style, { position: 'fixed', left: '0', top: '0', width: '300px', height: '40px', visibility: 'hidden', pointerEvents: 'none', zIndex: '-1' });
+  f.setAttribute('aria-hidden', 'true');
+  f.tabIndex = -1;
+  doc.body.append(f);
+  return f;
+}
+
+/** Into the message's box without reloading (false where the browser cannot move frames so). */
+export function moveReaderFrame(frame: HTMLIFrameElement, textElement: HTMLElement): boolean {
+  const mover = textElement as HTMLElement & { moveBefore?: (node: Node, child: Node | null) => void };
+  if (typeof mover.moveBefore !== 'function') return false;
+  try {
+    mover.moveBefore(frame, null);
+  } catch {
+    return false; // e.g. across documents: the caller makes a fresh frame
+  }
+  Object.assign(frame.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: '100%', zIndex: '1', visibility: '', pointerEvents: '' });
+  frame.removeAttribute('aria-hidden');
+  frame.removeAttribute('tabindex');
+  return true;
+}
+
+/** Whether this browser keeps a frame's document when it is moved (Chromium's moveBefore). */
+export function canMoveFrames(doc: Document): boolean {
+  return typeof (doc.body as HTMLElement & { moveBefore?: unknown }).moveBefore === 'function';
+}
+
 export const STATUS_ATTR = 'data-offrecord-status';
 
 /** Already shown by OffRecord: a reader frame inside, or a status line standing in for it. */

@@ -85,6 +85,10 @@ export class Lock {
   private onNeutralSubject: (() => void) | null = null;
   /** The page is interfering with OffRecord's frames (frame-guard.ts): said until it stops. */
   private warningText: string | null = null;
+  /** The button's icon and label, changed in place on each view. */
+  private icon: SVGSVGElement | null = null;
+  private iconOpen: boolean | null = null;
+  private readonly label: Text;
 
   constructor(
     private readonly doc: Document,
@@ -103,6 +107,8 @@ export class Lock {
     this.button.setAttribute('data-offrecord', 'lock');
     this.button.setAttribute('aria-haspopup', 'menu');
     this.button.setAttribute('aria-expanded', 'false');
+    this.label = doc.createTextNode('');
+    this.button.append(this.label);
     this.menu = doc.createElement('div');
     this.menu.className = 'menu';
     this.menu.setAttribute('role', 'menu');
@@ -252,7 +258,9 @@ export class Lock {
     this.button.setAttribute('data-offrecord-room', room ? room.status : 'none');
     this.items.room.hidden = !this.channel || room?.status === 'active';
     this.items.room.setAttribute('aria-disabled', String(this.items.room.hidden));
-    this.button.setAttribute('data-offrecord-state', state);
+    // No state until the background answered: what the lock shows before is only a default.
+    if (view) this.button.setAttribute('data-offrecord-state', state);
+    else this.button.removeAttribute('data-offrecord-state');
     this.button.setAttribute('data-offrecord-policy', view?.policy ?? 'manual');
     this.button.setAttribute('data-offrecord-composer', this.composer ?? 'none');
     const smp = view?.smp.status === 'in-progress' ? ' · verifying…' : '';
@@ -271,17 +279,27 @@ export class Lock {
     const box = this.warningText
       ? ` · ${t('lock_page_interferes')}`
       : this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
-    const doc = this.button.ownerDocument;
-    const label = room ? `${t(LABEL_KEY[state])} room · ${room.members.length} members` : labelOf(view);
-    this.button.replaceChildren(lockIcon(doc, state === 'plaintext' || state === 'finished'), doc.createTextNode(` ${label}${smp}${why}${box}`));
+    // In place: a view arrives at any moment, also while the user clicks the lock or its menu.
+    const open = state === 'plaintext' || state === 'finished';
+    if (this.iconOpen !== open) {
+      const icon = lockIcon(this.doc, open);
+      if (this.icon) this.icon.replaceWith(icon);
+      else this.button.prepend(icon);
+      this.icon = icon;
+      this.iconOpen = open;
+    }
+    const name = room ? `${t(LABEL_KEY[state])} room · ${room.members.length} members` : labelOf(view);
+    const label = ` ${name}${smp}${why}${box}`;
+    if (this.label.data !== label) this.label.data = label;
     // The pulse is seen, not heard: the label says it too.
     const asks = view?.peerAsked ? ` · ${view.peer} asks for a private conversation` : '';
-    this.button.setAttribute('aria-label', `OffRecord: ${label}${why}${box}${asks}. Open menu`);
+    this.button.setAttribute('aria-label', `OffRecord: ${name}${why}${box}${asks}. Open menu`);
     this.items['private-box'].hidden = this.composer !== 'site';
     this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
     // The 1:1 items follow the conversation itself, not a room in its channel.
     const own = view?.state ?? 'plaintext';
-    this.items.start.textContent = own === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
+    const start = own === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
+    if (this.items.start.textContent !== start) this.items.start.textContent = start;
     const encrypted = own === 'unverified' || own === 'private';
     this.items.end.setAttribute('aria-disabled', String(own === 'plaintext'));
     this.items.verify.setAttribute('aria-disabled', String(!encrypted));
@@ -292,6 +310,7 @@ export class Lock {
     this.button.setAttribute('data-offrecord-asked', String(!!view?.peerAsked));
     // With reduced motion no animation ends: the outline goes when the request does.
     if (!view?.peerAsked) this.button.classList.remove('pulse');
+    this.keepMenuFocus();
     if (view?.peerAsked && !this.pulsed) {
       this.button.classList.add('pulse');
       this.button.addEventListener('animationend', () => this.button.classList.remove('pulse'), { once: true });
@@ -306,6 +325,16 @@ export class Lock {
     this.notice.hidden = true;
   }
 
+  /**
+   * An item the update hid hands the focus on before the browser drops it: a focus lost from the
+   * menu closes the menu, under a user's click.
+   */
+  private keepMenuFocus(): void {
+    const focused = (this.host.shadowRoot as ShadowRoot).activeElement as HTMLElement | null;
+    if (this.menu.hidden || !focused || !this.menu.contains(focused)) return;
+    if (focused.hidden || (this.noAnswer.section.hidden && this.noAnswer.section.contains(focused))) this.enabledItems()[0]?.focus();
+  }
+
   /** ms 0 keeps it until the next notice. */
   showNotice(text: string, ms = 6000): void {
     this.notice.textContent = text;
@@ -317,13 +346,16 @@ export class Lock {
     }
   }
 
-  /** Above the composer's top-right corner, where the site's own buttons rarely are. */
+  /**
+   * Above the composer's top-right corner, where the site's own buttons rarely are. Held by its
+   * right edge, so a longer or shorter label never moves the menu (it opens from that edge).
+   */
   place(anchor: DOMRect): void {
-    const width = this.host.offsetWidth || 110;
-    Object.assign(this.host.style, {
-      left: `${Math.max(4, Math.round(anchor.right - width))}px`,
-      top: `${Math.max(4, Math.round(anchor.top - 30))}px`,
-    });
+    const viewport = this.doc.documentElement.clientWidth;
+    const right = `${Math.max(4, Math.round(viewport - anchor.right))}px`;
+    const top = `${Math.max(4, Math.round(anchor.top - 30))}px`;
+    if (this.host.style.right !== right) this.host.style.right = right;
+    if (this.host.style.top !== top) this.host.style.top = top;
   }
 
   destroy(): void {

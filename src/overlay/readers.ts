@@ -15,7 +15,7 @@
  */
 import { request } from '../messaging/client';
 import { frameToHost, readerHash, type ReaderLook } from '../messaging/frame-host';
-import { readerFrame } from './frames';
+import { canMoveFrames, moveReaderFrame, readerFrame, warmReaderFrame } from './frames';
 
 export const RELEASE_AFTER_MS = 30_000;
 const SWEEP_MS = 5_000;
@@ -44,10 +44,13 @@ export class ReaderFrames {
   private readonly byWindow = new Map<Window, HTMLElement>();
   private readonly ready: Array<{ el: HTMLElement; token: string }> = [];
   private spares: Array<{ token: string; at: number }> = [];
+  /** Spares already loaded in a hidden frame (where frames can be moved), and the look each has. */
+  private warmFrames: Array<{ token: string; at: number; frame: HTMLIFrameElement; styled: boolean }> = [];
   private sparesAsked = 0;
   /** The site's look, read from the first message placed in an animation frame. */
   private look: ReaderLook | undefined;
   private raf = 0;
+  private stopped = false;
   private readonly io: IntersectionObserver;
   private readonly sweep: number;
   private readonly win: Window & typeof globalThis;
@@ -85,10 +88,14 @@ export class ReaderFrames {
     if (!id) return;
     const t = this.now();
     this.spares = this.spares.filter((s) => t - s.at < SPARE_MAX_AGE_MS);
-    for (; this.spares.length + this.sparesAsked < SPARES; this.sparesAsked++) {
+    for (const w of this.warmFrames.filter((x) => t - x.at >= SPARE_MAX_AGE_MS)) this.unwarm(w);
+    for (; this.spares.length + this.warmFrames.length + this.sparesAsked < SPARES; this.sparesAsked++) {
       request('content.frameToken', { conversationId: id, role: 'reader', pending: true })
         .then(({ token }) => {
-          if (this.conversationId() === id) this.spares.push({ token, at: this.now() });
+          if (this.conversationId() !== id || this.stopped) return;
+          if (!canMoveFrames(this.doc)) return void this.spares.push({ token, at: this.now() });
+          const frame = warmReaderFrame(this.doc, readerHash(token, this.look ?? {}));
+          this.warmFrames.push({ token, at: this.now(), frame, styled: !!this.look });
         })
         .catch(() => undefined)
         .finally(() => this.sparesAsked--);
@@ -98,10 +105,20 @@ export class ReaderFrames {
   /** After a worker restart the background forgot every token. */
   forgetSpares(): void {
     this.spares = [];
+    for (const w of [...this.warmFrames]) this.unwarm(w);
   }
 
-  /** A reader for this message: at once when it arrives live, else once it is on screen. */
-  add(textElement: HTMLElement, messageId: string, live: boolean): void {
+  private unwarm(w: { frame: HTMLIFrameElement }): void {
+    w.frame.remove();
+    this.warmFrames = this.warmFrames.filter((x) => x !== w);
+  }
+
+  /**
+   * A reader for this message: at once when it arrives live, else once it is on screen. Returns
+   * the token of a warm frame now placed for it: the feed of the message names it to the
+   * background (content.incoming `reader`), which posts the plaintext straight to that frame.
+   */
+  add(textElement: HTMLElement, messageId: string, live: boolean): string | undefined {
     const known = this.readers.get(textElement);
     if (known?.messageId === messageId) return;
     if (known) this.drop(textElement);
@@ -110,18 +127,25 @@ export class ReaderFrames {
     this.io.observe(textElement);
     if (!live) return;
     const t = this.now();
-    const spare = this.spares.shift();
+    const warm = this.warmFrames.find((w) => t - w.at < SPARE_MAX_AGE_MS && w.frame.isConnected);
+    const spare = warm ? undefined : this.spares.shift();
+    if (warm) this.warmFrames = this.warmFrames.filter((w) => w !== warm);
     this.warm();
-    if (!spare || t - spare.at >= SPARE_MAX_AGE_MS) return this.open(textElement);
+    if (warm && moveReaderFrame(warm.frame, textElement)) r.frame = warm.frame;
+    else if (spare && t - spare.at < SPARE_MAX_AGE_MS) r.frame = readerFrame(this.doc, textElement, readerHash(spare.token, this.look ?? {}, messageId));
+    else {
+      warm?.frame.remove();
+      return void this.open(textElement);
+    }
     // Placed now, without reading any geometry; the box is sized in the next animation frame.
     r.pending = false;
-    r.frame = readerFrame(this.doc, textElement, readerHash(spare.token, this.look ?? {}, messageId));
     // Takes no room until its box is sized: nothing moves or is covered before then.
     Object.assign(r.frame.style, { position: 'absolute', height: '0' });
     if (r.frame.contentWindow) this.byWindow.set(r.frame.contentWindow, textElement);
     r.busy = true;
     this.ready.push({ el: textElement, token: '' });
     if (!this.raf) this.raf = this.win.requestAnimationFrame(() => this.place());
+    return warm?.token;
   }
 
   /** Takes the reader away (the message turned out to be no readable data message). */
@@ -138,6 +162,8 @@ export class ReaderFrames {
   }
 
   stop(): void {
+    this.stopped = true;
+    for (const w of [...this.warmFrames]) this.unwarm(w);
     this.io.disconnect();
     this.win.clearInterval(this.sweep);
     this.win.removeEventListener('message', this.onMessage);
@@ -184,7 +210,15 @@ export class ReaderFrames {
       const r = this.readers.get(el)!;
       const cs = this.win.getComputedStyle(el);
       r.look ??= { fontSize: cs.fontSize, fontFamily: cs.fontFamily, color: cs.color, lineHeight: cs.lineHeight };
-      this.look ??= r.look;
+      if (!this.look) {
+        this.look = r.look;
+        // Warm frames loaded before the site's look was known are made again with it.
+        const plain = this.warmFrames.filter((w) => !w.styled);
+        if (plain.length) queueMicrotask(() => {
+          for (const w of plain) this.unwarm(w);
+          this.warm();
+        });
+      }
       // A frame placed on arrival covers the box already: its height is the ciphertext's still.
       return { height: el.getBoundingClientRect().height, position: cs.position, display: cs.display };
     });

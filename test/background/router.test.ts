@@ -18,6 +18,11 @@ describe('classifySender', () => {
     expect(classifySender(senders.popup, ENV)).toEqual({ context: 'popup' });
     expect(classifySender(senders.content(3, 2), ENV)).toEqual({ context: 'content', tabId: 3, frameId: 2, origin: 'http://localhost:9000' });
     expect(classifySender(senders.compose(3, 4), ENV)).toEqual({ context: 'compose-frame', tabId: 3, frameId: 4 });
+    // Chrome's per-session address for the web-accessible frames (use_dynamic_url).
+    const dynamic = 'chrome-extension://0123456789abcdef0123456789abcdef';
+    const fromDynamic = { ...senders.compose(3, 4), url: `${dynamic}/compose.html`, origin: dynamic };
+    expect(classifySender(fromDynamic, ENV)).toBeNull();
+    expect(classifySender(fromDynamic, { ...ENV, frameOrigin: dynamic })).toEqual({ context: 'compose-frame', tabId: 3, frameId: 4 });
     expect(classifySender({ ...senders.popup, id: 'someone-else' }, ENV)).toBeNull();
     expect(classifySender({ ...senders.popup, url: `${ORIGIN}/unknown.html` }, ENV)).toBeNull();
     expect(classifySender({ id: RUNTIME_ID, url: 'http://localhost/' }, ENV)).toBeNull(); // no tab

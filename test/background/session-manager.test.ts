@@ -343,10 +343,31 @@ describe('SessionManager with the engine', () => {
     // her engine, and her reader frame gets what she typed.
     const data = fromAlice.filter((w) => w.startsWith('?OTR:AAMD'));
     expect(data).toHaveLength(1);
-    const echo = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: data[data.length - 1]! });
+    const echo = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: data[data.length - 1]!, mine: true });
     expect(echo.display).toBe('encrypted');
     expect(echo.send).toEqual([]);
     expect(await readPlaintext(alice, echo.messageId)).toEqual([{ type: 'plaintext', messageId: echo.messageId, text: 'typed early' }]);
+  });
+
+  it('own echoes are told apart in the background alone: what it did not send, or history, never reaches the engine', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    // Bob's data message shown as Alice's own (sent from another device): not hers to decrypt.
+    await compose(bob, 'from bob');
+    const fromBob = pushed(bob).filter((w) => w.startsWith('?OTR:AAMD'));
+    expect(fromBob).toHaveLength(1);
+    const before = await stateOf(alice);
+    const elsewhere = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: fromBob[0]!, mine: true });
+    expect(elsewhere).toMatchObject({ display: 'earlier', send: [] });
+    // Not fed: the same text from Bob still decrypts.
+    const real = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: fromBob[0]! });
+    expect(real.display).toBe('encrypted');
+    expect((await stateOf(alice)).state).toBe(before.state);
+    // Her own echo shown again as history (a reload) asks nothing of the engine either.
+    await compose(alice, 'again');
+    const own = pushed(alice).filter((w) => w.startsWith('?OTR:AAMD'));
+    const history = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: own[0]!, mine: true, history: true });
+    expect(history).toMatchObject({ display: 'earlier', send: [] });
   });
 });
 
@@ -378,5 +399,24 @@ describe('a reader frame placed as its message arrives (spare token)', () => {
     await settle();
     for (const f of [unnamed, pageMade]) expect(f.posted.every((m) => (m as { type: string }).type === 'error')).toBe(true);
     await expect(bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader' })).rejects.toThrow(/message id/);
+  });
+
+  it('a warm frame (loaded before any message) gets the plaintext its own content script names with the feed, and only that', async () => {
+    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
+    await pump(alice, bob);
+    const { token } = await bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', pending: true });
+    const warm = bob.bg.connect(FRAME_PORT, senders.reader());
+    warm.deliver({ type: 'hello', token });
+    await settle();
+    const shown = () => warm.posted.filter((m) => ['plaintext', 'unavailable', 'error'].includes((m as { type: string }).type));
+    expect(shown()).toEqual([]); // parked: it waits to be told its message
+    await compose(alice, 'to the warm frame');
+    const wire = pushed(alice);
+    const messageId = messageIdOf(wire[wire.length - 1]!);
+    // Another tab naming the token binds nothing (it cannot register this conversation either).
+    await expect(bob.bg.ask(senders.content(2), 'content.incoming', { conversationId: bob.conv.id, text: wire[0]!, reader: token })).rejects.toThrow();
+    for (const w of wire) await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: w, ...(w === wire[wire.length - 1] ? { reader: token } : {}) });
+    await settle();
+    expect(shown()).toEqual([{ type: 'plaintext', messageId, text: 'to the warm frame' }]);
   });
 });

@@ -93,6 +93,24 @@ describe.sequential('visual check on The Lounge', () => {
     await waitState(bob.page, 'unverified', 60_000);
     await checkOneMessage(alice.page, bob.page, '#chat .chat-view .messages', 'div.msg', 'thelounge', true);
   });
+
+  it('a page cannot load the frames at their static address (use_dynamic_url), while its own frames work', async () => {
+    const id = bob.browser.extensionId;
+    const probe = await bob.page.evaluate(async (url) => {
+      try {
+        const r = await fetch(url);
+        return `loaded ${r.status}`;
+      } catch {
+        return 'refused';
+      }
+    }, `chrome-extension://${id}/compose.html`);
+    expect(probe).toBe('refused');
+    // The frames OffRecord placed (addresses from runtime.getURL) still load and read.
+    const frames = bob.page.frames().filter((f) => /\/(reader|compose)\.html/.test(f.url()));
+    expect(frames.length).toBeGreaterThan(1);
+    expect(await bob.page.frameLocator('[data-offrecord=compose]').locator('[data-offrecord=compose-input]').isEnabled()).toBe(true);
+    expect(await readerFor(bob.page, 'one private line on thelounge')).toBeTruthy();
+  });
 });
 
 describe.sequential('visual check on Converse.js', () => {

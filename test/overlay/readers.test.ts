@@ -101,6 +101,34 @@ describe('ReaderFrames', () => {
     expect(bg.requests.length).toBe(3); // the used spare is replaced
   });
 
+  it('where frames can be moved, holds spares as loaded hidden frames and moves one into a live message, naming its token', async () => {
+    const proto = HTMLElement.prototype as HTMLElement & { moveBefore?: (node: Node, child: Node | null) => void };
+    proto.moveBefore = function (this: HTMLElement, node: Node, child: Node | null) {
+      this.insertBefore(node, child);
+    };
+    try {
+      readers.warm();
+      await settle();
+      const hidden = Array.from(document.body.children).filter((e) => e.matches('iframe[data-offrecord=reader]')) as HTMLIFrameElement[];
+      expect(hidden).toHaveLength(2);
+      expect(hidden[0]!.style.visibility).toBe('hidden');
+      expect(hidden[0]!.src).not.toContain('m='); // loaded before any message: it names none
+      const el = message('?OTR:AAMDlive.');
+      const token = readers.add(el, 'c'.repeat(64), true);
+      expect(frames(el)[0]).toBe(hidden[0]); // the same frame, moved: no new document to load
+      expect(hidden[0]!.src).toContain(`t=${token}`);
+      expect(hidden[0]!.style.visibility).toBe('');
+      await settle();
+      // The used one is replaced; and once the site's look is known (read as the moved frame's
+      // box was sized), the warm frames loaded without it are made again with it.
+      const warmNow = Array.from(document.body.children).filter((e) => e.matches('iframe[data-offrecord=reader]')) as HTMLIFrameElement[];
+      expect(warmNow).toHaveLength(2);
+      for (const f of warmNow) expect(f.src).toContain('fontSize=');
+    } finally {
+      delete proto.moveBefore;
+    }
+  });
+
   it('without a spare, a live message asks for a token that waits for its plaintext', async () => {
     const el = message('?OTR:AAMDlive.');
     readers.add(el, 'b'.repeat(64), true);
