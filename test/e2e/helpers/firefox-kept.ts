@@ -107,16 +107,28 @@ export async function ffMenu(page: Page, item: 'start' | 'end'): Promise<void> {
 export const extensionFrames = (page: Page, name: string): Frame[] =>
   page.frames().filter((f) => f.url().startsWith('moz-extension://') && f.url().includes(`/${name}.html`));
 
-/** Types one line into the compose frame and sends it with Enter. */
+/**
+ * Types one line into the compose frame and sends it with Enter. Typed again (at most three
+ * times) when the frame was placed anew while typing and the text did not all arrive.
+ */
 export async function ffType(page: Page, text: string): Promise<void> {
-  const frame = (await ffPoll(async () => extensionFrames(page, 'compose')[0], (f) => !!f, 30_000, 'the compose frame'))!;
-  const input = await frame.waitForSelector('[data-offrecord=compose-input]:not([disabled])');
-  await input!.click();
-  await input!.type(text);
-  const value = () => frame.$eval('[data-offrecord=compose-input]', (e) => (e as HTMLTextAreaElement).value);
-  await ffPoll(value, (v) => v === text, 5000, 'the typed text');
-  await input!.press('Enter');
-  await ffPoll(value, (v) => v === '', 15_000, 'the compose box to clear');
+  for (let attempt = 0; ; attempt++) {
+    const frame = (await ffPoll(async () => extensionFrames(page, 'compose')[0], (f) => !!f, 30_000, 'the compose frame'))!;
+    const value = () => frame.$eval('[data-offrecord=compose-input]', (e) => (e as HTMLTextAreaElement).value);
+    try {
+      const input = await frame.waitForSelector('[data-offrecord=compose-input]:not([disabled])');
+      await input!.evaluate((e) => void ((e as HTMLTextAreaElement).value = ''));
+      await input!.click();
+      await input!.type(text);
+      await ffPoll(value, (v) => v === text, 5000, 'the typed text');
+      await input!.press('Enter');
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      continue;
+    }
+    await ffPoll(value, (v) => v === '', 15_000, 'the compose box to clear');
+    return;
+  }
 }
 
 /** Plaintexts in the page's reader frames, page order (scrolls the list so readers load). */
