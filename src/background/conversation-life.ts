@@ -11,7 +11,7 @@ import type { AskedView, IdentityStatus, ProblemView } from '../messaging/types'
 import type { ContentPush, PushEvent } from '../messaging/ports';
 import { isStoreError, storeFail } from './errors';
 import { CONVERSATION_FORMAT, recordKeyOf, type ConversationStore, type LoadProblem, type StoredConversation, type Tombstone } from './conversation-store';
-import { DAY_MS, endConversation, isIdle } from './session-wire';
+import { DAY_MS, endConversation, holdsSecrets, isIdle } from './session-wire';
 
 export interface TabRef {
   tabId: number;
@@ -24,7 +24,10 @@ export interface LiveConversation extends StoredConversation {
   locked?: boolean;
   /** The last save failed for lack of space: the conversation lives in memory only. */
   unsaved?: boolean;
-  /** Told to the first tab that shows the conversation (it ended while no tab was open). */
+  /**
+   * Why it ended, for every tab that shows it until it is restarted: a tab learns the
+   * conversation's id only from its register answer, so a notice pushed before then is lost.
+   */
   pendingNotice?: { name: string; text: string };
   /** The peer sent a query; the popup offers to start until the conversation is private. */
   peerAsked?: boolean;
@@ -41,6 +44,8 @@ interface LifeDeps {
   notify(event: PushEvent): void;
   toContent(tab: TabRef, push: ContentPush): void;
 }
+
+const tabKeyOf = (t: TabRef) => `${t.tabId}:${t.frameId}`;
 
 type Serial = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
 
@@ -59,6 +64,8 @@ export class ConversationLife {
   private refused = new Map<string, LoadProblem>();
   /** Record keys on disk, for the cap. */
   private onDisk = new Set<string>();
+  /** Per conversation, the tabs (tab:frame) known to have been told its pendingNotice. */
+  private told = new Map<string, Set<string>>();
   problems: ProblemView[] = [];
   locked = false;
   idleDays = 7;
@@ -157,9 +164,33 @@ export class ConversationLife {
     r.lastActivity = t.lastActivity;
     if (t.ended === 'corrupt') {
       const text = `The saved private conversation with ${r.peer} could not be read; it was ended. Start a new one from the lock.`;
-      if (r.tabs.length > 0) this.noticeTabs(r, 'STORE_CORRUPT', text);
-      else r.pendingNotice = { name: 'STORE_CORRUPT', text };
+      r.pendingNotice = { name: 'STORE_CORRUPT', text };
+      this.noticeTabs(r, 'STORE_CORRUPT', text);
     }
+  }
+
+  /**
+   * A tab (re)registered the conversation: it is a new page, so it has not seen the notice.
+   * Pushed now too, though the page may drop it before it knows the id (see `tabKnows`).
+   */
+  registered(r: LiveConversation, tab: TabRef): void {
+    this.told.get(r.id)?.delete(tabKeyOf(tab));
+    if (r.pendingNotice) this.deps.toContent(tab, { type: 'notice', conversationId: r.id, ...r.pendingNotice });
+  }
+
+  /**
+   * The tab asked for something naming this conversation, so it knows the id and shows pushes
+   * for it: the ended conversation's notice goes to it now, once, whatever the timing was.
+   */
+  tabKnows(id: string, tab: TabRef): void {
+    const r = this.records.get(id);
+    if (!r?.pendingNotice) return;
+    const told = this.told.get(id) ?? new Set<string>();
+    this.told.set(id, told);
+    const key = tabKeyOf(tab);
+    if (told.has(key)) return;
+    told.add(key);
+    this.deps.toContent(tab, { type: 'notice', conversationId: id, ...r.pendingNotice });
   }
 
   /** Writes the conversation (one transaction); a full disk leaves it in memory, reported. */
@@ -167,8 +198,14 @@ export class ConversationLife {
     if (r.locked) return;
     const key = recordKeyOf(r.id);
     const isNew = !this.onDisk.has(key);
+    if (!r.ended) {
+      delete r.pendingNotice;
+      this.told.delete(r.id);
+    }
     try {
-      await this.deps.store.put(stored(r));
+      // Ended without the user and holding nothing secret: nothing sealed stays on disk.
+      if (r.ended && !holdsSecrets(r.state)) await this.endedOnDisk(key, r.ended, r.lastActivity);
+      else await this.deps.store.put(stored(r));
     } catch (e) {
       if (!isStoreError(e) || e.code !== 'quota') throw e;
       if (!r.unsaved) this.report({ code: 'quota', conversationId: r.id, title: r.title, message: e.message });
@@ -177,8 +214,15 @@ export class ConversationLife {
     }
     delete r.unsaved;
     this.onDisk.add(key);
-    this.tombstones.delete(key);
+    if (!r.ended) this.tombstones.delete(key);
     if (isNew) await this.enforceCap(key);
+  }
+
+  private async endedOnDisk(key: string, ended: Tombstone['ended'], lastActivity: number): Promise<void> {
+    const known = this.tombstones.get(key);
+    if (known?.ended === ended && known.lastActivity === lastActivity && this.onDisk.has(key)) return;
+    await this.deps.store.tombstone(key, ended, lastActivity);
+    this.tombstones.set(key, { key, ended, lastActivity });
   }
 
   /** Beyond the cap the least recently used conversation on disk ends (keys wiped), with a notice. */

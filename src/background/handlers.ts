@@ -170,12 +170,14 @@ export function createHandlers(s: Services): Handlers {
     },
     'content.incoming': async ({ conversationId, text, history, mine, reader }, from) => {
       own(conversationId, from);
+      s.sessions.life.tabKnows(conversationId, { tabId: from.tabId!, frameId: from.frameId! });
       // Bound first: the warm frame gets the plaintext the moment it is kept, no round trip.
       if (reader) s.tokens.bind(reader, from.tabId, from.frameId, conversationId, messageIdOf(text));
       return s.sessions.receive(conversationId, text, history ?? false, mine ?? false);
     },
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       own(conversationId, from);
+      s.sessions.life.tabKnows(conversationId, { tabId: from.tabId!, frameId: from.frameId! });
       if (role === 'reader' && !messageId && !pending) storeFail('invalid', 'a reader frame needs a message id (or to be a spare)');
       const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role, ...(pending ? { pending } : {}) };
       return { token: s.tokens.issue(messageId ? { ...grant, messageId } : grant) };

@@ -57,7 +57,8 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
     trust,
     persistence: sessionStoragePersistence(),
     store: new ConversationStore(db, conversationKey, cryptoRandom),
-    env: { random: cryptoRandom, now: Date.now },
+    // Read at call time, so a test can move the clock inside this realm (expiry end to end).
+    env: { random: cryptoRandom, now: () => Date.now() },
     notify: (e) => hub.broadcast(e),
     toContent: (tab, push) => hub.toContent(tab, push),
     invitation: async (account) => invitationFor(account, (await config.settings()).storeLinks),

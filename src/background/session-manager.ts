@@ -28,6 +28,7 @@ import { holdQuery, mustHold, takeHeldQuery } from './held-query';
 import { isTrigger, ReplyLimiter, triggerKey, withoutTags } from './reply-limit';
 import {
   bounded, conversationIdOf, originOfConversation, markerOf, rollBack, snapshot, effectiveFragmentSize, quietDisplay, stillEnded, syncQueuedIds,
+  notInPrivate,
 } from './session-wire';
 import { conversationView, smpViewOf } from './session-view';
 import type { TrustStore } from './trust-store';
@@ -262,10 +263,7 @@ export class SessionManager {
       this.applyPolicy(r, input.policy, input.fragmentSize);
       if (input.title) r.title = input.title;
       if (tab) r.tabs = [...r.tabs.filter((t) => t.tabId !== tab.tabId || t.frameId !== tab.frameId), tab];
-      if (tab && r.pendingNotice) {
-        this.deps.toContent(tab, { type: 'notice', conversationId: id, ...r.pendingNotice });
-        delete r.pendingNotice;
-      }
+      if (tab) this.life.registered(r, tab);
       await this.life.expireIfIdle(r);
       await this.life.save(r);
       return this.view(r);
@@ -339,7 +337,7 @@ export class SessionManager {
     const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
     let display: IncomingDisplay = quietDisplay(result.events, result.show.length > 0, history);
     if (secret.length > 0) display = 'encrypted';
-    else if (r.ended === 'expired' && display !== 'hidden') display = 'expired';
+    else if (r.ended === 'expired' && (display !== 'hidden' || notInPrivate(result.events))) display = 'expired';
     // Saved before the reader may ask for the text and before the page gets the replies.
     await this.apply(r, { ...result, send }, 'reply', true);
     if (secret.length > 0) await this.keep(r, messageId, secret.join('\n'));

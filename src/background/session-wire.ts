@@ -55,6 +55,11 @@ export function quietDisplay(events: OtrEvent[], shownPlain: boolean, history: b
   return history ? 'earlier' : 'error';
 }
 
+/** A data message came while not private (e.g. after expiry wiped the keys it was sent under). */
+export function notInPrivate(events: OtrEvent[]): boolean {
+  return events.some((e) => e.type === 'msg' && e.name === 'RCVDMSG_NOT_IN_PRIVATE');
+}
+
 /**
  * The engine keeps queued texts as a list it only appends to or empties; each entry gets an
  * id the page may see (the text it may not), so the user can cancel one.

@@ -10,10 +10,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { FIREFOX_BUILD } from '../overlay-kit';
+import { recordsInPage, type DiskRecord } from './persistent';
 import { removeDir, sleep, tempDir } from '../../stacks/process';
 
 export interface KeptFirefox {
   dir: string;
+  /** The add-on's pinned UUID: its pages are moz-extension://UUID/… in every launch. */
+  uuid: string;
+  /** Any http page of the site under test: the way into the add-on's own pages (optionsTab). */
+  via?: string;
   browser: Browser | null;
   page: Page | null;
   open(): Promise<Page>;
@@ -30,6 +35,7 @@ export function keptFirefox(name: string, extDir = FIREFOX_BUILD): KeptFirefox {
   const uuid = randomUUID();
   const kept: KeptFirefox = {
     dir,
+    uuid,
     browser: null,
     page: null,
     async open() {
@@ -98,19 +104,31 @@ export async function ffMenu(page: Page, item: 'start' | 'end'): Promise<void> {
   await (await page.waitForSelector(`>>> [role=menuitem][data-offrecord=${item}]`))!.click();
 }
 
-const extensionFrames = (page: Page, name: string): Frame[] =>
+export const extensionFrames = (page: Page, name: string): Frame[] =>
   page.frames().filter((f) => f.url().startsWith('moz-extension://') && f.url().includes(`/${name}.html`));
 
-/** Types one line into the compose frame and sends it with Enter. */
+/**
+ * Types one line into the compose frame and sends it with Enter. Typed again (at most three
+ * times) when the frame was placed anew while typing and the text did not all arrive.
+ */
 export async function ffType(page: Page, text: string): Promise<void> {
-  const frame = (await ffPoll(async () => extensionFrames(page, 'compose')[0], (f) => !!f, 30_000, 'the compose frame'))!;
-  const input = await frame.waitForSelector('[data-offrecord=compose-input]:not([disabled])');
-  await input!.click();
-  await input!.type(text);
-  const value = () => frame.$eval('[data-offrecord=compose-input]', (e) => (e as HTMLTextAreaElement).value);
-  await ffPoll(value, (v) => v === text, 5000, 'the typed text');
-  await input!.press('Enter');
-  await ffPoll(value, (v) => v === '', 15_000, 'the compose box to clear');
+  for (let attempt = 0; ; attempt++) {
+    const frame = (await ffPoll(async () => extensionFrames(page, 'compose')[0], (f) => !!f, 30_000, 'the compose frame'))!;
+    const value = () => frame.$eval('[data-offrecord=compose-input]', (e) => (e as HTMLTextAreaElement).value);
+    try {
+      const input = await frame.waitForSelector('[data-offrecord=compose-input]:not([disabled])');
+      await input!.evaluate((e) => void ((e as HTMLTextAreaElement).value = ''));
+      await input!.click();
+      await input!.type(text);
+      await ffPoll(value, (v) => v === text, 5000, 'the typed text');
+      await input!.press('Enter');
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      continue;
+    }
+    await ffPoll(value, (v) => v === '', 15_000, 'the compose box to clear');
+    return;
+  }
 }
 
 /** Plaintexts in the page's reader frames, page order (scrolls the list so readers load). */
@@ -141,5 +159,89 @@ export async function ffLoungeSignIn(page: Page, url: string, user: string, pass
 export async function ffLoungeQuery(page: Page, nick: string): Promise<void> {
   await page.type('textarea#input', `/query ${nick}`);
   await page.keyboard.press('Enter');
+  await page.waitForSelector(`#chat .chat-view[data-type="query"][aria-label="${nick}"]`, { timeout: 10_000 });
+}
+
+const optionsTabs = new WeakMap<Browser, Page>();
+
+/**
+ * A tab on the add-on's options page, one per browser opening. WebDriver BiDi refuses to
+ * navigate to moz-extension:// itself, but a web page may go to one of the add-on's
+ * web-accessible pages, and that page (then a tab of the add-on) may load the options page.
+ */
+async function optionsTab(kept: KeptFirefox): Promise<Page> {
+  const browser = kept.browser;
+  if (!browser) throw new Error('Firefox is not running');
+  const known = optionsTabs.get(browser);
+  if (known) return known;
+  if (!kept.via) throw new Error('set `via` to a page of the site under test first');
+  const page = await browser.newPage();
+  await page.goto(kept.via);
+  const at = (path: string) => ffPoll(() => page.evaluate(() => location.pathname), (p) => p === path, 10_000, `the tab to show ${path}`);
+  await page.evaluate((u) => void (location.href = u), `moz-extension://${kept.uuid}/compose.html`);
+  await at('/compose.html');
+  // Now an extension page of its own, it may load the options page (puppeteer's url() lags).
+  await page.evaluate(async () => {
+    const api = (globalThis as unknown as { browser: { tabs: { getCurrent(): Promise<{ id: number }>; update(id: number, o: { url: string }): Promise<unknown> }; runtime: { getURL(p: string): string } } }).browser;
+    await api.tabs.update((await api.tabs.getCurrent()).id, { url: api.runtime.getURL('/options.html') });
+  });
+  await at('/options.html');
+  await page.waitForFunction(() => document.readyState === 'complete');
+  optionsTabs.set(browser, page);
+  return page;
+}
+
+async function inExtensionPage<A, T>(kept: KeptFirefox, fn: (arg: A) => Promise<T>, arg: A): Promise<T> {
+  const page = await optionsTab(kept);
+  return (await page.evaluate(fn as (arg: unknown) => Promise<T>, arg)) as T;
+}
+
+/** A request as the options page sends it. */
+export async function ffRequest<T>(kept: KeptFirefox, kind: string, payload: unknown): Promise<T> {
+  const r = await inExtensionPage(
+    kept,
+    async ({ kind, payload }: { kind: string; payload: unknown }) => {
+      const api = (globalThis as unknown as { browser: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).browser;
+      return (await api.runtime.sendMessage({ kind, payload })) as { ok: boolean; value?: unknown; error?: { message: string } };
+    },
+    { kind, payload },
+  );
+  if (!r.ok) throw new Error(`${kind}: ${r.error?.message}`);
+  return r.value as T;
+}
+
+/** The add-on's conversation records (with `corrupt`: that record's ciphertext overwritten first). */
+export const ffDiskRecords = (kept: KeptFirefox, corrupt: string | null = null): Promise<DiskRecord[]> => inExtensionPage(kept, recordsInPage, corrupt);
+
+/**
+ * Moves the clock of the background page (MV2) `ms` ahead of real time, reaching its window
+ * from the options tab. The new clock is a function of that tab, which stays open until the
+ * browser closes (a closed tab's functions cannot be called).
+ */
+export async function ffShiftClock(kept: KeptFirefox, ms: number): Promise<void> {
+  await inExtensionPage(
+    kept,
+    async (ms: number) => {
+      const api = (globalThis as unknown as { browser: { runtime: { getBackgroundPage(): Promise<{ Date: DateConstructor; realNowForTests?: () => number }> } } }).browser;
+      const bg = await api.runtime.getBackgroundPage();
+      const real = (bg.realNowForTests ??= bg.Date.now.bind(bg.Date));
+      bg.Date.now = () => real() + ms;
+    },
+    ms,
+  );
+}
+
+/** OffRecord's lock notice on the page, when showing. */
+export const ffNotice = (page: Page) =>
+  page.$eval('>>> [data-offrecord=notice]', (e) => ((e as HTMLElement).hidden ? '' : (e.textContent ?? ''))).catch(() => '');
+export const ffLockEnded = (page: Page) => page.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-ended')).catch(() => null);
+/** The texts of the status lines OffRecord puts over messages it does not show in a reader. */
+export const ffStatuses = (page: Page) => page.$$eval('>>> [data-offrecord=status]', (all) => all.map((e) => e.textContent ?? ''));
+
+/** The query with `nick`: from the sidebar once The Lounge keeps it, else opened. */
+export async function ffShowQuery(page: Page, nick: string): Promise<void> {
+  const item = await page.$(`#sidebar .channel-list-item[data-name="${nick}"]`);
+  if (!item) return ffLoungeQuery(page, nick);
+  await item.click();
   await page.waitForSelector(`#chat .chat-view[data-type="query"][aria-label="${nick}"]`, { timeout: 10_000 });
 }

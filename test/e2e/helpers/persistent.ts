@@ -92,3 +92,63 @@ async function waitGone(pid: number): Promise<void> {
   }
   throw new Error(`browser process ${pid} still alive after SIGKILL`);
 }
+
+/** One record of the extension's 'conversations' store, as a test may see it (never opened). */
+export interface DiskRecord {
+  key: string;
+  ended?: string;
+  /** Whether it holds sealed content (a tombstone holds none). */
+  sealed: boolean;
+  lastActivity: number;
+}
+
+/**
+ * Runs in an extension page (the extension's origin, so its IndexedDB): every record, or with
+ * `corrupt` set, first overwrites that record's ciphertext bytes. Self-contained, as it is
+ * serialised into the page by Playwright or puppeteer.
+ */
+export async function recordsInPage(corrupt: string | null): Promise<DiskRecord[]> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const r = indexedDB.open('offrecord');
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  const done = (r: IDBRequest) => new Promise<unknown>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+  try {
+    if (corrupt) {
+      const store = db.transaction('conversations', 'readwrite').objectStore('conversations');
+      const rec = (await done(store.get(corrupt))) as { ct?: Uint8Array } | undefined;
+      if (!rec?.ct) throw new Error(`no sealed record ${corrupt}`);
+      await done(store.put({ ...rec, ct: rec.ct.map((b, i) => (i % 7 === 3 ? b ^ 0xa5 : b)) }));
+    }
+    const all = (await done(db.transaction('conversations', 'readonly').objectStore('conversations').getAll())) as Record<string, unknown>[];
+    return all.map((r) => ({ key: String(r.key), sealed: r.ct !== undefined, lastActivity: Number(r.lastActivity), ...(typeof r.ended === 'string' ? { ended: r.ended } : {}) }));
+  } finally {
+    db.close();
+  }
+}
+
+/** The conversation records of a running Chromium profile (read from its options page). */
+export async function diskRecords(p: Profile, corrupt: string | null = null): Promise<DiskRecord[]> {
+  const page = await p.browser.context.newPage();
+  try {
+    await page.goto(`chrome-extension://${p.browser.extensionId}/options.html`);
+    return await page.evaluate(recordsInPage, corrupt);
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * Moves the clock of the extension's service worker `ms` ahead of real time. The background
+ * reads `Date.now()` at call time, so its injected clock follows; nothing in the extension
+ * offers a way to do this, the test reaches into the worker's realm through the debugger.
+ */
+export async function shiftWorkerClock(p: Profile, ms: number): Promise<void> {
+  const worker = p.browser.context.serviceWorkers().find((w) => w.url().includes(p.browser.extensionId)) ?? p.browser.serviceWorker;
+  await worker.evaluate((ms) => {
+    const g = globalThis as { realNowForTests?: () => number };
+    const real = (g.realNowForTests ??= Date.now.bind(Date));
+    Date.now = () => real() + ms;
+  }, ms);
+}
