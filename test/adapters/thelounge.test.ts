@@ -25,7 +25,7 @@ describe('The Lounge adapter (live fixture)', () => {
   });
 
   it('names the conversation by channel and our nick', () => {
-    expect(thelounge.conversation(doc)).toEqual({ peerId: '#test', account: 'alice', title: '#test' });
+    expect(thelounge.conversation(doc)).toEqual({ peerId: '#test', account: 'alice', title: '#test', kind: 'channel' });
   });
 
   it('in a query view the peer id is the nick', () => {

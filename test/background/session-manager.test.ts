@@ -350,8 +350,7 @@ describe('SessionManager with the engine', () => {
   });
 
   it('own echoes are told apart in the background alone: what it did not send, or history, never reaches the engine', async () => {
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     // Bob's data message shown as Alice's own (sent from another device): not hers to decrypt.
     await compose(bob, 'from bob');
     const fromBob = pushed(bob).filter((w) => w.startsWith('?OTR:AAMD'));
@@ -402,8 +401,7 @@ describe('a reader frame placed as its message arrives (spare token)', () => {
   });
 
   it('a warm frame (loaded before any message) gets the plaintext its own content script names with the feed, and only that', async () => {
-    await alice.bg.ask(senders.popup, 'conversation.start', { conversationId: alice.conv.id });
-    await pump(alice, bob);
+    await goPrivate();
     const { token } = await bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', pending: true });
     const warm = bob.bg.connect(FRAME_PORT, senders.reader());
     warm.deliver({ type: 'hello', token });
