@@ -99,8 +99,11 @@ export class ConversationController {
     this.lock = new Lock(doc, (a) => void this.action(a), ref.kind === 'channel');
     this.sender = new WireSender(doc, adapter, {
       sending: (t) => {
-        // A field takes its value without focus: its box stays held through the send.
-        this.inserting = adapter.editor !== 'value-setter';
+        // A field takes its value without focus: its box stays held through the send. A mail
+        // editor may be either kind (Roundcube's plain text or TinyMCE): ask which is on.
+        const composer = adapter.composer(doc);
+        const editor = (composer && adapter.mail?.editorFor(composer)) || adapter.editor;
+        this.inserting = editor !== 'value-setter';
         this.holdUntil = Date.now() + HOLD_AFTER_SEND_MS;
         this.holdSiteBox();
         hooks.sent?.(t);
