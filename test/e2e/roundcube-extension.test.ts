@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailStack, type MailStack } from '../stacks/mail';
-import { launchProfile, lock, lockState, menu, waitIdentity, type Profile } from './overlay-kit';
+import { launchProfile, lock, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
 import { roundcubeFillHeaders, roundcubeLogin, roundcubeOpenCompose, roundcubeUseHtmlEditor, waitForDelivery } from './helpers/mail';
 import { normaliseMailBody } from '../../src/adapters/core/mail-body';
 import { textParts } from '../adapters/mail-fixtures';
@@ -32,7 +32,8 @@ describe('extension on Roundcube (Chromium)', () => {
     await roundcubeOpenCompose(page, stack.url);
     await roundcubeFillHeaders(page, 'bob', 'Private message');
     await expect.poll(() => lock(page).count(), { timeout: 30_000 }).toBe(1);
-    expect(await lockState(page)).toBe('plaintext');
+    // The lock shows a state once the background answered (never a guess before).
+    await waitState(page, 'plaintext');
     const box = (await lock(page).boundingBox())!;
     const editor = (await page.locator('textarea#composebody').boundingBox())!;
     // Beside the editor: within its height band and near its horizontal extent.

@@ -100,7 +100,7 @@ describe('IRC stack: ngircd + The Lounge', () => {
 
       const a = await parts(alice, 'thelounge');
       expect(a).toMatchObject({ composer: 'TEXTAREA', send: 'BUTTON', list: true, missing: [] });
-      expect(a.conversation).toEqual({ peerId: '#test', account: 'alice', title: '#test' });
+      expect(a.conversation).toEqual({ peerId: '#test', account: 'alice', title: '#test', kind: 'channel' });
 
       const line = '?OTR:AAMDchannel-test-' + Date.now() + '.';
       expect(await sendVia(alice, 'thelounge', line)).toBe(true);
@@ -113,7 +113,7 @@ describe('IRC stack: ngircd + The Lounge', () => {
 
       // Private-message (query) view: peer id is the nick.
       await loungeQuery(bob, 'alice');
-      expect((await parts(bob, 'thelounge')).conversation).toEqual({ peerId: 'alice', account: 'bob', title: 'alice' });
+      expect((await parts(bob, 'thelounge')).conversation).toEqual({ peerId: 'alice', account: 'bob', title: 'alice', kind: 'direct' });
       const pm = 'private hello ' + Date.now();
       expect(await sendVia(bob, 'thelounge', pm)).toBe(true);
       // Alice is in #test; The Lounge opens the query on her side without switching to it.
