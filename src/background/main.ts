@@ -80,7 +80,18 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
   });
   sessions.roomOf = (site, account, channel) => rooms.summary(site, account, channel);
   hub.attachRooms(rooms);
-  await rooms.restore();
+  // Rooms are sealed like conversations: while OffRecord is locked they load at unlock.
+  let roomsLoaded = false;
+  const loadRooms = async (): Promise<void> => {
+    if (roomsLoaded || keys.status().state !== 'ready') return;
+    roomsLoaded = true;
+    await rooms.restore().catch((e: unknown) => {
+      roomsLoaded = false;
+      console.warn('OffRecord: private rooms not loaded:', e);
+    });
+  };
+  keys.onStatus(() => void loadRooms());
+  await loadRooms();
   // Idle conversations also end while the chat is not open (whenever the background runs).
   setInterval(() => void sessions.life.sweep().catch(() => undefined), 60 * 60 * 1000);
   const scripts = new UserSiteScripts(browser as unknown as ScriptApis);

@@ -594,7 +594,8 @@ export class SessionManager {
   async view(r: LiveConversation): Promise<ConversationView> {
     const view = await conversationView(r, this.deps.trust);
     this.revision = Math.max(this.deps.env.now(), this.revision + 1);
-    const room = await this.roomOf?.(r.site, r.account, r.peer);
+    // Rooms live in the sealed store: while OffRecord is locked the view goes without them.
+    const room = await this.roomOf?.(r.site, r.account, r.peer).catch(() => undefined);
     return room ? { ...view, room, revision: this.revision } : { ...view, revision: this.revision };
   }
 
