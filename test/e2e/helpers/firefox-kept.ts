@@ -157,9 +157,23 @@ export async function ffLoungeSignIn(page: Page, url: string, user: string, pass
 }
 
 export async function ffLoungeQuery(page: Page, nick: string): Promise<void> {
-  await page.type('textarea#input', `/query ${nick}`);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector(`#chat .chat-view[data-type="query"][aria-label="${nick}"]`, { timeout: 10_000 });
+  const view = `#chat .chat-view[data-type="query"][aria-label="${nick}"]`;
+  for (let attempt = 0; ; attempt++) {
+    // Set and submitted without keys: while a conversation is private, OffRecord keeps typed
+    // keys out of the site's box (they belong in the private box), as it should.
+    await page.evaluate((text) => {
+      const area = document.querySelector<HTMLTextAreaElement>('textarea#input')!;
+      area.value = text;
+      area.dispatchEvent(new Event('input', { bubbles: true }));
+      area.form?.requestSubmit();
+    }, `/query ${nick}`);
+    try {
+      await page.waitForSelector(view, { timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 2) throw e;
+    }
+  }
 }
 
 const optionsTabs = new WeakMap<Browser, Page>();
