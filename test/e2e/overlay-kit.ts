@@ -51,12 +51,12 @@ export async function launchProfile(name: string, profileDir?: string): Promise<
   };
 }
 
-/** A request as the popup would send it (popup context), e.g. to change a site's policy. */
-export async function popupRequest<T>(p: Profile, kind: string, payload: unknown): Promise<T> {
-  const popup = await p.browser.context.newPage();
+/** A request sent from one of the extension's pages, in that page's context. */
+export async function extensionRequest<T>(p: Profile, from: 'popup' | 'options', kind: string, payload: unknown): Promise<T> {
+  const page = await p.browser.context.newPage();
   try {
-    await popup.goto(`chrome-extension://${p.browser.extensionId}/popup.html`);
-    const r = await popup.evaluate(
+    await page.goto(`chrome-extension://${p.browser.extensionId}/${from}.html`);
+    const r = await page.evaluate(
       async ({ kind, payload }) => {
         const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome;
         return (await api.runtime.sendMessage({ kind, payload })) as { ok: boolean; value?: unknown; error?: { message: string } };
@@ -66,9 +66,12 @@ export async function popupRequest<T>(p: Profile, kind: string, payload: unknown
     if (!r.ok) throw new Error(`${kind}: ${r.error?.message}`);
     return r.value as T;
   } finally {
-    await popup.close();
+    await page.close();
   }
 }
+
+/** A request as the popup would send it (popup context), e.g. to change a site's policy. */
+export const popupRequest = <T>(p: Profile, kind: string, payload: unknown): Promise<T> => extensionRequest<T>(p, 'popup', kind, payload);
 
 /** Waits until the profile's identity key exists (first run generates it). */
 export async function waitIdentity(p: Profile): Promise<void> {

@@ -9,30 +9,14 @@ import type { Page } from 'playwright-core';
 import { startIrcStack, startIrssi, type IrcStack, type IrssiPeer } from '../stacks/index';
 import { loungeQuery, loungeSignIn } from './helpers/chat';
 import { keptProfile, type KeptProfile } from './helpers/persistent';
-import { menu, popupRequest, readerTexts, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { extensionRequest, menu, popupRequest, readerTexts, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 const LIST = '#chat .chat-view .messages';
 const PASSPHRASE = 'correct horse battery staple';
 const LOCKED = 'locked — unlock OffRecord';
 
 /** A request from the options page (setting a passphrase is accepted only from there). */
-async function optionsRequest<T>(p: Profile, kind: string, payload: unknown): Promise<T> {
-  const page = await p.browser.context.newPage();
-  try {
-    await page.goto(`chrome-extension://${p.browser.extensionId}/options.html`);
-    const r = await page.evaluate(
-      async ({ kind, payload }) => {
-        const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome;
-        return (await api.runtime.sendMessage({ kind, payload })) as { ok: boolean; value?: unknown; error?: { message: string } };
-      },
-      { kind, payload },
-    );
-    if (!r.ok) throw new Error(`${kind}: ${r.error?.message}`);
-    return r.value as T;
-  } finally {
-    await page.close();
-  }
-}
+const optionsRequest = <T>(p: Profile, kind: string, payload: unknown): Promise<T> => extensionRequest<T>(p, 'options', kind, payload);
 
 const lockedLines = (page: Page) => page.locator('[data-offrecord=status]', { hasText: LOCKED });
 
