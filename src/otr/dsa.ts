@@ -7,7 +7,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { bigIntToBytes, bytesToBigInt, toHex } from './bytes';
 import { fail } from './errors';
 import { modexpCount, modInverse, modPow, multiPow, type RandomBytes } from './group';
-import { isProbablePrime, P_ROUNDS, powOfTwo, Q_ROUNDS, randomBetween, smallInverse, smallPrimes, smallResidues } from './primes';
+import { isProbablePrime, P_ROUNDS, powOfTwo, Q_ROUNDS, randomBetween, sieveProgression } from './primes';
 import { type PowerTable, powerTable, powFromTables } from './power-tables';
 import { encodePublicKey, type DsaPublicKey } from './wire';
 
@@ -24,20 +24,32 @@ const SIGNATURE_BYTES = 2 * Q_BYTES;
 
 /** How many multiples of 2q past a random start we sieve before drawing a new start. */
 const P_SEARCH_WINDOW = 4096;
+/**
+ * q's candidates are sieved with the odd primes below 2^12 only: a Fermat test on 160 bits
+ * costs about as much as sieving with a few hundred more primes, so a deeper sieve loses.
+ */
+const Q_SIEVE_LIMIT = 1 << 12;
+/** Odd numbers past a random start sieved for q; a 160-bit prime comes every ~55 of them. */
+const Q_SEARCH_WINDOW = 1024;
 
+/** A 160-bit prime: the first that passes the tests from a random odd start (sieved as randomP). */
 function randomQ(random: RandomBytes): bigint {
-  const primes = smallPrimes().slice(0, 500);
+  const high = 1n << BigInt(Q_BITS);
   for (;;) {
-    const q = bytesToBigInt(random(Q_BYTES)) | (1n << BigInt(Q_BITS - 1)) | 1n;
-    if (primes.some((sp) => q % BigInt(sp) === 0n)) continue;
-    if (isProbablePrime(random, q, Q_ROUNDS)) return q;
+    const start = bytesToBigInt(random(Q_BYTES)) | (1n << BigInt(Q_BITS - 1)) | 1n;
+    const struck = sieveProgression(start, 2n, Q_SEARCH_WINDOW, Q_SIEVE_LIMIT);
+    for (let j = 0; j < Q_SEARCH_WINDOW; j++) {
+      if (struck[j]) continue;
+      const q = start + 2n * BigInt(j);
+      if (q >= high) break;
+      if (isProbablePrime(random, q, Q_ROUNDS)) return q;
+    }
   }
 }
 
 /**
  * A 1024-bit prime p = 1 mod 2q: from a random start, the progression start + j*2q is sieved
- * as an array (each small prime strikes out every sp-th j from the first it divides), so only
- * survivors cost BigInt work.
+ * as an array (sieveProgression), so only survivors cost BigInt work.
  */
 function randomP(random: RandomBytes, q: bigint): bigint | undefined {
   const twoQ = 2n * q;
@@ -46,16 +58,7 @@ function randomP(random: RandomBytes, q: bigint): bigint | undefined {
   const start0 = bytesToBigInt(random(P_BITS / 8)) | low;
   let start = start0 - ((start0 - 1n) % twoQ);
   if (start < low) start += twoQ;
-  const primes = smallPrimes();
-  const residue = smallResidues(start);
-  const step = smallResidues(twoQ);
-  const struck = new Uint8Array(P_SEARCH_WINDOW);
-  for (let i = 0; i < primes.length; i++) {
-    const sp = primes[i]!;
-    if (step[i] === 0) continue; // sp divides 2q: no j to strike (the Fermat filter still runs)
-    // start + j·2q = 0 (mod sp)  <=>  j = -start · (2q)^-1 (mod sp); products stay below 2^34.
-    for (let j = (((sp - residue[i]!) % sp) * smallInverse(step[i]!, sp)) % sp; j < P_SEARCH_WINDOW; j += sp) struck[j] = 1;
-  }
+  const struck = sieveProgression(start, twoQ, P_SEARCH_WINDOW);
   for (let j = 0; j < P_SEARCH_WINDOW; j++) {
     if (struck[j]) continue;
     const p = start + BigInt(j) * twoQ;

@@ -51,14 +51,44 @@ function primeRuns(): { product: bigint; primes: number[] }[] {
   return runs;
 }
 
-/** n mod each of smallPrimes(), with one BigInt remainder per run of primes instead of per prime. */
-export function smallResidues(n: bigint): number[] {
+/**
+ * n mod each of smallPrimes() below `limit`, with one BigInt remainder per run of primes
+ * instead of per prime.
+ */
+export function smallResidues(n: bigint, limit = Infinity): number[] {
   const out: number[] = [];
   for (const { product, primes } of primeRuns()) {
+    if (primes[0]! >= limit) break;
     const r = Number(n % product);
-    for (const sp of primes) out.push(r % sp);
+    for (const sp of primes) {
+      if (sp >= limit) return out;
+      out.push(r % sp);
+    }
   }
   return out;
+}
+
+/**
+ * Sieves the progression start + j * step, j from 0 to window - 1: struck[j] is 1 when an odd
+ * prime below `limit` (at most 2^17) divides that term. Each prime costs one residue and one
+ * small inverse, then strikes every sp-th j from the first it divides, so only the survivors
+ * cost BigInt work.
+ */
+export function sieveProgression(start: bigint, step: bigint, window: number, limit = Infinity): Uint8Array {
+  const primes = smallPrimes();
+  const residue = smallResidues(start, limit);
+  const stepResidue = smallResidues(step, limit);
+  const struck = new Uint8Array(window);
+  for (let i = 0; i < residue.length; i++) {
+    const sp = primes[i]!;
+    if (stepResidue[i] === 0) {
+      if (residue[i] === 0) struck.fill(1); // sp divides every term
+      continue;
+    }
+    // start + j * step = 0 (mod sp)  <=>  j = -start * step^-1 (mod sp); products stay below 2^34.
+    for (let j = (((sp - residue[i]!) % sp) * smallInverse(stepResidue[i]!, sp)) % sp; j < window; j += sp) struck[j] = 1;
+  }
+  return struck;
 }
 
 /** a^-1 mod m for small coprime numbers (extended Euclid in plain numbers). */
