@@ -17,7 +17,7 @@ import { libotrResults, libotrSamples } from './libotr';
 import { benchMail } from './mail';
 import { benchOffRecord } from './offrecord';
 import { benchOtrJs, OTRJS_DATA_BATCHES, OTRJS_DATA_MESSAGES, OTRJS_SMP_RUNS } from './otrjs';
-import { DATA_BYTES, DATA_MESSAGES, median, type Results, RUNS, timeRuns } from './stats';
+import { DATA_BYTES, DATA_MESSAGES, formatSpread, median, type Results, RUNS, timeRuns } from './stats';
 
 const root = process.cwd();
 const log = (s: string) => process.stderr.write(`  ${s}\n`);
@@ -56,11 +56,11 @@ const anchorG1536 = anchorFixedBase(1536);
 const anchorMulmod = anchor320 / (79 * 5 + 14);
 // libotr runs before and after OffRecord and its samples are pooled (bench/libotr.ts).
 process.stderr.write('bench: libotr (first pass)\n');
-const libFirst = libotrSamples(root);
+const libFirst = libotrSamples(root, Math.ceil(RUNS.keygen / 2));
 process.stderr.write('bench: OffRecord\n');
 const ours = benchOffRecord(log);
 process.stderr.write('bench: libotr (second pass)\n');
-const lib = libotrResults([libFirst, libotrSamples(root)], log);
+const lib = libotrResults([libFirst, libotrSamples(root, Math.floor(RUNS.keygen / 2))], log);
 const js: Results = argv.includes('--no-otrjs') ? {} : (process.stderr.write('bench: otr.js\n'), benchOtrJs(log, otrjsKeygenRuns));
 const libr: Results = 'skipped' in lib ? {} : lib;
 
@@ -70,7 +70,7 @@ const ratio = (other: number | undefined, mine: number | undefined): string =>
   other === undefined || mine === undefined || Number.isNaN(other) ? '–' : `${(other / mine).toFixed(1)}×`;
 
 const rows: [string, keyof Results][] = [
-  [`DSA-1024 keygen (median of ${RUNS.keygen}; otr.js ${otrjsKeygenRuns})`, 'keygen'],
+  [`DSA-1024 keygen (median of ${RUNS.keygen}, libotr too; otr.js ${otrjsKeygenRuns})`, 'keygen'],
   [`full AKE, both sides, query to both secure (median of ${RUNS.ake})`, 'ake'],
   [`full SMP, both sides (median of ${RUNS.smp}; otr.js ${OTRJS_SMP_RUNS})`, 'smp'],
   [
@@ -97,6 +97,7 @@ lines.push(`| anchor: native BigInt 1536-bit modexp, 320-bit exponent, random ba
 lines.push(`| anchor: native BigInt 1536-bit modexp, 1536-bit exponent, random base | ${fmt(anchor1536)} | | | |`);
 lines.push(`| anchor: g = 2 by fixed-base table, 320-bit exponent | ${fmt(anchorG320)} | | | |`);
 lines.push(`| anchor: g = 2 by fixed-base table, 1536-bit exponent | ${fmt(anchorG1536)} | | | |`);
+lines.push('', `DSA-1024 keygen, every run (min / median / mean / max): OffRecord ${ours.keygenSpread ? formatSpread(ours.keygenSpread) : '–'}; libotr ${libr.keygenSpread ? formatSpread(libr.keygenSpread) : '–'}. Each key's time is set by the number of candidates it tries before a prime (a geometric count), so single runs spread widely.`);
 if ('skipped' in lib) lines.push('', `libotr skipped: ${lib.skipped}`);
 lines.push('', 'libotr: two passes of bench/libotr-bench.c, one before and one after OffRecord\'s part, pooled (medians over both), so load that drifts during the run weighs on both sides.');
 lines.push('', 'otr.js: its asynchronous `io` (one setTimeout per outgoing message) is replaced by a synchronous emit, so the timer clock is not counted against it.');
@@ -111,9 +112,11 @@ lines.push('| operation | variable base | fixed base | simultaneous | total | ta
 for (const [label, key] of rows) {
   const c = ours.counts[key as keyof typeof ours.counts];
   const total = c.variable + c.fixedBase + c.simultaneous;
-  const ms = ours[key] as number;
+  // keygen's counts are means per key, so its time here is the mean too.
+  const ms = key === 'keygen' && ours.keygenSpread ? ours.keygenSpread.mean : (ours[key] as number);
   const perMul = c.mulmods ? `${((ms / c.mulmods) * 1000).toFixed(2)} µs` : '–';
-  lines.push(`| ${label.replace(/ \(.*$/, '')} | ${c.variable} | ${c.fixedBase} | ${c.simultaneous} | ${total} | ${c.tables} | ${c.mulmods} | ${total ? fmt(ms / total) : '–'} | ${perMul} |`);
+  const n = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+  lines.push(`| ${label.replace(/ \(.*$/, '')}${key === 'keygen' ? ' (mean per key)' : ''} | ${n(c.variable)} | ${n(c.fixedBase)} | ${n(c.simultaneous)} | ${n(total)} | ${n(c.tables)} | ${c.mulmods} | ${total ? fmt(ms / total) : '–'} | ${perMul} |`);
 }
 
 const libRatio = (key: keyof Results): number => (libr[key] as number) / (ours[key] as number);

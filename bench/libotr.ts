@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATA_BYTES, DATA_MESSAGES, median, type Results, RUNS } from './stats';
+import { DATA_BYTES, DATA_MESSAGES, median, type Results, RUNS, spread } from './stats';
 
 export type LibotrSamples = Record<string, number[]> | { skipped: string };
 
@@ -29,11 +29,15 @@ function binaryPath(root: string): string | { skipped: string } {
   return (compiled = binary);
 }
 
-/** One pass of the libotr binary: every measured run of every operation, in milliseconds. */
-export function libotrSamples(root: string): LibotrSamples {
+/**
+ * One pass of the libotr binary: every measured run of every operation, in milliseconds.
+ * `keygenRuns`: the first pass takes half of RUNS.keygen (rounded up), the second the rest,
+ * so the pooled keygen samples are as many as OffRecord's.
+ */
+export function libotrSamples(root: string, keygenRuns: number): LibotrSamples {
   const binary = binaryPath(root);
   if (typeof binary !== 'string') return binary;
-  const args = [RUNS.keygen, RUNS.ake, RUNS.smp, RUNS.data, DATA_MESSAGES, DATA_BYTES].map(String);
+  const args = [keygenRuns, RUNS.ake, RUNS.smp, RUNS.data, DATA_MESSAGES, DATA_BYTES].map(String);
   const output = execFileSync(binary, args, { encoding: 'utf8', timeout: 120_000 });
   const runs: Record<string, number[]> = {};
   for (const line of output.trim().split('\n')) {
@@ -47,8 +51,9 @@ export function libotrSamples(root: string): LibotrSamples {
 export function libotrResults(passes: LibotrSamples[], log: (s: string) => void): Results | { skipped: string } {
   const skipped = passes.find((p): p is { skipped: string } => 'skipped' in p);
   if (skipped) return skipped;
-  const m = (op: string) => median(passes.flatMap((p) => (p as Record<string, number[]>)[op] ?? []));
-  const r: Results = { keygen: m('keygen'), ake: m('ake'), smp: m('smp'), data: m('data'), oneWay: m('oneway') };
+  const samples = (op: string) => passes.flatMap((p) => (p as Record<string, number[]>)[op] ?? []);
+  const m = (op: string) => median(samples(op));
+  const r: Results = { keygen: m('keygen'), keygenSpread: spread(samples('keygen')), ake: m('ake'), smp: m('smp'), data: m('data'), oneWay: m('oneway') };
   log(`libotr keygen ${r.keygen!.toFixed(1)} ms, AKE ${r.ake!.toFixed(2)} ms, SMP ${r.smp!.toFixed(1)} ms, data ${r.data!.toFixed(0)} ms, one-way ${r.oneWay!.toFixed(0)} ms (${passes.length} passes pooled)`);
   return r;
 }

@@ -18,7 +18,7 @@ import {
   type StepResult,
 } from '../src/otr/session';
 import { modexpCount } from '../src/otr/group';
-import { AKE_WARMUP, aliceSendsOneWay, check, DATA_MESSAGES, dataText, median, type Results, RUNS, timeRuns } from './stats';
+import { AKE_WARMUP, aliceSendsOneWay, check, DATA_MESSAGES, dataText, median, type Results, RUNS, spread, timeRuns } from './stats';
 
 const env: OtrEnv = { random: (n) => crypto.getRandomValues(new Uint8Array(n)), now: () => Date.now() };
 
@@ -123,20 +123,21 @@ export interface ModexpCounts {
 }
 export type OperationCounts = Record<'keygen' | 'ake' | 'smp' | 'data' | 'oneWay', ModexpCounts>;
 
-function countModexps(body: () => void): ModexpCounts {
+/** The exponentiations `body` does, divided by `runs` when it repeats an operation. */
+function countModexps(body: () => void, runs = 1): ModexpCounts {
   const before = { ...modexpCount };
   body();
-  return {
-    variable: modexpCount.variable - before.variable,
-    fixedBase: modexpCount.fixedBase - before.fixedBase,
-    simultaneous: modexpCount.simultaneous - before.simultaneous,
-    tables: modexpCount.tables - before.tables,
-    mulmods: modexpCount.mulmods - before.mulmods,
-  };
+  const per = (kind: keyof ModexpCounts) => Math.round(((modexpCount[kind] - before[kind]) / runs) * 10) / 10;
+  return { variable: per('variable'), fixedBase: per('fixedBase'), simultaneous: per('simultaneous'), tables: per('tables'), mulmods: Math.round(per('mulmods')) };
 }
 
 export function benchOffRecord(log: (s: string) => void): Results & { persist: PersistCost; counts: OperationCounts } {
-  const keygen = median(timeRuns(RUNS.keygen, () => offRecordIdentity(), 1));
+  // The keygen counts are the mean over the timed runs: one run's count is a geometric draw.
+  offRecordIdentity(); // warm-up
+  let keygenSamples: number[] = [];
+  const keygenCounts = countModexps(() => (keygenSamples = timeRuns(RUNS.keygen, () => offRecordIdentity(), 0)), RUNS.keygen);
+  const keygenSpread = spread(keygenSamples);
+  const keygen = keygenSpread.median;
   log(`OffRecord keygen ${keygen.toFixed(1)} ms`);
   const alice = offRecordIdentity();
   const bob = offRecordIdentity();
@@ -158,13 +159,13 @@ export function benchOffRecord(log: (s: string) => void): Results & { persist: P
 
   // Counted on separate runs, so the counting never sits inside a timed one.
   const counts: OperationCounts = {
-    keygen: countModexps(() => offRecordIdentity()),
+    keygen: keygenCounts,
     ake: countModexps(() => new Pair(alice, bob).ake()),
     smp: countModexps(() => pair.smp('the bench secret')),
     data: countModexps(() => pair.data(DATA_MESSAGES)),
     oneWay: countModexps(() => pair.data(DATA_MESSAGES, true)),
   };
-  return { keygen, ake, smp, data, oneWay, persist: persistCost(alice, bob), counts };
+  return { keygen, keygenSpread, ake, smp, data, oneWay, persist: persistCost(alice, bob), counts };
 }
 
 export interface PersistCost {

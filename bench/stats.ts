@@ -1,5 +1,23 @@
 /** Timing helpers shared by the benchmark's three implementations. */
 
+/** min, median, mean and max of a sample, for operations whose cost varies run to run. */
+export interface Spread {
+  n: number;
+  min: number;
+  median: number;
+  mean: number;
+  max: number;
+}
+
+export function spread(values: number[]): Spread {
+  const sum = values.reduce((a, b) => a + b, 0);
+  return { n: values.length, min: Math.min(...values), median: median(values), mean: sum / values.length, max: Math.max(...values) };
+}
+
+export function formatSpread(s: Spread): string {
+  return `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.mean.toFixed(1)} / ${s.max.toFixed(1)} ms (n = ${s.n})`;
+}
+
 export function median(values: number[]): number {
   if (values.length === 0) return NaN;
   const s = [...values].sort((a, b) => a - b);
@@ -33,6 +51,8 @@ export function timeRuns(runs: number, body: () => void, warmup = 1): number[] {
 /** One implementation's medians, in milliseconds; undefined when not measured. */
 export interface Results {
   keygen?: number;
+  /** Every keygen run, summarised: its cost is geometric in the number of candidates tried. */
+  keygenSpread?: Spread;
   ake?: number;
   smp?: number;
   /** Milliseconds for 1000 data messages encrypted and decrypted, alternating direction. */
@@ -42,7 +62,12 @@ export interface Results {
   note?: string;
 }
 
-export const RUNS = { keygen: 11, ake: 21, smp: 11, data: 5, oneWay: 5 } as const;
+/**
+ * DSA keygen's time is set by how many candidates it tries before a prime, a geometric count:
+ * single runs range over 10× and the median of 11 moved by a third from run to run, on both
+ * sides. 101 runs, and as many for libotr (its two passes pooled), bring that down to ~10%.
+ */
+export const RUNS = { keygen: 101, ake: 21, smp: 11, data: 5, oneWay: 5 } as const;
 /**
  * Unmeasured AKE runs before the measured ones. V8 needs about ten before the AKE's code is
  * optimised (measured: the first twenty runs had a median 45% above the next twenty); the

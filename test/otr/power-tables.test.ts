@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { bytesToBigInt } from '../../src/otr/bytes';
 import { MODULUS, modPow, powG } from '../../src/otr/group';
 import { powerTable, PowerTableMemo, powFromTables } from '../../src/otr/power-tables';
-import { powOfTwo, smallInverse, smallPrimes, smallResidues } from '../../src/otr/primes';
+import { powOfTwo, sieveProgression, smallInverse, smallPrimes, smallResidues } from '../../src/otr/primes';
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const randomBits = (bits: number) => bytesToBigInt(random(bits / 8));
@@ -72,9 +72,25 @@ describe('key generation sieve helpers', () => {
     for (const sp of [3, 5, 7919, 131071]) for (const a of [1, 2, sp - 1, 12345 % sp || 1]) expect((a * smallInverse(a, sp)) % sp).toBe(1);
   });
 
-  it('powOfTwo agrees with modPow on base 2', () => {
-    const n = randomBits(1024) | 1n;
-    const e = randomBits(864);
-    expect(powOfTwo(e, n)).toBe(modPow(2n, e, n));
+  it('powOfTwo agrees with modPow on base 2, for moduli of every size it folds at', () => {
+    for (const bits of [8, 64, 160, 1016, 1024, 1536]) {
+      const n = randomBits(bits) | 1n;
+      const e = randomBits(864);
+      expect(powOfTwo(e, n), `${bits}-bit modulus`).toBe(modPow(2n, e, n));
+      expect(powOfTwo(n - 1n, n)).toBe(modPow(2n, n - 1n, n));
+    }
+    expect(powOfTwo(10n, 3n)).toBe(1n);
+  });
+
+  it('sieveProgression strikes exactly the terms with a small prime factor', () => {
+    const start = randomBits(1024) | 1n;
+    const step = 2n * (randomBits(160) | 1n);
+    const limit = 1 << 12;
+    const struck = sieveProgression(start, step, 2000, limit);
+    const primes = smallPrimes().filter((sp) => sp < limit);
+    for (let j = 0; j < 2000; j++) {
+      const term = start + BigInt(j) * step;
+      expect(struck[j], `term ${j}`).toBe(primes.some((sp) => term % BigInt(sp) === 0n) ? 1 : 0);
+    }
   });
 });
