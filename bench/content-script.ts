@@ -180,6 +180,20 @@ async function waitIdentity(b: ExtensionBrowser): Promise<void> {
   }
 }
 
+/** Chooses a lock-menu item; the lock may be placed anew as it is clicked (a view arrives), closing its menu. */
+async function menuItem(page: Page, item: string): Promise<void> {
+  const entry = page.locator(`[role=menuitem][data-offrecord=${item}]`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (!(await entry.isVisible())) await page.locator('[data-offrecord=lock]').click();
+      await entry.click({ timeout: 3_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 9) throw e;
+    }
+  }
+}
+
 const lockState = (page: Page) => page.locator('[data-offrecord=lock]').getAttribute('data-offrecord-state', { timeout: 1000 }).catch(() => null);
 
 async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, everyMs = 100): Promise<T> {
@@ -365,8 +379,10 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
     await loungeJoin(a, stack.url, 'alice');
     await loungeJoin(b, stack.url, 'bob');
     for (const p of [a, b]) await waitFor('the lock', () => lockState(p), (s) => s === 'plaintext', 30_000);
-    await a.locator('[data-offrecord=lock]').click();
-    await a.locator('[role=menuitem][data-offrecord=start]').click();
+    await menuItem(a, 'start');
+    // Under the default policy ('manual') Bob's OffRecord holds Alice's query until he starts too.
+    await waitFor('Alice\'s request on Bob\'s lock', () => b.locator('[data-offrecord=lock]').getAttribute('data-offrecord-asked', { timeout: 1000 }).catch(() => null), (v) => v === 'true', 60_000, 200);
+    await menuItem(b, 'start');
     for (const p of [a, b]) await waitFor('a private conversation', () => lockState(p), (s) => s === 'unverified', 60_000, 200);
     log('alice and bob private');
     const input = a.frameLocator('[data-offrecord=compose]').locator('[data-offrecord=compose-input]');
