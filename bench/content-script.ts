@@ -435,7 +435,7 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
       stages.length
         ? `Medians of the stages (${stages.length} messages): arrival → the content script's scan ${median(stages.map((x) => x.scan)).toFixed(0)} ms; arrival → reader frame in the message's row ${median(stages.map((x) => x.place)).toFixed(0)} ms; ` +
           `→ plaintext shown ${median(stages.map((x) => x.show)).toFixed(0)} ms. Frames already loaded (warm, moved into the row) ${stages.filter((x) => x.warm).length} of ${stages.length}. ` +
-          'Most of what is left is the background: decrypting, then the conversation written to IndexedDB (strict durability) before the reader may show the text (issue 11), and the messaging between contexts on a loaded machine.'
+          'Most of what is left is the background: decrypting, then the conversation written to IndexedDB before the reader may show the text (issue 11; a message only read is committed without waiting for the disk flush, a step that sends waits for it), and the messaging between contexts on a loaded machine.'
         : 'No reader frame was seen entering the page (stages not measured).',
     ];
   } finally {
