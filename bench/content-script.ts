@@ -180,6 +180,20 @@ async function waitIdentity(b: ExtensionBrowser): Promise<void> {
   }
 }
 
+/** Chooses a lock-menu item; the lock may be placed anew as it is clicked (a view arrives), closing its menu. */
+async function menuItem(page: Page, item: string): Promise<void> {
+  const entry = page.locator(`[role=menuitem][data-offrecord=${item}]`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (!(await entry.isVisible())) await page.locator('[data-offrecord=lock]').click();
+      await entry.click({ timeout: 3_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 9) throw e;
+    }
+  }
+}
+
 const lockState = (page: Page) => page.locator('[data-offrecord=lock]').getAttribute('data-offrecord-state', { timeout: 1000 }).catch(() => null);
 
 async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, everyMs = 100): Promise<T> {
@@ -258,6 +272,15 @@ async function benchBatches(): Promise<string[]> {
       ];
       out.push(`| ${row.join(' | ')} |`);
     }
+    out.push('', 'Issue 12 targets (reported, not failing the bench: a shared machine\'s load moves these):', '');
+    for (const n of BATCHES) {
+      const { ext: e, anchor: a } = times.get(n)!;
+      const scan = median(e.map((x) => x.all));
+      const share = median(e.map((x) => x.sync)) / median(a.map((x) => x.sync));
+      out.push(`- ${scan <= 2 ? 'PASS' : 'FAIL'} ${n} message${n > 1 ? 's' : ''}: OffRecord's scans ≤ 2 ms (${f(scan)})`);
+      out.push(`- ${share <= 1.5 ? 'PASS' : 'FAIL'} ${n} message${n > 1 ? 's' : ''}: append to the next task with ÷ without ≤ 1.5× (${share.toFixed(2)}×)`);
+    }
+    out.push(`- ${heap.withExt - heap.anchor <= 10 * 1048576 ? 'PASS' : 'FAIL'} content script's JS heap ≤ 10 MB (${mb(heap.withExt - heap.anchor)})`);
     if (BATCHES.every((n) => times.get(n)!.ext.every((x) => x.scans === 0)))
       out.push('', 'No scan timings: this build predates the watcher\'s `offrecord:scan` measures; rebuild with `npm run build`.');
     out.push(
@@ -365,8 +388,10 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
     await loungeJoin(a, stack.url, 'alice');
     await loungeJoin(b, stack.url, 'bob');
     for (const p of [a, b]) await waitFor('the lock', () => lockState(p), (s) => s === 'plaintext', 30_000);
-    await a.locator('[data-offrecord=lock]').click();
-    await a.locator('[role=menuitem][data-offrecord=start]').click();
+    await menuItem(a, 'start');
+    // Under the default policy ('manual') Bob's OffRecord holds Alice's query until he starts too.
+    await waitFor('Alice\'s request on Bob\'s lock', () => b.locator('[data-offrecord=lock]').getAttribute('data-offrecord-asked', { timeout: 1000 }).catch(() => null), (v) => v === 'true', 60_000, 200);
+    await menuItem(b, 'start');
     for (const p of [a, b]) await waitFor('a private conversation', () => lockState(p), (s) => s === 'unverified', 60_000, 200);
     log('alice and bob private');
     const input = a.frameLocator('[data-offrecord=compose]').locator('[data-offrecord=compose-input]');
@@ -416,10 +441,12 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
       '|---|---|---|---|---|',
       `| ${latencies.length} | ${median(latencies).toFixed(0)} ms | ${p95.toFixed(0)} ms | ${s[0]!.toFixed(0)} ms | ${s[s.length - 1]!.toFixed(0)} ms |`,
       '',
+      `Issue 12 targets (reported, not failing the bench): ${median(latencies) <= 50 ? 'PASS' : 'FAIL'} median ≤ 50 ms; ${p95 <= 100 ? 'PASS' : 'FAIL'} p95 ≤ 100 ms.`,
+      '',
       stages.length
         ? `Medians of the stages (${stages.length} messages): arrival → the content script's scan ${median(stages.map((x) => x.scan)).toFixed(0)} ms; arrival → reader frame in the message's row ${median(stages.map((x) => x.place)).toFixed(0)} ms; ` +
           `→ plaintext shown ${median(stages.map((x) => x.show)).toFixed(0)} ms. Frames already loaded (warm, moved into the row) ${stages.filter((x) => x.warm).length} of ${stages.length}. ` +
-          'Most of what is left is the background: decrypting, then the conversation written to IndexedDB (strict durability) before the reader may show the text (issue 11), and the messaging between contexts on a loaded machine.'
+          'Most of what is left is the background: decrypting, then the conversation written to IndexedDB before the reader may show the text (issue 11; a message only read is committed without waiting for the disk flush, a step that sends waits for it), and the messaging between contexts on a loaded machine.'
         : 'No reader frame was seen entering the page (stages not measured).',
     ];
   } finally {

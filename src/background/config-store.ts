@@ -6,24 +6,23 @@
 import type { Settings, SitePolicy, SiteView } from '../messaging/types';
 import { POLICY_ALWAYS, POLICY_MANUAL, POLICY_OPPORTUNISTIC } from '../otr/policy';
 import { toHex } from '../otr/bytes';
-import { FIXED_SITES, patternCoversOrigin } from '../messaging/sites';
+import { patternCoversOrigin } from '../messaging/sites';
+import { originsOf, SITE_RECORDS } from '../adapters/sites/records';
 import { toMatchPattern } from './content-scripts';
 import { storeFail } from './errors';
 import { getRecord, write } from './idb';
 
 /**
- * Self-hosted clients OffRecord knows out of the box (DESIGN.md §3: loopback addresses).
- * Fragment sizes stay under each network's line limit once the "PRIVMSG nick :" prefix and
- * OTR's fragment header are counted (IRC lines are 512 bytes).
+ * Every site OffRecord has an adapter for, from the adapters' own records (the one site table):
+ * each gets a policy row and is listed in Settings with its fragment size (issue 17).
  */
-export const BUILT_IN_SITES: readonly Omit<SiteView, 'policy'>[] = [
-  { id: 'thelounge', name: 'The Lounge (IRC)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 400 },
-  { id: 'converse', name: 'Converse.js (XMPP)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 0 },
-  // A mail carries any length: one OTR message per mail, never fragmented.
-  { id: 'roundcube', name: 'Roundcube (mail)', builtIn: true, origins: ['http://localhost/*', 'http://127.0.0.1/*'], fragmentSize: 0 },
-  // Sites with a fixed address: each gets a policy row and is listed in Settings (issue 17).
-  ...FIXED_SITES.map((s) => ({ id: s.id, name: s.name, builtIn: true, origins: [...s.matches], fragmentSize: 0 })),
-];
+export const BUILT_IN_SITES: readonly Omit<SiteView, 'policy'>[] = SITE_RECORDS.map((s) => ({
+  id: s.id,
+  name: s.name,
+  builtIn: true,
+  origins: originsOf(s),
+  fragmentSize: s.fragmentSize,
+}));
 
 const STRICTNESS: Record<SitePolicy, number> = { manual: 0, opportunistic: 1, always: 2 };
 

@@ -5,7 +5,7 @@
  * Chrome, `contentScripts.register` on Firefox MV2 (whose registrations die with the background,
  * so the background registers again whenever it starts).
  */
-import { FIXED_SITES } from '../messaging/sites';
+import { LOOPBACK_ORIGINS, SITE_RECORDS } from '../adapters/sites/records';
 
 export const USER_SITES_SCRIPT_ID = 'offrecord-user-sites';
 /** Where WXT puts entrypoints/content.ts in the build. */
@@ -44,7 +44,7 @@ export function toMatchPattern(origin: string): string | null {
  * Already in the manifest's static matches, so never registered again (a user who adds a
  * fixed-address origin must not get the overlay injected twice; content.ts guards as well).
  */
-const STATIC = new Set(['http://localhost/*', 'http://127.0.0.1/*', ...FIXED_SITES.flatMap((s) => s.matches)]);
+const STATIC = new Set([...LOOPBACK_ORIGINS, ...SITE_RECORDS.flatMap((s) => s.matches)]);
 
 export class UserSiteScripts {
   private firefoxHandle: { unregister(): Promise<void> | void } | null = null;

@@ -10,7 +10,7 @@ import { createConversation } from '../otr/index';
 import type { AskedView, IdentityStatus, ProblemView } from '../messaging/types';
 import type { ContentPush, PushEvent } from '../messaging/ports';
 import { isStoreError, storeFail } from './errors';
-import { CONVERSATION_FORMAT, recordKeyOf, type ConversationStore, type LoadProblem, type StoredConversation, type Tombstone } from './conversation-store';
+import { CONVERSATION_FORMAT, recordKeyOf, type ConversationStore, type Durability, type LoadProblem, type StoredConversation, type Tombstone } from './conversation-store';
 import { DAY_MS, endConversation, holdsSecrets, isIdle } from './session-wire';
 
 export interface TabRef {
@@ -193,8 +193,11 @@ export class ConversationLife {
     this.deps.toContent(tab, { type: 'notice', conversationId: id, ...r.pendingNotice });
   }
 
-  /** Writes the conversation (one transaction); a full disk leaves it in memory, reported. */
-  async save(r: LiveConversation): Promise<void> {
+  /**
+   * Writes the conversation (one transaction); a full disk leaves it in memory, reported.
+   * 'relaxed' only for a step that sends nothing (ConversationStore.put says why).
+   */
+  async save(r: LiveConversation, durability: Durability = 'strict'): Promise<void> {
     if (r.locked) return;
     const key = recordKeyOf(r.id);
     const isNew = !this.onDisk.has(key);
@@ -205,7 +208,7 @@ export class ConversationLife {
     try {
       // Ended without the user and holding nothing secret: nothing sealed stays on disk.
       if (r.ended && !holdsSecrets(r.state)) await this.endedOnDisk(key, r.ended, r.lastActivity);
-      else await this.deps.store.put(stored(r));
+      else await this.deps.store.put(stored(r), durability);
     } catch (e) {
       if (!isStoreError(e) || e.code !== 'quota') throw e;
       if (!r.unsaved) this.report({ code: 'quota', conversationId: r.id, title: r.title, message: e.message });

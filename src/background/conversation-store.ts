@@ -104,6 +104,9 @@ function checkConversation(v: unknown, key: string): StoredConversation {
   return c;
 }
 
+/** How far a conversation's write must reach before the step goes on (see put). */
+export type Durability = 'strict' | 'relaxed';
+
 export class ConversationStore {
   constructor(
     private readonly db: IDBDatabase,
@@ -145,16 +148,21 @@ export class ConversationStore {
   }
 
   /**
-   * Seals and writes one conversation in one transaction. A full disk is a 'quota' error; the
-   * caller keeps the conversation in memory and reports it.
+   * Seals and writes one conversation in one transaction. Either way the transaction has
+   * committed to the browser's database when this returns, so a killed browser finds it.
+   * 'strict' (the default) also waits for the disk's flush: any step whose ciphertext leaves,
+   * since an operating-system crash that lost that step would send under the same keys and
+   * counters again. 'relaxed' is for a step that sends nothing (a message read): a crash can
+   * at worst lose that step, which reuses nothing, and the flush (up to ~270 ms on a loaded
+   * machine, npm run bench) no longer stands between a message and its reader. A full disk is
+   * a 'quota' error; the caller keeps the conversation in memory and reports it.
    */
-  async put(c: StoredConversation): Promise<void> {
+  async put(c: StoredConversation, durability: Durability = 'strict'): Promise<void> {
     const key = await this.key.get();
     const recordKey = recordKeyOf(c.id);
     const sealed = sealBytes(this.random, key, new TextEncoder().encode(JSON.stringify(c)), aadOf(recordKey));
     const disk: DiskRecord = { key: recordKey, format: CONVERSATION_FORMAT, lastActivity: c.lastActivity, ...sealed };
-    // Strict: a step's ciphertext goes to the page only once its state is on disk.
-    await this.writing(() => write(this.db, ['conversations'], (tx) => tx.objectStore('conversations').put(disk), { durability: 'strict' }));
+    await this.writing(() => write(this.db, ['conversations'], (tx) => tx.objectStore('conversations').put(disk), { durability }));
   }
 
   /** Replaces a record by a tombstone: whatever it sealed (keys included) is gone from disk. */

@@ -338,9 +338,10 @@ export class SessionManager {
     let display: IncomingDisplay = quietDisplay(result.events, result.show.length > 0, history);
     if (secret.length > 0) display = 'encrypted';
     else if (r.ended === 'expired' && (display !== 'hidden' || notInPrivate(result.events))) display = 'expired';
-    // Saved before the reader may ask for the text and before the page gets the replies.
-    await this.apply(r, { ...result, send }, 'reply', true);
-    if (secret.length > 0) await this.keep(r, messageId, secret.join('\n'));
+    // Saved before the reader may ask for the text and before the page gets the replies; the
+    // reader gets it as soon as it is saved, before the view (trust and room reads) is pushed.
+    const kept = secret.length > 0 ? () => this.keep(r, messageId, secret.join('\n')) : undefined;
+    await this.apply(r, { ...result, send }, 'reply', true, kept);
     return { messageId, display, send };
   }
 
@@ -510,8 +511,9 @@ export class SessionManager {
    * Records the step, persists it, then hands wire texts to the tab and pushes the new view.
    * `deliver`: 'reply' when the caller returns the wire texts itself (receive), a tab for the
    * compose frame's own tab, 'last' for popup actions (the tab that registered most recently).
+   * `kept`: the plaintext a received message carried, handed to its readers once saved.
    */
-  private async apply(r: LiveConversation, result: StepResult, deliver: TabRef | 'reply' | 'last', activity: boolean): Promise<void> {
+  private async apply(r: LiveConversation, result: StepResult, deliver: TabRef | 'reply' | 'last', activity: boolean, kept?: () => Promise<void>): Promise<void> {
     r.state = result.state;
     r.queuedIds = syncQueuedIds(r.queuedIds, r.state, this.deps.env.random);
     if (r.ended && !stillEnded(r.state)) delete r.ended;
@@ -519,7 +521,11 @@ export class SessionManager {
     // Our own OTR traffic comes back to us in the page; it must never be fed to the engine.
     for (const wire of result.send) if (isOtrTraffic(classify(wire))) r.sent = bounded(r.sent, markerOf(messageIdOf(wire)));
     for (const event of result.events) await this.onEvent(r, event);
-    await this.life.save(r);
+    // A message read that sends nothing and changes nothing but keys and counters need not
+    // wait for the disk's flush (ConversationStore.put); anything that leaves does.
+    const readOnly = deliver === 'reply' && result.send.length === 0 && result.events.every((e) => e.type === 'msg' || e.type === 'tlv');
+    await this.life.save(r, readOnly ? 'relaxed' : 'strict');
+    await kept?.();
     // After a macrotask: this step's own AKE replies leave first, so data sent on going
     // private does not reach a peer that has not finished the AKE yet.
     // Also on a refresh: two AKEs crossing end in a second one, and what a room sent under the

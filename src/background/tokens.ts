@@ -77,8 +77,14 @@ export class FrameTokens {
    */
   bind(token: string, tabId: number | undefined, frameId: number | undefined, conversationId: string, messageId: string): boolean {
     const parked = this.parked.get(token);
-    const g = parked?.grant;
-    if (!parked || !g || g.tabId !== tabId || g.frameId !== frameId || g.conversationId !== conversationId) return false;
+    const g = parked?.grant ?? this.grants.get(token);
+    if (!g || g.role !== 'reader' || !g.pending || g.messageId || g.tabId !== tabId || g.frameId !== frameId || g.conversationId !== conversationId) return false;
+    if (!parked) {
+      // Moved into the row before its page had loaded (the message came just after the spare
+      // was made): the frame is told its message with its grant when it presents the token.
+      g.messageId = messageId;
+      return true;
+    }
     this.parked.delete(token);
     parked.deliver(messageId);
     return true;

@@ -92,7 +92,7 @@ export function moveReaderFrame(frame: HTMLIFrameElement, textElement: HTMLEleme
   return true;
 }
 
-/** Whether this browser keeps a frame's document when it is moved (Chromium's moveBefore). */
+/** Whether this browser keeps a frame's document when it is moved (Element.moveBefore: Chromium, and firefox-esr 153). */
 export function canMoveFrames(doc: Document): boolean {
   return typeof (doc.body as HTMLElement & { moveBefore?: unknown }).moveBefore === 'function';
 }

@@ -7,7 +7,8 @@ import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { resolvePolicy } from '../../src/background/config-store';
-import { FIXED_SITES } from '../../src/messaging/sites';
+import { LOOPBACK_ORIGINS, SITE_RECORDS } from '../../src/adapters/sites/records';
+import { allAdapters } from '../../src/adapters/core/registry';
 import { siteAdapters } from '../../src/adapters/sites/index';
 import type { SenderInfo } from '../../src/background/router';
 import { makeBackground, RUNTIME_ID, senders, type Background } from './harness';
@@ -22,15 +23,22 @@ beforeEach(async () => {
 });
 
 describe('policy by origin (item 3)', () => {
-  it('lists every fixed-address site with a policy row in Settings, as the adapters match them', async () => {
+  it('lists every site an adapter exists for with a policy row in Settings, as the adapters match them (one site table)', async () => {
     const sites = await bg.ask(senders.options, 'sites.list', {});
-    for (const a of siteAdapters) {
+    for (const a of allAdapters) {
       const row = sites.find((s) => s.id === a.id);
       expect(row, a.id).toBeDefined();
-      expect(row!.origins).toEqual(a.matches);
+      // Fixed-address sites by their patterns; self-hosted clients (no patterns) on loopback.
+      expect(row!.origins).toEqual(a.matches.length > 0 ? a.matches : LOOPBACK_ORIGINS);
+      expect(row!.name).toBe(a.name);
       expect(row!.policy).toBe('manual');
     }
-    expect(FIXED_SITES.map((s) => s.id)).toEqual(siteAdapters.map((a) => a.id));
+    // One record per adapter, in the order the content script tries them.
+    expect(SITE_RECORDS.map((s) => s.id)).toEqual(allAdapters.map((a) => a.id));
+    expect(sites.filter((s) => s.builtIn).map((s) => s.id)).toEqual(SITE_RECORDS.map((s) => s.id));
+    expect(sites.find((s) => s.id === 'thelounge')!.fragmentSize).toBe(400);
+    expect(siteAdapters.every((a) => a.matches.length > 0)).toBe(true);
+    for (const r of SITE_RECORDS) expect(r.selfHosted, r.id).toBe(r.matches.length === 0);
   });
 
   it('a user-added site set to Always is Always for pages on its origin, whatever adapter id the page claims', async () => {

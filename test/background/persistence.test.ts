@@ -132,6 +132,29 @@ describe('never lose an accepted message', () => {
     expect(order).toEqual(['saved']);
     expect(r.display).toBe('encrypted');
   });
+
+  it('a step that sends waits for the disk flush; a message only read does not', async () => {
+    await goPrivate(alice, bob);
+    const writes: string[] = [];
+    const put = alice.bg.store.put.bind(alice.bg.store);
+    vi.spyOn(alice.bg.store, 'put').mockImplementation(async (c, durability) => {
+      await put(c, durability);
+      writes.push(durability ?? 'strict');
+    });
+    await compose(alice, 'sent by alice');
+    expect(writes).toEqual(['strict']);
+    writes.length = 0;
+    const wire = await typed(bob, 'read by alice');
+    const r = await incoming(alice, wire[0]!);
+    expect(r.display).toBe('encrypted');
+    expect(r.send).toEqual([]);
+    expect(writes).toEqual(['relaxed']);
+    // Committed either way: a browser opened again reads the next message under the saved keys.
+    alice = await closeBrowser(alice);
+    const next = await typed(bob, 'after the restart');
+    const again = await incoming(alice, next[0]!);
+    expect(await readPlaintext(alice, again.messageId)).toEqual([{ type: 'plaintext', messageId: again.messageId, text: 'after the restart' }]);
+  });
 });
 
 describe('one writer per conversation, many tabs', () => {

@@ -417,4 +417,23 @@ describe('a reader frame placed as its message arrives (spare token)', () => {
     await settle();
     expect(shown()).toEqual([{ type: 'plaintext', messageId, text: 'to the warm frame' }]);
   });
+
+  it('a warm frame named before its page loaded gets that message once it presents its token, and nothing else does', async () => {
+    await goPrivate();
+    const { token } = await bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', pending: true });
+    await compose(alice, 'to a frame still loading');
+    const wire = pushed(alice);
+    const messageId = messageIdOf(wire[wire.length - 1]!);
+    for (const w of wire) await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: w, ...(w === wire[wire.length - 1] ? { reader: token } : {}) });
+    // Only now does the frame's page run and present the token (naming no message itself).
+    const late = bob.bg.connect(FRAME_PORT, senders.reader());
+    late.deliver({ type: 'hello', token });
+    // A second presentation of the same token (a page's own frame copying the address) gets nothing.
+    const copy = bob.bg.connect(FRAME_PORT, senders.reader());
+    copy.deliver({ type: 'hello', token });
+    await settle();
+    const shown = (f: typeof late) => f.posted.filter((m) => ['plaintext', 'unavailable'].includes((m as { type: string }).type));
+    expect(shown(late)).toEqual([{ type: 'plaintext', messageId, text: 'to a frame still loading' }]);
+    expect(shown(copy)).toEqual([]);
+  });
 });

@@ -5,6 +5,8 @@ import type { IdentityStatus, Settings } from '../../src/messaging/schema';
 import { Keys, type KeysActions } from '../../src/ui/options/Keys';
 import { Privacy } from '../../src/ui/options/Privacy';
 import { Sites, sitePattern, type SitesActions } from '../../src/ui/options/Sites';
+import { SITE_RECORDS } from '../../src/adapters/sites/records';
+import { BUILT_IN_SITES } from '../../src/background/config-store';
 import { FP_ACCOUNT, FP_ALICE, account, en, installI18n, key, site } from './helpers';
 
 beforeEach(() => {
@@ -34,6 +36,16 @@ describe('options: Sites', () => {
     expect(within(rows[1]!).getByText('https://chat.example.org/*')).toBeTruthy();
     fireEvent.click(within(rows[1]!).getByRole('button', { name: en('sites_remove', 'chat.example.org') }));
     expect(a.remove).toHaveBeenCalledWith('u1');
+  });
+
+  it('lists every site of the one site table, self-hosted ones included, each with its policy and fragment size', () => {
+    render(<Sites sites={BUILT_IN_SITES.map((s) => ({ ...s, policy: 'manual' }))} actions={actions()} />);
+    expect(screen.getAllByRole('row').slice(1)).toHaveLength(SITE_RECORDS.length);
+    for (const r of SITE_RECORDS) {
+      expect((screen.getByLabelText(en('sites_policy_for', r.name)) as HTMLSelectElement).value).toBe('manual');
+      expect((screen.getByLabelText(en('sites_fragment_for', r.name)) as HTMLInputElement).value).toBe(String(r.fragmentSize));
+    }
+    expect((screen.getByLabelText(en('sites_fragment_for', 'The Lounge (IRC)')) as HTMLInputElement).value).toBe('400');
   });
 
   it('changes the policy and fragment size per site', () => {

@@ -7,6 +7,7 @@
  */
 import type { ConversationRef, ScrapedMessage, SiteAdapter } from '../core/types';
 import { messageText, normalizeScrapedText } from '../core/normalize';
+import { siteIdentity } from './records';
 
 const MESSAGE = 'converse-chat-message > div.message.chat-msg';
 
@@ -26,9 +27,7 @@ function ownJid(root: Document): string {
 }
 
 export const converse: SiteAdapter = {
-  id: 'converse',
-  name: 'Converse.js',
-  matches: [],
+  ...siteIdentity('converse'),
   // The rendered app's root element, or (before it renders) the page loading Converse's assets.
   detect: (root) =>
     !!root.querySelector('converse-root, #conversejs, link[rel="stylesheet"][href*="converse"], script[src*="converse"]'),

@@ -4,6 +4,7 @@
  * chat-messages-<channel>-<message>, and avatars point at /avatars/<user id>/.
  */
 import { defineSite, first, pageUrl, text } from './define';
+import { siteIdentity } from './records';
 
 const avatarUser = (img: Element | null) => /\/avatars\/(\d+)\//.exec(img?.getAttribute('src') ?? '')?.[1] ?? '';
 const selfId = (root: Document) => avatarUser(first(root, ['section[aria-label="User area"] img[src*="/avatars/"]']));
@@ -18,9 +19,7 @@ function authorOf(m: HTMLElement): string {
 }
 
 export const discord = defineSite({
-  id: 'discord',
-  name: 'Discord',
-  matches: ['https://discord.com/channels/*', 'https://canary.discord.com/channels/*', 'https://ptb.discord.com/channels/*'],
+  ...siteIdentity('discord'),
   editor: 'before-input',
   maxMessageLength: 2000,
   sendPacingMs: 1200, // Discord rate-limits bursts of 5 messages per 5 s per channel

@@ -4,11 +4,10 @@
  * stable id is the !roomid in the #/room/ address (aliases change, room ids do not).
  */
 import { defineSite, first, pageUrl, text } from './define';
+import { siteIdentity } from './records';
 
 export const element = defineSite({
-  id: 'element',
-  name: 'Element (Matrix)',
-  matches: ['https://app.element.io/*', 'https://develop.element.io/*'],
+  ...siteIdentity('element'),
   detect: (root) => root.querySelector('#matrixchat') !== null,
   // Element's own composer model follows 'input' events, so the browser's insertText path works.
   editor: 'exec-command',

@@ -9,6 +9,7 @@
  */
 import type { SiteAdapter } from '../core/types';
 import { defineSite, first, text } from './define';
+import { siteIdentity } from './records';
 
 const QUOTES = ['.gmail_quote', '.gmail_extra', 'blockquote'];
 
@@ -17,9 +18,7 @@ const accountOf = (root: Document) =>
   /\(([^)]+@[^)]+)\)/.exec(first(root, ['a[aria-label^="Google Account:"]'])?.getAttribute('aria-label') ?? '')?.[1]?.toLowerCase() ?? '';
 
 const site = defineSite({
-  id: 'gmail',
-  name: 'Gmail',
-  matches: ['https://mail.google.com/mail/*'],
+  ...siteIdentity('gmail'),
   editor: 'exec-command', // the reply body is a plain contenteditable (g_editable)
   // Gmail clips messages over ~102 KB and quotes history below; one fragment per mail stays small.
   maxMessageLength: 20000,

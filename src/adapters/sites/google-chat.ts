@@ -5,14 +5,13 @@
  * ("user/human/<id>"); our own member id is on the composer region.
  */
 import { defineSite, first, text } from './define';
+import { siteIdentity } from './records';
 
 const senderOf = (m: HTMLElement) => m.querySelector('[data-member-id]')?.getAttribute('data-member-id') ?? '';
 const selfId = (root: Document) => first(root, ['[data-self-member-id]'])?.getAttribute('data-self-member-id') ?? '';
 
 export const googleChat = defineSite({
-  id: 'google-chat',
-  name: 'Google Chat',
-  matches: ['https://chat.google.com/*', 'https://mail.google.com/chat/*'],
+  ...siteIdentity('google-chat'),
   editor: 'exec-command',
   maxMessageLength: 4096,
   sendPacingMs: 700,

@@ -4,11 +4,10 @@
  * current--user on ours; a DM's address is /<team>/messages/@<username>.
  */
 import { defineSite, first, pageUrl, text } from './define';
+import { siteIdentity } from './records';
 
 export const mattermost = defineSite({
-  id: 'mattermost',
-  name: 'Mattermost',
-  matches: ['https://*.cloud.mattermost.com/*'],
+  ...siteIdentity('mattermost'),
   detect: (root) =>
     root.querySelector('meta[name="apple-mobile-web-app-title"][content="Mattermost"]') !== null ||
     root.querySelector('#post_textbox') !== null,

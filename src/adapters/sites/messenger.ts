@@ -4,14 +4,13 @@
  * are used. Our own rows carry a visually hidden "You sent" heading, which screen readers use.
  */
 import { defineSite, first, pageUrl, text } from './define';
+import { siteIdentity } from './records';
 
 const isOwn = (m: HTMLElement) =>
   Array.from(m.querySelectorAll('h4, h5, h6, span')).some((h) => /^You sent/.test(text(h)));
 
 export const messenger = defineSite({
-  id: 'messenger',
-  name: 'Facebook Messenger',
-  matches: ['https://www.messenger.com/*', 'https://www.facebook.com/messages/*'],
+  ...siteIdentity('messenger'),
   editor: 'before-input', // the composer is Lexical (data-lexical-editor)
   maxMessageLength: 4000,
   sendPacingMs: 800,

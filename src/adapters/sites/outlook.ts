@@ -9,6 +9,7 @@
  */
 import type { SiteAdapter } from '../core/types';
 import { defineSite, first, text } from './define';
+import { siteIdentity } from './records';
 
 const QUOTES = ['#divRplyFwdMsg', '#divRplyFwdMsg ~ *', 'blockquote'];
 
@@ -18,9 +19,7 @@ const accountOf = (root: Document) =>
   first(root, ['[data-testid="mectrl_currentAccount_secondary"]', '#mectrl_currentAccount_secondary'])?.textContent?.trim().toLowerCase() ?? '';
 
 const site = defineSite({
-  id: 'outlook',
-  name: 'Outlook on the web',
-  matches: ['https://outlook.live.com/*', 'https://outlook.office.com/*', 'https://outlook.office365.com/*'],
+  ...siteIdentity('outlook'),
   editor: 'exec-command',
   maxMessageLength: 20000,
   sendPacingMs: 3000,

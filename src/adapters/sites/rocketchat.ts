@@ -4,11 +4,10 @@
  * room id is on the room element (data-qa-rc-room).
  */
 import { defineSite, first, text } from './define';
+import { siteIdentity } from './records';
 
 export const rocketchat = defineSite({
-  id: 'rocketchat',
-  name: 'Rocket.Chat',
-  matches: ['https://*.rocket.chat/*'],
+  ...siteIdentity('rocketchat'),
   detect: (root) => root.querySelector('meta[name="application-name"][content="Rocket.Chat"]') !== null,
   editor: 'value-setter', // the composer is a plain <textarea name="msg">
   maxMessageLength: 5000, // Message_MaxAllowedSize default

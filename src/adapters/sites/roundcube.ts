@@ -14,6 +14,7 @@
 import type { ConversationRef, InsertTechnique, MailBody, ScrapedMessage, SiteAdapter } from '../core/types';
 import { normaliseMailElement } from '../core/mail-dom';
 import { text, pageUrl } from './define';
+import { siteIdentity } from './records';
 
 const SUBJECT_PREFIX = /^\s*((re|fwd?|aw|wg|sv|vs|antw)(\[\d+\])?\s*:\s*)+/i;
 
@@ -86,9 +87,7 @@ function bodies(root: Document): MailBody[] {
 }
 
 export const roundcube: SiteAdapter = {
-  id: 'roundcube',
-  name: 'Roundcube',
-  matches: [],
+  ...siteIdentity('roundcube'),
   detect(root) {
     // Every Roundcube page loads its app script and marks the body with the task it shows.
     const app = root.querySelector('script[src*="program/js/app"], link[href*="skins/elastic"], link[href*="skins/larry"]');

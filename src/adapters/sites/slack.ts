@@ -5,14 +5,13 @@
  * own user id is on the sidebar's user button.
  */
 import { defineSite, first, pageUrl, text } from './define';
+import { siteIdentity } from './records';
 
 const sender = (m: HTMLElement) => m.querySelector('[data-message-sender]')?.getAttribute('data-message-sender') ?? '';
 const self = (root: Document) => first(root, ['[data-qa="user-button"][data-user-id]'])?.getAttribute('data-user-id') ?? '';
 
 export const slack = defineSite({
-  id: 'slack',
-  name: 'Slack',
-  matches: ['https://app.slack.com/*'],
+  ...siteIdentity('slack'),
   editor: 'paste',
   maxMessageLength: 4000, // Slack splits longer messages itself, which would break fragments
   sendPacingMs: 1000, // chat.postMessage is rate-limited to about one per second per channel

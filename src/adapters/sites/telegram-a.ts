@@ -4,11 +4,10 @@
  * data-peer-id of the header avatar.
  */
 import { defineSite, first, text } from './define';
+import { siteIdentity } from './records';
 
 export const telegramA = defineSite({
-  id: 'telegram-a',
-  name: 'Telegram Web A',
-  matches: ['https://web.telegram.org/a/*'],
+  ...siteIdentity('telegram-a'),
   editor: 'exec-command', // #editable-message-text is a plain contenteditable
   maxMessageLength: 4096,
   sendPacingMs: 400,

@@ -4,11 +4,10 @@
  * data-peer-id on the top bar's avatar/title, a number that never changes with renames.
  */
 import { defineSite, first, text } from './define';
+import { siteIdentity } from './records';
 
 export const telegramK = defineSite({
-  id: 'telegram-k',
-  name: 'Telegram Web K',
-  matches: ['https://web.telegram.org/k/*'],
+  ...siteIdentity('telegram-k'),
   editor: 'exec-command', // a plain contenteditable div.input-message-input
   maxMessageLength: 4096,
   sendPacingMs: 400,

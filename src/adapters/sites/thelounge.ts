@@ -7,6 +7,7 @@
  */
 import type { ConversationRef, ScrapedMessage, SiteAdapter } from '../core/types';
 import { messageText } from '../core/normalize';
+import { siteIdentity } from './records';
 
 const MESSAGE = 'div.msg[data-type="message"]';
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
@@ -29,9 +30,7 @@ export function parseLoungeTime(label: string): number | null {
 }
 
 export const thelounge: SiteAdapter = {
-  id: 'thelounge',
-  name: 'The Lounge',
-  matches: [],
+  ...siteIdentity('thelounge'),
   detect(root) {
     // The server's static page names the app; the rendered app has its own shell ids.
     return !!root.querySelector('meta[name="application-name"][content="The Lounge"], #viewport #chat-container');

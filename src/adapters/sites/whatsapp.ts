@@ -5,6 +5,7 @@
  * direction and the peer's stable JID without relying on class names.
  */
 import { defineSite, first, text } from './define';
+import { siteIdentity } from './records';
 
 function parseDataId(id: string): { own: boolean; jid: string; msg: string } | null {
   const m = /^(true|false)_([^_]+@[^_]+)_(.+)$/.exec(id);
@@ -12,9 +13,7 @@ function parseDataId(id: string): { own: boolean; jid: string; msg: string } | n
 }
 
 export const whatsapp = defineSite({
-  id: 'whatsapp',
-  name: 'WhatsApp Web',
-  matches: ['https://web.whatsapp.com/*'],
+  ...siteIdentity('whatsapp'),
   editor: 'before-input', // the composer is Lexical (data-lexical-editor)
   // Long messages are folded behind "Read more"; keep each OTR fragment well under that.
   maxMessageLength: 700,

@@ -5,6 +5,7 @@
  * user id (#narrow/dm/<id>-<name>).
  */
 import { defineSite, first, pageUrl, text } from './define';
+import { siteIdentity } from './records';
 
 const senderOf = (m: HTMLElement): string => {
   for (let el: Element | null = m; el; el = el.previousElementSibling) {
@@ -16,9 +17,7 @@ const senderOf = (m: HTMLElement): string => {
 const selfId = (root: Document) => first(root, ['#page-params[data-current-user-id]', '[data-current-user-id]'])?.getAttribute('data-current-user-id') ?? '';
 
 export const zulip = defineSite({
-  id: 'zulip',
-  name: 'Zulip',
-  matches: ['https://*.zulipchat.com/*'],
+  ...siteIdentity('zulip'),
   detect: (root) => root.querySelector('#compose-textarea') !== null && root.querySelector('#message_feed_container') !== null,
   editor: 'value-setter',
   maxMessageLength: 10000, // server's max_message_length
