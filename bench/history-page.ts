@@ -148,7 +148,7 @@ const shownTexts: Array<{ text: string; epoch: number }> = [];
  * Waits until the newest message's reader showed its plaintext and every reader frame in the
  * page did; returns the last one's time and the texts.
  */
-async function readersShown(p: Page, newest: string, timeoutMs: number): Promise<{ last: number; texts: Set<string> }> {
+async function readersShown(p: Page, newest: string, timeoutMs: number): Promise<{ last: number; newestAt: number; texts: Set<string> }> {
   const t = Date.now();
   // Readers in message rows (the warm ones waiting out of sight are not shown yet, by design).
   const frames = () => p.evaluate(() => document.querySelectorAll('div.msg iframe[data-offrecord=reader]').length);
@@ -165,7 +165,7 @@ async function readersShown(p: Page, newest: string, timeoutMs: number): Promise
     await sleep(process.env.OFFRECORD_BENCH_DEBUG ? 1000 : 100);
   }
   const all = shownTexts.splice(0);
-  return { last: Math.max(...all.map((s) => s.epoch)), texts: new Set(all.map((s) => s.text)) };
+  return { last: Math.max(...all.map((s) => s.epoch)), newestAt: all.find((s) => s.text === newest)!.epoch, texts: new Set(all.map((s) => s.text)) };
 }
 
 async function extensionCall<T>(b: ExtensionBrowser, kind: string, payload: unknown): Promise<T> {
@@ -226,7 +226,7 @@ async function goPrivate(b: ExtensionBrowser, url: string, bob: Bob): Promise<vo
  * is fed one message at a time in page order, so the newest showing means all were decrypted
  * and persisted; the older ones show from the cache as they are scrolled to.
  */
-async function timeOpening(p: Page, url: string, texts: string[]): Promise<{ shown: number; readers: number }> {
+async function timeOpening(p: Page, url: string, texts: string[]): Promise<{ shown: number; newest: number; readers: number }> {
   shownTexts.length = 0;
   await p.goto(url);
   const shown = await readersShown(p, texts[texts.length - 1]!, Number(process.env.OFFRECORD_BENCH_WAIT ?? 60_000));
@@ -234,7 +234,7 @@ async function timeOpening(p: Page, url: string, texts: string[]): Promise<{ sho
   if (wrong.length) throw new Error(`readers showed texts bob never sent: ${wrong[0]}`);
   const lockAt = await p.evaluate(() => (window as unknown as { __lockAt?: number }).__lockAt);
   if (lockAt === undefined) throw new Error('the lock was never seen entering the page');
-  return { shown: shown.last - lockAt, readers: shown.texts.size };
+  return { shown: shown.last - lockAt, newest: shown.newestAt - lockAt, readers: shown.texts.size };
 }
 
 export async function benchHistoryPage(): Promise<string[]> {
@@ -287,10 +287,10 @@ export async function benchHistoryPage(): Promise<string[]> {
         'History is fed one message at a time in page order, each decrypted and persisted before its reader may show it, so the newest showing means all were; the older ones show from the cache when scrolled to (readers load only on screen). ' +
         'The anchor is the same page reloaded in the same run: the messages were processed, so their readers show from the in-memory plaintext cache (storage.session), with no decryption and no IndexedDB write.',
       '',
-      '| page | lock → newest message and every reader on screen show plaintext | readers on screen | ratio |',
-      '|---|---|---|---|',
-      `| ${HISTORY} unread: restored from IndexedDB, each decrypted and persisted before it shows | ${persisted.shown} ms | ${persisted.readers} | ${(persisted.shown / cached.shown).toFixed(2)}× |`,
-      `| the same ${HISTORY}, reloaded: from the in-memory plaintext cache | ${cached.shown} ms | ${cached.readers} | 1.00× |`,
+      '| page | lock → newest message and every reader on screen show plaintext | ratio | of which: lock → newest message shows (all fed) | ratio | readers on screen |',
+      '|---|---|---|---|---|---|',
+      `| ${HISTORY} unread: restored from IndexedDB, each decrypted and persisted before it shows | ${persisted.shown} ms | ${(persisted.shown / cached.shown).toFixed(2)}× | ${persisted.newest} ms | ${(persisted.newest / cached.newest).toFixed(2)}× | ${persisted.readers} |`,
+      `| the same ${HISTORY}, reloaded: from the in-memory plaintext cache | ${cached.shown} ms | 1.00× | ${cached.newest} ms | 1.00× | ${cached.readers} |`,
       '',
       `- ${persisted.shown <= TARGET_MS ? 'PASS' : 'FAIL'} ${HISTORY} unread history messages all shown decrypted ≤ ${TARGET_MS / 1000} s after the lock appears (${persisted.shown} ms)`,
     ];
