@@ -136,6 +136,12 @@ function stampScript(): void {
         if (n instanceof Element && n.hasAttribute('data-offrecord-host')) {
           w.__lockAt = Date.now();
           mo.disconnect();
+          // The lock takes its state once the background answered the registration.
+          if (n.shadowRoot)
+            new MutationObserver((_r, done) => {
+              w.__registeredAt = Date.now();
+              done.disconnect();
+            }).observe(n.shadowRoot, { subtree: true, attributeFilter: ['data-offrecord-state'] });
           return;
         }
   }).observe(document, { childList: true, subtree: true });
@@ -226,15 +232,18 @@ async function goPrivate(b: ExtensionBrowser, url: string, bob: Bob): Promise<vo
  * is fed one message at a time in page order, so the newest showing means all were decrypted
  * and persisted; the older ones show from the cache as they are scrolled to.
  */
-async function timeOpening(p: Page, url: string, texts: string[]): Promise<{ shown: number; newest: number; readers: number }> {
+async function timeOpening(p: Page, url: string, texts: string[]): Promise<{ shown: number; newest: number; registered: number; readers: number }> {
   shownTexts.length = 0;
   await p.goto(url);
   const shown = await readersShown(p, texts[texts.length - 1]!, Number(process.env.OFFRECORD_BENCH_WAIT ?? 60_000));
   const wrong = [...shown.texts].filter((t) => !texts.includes(t));
   if (wrong.length) throw new Error(`readers showed texts bob never sent: ${wrong[0]}`);
-  const lockAt = await p.evaluate(() => (window as unknown as { __lockAt?: number }).__lockAt);
+  const { lockAt, registeredAt } = await p.evaluate(() => {
+    const w = window as unknown as { __lockAt?: number; __registeredAt?: number };
+    return { lockAt: w.__lockAt, registeredAt: w.__registeredAt };
+  });
   if (lockAt === undefined) throw new Error('the lock was never seen entering the page');
-  return { shown: shown.last - lockAt, newest: shown.newestAt - lockAt, readers: shown.texts.size };
+  return { shown: shown.last - lockAt, newest: shown.newestAt - lockAt, registered: (registeredAt ?? NaN) - lockAt, readers: shown.texts.size };
 }
 
 export async function benchHistoryPage(): Promise<string[]> {
@@ -287,10 +296,10 @@ export async function benchHistoryPage(): Promise<string[]> {
         'History is fed one message at a time in page order, each decrypted and persisted before its reader may show it, so the newest showing means all were; the older ones show from the cache when scrolled to (readers load only on screen). ' +
         'The anchor is the same page reloaded in the same run: the messages were processed, so their readers show from the in-memory plaintext cache (storage.session), with no decryption and no IndexedDB write.',
       '',
-      '| page | lock → newest message and every reader on screen show plaintext | ratio | of which: lock → newest message shows (all fed) | ratio | readers on screen |',
-      '|---|---|---|---|---|---|',
-      `| ${HISTORY} unread: restored from IndexedDB, each decrypted and persisted before it shows | ${persisted.shown} ms | ${(persisted.shown / cached.shown).toFixed(2)}× | ${persisted.newest} ms | ${(persisted.newest / cached.newest).toFixed(2)}× | ${persisted.readers} |`,
-      `| the same ${HISTORY}, reloaded: from the in-memory plaintext cache | ${cached.shown} ms | 1.00× | ${cached.newest} ms | 1.00× | ${cached.readers} |`,
+      '| page | lock → newest message and every reader on screen show plaintext | ratio | of which: lock → registered (the lock shows its state) | lock → newest message shows (all fed) | ratio | readers on screen |',
+      '|---|---|---|---|---|---|---|',
+      `| ${HISTORY} unread: restored from IndexedDB, each decrypted and persisted before it shows | ${persisted.shown} ms | ${(persisted.shown / cached.shown).toFixed(2)}× | ${persisted.registered} ms | ${persisted.newest} ms | ${(persisted.newest / cached.newest).toFixed(2)}× | ${persisted.readers} |`,
+      `| the same ${HISTORY}, reloaded: from the in-memory plaintext cache | ${cached.shown} ms | 1.00× | ${cached.registered} ms | ${cached.newest} ms | 1.00× | ${cached.readers} |`,
       '',
       `- ${persisted.shown <= TARGET_MS ? 'PASS' : 'FAIL'} ${HISTORY} unread history messages all shown decrypted ≤ ${TARGET_MS / 1000} s after the lock appears (${persisted.shown} ms)`,
     ];
