@@ -7,6 +7,7 @@
  * (otr.js generates a key in ~4-8 s; default 5 runs); `--no-otrjs` leaves otr.js out (its
  * columns and the issue 2 targets that need it read "–"/SKIP) for quick runs. Then the content script in Chromium
  * (bench/content-script.ts, issue 4) appends its section; `--no-content-script` skips it.
+ * Last, issue 11's history page in Chromium (bench/history-page.ts); `--no-history-page` skips it.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -183,3 +184,11 @@ if (!argv.includes('--no-content-script')) {
 
 // Issue 11: persisted conversations (bench/persistence.ts) append their section to bench.md.
 await (await import('./persistence')).appendPersistenceSection(join(root, 'test-results/bench.md'), log);
+
+// Issue 11 in Chromium: a page opened with 200 unread history messages (bench/history-page.ts,
+// ~30 s; `--no-history-page` skips it, `node dist/bench-history.mjs` runs it alone).
+if (!argv.includes('--no-history-page')) {
+  process.stderr.write('bench: history page in Chromium\n');
+  const r = spawnSync(process.execPath, [join(root, 'dist/bench-history.mjs')], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = 1;
+}

@@ -20,9 +20,9 @@ await build({
   logLevel: 'warning',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-// The content-script bench drives Chromium: playwright-core stays a package, loaded at run time.
+// The browser benches drive Chromium: playwright-core stays a package, loaded at run time.
 await build({
-  entryPoints: { 'bench-content': 'bench/content-script.ts' },
+  entryPoints: { 'bench-content': 'bench/content-script.ts', 'bench-history': 'bench/history-page.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

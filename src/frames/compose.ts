@@ -43,6 +43,28 @@ export function startCompose(doc: Document, token: string): void {
   waiting.setAttribute('aria-label', t('compose_queued_label'));
   doc.body.append(input, warn, info, waiting);
 
+  // The frame takes the site's composer's box, often one line high: too short for the notices
+  // and the waiting list, which were squeezed into a strip a few pixels high with their Cancel
+  // buttons out of reach. The host makes the frame this much taller, upwards, and they show
+  // above the typing box (style.css), which stays over the site's box. Measured at once after
+  // each change (a ResizeObserver alone lagged in headless Firefox), and on resizes (wrapping).
+  const win = doc.defaultView!;
+  const extras = [warn, info, waiting];
+  let lastExtra = -1;
+  const reportSize = () => {
+    const extra = Math.ceil(extras.reduce((sum, e) => sum + e.getBoundingClientRect().height, 0));
+    if (extra === lastExtra) return;
+    lastExtra = extra;
+    postToHost(win, { offrecord: 'compose-size', height: extra });
+  };
+  const sizes = new win.ResizeObserver(reportSize);
+  for (const e of extras) sizes.observe(e);
+  const showWarning = (text: string | null) => {
+    if (text !== null) warn.textContent = text;
+    warn.hidden = text === null;
+    reportSize();
+  };
+
   let view: ConversationView | null = null;
   let sending = false;
   const setView = (v: ConversationView) => {
@@ -54,6 +76,7 @@ export function startCompose(doc: Document, token: string): void {
   const say = (text: string) => {
     info.textContent = text;
     info.hidden = text === '';
+    reportSize();
   };
   say('');
   const showQueued = (items: { id: string; text: string }[]) => {
@@ -80,6 +103,7 @@ export function startCompose(doc: Document, token: string): void {
         return li;
       }),
     );
+    reportSize();
   };
   showQueued([]);
 
@@ -125,12 +149,11 @@ export function startCompose(doc: Document, token: string): void {
     sending = true;
     channel.send(text);
   });
-  input.addEventListener('focus', () => (warn.hidden = true));
+  input.addEventListener('focus', () => showWarning(null));
   // Blur of the frame's window means focus went back to the page.
   const onLeave = () => {
     if (input.value.trim() === '') return;
-    warn.textContent = 'Your private message is not sent yet. Anything typed outside this box is NOT private.';
-    warn.hidden = false;
+    showWarning('Your private message is not sent yet. Anything typed outside this box is NOT private.');
   };
   input.addEventListener('blur', onLeave);
   doc.defaultView?.addEventListener('blur', onLeave);

@@ -8,6 +8,11 @@ export type FrameToHost =
   | { offrecord: 'close-verify' }
   /** Escape in the compose frame: the user goes back to the site's own box (in the clear). */
   | { offrecord: 'compose-escape' }
+  /**
+   * The compose frame needs this many CSS pixels of height to show its notices and waiting
+   * texts under the box (0: the site's composer's height is enough).
+   */
+  | { offrecord: 'compose-size'; height: number }
   /** The reader's text box needs this many CSS pixels of height. */
   | { offrecord: 'reader-size'; height: number };
 
@@ -16,8 +21,9 @@ export function frameToHost(data: unknown): FrameToHost | null {
   const m = data as Record<string, unknown>;
   if (m.offrecord === 'close-verify') return { offrecord: 'close-verify' };
   if (m.offrecord === 'compose-escape') return { offrecord: 'compose-escape' };
-  if (m.offrecord === 'reader-size' && typeof m.height === 'number' && Number.isFinite(m.height) && m.height >= 0 && m.height < 100_000)
-    return { offrecord: 'reader-size', height: m.height };
+  const height = typeof m.height === 'number' && Number.isFinite(m.height) && m.height >= 0 && m.height < 100_000 ? m.height : null;
+  if (m.offrecord === 'reader-size' && height !== null) return { offrecord: 'reader-size', height };
+  if (m.offrecord === 'compose-size' && height !== null) return { offrecord: 'compose-size', height };
   return null;
 }
 

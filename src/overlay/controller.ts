@@ -59,6 +59,8 @@ export class ConversationController {
   private readonly lock: Lock;
   private readonly sender: WireSender;
   private compose: HTMLIFrameElement | null = null;
+  /** Height the compose frame asked for beyond the site's box (its notices and waiting texts). */
+  private composeExtra = 0;
   /** Escape in the compose frame hands typing back to the site's box until the lock's menu says. */
   private siteBox = false;
   /** A wire text is going into the site's box: rich editors need the focus there meanwhile. */
@@ -250,7 +252,13 @@ export class ConversationController {
   /** Only the compose frame this controller placed may ask (a page cannot fake `source`). */
   private onFrameMessage = (e: MessageEvent): void => {
     if (!this.compose || e.source !== this.compose.contentWindow) return;
-    if (frameToHost(e.data)?.offrecord === 'compose-escape') this.useSiteBox(true);
+    const m = frameToHost(e.data);
+    if (m?.offrecord === 'compose-escape') this.useSiteBox(true);
+    else if (m?.offrecord === 'compose-size') {
+      // At most half the window: the page's messages stay in sight (the list scrolls).
+      this.composeExtra = Math.min(Math.ceil(m.height), Math.round(this.doc.defaultView!.innerHeight / 2));
+      this.place();
+    }
   };
 
   /**
@@ -312,6 +320,7 @@ export class ConversationController {
       const composer = this.adapter.composer(this.doc);
       const hadFocus = !!composer && (this.doc.activeElement === composer || composer.contains(this.doc.activeElement));
       this.compose = composeFrame(this.doc, token);
+      this.composeExtra = 0;
       this.doc.body.append(this.compose);
       this.siteBox = false;
       this.lock.setComposer('private');
@@ -353,13 +362,15 @@ export class ConversationController {
     this.holdSiteBox();
     const box = boxInPage(composer, this.doc);
     if (!this.lock.host.isConnected) this.doc.body.append(this.lock.host);
-    this.lock.place(box);
+    let at: { left: number; top: number } = box;
     if (this.compose?.isConnected && !this.siteBox) {
-      placeOver(this.compose, box);
+      at = placeOver(this.compose, box, this.composeExtra);
       // The site's own corner radius; the ring (frames.ts) marks focus as the site's box would.
       this.compose.style.borderRadius = (composer.ownerDocument.defaultView ?? this.doc.defaultView!).getComputedStyle(composer).borderRadius;
     }
-    this.guardCompose(box);
+    // Above the private box as grown, so it never lies over the box's own Cancel buttons.
+    this.lock.place(at.top === box.top ? box : new DOMRect(box.left, at.top, box.width, box.bottom - at.top));
+    this.guardCompose(at);
   };
 
   /**
@@ -367,14 +378,14 @@ export class ConversationController {
    * (fresh token and style), and the lock warns; one covered by the page's element cannot be
    * fixed from here, so the lock warns while it lasts. Past MAX_RECREATE a minute, no new frame.
    */
-  private guardCompose(box: DOMRect): void {
+  private guardCompose(placedAt: { left: number; top: number }): void {
     const f = this.compose;
     // Not the placeholder that waits for its token, not while the user chose the site's box.
     if (!f || this.siteBox || !f.hasAttribute('data-offrecord')) return;
     const now = Date.now();
     if (f.isConnected && now - this.guardAt < GUARD_EVERY_MS) return;
     this.guardAt = now;
-    const tamper = composeTamper(f, box);
+    const tamper = composeTamper(f, placedAt);
     if (tamper === null) {
       this.coveredSince = 0;
       if (this.recreated.every((at) => now - at > 5000)) this.lock.setWarning(null);

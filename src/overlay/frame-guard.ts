@@ -12,7 +12,8 @@ function isOurs(el: Element): boolean {
   return el.hasAttribute('data-offrecord') || el.hasAttribute('data-offrecord-host') || el.hasAttribute('data-offrecord-fallback');
 }
 
-export function composeTamper(frame: HTMLIFrameElement, composerBox: DOMRect): Tamper | null {
+/** `placedAt`: where OffRecord last put the frame (over the composer, grown upwards). */
+export function composeTamper(frame: HTMLIFrameElement, placedAt: { left: number; top: number }): Tamper | null {
   if (!frame.isConnected) return 'removed';
   const doc = frame.ownerDocument;
   const win = doc.defaultView;
@@ -20,7 +21,7 @@ export function composeTamper(frame: HTMLIFrameElement, composerBox: DOMRect): T
   const style = win.getComputedStyle(frame);
   const box = frame.getBoundingClientRect();
   if (style.display === 'none' || style.visibility !== 'visible' || box.width < 40 || box.height < 16) return 'hidden';
-  if (Math.abs(box.left - composerBox.left) > 8 || Math.abs(box.top - composerBox.top) > 8) return 'moved';
+  if (Math.abs(box.left - placedAt.left) > 8 || Math.abs(box.top - placedAt.top) > 8) return 'moved';
   if (style.filter !== 'none' || style.clipPath !== 'none' || style.mixBlendMode !== 'normal') return 'transparent';
   for (let el: Element | null = frame; el; el = el.parentElement) {
     if (Number(win.getComputedStyle(el).opacity) < 0.95) return 'transparent';

@@ -33,13 +33,22 @@ export function composeFrame(doc: Document, token: string): HTMLIFrameElement {
   return f;
 }
 
-export function placeOver(frame: HTMLElement, box: DOMRect): void {
+/**
+ * Over the composer's box, `extra` pixels taller upwards (the compose frame's notices and
+ * waiting texts, which it shows above its typing box), never above the viewport. Returns where
+ * the frame now is, for the guard.
+ */
+export function placeOver(frame: HTMLElement, box: DOMRect, extra = 0): { left: number; top: number } {
+  const height = Math.round(Math.max(box.height, 34) + extra);
+  const left = Math.round(box.left);
+  const top = extra > 0 ? Math.max(0, Math.round(box.top - extra)) : Math.round(box.top);
   Object.assign(frame.style, {
-    left: `${Math.round(box.left)}px`,
-    top: `${Math.round(box.top)}px`,
+    left: `${left}px`,
+    top: `${top}px`,
     width: `${Math.round(Math.max(box.width, 160))}px`,
-    height: `${Math.round(Math.max(box.height, 34))}px`,
+    height: `${height}px`,
   });
+  return { left, top };
 }
 
 /**

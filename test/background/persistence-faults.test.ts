@@ -10,6 +10,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { getAll, write } from '../../src/background/idb';
 import { StoreError } from '../../src/background/errors';
 import { recordKeyOf } from '../../src/background/conversation-store';
+import { DEFAULT_MAX_CONVERSATIONS } from '../../src/background/conversation-life';
 import type { ContentPush } from '../../src/messaging/ports';
 import { senders } from './harness';
 import { freshDbName } from './helpers';
@@ -129,6 +130,22 @@ describe('forward secrecy', () => {
     expect(notices(alice)).toContain('STORE_EVICTED');
     expect((await alice.bg.ask(senders.popup, 'conversations.problems', {})).map((p) => p.code)).toEqual(['evicted']);
   });
+
+  it('the cap is 1,000 by default: the 1,001st conversation ends the least recently used', async () => {
+    expect(DEFAULT_MAX_CONVERSATIONS).toBe(1000);
+    await goPrivate(alice, bob); // bob: the oldest
+    for (let i = 1; i < DEFAULT_MAX_CONVERSATIONS; i++) {
+      clock.now += 1000;
+      await registerPeer(alice, `peer${i}`);
+    }
+    expect(await getAll(alice.bg.db, 'conversations')).toHaveLength(1000);
+    expect((await viewOf(alice)).state).toBe('unverified');
+    clock.now += 1000;
+    await registerPeer(alice, 'one-too-many');
+    await vi.waitFor(async () => expect(await viewOf(alice)).toMatchObject({ state: 'finished', ended: 'evicted' }));
+    expect(await getAll(alice.bg.db, 'conversations')).toHaveLength(1000);
+    expect(notices(alice)).toContain('STORE_EVICTED');
+  }, 60_000);
 });
 
 describe('faults', () => {

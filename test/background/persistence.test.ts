@@ -56,6 +56,22 @@ describe('a private conversation survives the browser', () => {
     expect(await incoming(alice, wire[0]!, true)).toMatchObject({ display: 'duplicate', send: [] });
   });
 
+  it('a message read before a reload shows as the Privacy setting says: from the cache, or "encrypted earlier"', async () => {
+    await goPrivate(alice, bob);
+    for (const retention of ['off', 'session'] as const) {
+      await alice.bg.ask(senders.options, 'settings.set', { historyRetention: retention });
+      const wire = await typed(bob, `read before the reload (${retention})`);
+      const first = await incoming(alice, wire[0]!);
+      expect(await readPlaintext(alice, first.messageId)).toEqual([{ type: 'plaintext', messageId: first.messageId, text: `read before the reload (${retention})` }]);
+      // The page reloads: the message is history now, already processed, never fed again.
+      const again = await incoming(alice, wire[0]!, true);
+      expect(again).toMatchObject({ display: 'duplicate', send: [] });
+      const shown = await readPlaintext(alice, again.messageId);
+      if (retention === 'off') expect(shown).toEqual([{ type: 'unavailable', messageId: again.messageId }]);
+      else expect(shown).toEqual([{ type: 'plaintext', messageId: again.messageId, text: 'read before the reload (session)' }]);
+    }
+  });
+
   it('stores no plaintext, no names and no key bytes in the clear', async () => {
     await goPrivate(alice, bob);
     const wire = await typed(alice, 'a secret sentence');
