@@ -4,7 +4,5 @@ import '../../src/ui/styles/popup.css';
 import '../../src/ui/styles/touch.css';
 import './style.css';
 
-// The hash carries the one-time token; drop it from the address at once.
-const token = location.hash.slice(1);
-history.replaceState(null, '', location.pathname);
-startVerify(document.getElementById('app')!, token);
+// No token in the address: the content script that placed this frame claims it (tokens.ts).
+startVerify(document.getElementById('app')!);

@@ -20,7 +20,7 @@ const STATE_HINT: Record<ConversationView['state'], string> = {
 
 const TYPING_EVERY_MS = 150;
 
-export function startCompose(doc: Document, token: string): void {
+export function startCompose(doc: Document): void {
   const input = doc.createElement('textarea');
   input.setAttribute('data-offrecord', 'compose-input');
   input.setAttribute('aria-label', 'Private message');
@@ -84,7 +84,6 @@ export function startCompose(doc: Document, token: string): void {
   showQueued([]);
 
   const channel: FrameChannel = connectFrame(
-    token,
     (m: BackgroundToFrame) => {
       if (m.type === 'ready' || m.type === 'conversation') setView(m.view);
       else if (m.type === 'queued') showQueued(m.items);

@@ -10,7 +10,7 @@ import { lockIcon } from '../overlay/icons';
 
 export const UNAVAILABLE_TEXT = 'Encrypted earlier; keys discarded — this message can no longer be read.';
 
-export function startReader(doc: Document, token: string, look: ReaderLook = {}, messageId?: string): void {
+export function startReader(doc: Document, look: ReaderLook = {}, messageId?: string): void {
   Object.assign(doc.body.style, look);
   const box = doc.createElement('div');
   box.className = 'text';
@@ -32,7 +32,7 @@ export function startReader(doc: Document, token: string, look: ReaderLook = {},
     last = height;
     postToHost(win, { offrecord: 'reader-size', height });
   }).observe(box);
-  const channel = connectFrame(token, (m) => {
+  const channel = connectFrame((m) => {
     if (m.type === 'plaintext') {
       text.textContent = m.text;
       doc.body.dataset.status = 'plaintext';
