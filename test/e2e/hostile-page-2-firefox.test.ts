@@ -15,8 +15,9 @@ import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
-import { composeFrames, readSpy, setUpInFirefox, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
-import { closeVerify, FIREFOX_BUILD, launchProfile, lockState, menu, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { composeFrames, copyOurFrames, readSpy, setUpInFirefox, startHostileSite, tamperScenario, tokensIn, TYPED, type HostileSite } from './helpers/hostile-site';
+import { closeVerify, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { ffLockState } from './helpers/firefox-kept';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
@@ -30,7 +31,8 @@ async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout: num
   throw new Error(`Firefox: timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-const ffState = (page: Page) => page.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-state'));
+/** Trust comes from the private box, not the page (issue 17). */
+const ffState = ffLockState;
 
 const bobsOtrReplies = (page: Page) =>
   page.evaluate((list) => {
@@ -120,6 +122,28 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await new Promise((r) => setTimeout(r, 1500)); // a frame opening by itself would be there by now
     expect((await bob.$$('iframe[data-offrecord=verify]')).length).toBe(0);
     await closeVerify(alice.page);
+  });
+
+  it('frame addresses carry no token; frames the page makes at the same addresses get nothing (item 8)', async () => {
+    const line = 'for the reader OffRecord placed';
+    await typePrivate(alice.page, line);
+    const readerTexts = async () =>
+      Promise.all(
+        bob.frames().filter((f) => f.url().includes('/reader.html')).map((f) => f.$eval('[data-offrecord=plaintext]', (e) => e.textContent ?? '').catch(() => '')),
+      );
+    await poll(readerTexts, (t) => t.includes(line), 30_000, "Bob's reader frame");
+    const shown = (await readerTexts()).filter((t) => t !== '…').length;
+    const addresses = await bob.evaluate(copyOurFrames);
+    expect(tokensIn(addresses)).toEqual([]);
+    const copies = await bob.$$eval('iframe[data-page-copy=reader]', (l) => l.length);
+    expect(copies).toBeGreaterThan(0);
+    // Every copy loads and says hello, and is never claimed: the texts shown stay as many.
+    await poll(async () => (await readerTexts()).length, (n) => n >= shown + copies, 15_000, 'the copies to load');
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await readerTexts();
+    expect(after.filter((t) => t !== '…').length).toBe(shown);
+    expect(after.filter((t) => t === line).length).toBe(1);
+    await bob.evaluate(() => document.querySelectorAll('iframe[data-page-copy]').forEach((f) => f.remove()));
   });
 
   let siteReady = false;

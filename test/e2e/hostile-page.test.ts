@@ -11,6 +11,7 @@ import { converseLogin, converseOpenChat } from './helpers/chat';
 import {
   acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, shot, smpQuestion, smpResult, waitIdentity, waitState, type Profile,
 } from './overlay-kit';
+import { copyOurFrames, tokensIn } from './helpers/hostile-site';
 
 const LIST = 'converse-chat .chat-content__messages';
 
@@ -108,6 +109,27 @@ describe.sequential('a hostile page sees no plaintext', () => {
     await closeVerify(alice.page);
     await closeVerify(bob.page);
     await shot(alice.page, 'hostile-page-alice');
+  });
+
+  it('frame addresses carry no token; frames the page makes at the same addresses get nothing (item 8)', async () => {
+    const addresses = await alice.page.evaluate(copyOurFrames);
+    expect(addresses.length).toBeGreaterThan(1); // the compose frame and the readers
+    expect(tokensIn(addresses)).toEqual([]);
+    const copies = alice.page.locator('iframe[data-page-copy=reader]');
+    const count = await copies.count();
+    expect(count).toBeGreaterThan(0);
+    // Every copy loads OffRecord's page, says hello, and is never claimed: no text arrives.
+    await alice.page.waitForTimeout(3000);
+    for (let i = 0; i < count; i++) {
+      const text = await alice.page.frameLocator('iframe[data-page-copy=reader]').nth(i).locator('[data-offrecord=plaintext]').textContent();
+      expect(text).toBe('…');
+    }
+    const compose = alice.page.frameLocator('iframe[data-page-copy=compose]').locator('[data-offrecord=compose-input]');
+    expect(await compose.isDisabled()).toBe(true);
+    // OffRecord's own readers still show their texts.
+    const own = await alice.page.frameLocator('iframe[data-offrecord=reader]').first().locator('[data-offrecord=plaintext]').textContent();
+    expect(sent).toContain(own);
+    await alice.page.evaluate(() => document.querySelectorAll('iframe[data-page-copy]').forEach((f) => f.remove()));
   });
 
   it("a page script's dispatched clicks and keys cannot end or restart the conversation", async () => {
