@@ -48,8 +48,11 @@ export function startCompose(doc: Document): void {
   const setView = (v: ConversationView) => {
     view = v;
     input.disabled = false;
-    input.placeholder = STATE_HINT[v.state];
-    doc.body.dataset.state = v.state;
+    // Trust shows here, in the extension's own frame, never in the page's lock (issue 17). A
+    // channel's active private room speaks for the channel, as on the lock.
+    const state = v.room && v.room.status !== 'invited' ? v.room.lock : v.state;
+    input.placeholder = STATE_HINT[state];
+    doc.body.dataset.state = state;
   };
   const say = (text: string) => {
     info.textContent = text;

@@ -3,6 +3,12 @@
  * page's CSS cannot restyle it and automation still reaches the `data-offrecord` hooks
  * (DESIGN.md §1: a closed root would hide nothing from the page). It carries no secrets: state,
  * the peer's fingerprint and notices only. All text goes in through textContent.
+ *
+ * No trust level (issue 17): the page sees the ciphertext, so whether the conversation is
+ * private is no news to it, but whether the user verified the peer is. The lock says "Private"
+ * for both, and `data-offrecord-state` is plaintext|private|finished (a private room's too);
+ * verified or not shows only in extension-origin UI: the private box, the verify frame and the
+ * popup.
  */
 import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
@@ -18,19 +24,22 @@ export type LockAction = 'start' | 'end' | 'verify' | 'private-box' | 'room';
 export type ActiveComposer = 'private' | 'site' | null;
 
 /** Catalogue keys (public/_locales): every string the page shows is translatable. */
-const LABEL_KEY: Record<ConversationView['state'], string> = {
+const LABEL_KEY: Record<PageState, string> = {
   plaintext: 'lock_state_plaintext',
-  unverified: 'lock_state_unverified',
   private: 'lock_state_private',
   finished: 'lock_state_finished',
 };
+
+/** What the page may know of a state: private (verified or not), or not. */
+type PageState = 'plaintext' | 'private' | 'finished';
+const pageState = (state: ConversationView['state']): PageState => (state === 'unverified' ? 'private' : state);
 
 /**
  * Under the manual policy nothing private was promised, so no private conversation yet is
  * neutral ("Not started"), not the red "Not private" of a site meant to be private.
  */
 function labelOf(view: ConversationView | null): string {
-  const state = view?.state ?? 'plaintext';
+  const state = pageState(view?.state ?? 'plaintext');
   return t(state === 'plaintext' && (view?.policy ?? 'manual') === 'manual' ? 'lock_state_not_started' : LABEL_KEY[state]);
 }
 
@@ -41,7 +50,6 @@ button.lock { display: flex; align-items: center; gap: 4px; border: 1px solid #8
 button.lock:focus-visible, [role=menuitem]:focus-visible { outline: 2px solid #1565c0; outline-offset: 1px; }
 button.lock[data-offrecord-state=plaintext] { background: #fbe9e7; border-color: #c62828; }
 button.lock[data-offrecord-state=plaintext][data-offrecord-policy=manual] { background: #fff; border-color: #888; }
-button.lock[data-offrecord-state=unverified] { background: #fff8e1; border-color: #f9a825; }
 button.lock[data-offrecord-state=private] { background: #e8f5e9; border-color: #2e7d32; }
 button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: #546e7a; }
 button.lock[data-offrecord-warning] { background: #ffebee; border-color: #b71c1c; border-width: 2px; }
@@ -254,7 +262,7 @@ export class Lock {
     this.view = view;
     // A channel's private room speaks for the channel (same hooks as a 1:1 conversation).
     const room = view?.room && view.room.status !== 'invited' ? view.room : undefined;
-    const state = room ? room.lock : (view?.state ?? 'plaintext');
+    const state = pageState(room ? room.lock : (view?.state ?? 'plaintext'));
     this.button.setAttribute('data-offrecord-room', room ? room.status : 'none');
     this.items.room.hidden = !this.channel || room?.status === 'active';
     this.items.room.setAttribute('aria-disabled', String(this.items.room.hidden));
@@ -304,7 +312,7 @@ export class Lock {
     this.items.end.setAttribute('aria-disabled', String(own === 'plaintext'));
     this.items.verify.setAttribute('aria-disabled', String(!encrypted));
     this.fingerprint.textContent = view?.fingerprint
-      ? `${view.peer}'s fingerprint: ${view.fingerprint}${view.trust && view.trust !== 'unverified' ? ' (verified)' : ''}`
+      ? `${view.peer}'s fingerprint: ${view.fingerprint}`
       : 'No private conversation yet: no fingerprint.';
     this.noAnswer.update(view);
     this.button.setAttribute('data-offrecord-asked', String(!!view?.peerAsked));

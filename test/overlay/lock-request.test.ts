@@ -43,3 +43,22 @@ describe('the lock and a peer’s request', () => {
     expect(button.getAttribute('aria-label')).not.toContain('asks');
   });
 });
+
+describe('no trust level in the page (issue 17 item 8)', () => {
+  const pageReadable = (lock: Lock) =>
+    Array.from(lock.host.shadowRoot!.querySelectorAll('*'))
+      .filter((el) => el.tagName !== 'STYLE')
+      .map((el) => `${el.tagName} ${Array.from(el.attributes).map((a) => `${a.name}=${a.value}`).join(' ')} ${el.textContent}`)
+      .join('\n');
+
+  it('an unverified and a verified conversation, or room, read the same in the page', () => {
+    const fingerprint = 'AAAAAAAA BBBBBBBB CCCCCCCC DDDDDDDD EEEEEEEE';
+    const unverified = lockOf();
+    unverified.lock.update(view({ state: 'unverified', version: 3, fingerprint, trust: 'unverified' }));
+    const verified = lockOf();
+    verified.lock.update(view({ state: 'private', version: 3, fingerprint, trust: 'smp' }));
+    expect(pageReadable(unverified.lock)).toBe(pageReadable(verified.lock));
+    expect(unverified.button.getAttribute('data-offrecord-state')).toBe('private');
+    expect(pageReadable(verified.lock)).not.toMatch(/unverified|\(verified\)/i);
+  });
+});
