@@ -15,6 +15,7 @@ import type { FrameTokens } from './tokens';
 import type { TrustStore } from './trust-store';
 import type { RoomManager } from './rooms/room-manager';
 import { roomHandlers } from './rooms/room-handlers';
+import { openPopupOver } from './open-popup';
 
 export interface Services {
   keys: KeyStore;
@@ -175,6 +176,10 @@ export function createHandlers(s: Services): Handlers {
       if (role === 'reader' && !messageId && !pending) storeFail('invalid', 'a reader frame needs a message id (or to be a spare)');
       const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role, ...(pending ? { pending } : {}) };
       return { token: s.tokens.issue(messageId ? { ...grant, messageId } : grant) };
+    },
+    'content.openPopup': async ({ conversationId }, from) => {
+      own(conversationId, from);
+      return { opened: await openPopupOver(from.tabId!) };
     },
     'content.frameClaim': async ({ token, nonce }, from) => ({ claimed: s.tokens.claim(token, nonce, from.tabId, from.frameId) }),
     ...pickerHandlers(),

@@ -14,7 +14,8 @@
  *                 conversation.verifyManual
  *  sites:         sites.list, sites.add, sites.update, sites.remove
  *  settings:      settings.get, settings.set
- *  content:       content.register, content.incoming, content.frameToken, content.frameClaim
+ *  content:       content.register, content.incoming, content.frameToken, content.frameClaim,
+ *                 content.openPopup
  *  picker:        picker.start, picker.status, picker.forget (generic adapter, per origin)
  *  rooms:         room.create, room.incoming, room.invite, room.remove, room.leave,
  *                 room.invitations, room.accept (issue 13; a room is named by its channel's
@@ -174,6 +175,11 @@ export const REQUESTS = {
    * placed for `token` (checked by `event.source`): that frame, and only it, gets the grant.
    */
   'content.frameClaim': kind<{ token: string; nonce: string }, { claimed: boolean }>(['content'], obj({ token: TOKEN, nonce: TOKEN })),
+  /**
+   * The changed-key warning was clicked (a trusted click, checked in the lock): the popup opens
+   * over this tab, or the popup page in a tab where the browser will not open the popup.
+   */
+  'content.openPopup': kind<{ conversationId: string }, { opened: 'popup' | 'page' }>(['content'], CONVERSATION),
 
   /** A private room in the channel this conversation shows, with us as owner (issue 13). */
   'room.create': kind<{ conversationId: string; fragmentSize?: number }, RoomSummary>(

@@ -18,7 +18,8 @@ import { t } from '../ui/i18n';
 /** What the lock offers instead of a mail's own subject, which OTR cannot encrypt. */
 export const NEUTRAL_SUBJECT = 'Private message';
 
-export type LockAction = 'start' | 'end' | 'verify' | 'private-box' | 'room';
+/** `check-key`: the changed-key warning was clicked: open the popup over this tab. */
+export type LockAction = 'start' | 'end' | 'verify' | 'private-box' | 'room' | 'check-key';
 
 /** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
 export type ActiveComposer = 'private' | 'site' | null;
@@ -72,15 +73,18 @@ button.lock.pulse { animation: offrecord-pulse 0.9s ease-out 1; }
 .notice { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; max-width: 360px; width: max-content;
   background: #263238; color: #fff; padding: 6px 10px; border-radius: 4px; }
 .notice[hidden] { display: none; }
+.notice button { font: inherit; color: #fff; background: #1565c0; border: 0; border-radius: 3px; padding: 2px 8px; margin-left: 4px; cursor: pointer; }
 ${NO_ANSWER_CSS}`;
 
 export class Lock {
   readonly host: HTMLElement;
   private readonly button: HTMLButtonElement;
   private readonly menu: HTMLElement;
-  private readonly items: Record<LockAction, HTMLButtonElement>;
+  private readonly items: Record<Exclude<LockAction, 'check-key'>, HTMLButtonElement>;
   private readonly fingerprint: HTMLElement;
   private readonly notice: HTMLElement;
+  /** In the changed-key warning: opens the popup, where the new key is checked. */
+  private readonly checkKey: HTMLButtonElement;
   private readonly noAnswer: NoAnswer;
   /** Webmail compose screens: subjects travel in the clear (OTR encrypts bodies only). */
   private readonly subjectNote: HTMLElement;
@@ -172,6 +176,12 @@ export class Lock {
     this.notice.setAttribute('role', 'status');
     this.notice.setAttribute('data-offrecord', 'notice');
     this.notice.hidden = true;
+    this.checkKey = doc.createElement('button');
+    this.checkKey.type = 'button';
+    this.checkKey.setAttribute('data-offrecord', 'check-key');
+    this.checkKey.textContent = t('lock_check_key');
+    // Only the user's own click opens the popup, never a page script's (issue 17).
+    this.checkKey.addEventListener('click', (e) => e.isTrusted && onAction('check-key'));
     root.append(style, this.notice, this.menu, this.button);
 
     // Only the user's own clicks and keys act (a keyboard activation is a trusted click too): the
@@ -324,7 +334,7 @@ export class Lock {
       this.button.addEventListener('animationend', () => this.button.classList.remove('pulse'), { once: true });
     }
     this.pulsed = !!view?.peerAsked;
-    if (view?.fingerprintChanged) this.showNotice(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`, 0);
+    if (view?.fingerprintChanged) this.showKeyWarning(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`);
   }
 
   /** Takes the notice away now (what it said no longer holds). */
@@ -341,6 +351,12 @@ export class Lock {
     const focused = (this.host.shadowRoot as ShadowRoot).activeElement as HTMLElement | null;
     if (this.menu.hidden || !focused || !this.menu.contains(focused)) return;
     if (focused.hidden || (this.noAnswer.section.hidden && this.noAnswer.section.contains(focused))) this.enabledItems()[0]?.focus();
+  }
+
+  /** The changed-key warning, kept until the next notice, with its button to the popup. */
+  showKeyWarning(text: string): void {
+    this.showNotice(text, 0);
+    this.notice.append(' ', this.checkKey);
   }
 
   /** ms 0 keeps it until the next notice. */

@@ -62,3 +62,19 @@ describe('no trust level in the page (issue 17 item 8)', () => {
     expect(pageReadable(verified.lock)).not.toMatch(/unverified|\(verified\)/i);
   });
 });
+
+describe('the changed-key warning (issue 17, first-time users)', () => {
+  it("offers to open the popup, and a page script's click does nothing", () => {
+    const actions: string[] = [];
+    const lock = new Lock(document, (a) => actions.push(a));
+    document.body.append(lock.host);
+    lock.update(view({ state: 'unverified', version: 3, fingerprintChanged: { previous: 'A', current: 'B' } }));
+    const root = lock.host.shadowRoot!;
+    expect(root.querySelector('[data-offrecord=notice]')!.textContent).toContain("alice's key changed");
+    const check = root.querySelector<HTMLButtonElement>('[data-offrecord=notice] [data-offrecord=check-key]')!;
+    expect(check).toBeTruthy();
+    check.click(); // untrusted, as a page script's
+    check.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(actions).toEqual([]);
+  });
+});
