@@ -9,6 +9,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { connectFrame, request, type FrameChannel } from '../messaging/client';
 import { postToHost } from '../messaging/frame-host';
+import { msg } from '../ui/i18n';
 import type { ConversationView } from '../messaging/types';
 import { VerifyDialog, type VerifyActions } from '../ui/popup/VerifyDialog';
 
@@ -27,7 +28,7 @@ function VerifyApp() {
       if (m.type === 'ready' || m.type === 'conversation') {
         setView(m.view);
         setError('');
-      } else if (m.type === 'error') setError(`OffRecord refused: ${m.message}`);
+      } else if (m.type === 'error') setError(msg('verify_refused', m.message));
     });
     setChannel(ch);
     request('identity.status', {})
@@ -43,7 +44,7 @@ function VerifyApp() {
     // Taking trust back is the popup's job (peers); here "not compared" simply changes nothing.
     verifyManual: (_id, verified) => (verified ? channel?.verify({ action: 'trust' }) : undefined),
   };
-  if (!view) return <p class="muted">{error || 'Connecting to OffRecord…'}</p>;
+  if (!view) return <p class="muted">{error || msg('compose_connecting')}</p>;
   return (
     <>
       {error && (

@@ -8,6 +8,9 @@ import { lockIcon, warningIcon } from './icons';
 import browser from 'webextension-polyfill';
 import { FRAMES, type FrameRole } from '../messaging/frames';
 import { expectClaim } from './frame-claims';
+import { msg, type MessageKey } from '../ui/i18n';
+
+const FRAME_TITLE: Record<FrameRole, MessageKey> = { compose: 'frame_title_compose', reader: 'frame_title_reader', verify: 'frame_title_verify' };
 
 function frameUrl(role: FrameRole, hash: string): string {
   return browser.runtime.getURL(`/${FRAMES[role].page}` as '/compose.html') + (hash ? '#' + hash : '');
@@ -18,7 +21,7 @@ function baseFrame(doc: Document, role: FrameRole, token: string, hash = ''): HT
   const url = frameUrl(role, hash);
   expectClaim(f, token);
   f.setAttribute('data-offrecord', role);
-  f.setAttribute('title', FRAMES[role].title);
+  f.setAttribute('title', msg(FRAME_TITLE[role]));
   f.setAttribute('referrerpolicy', 'no-referrer');
   f.src = url;
   Object.assign(f.style, { border: '0', margin: '0', padding: '0', colorScheme: 'normal', background: 'transparent' });

@@ -14,6 +14,7 @@
  * how tall its text is (a resize message), then shrinks to it, so nothing below jumps twice.
  */
 import { request } from '../messaging/client';
+import { msg } from '../ui/i18n';
 import { frameToHost, readerHash, type ReaderLook } from '../messaging/frame-host';
 import { canMoveFrames, moveReaderFrame, readerFrame, warmReaderFrame } from './frames';
 
@@ -197,7 +198,7 @@ export class ReaderFrames {
       },
       (e: unknown) => {
         r.busy = false;
-        this.onError(`OffRecord could not show a message: ${(e as Error).message}`);
+        this.onError(msg('reader_show_failed', (e as Error).message));
       },
     );
   }
