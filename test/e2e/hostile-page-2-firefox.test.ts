@@ -90,6 +90,10 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await (await bob.waitForSelector('>>> [role=menuitem][data-offrecord=start]'))!.click();
     await waitState(alice.page, 'unverified', 90_000);
     await poll(() => ffState(bob), (s) => s === 'unverified', 60_000, "Bob's lock to become unverified");
+    // Item 8: unverified shows in the private box only; the page's lock says just "Private".
+    const pageSees = await bob.$eval('>>> [data-offrecord=lock]', (e) => ({ state: e.getAttribute('data-offrecord-state'), label: e.textContent ?? '' }));
+    expect(pageSees.state).toBe('private');
+    expect(pageSees.label).not.toMatch(/verified/i);
     const before = await bobsOtrReplies(bob);
     for (let i = 0; i < 10; i++) {
       await alice.page.evaluate(
