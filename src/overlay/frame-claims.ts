@@ -29,9 +29,14 @@ export function expectClaim(frame: HTMLIFrameElement, token: string): void {
   // Frames taken out of the page before they loaded are forgotten here.
   for (const f of [...tokens.keys()]) if (!f.isConnected && f !== frame) tokens.delete(f);
   tokens.set(frame, token);
-  const win = frame.ownerDocument.defaultView;
-  if (win && !listening.has(win)) {
-    listening.add(win);
-    win.addEventListener('message', onMessage);
-  }
+  listen(frame.ownerDocument.defaultView);
+  // Placed into another document of the page (a same-origin frame) after it was made: the frame
+  // posts to that document's window.
+  frame.addEventListener('load', () => listen(frame.ownerDocument.defaultView), { once: true });
+}
+
+function listen(win: Window | null): void {
+  if (!win || listening.has(win)) return;
+  listening.add(win);
+  win.addEventListener('message', onMessage);
 }

@@ -7,7 +7,9 @@
  * (inserting there focuses it), makes queries appear while Bob types in the private box: the
  * answers wait until he stops, and none of his keys reaches the page (item 2); and the page's
  * attacks on the private box itself are seen (item 1, trusted path). Alice's SMP question opens
- * no frame in Bob's Firefox page by itself (item 1).
+ * no frame in Bob's Firefox page by itself (item 1), and a page script's clicks on the lock do
+ * nothing (item 1). Item 8: the page's lock shows no trust level, and frames the page makes at
+ * OffRecord's addresses get nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -110,6 +112,24 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await new Promise((r) => setTimeout(r, 3000));
     // One refresh (D-H Commit, Reveal Signature) at most; a flood gets no more.
     expect((await bobsOtrReplies(bob)) - before).toBeLessThanOrEqual(2);
+    expect(await ffState(bob)).toBe('unverified');
+    expect(await lockState(alice.page)).toBe('unverified');
+    // Item 1: a page script's clicks on the lock, End and Start do nothing (not trusted events).
+    const acted = await bob.evaluate(() => {
+      const root = document.querySelector('[data-offrecord-host=lock]')?.shadowRoot;
+      const lockButton = root?.querySelector<HTMLElement>('[data-offrecord=lock]');
+      if (!root || !lockButton) return 'no lock';
+      lockButton.click();
+      lockButton.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+      for (const item of ['end', 'start']) {
+        const b = root.querySelector<HTMLElement>(`[data-offrecord=${item}]`);
+        b?.click();
+        b?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+      }
+      return (root.querySelector('[role=menu]') as HTMLElement).hidden ? 'menu stayed closed' : 'menu opened';
+    });
+    expect(acted).toBe('menu stayed closed');
+    await new Promise((r) => setTimeout(r, 2000));
     expect(await ffState(bob)).toBe('unverified');
     expect(await lockState(alice.page)).toBe('unverified');
   });
