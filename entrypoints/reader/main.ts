@@ -1,7 +1,8 @@
 import { parseReaderHash } from '../../src/messaging/frame-host';
 import { startReader } from '../../src/frames/reader';
 
-// The hash carries the one-time token and the site's look; drop it from the address at once.
-const { token, look, messageId } = parseReaderHash(location.hash);
+// The hash carries the site's look (and a message id); the token never enters the page: the
+// content script that placed this frame claims it (tokens.ts).
+const { look, messageId } = parseReaderHash(location.hash);
 history.replaceState(null, '', location.pathname);
-startReader(document, token, look, messageId);
+startReader(document, look, messageId);

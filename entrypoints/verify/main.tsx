@@ -4,7 +4,8 @@ import '../../src/ui/styles/popup.css';
 import '../../src/ui/styles/touch.css';
 import './style.css';
 
-// The hash carries the one-time token; drop it from the address at once.
-const token = location.hash.slice(1);
+// No token in the address: the content script that placed this frame claims it (tokens.ts).
+// The history entry is replaced as the reader does (Firefox's remote protocol learns the frame's
+// address from it).
 history.replaceState(null, '', location.pathname);
-startVerify(document.getElementById('app')!, token);
+startVerify(document.getElementById('app')!);

@@ -15,6 +15,7 @@ import type { FrameTokens } from './tokens';
 import type { TrustStore } from './trust-store';
 import type { RoomManager } from './rooms/room-manager';
 import { roomHandlers } from './rooms/room-handlers';
+import { openPopupOver } from './open-popup';
 
 export interface Services {
   keys: KeyStore;
@@ -120,13 +121,7 @@ export function createHandlers(s: Services): Handlers {
     'smp.start': ({ conversationId, secret, question }) => s.sessions.smpStart(conversationId, secret, question),
     'smp.answer': ({ conversationId, secret }) => s.sessions.smpAnswer(conversationId, secret),
     'smp.abort': ({ conversationId }) => s.sessions.smpAbort(conversationId),
-    'conversation.verifyManual': async ({ conversationId }) => {
-      const ref = s.sessions.refOf(conversationId);
-      if (!ref.fingerprint) storeFail('invalid', 'the conversation is not private: there is no fingerprint to verify');
-      await s.trust.setTrust(ref.fingerprint, 'manual');
-      await s.sessions.trustChanged(ref.fingerprint);
-      return s.sessions.viewOf(conversationId);
-    },
+    'conversation.verifyManual': ({ conversationId }) => s.sessions.verifyManual(conversationId),
 
     'sites.list': () => s.config.sites(),
     'sites.add': async (input) => {
@@ -182,6 +177,11 @@ export function createHandlers(s: Services): Handlers {
       const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role, ...(pending ? { pending } : {}) };
       return { token: s.tokens.issue(messageId ? { ...grant, messageId } : grant) };
     },
+    'content.openPopup': async ({ conversationId }, from) => {
+      own(conversationId, from);
+      return { opened: await openPopupOver(from.tabId!) };
+    },
+    'content.frameClaim': async ({ token, nonce }, from) => ({ claimed: s.tokens.claim(token, nonce, from.tabId, from.frameId) }),
     ...pickerHandlers(),
     ...roomHandlers(s),
   };

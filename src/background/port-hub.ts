@@ -6,11 +6,11 @@
 import { contentPush } from './content-view';
 import { SchemaError } from '../messaging/check';
 import { frameRoleOf, type FrameRole } from '../messaging/frames';
-import { frameHello, frameSend, frameTyping, type BackgroundToFrame, type ContentPush, type PushEvent } from '../messaging/ports';
-import { isStoreError } from './errors';
+import { frameHello, frameSend, frameTyping, frameVerify, type BackgroundToFrame, type ContentPush, type PushEvent } from '../messaging/ports';
+import { isStoreError, storeFail } from './errors';
 import type { From, PortHandlers, PortLike } from './router';
 import type { SessionManager, TabRef } from './session-manager';
-import type { FrameTokens } from './tokens';
+import type { FrameTokens, TokenGrant } from './tokens';
 import type { RoomManager } from './rooms/room-manager';
 
 /** How long a reader placed on arrival waits for its message to be decrypted. */
@@ -67,56 +67,99 @@ export class PortHub implements PortHandlers {
   }
 
   frame(port: PortLike, from: From): void {
-    let bound = false;
+    let greeted = false;
+    let nonce: string | null = null;
     const post = (m: BackgroundToFrame) => port.postMessage(m);
     const fail = (code: string, message: string) => {
       post({ type: 'error', code, message });
       port.disconnect();
     };
-    port.onDisconnect.addListener(() => this.framePorts.delete(port));
-    port.onMessage.addListener((message) => {
-      void (async () => {
-        try {
-          if (!bound) {
-            const hello = frameHello(message, 'frame');
-            const grant = this.tokens.redeem(hello.token, from.tabId, from.frameId);
-            const role = frameRoleOf(from.context) ?? 'reader';
-            if (!grant || grant.role !== role) return fail('token', 'no valid token for this frame');
-            bound = true;
-            this.framePorts.set(port, { conversationId: grant.conversationId, role });
-            const ready = async () =>
-              post({ type: 'ready', role, conversationId: grant.conversationId, view: await this.sessions.viewOf(grant.conversationId) });
-            // A reader needs no view, only its plaintext, as soon as there is one.
-            if (role !== 'reader') await ready();
-            if (role === 'reader') {
-              const deliver = async (messageId: string) => {
-                let text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
-                if (text === null && grant.pending) {
-                  await this.sessions.whenReceived(grant.conversationId, messageId, PENDING_READER_MS);
-                  text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
-                }
-                post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
-              };
-              const messageId = grant.messageId ?? (grant.pending ? hello.messageId : undefined);
-              if (messageId) return await deliver(messageId);
-              if (!grant.pending) return fail('token', 'a reader must name its message');
-              // A warm reader (loaded ahead, then moved into the message's row): its content
-              // script names the message with that message's feed (tokens.bind).
-              const unpark = this.tokens.park(hello.token, grant, (id) => void deliver(id).catch((e: unknown) => fail('internal', String(e))));
-              port.onDisconnect.addListener(unpark);
-            } else if (role === 'compose') {
-              post({ type: 'queued', items: this.sessions.queuedTexts(grant.conversationId) });
-              port.onMessage.addListener((m) => void this.composeSend(port, m, grant.conversationId, { tabId: grant.tabId, frameId: grant.frameId }, from));
-            }
-            return;
-          }
-        } catch (e) {
-          if (e instanceof SchemaError) return fail('schema', e.message);
-          if (isStoreError(e)) return fail(e.code, e.message);
-          return fail('internal', String(e));
-        }
-      })();
+    const guard = async (step: () => Promise<void>) => {
+      try {
+        await step();
+      } catch (e) {
+        if (e instanceof SchemaError) return fail('schema', e.message);
+        if (isStoreError(e)) return fail(e.code, e.message);
+        return fail('internal', String(e));
+      }
+    };
+    port.onDisconnect.addListener(() => {
+      this.framePorts.delete(port);
+      if (nonce) this.tokens.forget(nonce);
     });
+    port.onMessage.addListener((message) => {
+      if (greeted) return;
+      void guard(async () => {
+        const hello = frameHello(message, 'frame');
+        greeted = true;
+        // The frame posts the nonce to its parent window; the content script that placed it claims
+        // it with the token (tokens.ts). Until then this port gets nothing.
+        nonce = this.tokens.challenge(frameRoleOf(from.context) ?? 'reader', from.tabId, from.frameId, (grant, token) => {
+          nonce = null;
+          void guard(() => this.granted(port, from, grant, token, hello.messageId, post, fail));
+        });
+        post({ type: 'challenge', nonce });
+      });
+    });
+  }
+
+  /** The frame was claimed by the content script that placed it: it now serves its grant. */
+  private async granted(
+    port: PortLike,
+    from: From,
+    grant: TokenGrant,
+    token: string,
+    helloMessageId: string | undefined,
+    post: (m: BackgroundToFrame) => void,
+    fail: (code: string, message: string) => void,
+  ): Promise<void> {
+    const role = grant.role;
+    this.framePorts.set(port, { conversationId: grant.conversationId, role });
+    const ready = async () => post({ type: 'ready', role, conversationId: grant.conversationId, view: await this.sessions.viewOf(grant.conversationId) });
+    // A reader needs no view, only its plaintext, as soon as there is one.
+    if (role !== 'reader') await ready();
+    if (role === 'reader') {
+      const deliver = async (messageId: string) => {
+        let text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
+        if (text === null && grant.pending) {
+          await this.sessions.whenReceived(grant.conversationId, messageId, PENDING_READER_MS);
+          text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
+        }
+        post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
+      };
+      const messageId = grant.messageId ?? (grant.pending ? helloMessageId : undefined);
+      if (messageId) return await deliver(messageId);
+      if (!grant.pending) return fail('token', 'a reader must name its message');
+      // A warm reader (loaded ahead, then moved into the message's row): its content script
+      // names the message with that message's feed (tokens.bind).
+      const unpark = this.tokens.park(token, grant, (id) => void deliver(id).catch((e: unknown) => fail('internal', String(e))));
+      port.onDisconnect.addListener(unpark);
+    } else if (role === 'compose') {
+      post({ type: 'queued', items: this.sessions.queuedTexts(grant.conversationId) });
+      port.onMessage.addListener((m) => void this.composeSend(port, m, grant.conversationId, { tabId: grant.tabId, frameId: grant.frameId }, from));
+    } else if (role === 'verify') {
+      port.onMessage.addListener((m) => void this.verifyAction(port, m, grant.conversationId));
+    }
+  }
+
+  /** SMP and trust from the verify frame, for its token's conversation alone (item 8). */
+  private async verifyAction(port: PortLike, message: unknown, conversationId: string): Promise<void> {
+    try {
+      const { action, secret, question } = frameVerify(message, 'frame');
+      const needSecret = () => secret ?? storeFail('invalid', 'a secret is needed');
+      const view =
+        action === 'smp.start'
+          ? await this.sessions.smpStart(conversationId, needSecret(), question)
+          : action === 'smp.answer'
+            ? await this.sessions.smpAnswer(conversationId, needSecret())
+            : action === 'smp.abort'
+              ? await this.sessions.smpAbort(conversationId)
+              : await this.sessions.verifyManual(conversationId);
+      port.postMessage({ type: 'conversation', view } satisfies BackgroundToFrame);
+    } catch (e) {
+      const code = e instanceof SchemaError ? 'schema' : isStoreError(e) ? e.code : 'internal';
+      port.postMessage({ type: 'error', code, message: e instanceof Error ? e.message : String(e) } satisfies BackgroundToFrame);
+    }
   }
 
   private async composeSend(port: PortLike, message: unknown, conversationId: string, tab: TabRef, from: From): Promise<void> {

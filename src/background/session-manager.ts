@@ -450,6 +450,15 @@ export class SessionManager {
     r.state = { ...r.state, policy: policyBits(policy), maxFragmentSize: effectiveFragmentSize(fragmentSize, r.adapterLimit) };
   }
 
+  /** The user compared fingerprints out of band: trust 'manual' for the peer's fingerprint. */
+  async verifyManual(conversationId: string): Promise<ConversationView> {
+    const ref = this.refOf(conversationId);
+    if (!ref.fingerprint) storeFail('invalid', 'the conversation is not private: there is no fingerprint to verify');
+    await this.deps.trust.setTrust(ref.fingerprint, 'manual');
+    await this.trustChanged(ref.fingerprint);
+    return this.viewOf(conversationId);
+  }
+
   /**
    * A fingerprint's trust changed (verified by hand, by SMP elsewhere, taken back, forgotten):
    * every conversation showing that key shows its new state at once, popup and lock alike.

@@ -1,8 +1,14 @@
 /**
  * One-time frame tokens (DESIGN.md §1): the content script asks for one before placing a
- * compose or reader frame; the frame presents it once on its port. Bound to the tab, the
- * conversation and the role (and, for a reader, the message); short-lived; used up on first
- * presentation. Kept in memory only: after a worker restart frames get new tokens.
+ * compose, reader or verify frame. Bound to the tab, the content script's frame (the parent),
+ * the conversation and the role (and, for a reader, the message); short-lived; used up on first
+ * claim. Kept in memory only: after a worker restart frames get new tokens.
+ *
+ * The token never enters the page: a frame's port gets a challenge, the frame posts it to its
+ * parent window, and the content script claims the frame with the token only when the message
+ * comes from the very iframe element it placed (`event.source`, which page script cannot fake).
+ * So a grant goes to that frame alone, a child of the content script's frame, and a frame the
+ * page makes at OffRecord's address (or one in another frame or tab) gets nothing.
  */
 import { toHex } from '../otr/bytes';
 import type { FrameRole } from '../messaging/frames';
@@ -17,6 +23,15 @@ export interface TokenGrant {
   /** A reader placed as its message arrived: the plaintext may still be on its way. */
   pending?: boolean;
   expires: number;
+}
+
+/** A frame port that said hello and waits for its content script's claim. */
+interface Challenge {
+  role: FrameRole;
+  tabId: number | undefined;
+  frameId: number | undefined;
+  expires: number;
+  granted(grant: TokenGrant, token: string): void;
 }
 
 const LIFETIME_MS = 60_000;
@@ -34,6 +49,7 @@ interface Parked {
 export class FrameTokens {
   private grants = new Map<string, TokenGrant>();
   private parked = new Map<string, Parked>();
+  private challenges = new Map<string, Challenge>();
 
   constructor(
     private readonly random: (n: number) => Uint8Array,
@@ -41,7 +57,7 @@ export class FrameTokens {
   ) {}
 
   issue(grant: Omit<TokenGrant, 'expires'>): string {
-    this.prune();
+    this.prune(this.grants);
     const token = toHex(this.random(16));
     const spare = grant.role === 'reader' && !grant.messageId;
     this.grants.set(token, { ...grant, expires: this.now() + (spare ? SPARE_LIFETIME_MS : LIFETIME_MS) });
@@ -49,16 +65,38 @@ export class FrameTokens {
   }
 
   /**
-   * The grant if the token is live and was issued for this tab, presented by a frame other than
-   * the content script's own (the token names its parent frame: a frame is never its own
-   * parent). It is spent either way.
+   * A frame port (role, tab, frame) said hello: the nonce it posts to its parent window. `granted`
+   * runs once its content script claims it with a live token issued for that parent.
    */
-  redeem(token: string, tabId: number | undefined, frameId?: number): TokenGrant | null {
+  challenge(role: FrameRole, tabId: number | undefined, frameId: number | undefined, granted: Challenge['granted']): string {
+    this.prune(this.challenges);
+    const nonce = toHex(this.random(16));
+    this.challenges.set(nonce, { role, tabId, frameId, granted, expires: this.now() + LIFETIME_MS });
+    return nonce;
+  }
+
+  /** The frame's port closed before it was claimed. */
+  forget(nonce: string): void {
+    this.challenges.delete(nonce);
+  }
+
+  /**
+   * The content script at (tabId, frameId) says the frame that posted `nonce` is the one it
+   * placed for `token`. Granted only if the token was issued to that same content script for
+   * this kind of frame, and the frame is in its tab and is not the content script's own frame (a
+   * frame is never its own parent). The token is spent either way; the challenge only on success.
+   */
+  claim(token: string, nonce: string, tabId: number | undefined, frameId: number | undefined): boolean {
     const grant = this.grants.get(token);
     this.grants.delete(token);
-    if (!grant || grant.tabId !== tabId || grant.expires < this.now()) return null;
-    if (frameId !== undefined && frameId === grant.frameId) return null;
-    return grant;
+    const waiting = this.challenges.get(nonce);
+    const now = this.now();
+    if (!grant || !waiting || grant.expires < now || waiting.expires < now) return false;
+    if (grant.tabId !== tabId || grant.frameId !== frameId || grant.role !== waiting.role) return false;
+    if (waiting.tabId !== grant.tabId || waiting.frameId === undefined || waiting.frameId === grant.frameId) return false;
+    this.challenges.delete(nonce);
+    waiting.granted(grant, token);
+    return true;
   }
 
   /**
@@ -90,18 +128,26 @@ export class FrameTokens {
     return true;
   }
 
-  /** Live, unredeemed grants (for tests and the cap). */
+  /** Live, unclaimed grants (for tests and the cap). */
   get size(): number {
     return this.grants.size;
   }
 
+  /** Frames waiting for their claim (for tests and the cap). */
+  get waiting(): number {
+    return this.challenges.size;
+  }
+
   /**
-   * Unredeemed tokens go when they expire, and at most MAX_LIVE are kept (oldest dropped), so a
-   * page asking for tokens it never presents cannot grow the worker's memory (item 8).
+   * Unclaimed tokens and challenges go when they expire, and at most MAX_LIVE of each are kept
+   * (oldest dropped), so a page asking for tokens it never uses, or framing OffRecord's pages
+   * again and again, cannot grow the worker's memory (item 8).
    */
-  private prune(): void {
+  private prune(adding: Map<string, { expires: number }>): void {
     const now = this.now();
-    for (const [token, grant] of this.grants) if (grant.expires < now) this.grants.delete(token);
-    for (const token of [...this.grants.keys()].slice(0, Math.max(0, this.grants.size - MAX_LIVE + 1))) this.grants.delete(token);
+    for (const map of [this.grants, this.challenges] as Map<string, { expires: number }>[]) {
+      for (const [key, entry] of map) if (entry.expires < now) map.delete(key);
+    }
+    for (const key of [...adding.keys()].slice(0, Math.max(0, adding.size - MAX_LIVE + 1))) adding.delete(key);
   }
 }

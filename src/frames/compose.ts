@@ -7,26 +7,26 @@
  */
 import { connectFrame, request, type FrameChannel } from '../messaging/client';
 import { postToHost } from '../messaging/frame-host';
-import { t } from '../ui/i18n';
+import { msg, t, type MessageKey } from '../ui/i18n';
 import type { BackgroundToFrame } from '../messaging/ports';
 import type { ConversationView } from '../messaging/types';
 
-const STATE_HINT: Record<ConversationView['state'], string> = {
-  plaintext: 'Private message (sent once the private conversation starts)',
-  unverified: 'Private message (unverified) — Enter sends, Shift+Enter new line',
-  private: 'Private message — Enter sends, Shift+Enter new line',
-  finished: 'The other side ended the private conversation: end or refresh it from the lock',
+const STATE_HINT: Record<ConversationView['state'], MessageKey> = {
+  plaintext: 'compose_hint_plaintext',
+  unverified: 'compose_hint_unverified',
+  private: 'compose_hint_private',
+  finished: 'compose_hint_finished',
 };
 
 const TYPING_EVERY_MS = 150;
 
-export function startCompose(doc: Document, token: string): void {
+export function startCompose(doc: Document): void {
   const input = doc.createElement('textarea');
   input.setAttribute('data-offrecord', 'compose-input');
-  input.setAttribute('aria-label', 'Private message');
+  input.setAttribute('aria-label', msg('compose_label'));
   input.rows = 1;
   input.disabled = true;
-  input.placeholder = 'Connecting to OffRecord…';
+  input.placeholder = msg('compose_connecting');
   const warn = doc.createElement('div');
   warn.className = 'warn';
   warn.setAttribute('role', 'alert');
@@ -70,8 +70,11 @@ export function startCompose(doc: Document, token: string): void {
   const setView = (v: ConversationView) => {
     view = v;
     input.disabled = false;
-    input.placeholder = STATE_HINT[v.state];
-    doc.body.dataset.state = v.state;
+    // Trust shows here, in the extension's own frame, never in the page's lock (issue 17). A
+    // channel's active private room speaks for the channel, as on the lock.
+    const state = v.room && v.room.status !== 'invited' ? v.room.lock : v.state;
+    input.placeholder = msg(STATE_HINT[state]);
+    doc.body.dataset.state = state;
   };
   const say = (text: string) => {
     info.textContent = text;
@@ -108,7 +111,6 @@ export function startCompose(doc: Document, token: string): void {
   showQueued([]);
 
   const channel: FrameChannel = connectFrame(
-    token,
     (m: BackgroundToFrame) => {
       if (m.type === 'ready' || m.type === 'conversation') setView(m.view);
       else if (m.type === 'queued') showQueued(m.items);
@@ -118,12 +120,12 @@ export function startCompose(doc: Document, token: string): void {
         say(m.queued ? t('compose_queued_status', view?.peer ?? '') : '');
       } else if (m.type === 'error') {
         sending = false;
-        say(`Not sent: ${m.message}`);
+        say(msg('compose_not_sent', m.message));
       }
     },
     () => {
       input.disabled = true;
-      input.placeholder = 'OffRecord restarted; reopening…';
+      input.placeholder = msg('compose_restarted');
     },
   );
 
@@ -153,7 +155,7 @@ export function startCompose(doc: Document, token: string): void {
   // Blur of the frame's window means focus went back to the page.
   const onLeave = () => {
     if (input.value.trim() === '') return;
-    showWarning('Your private message is not sent yet. Anything typed outside this box is NOT private.');
+    showWarning(msg('compose_outside_warning'));
   };
   input.addEventListener('blur', onLeave);
   doc.defaultView?.addEventListener('blur', onLeave);

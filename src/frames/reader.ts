@@ -7,16 +7,17 @@
 import { connectFrame } from '../messaging/client';
 import { postToHost, type ReaderLook } from '../messaging/frame-host';
 import { lockIcon } from '../overlay/icons';
+import { msg } from '../ui/i18n';
 
-export const UNAVAILABLE_TEXT = 'Encrypted earlier; keys discarded — this message can no longer be read.';
 
-export function startReader(doc: Document, token: string, look: ReaderLook = {}, messageId?: string): void {
+
+export function startReader(doc: Document, look: ReaderLook = {}, messageId?: string): void {
   Object.assign(doc.body.style, look);
   const box = doc.createElement('div');
   box.className = 'text';
   const marker = lockIcon(doc, false);
   marker.setAttribute('class', 'lock');
-  marker.setAttribute('aria-label', 'Encrypted');
+  marker.setAttribute('aria-label', msg('reader_encrypted'));
   marker.removeAttribute('aria-hidden');
   marker.setAttribute('role', 'img');
   const text = doc.createElement('span');
@@ -32,17 +33,17 @@ export function startReader(doc: Document, token: string, look: ReaderLook = {},
     last = height;
     postToHost(win, { offrecord: 'reader-size', height });
   }).observe(box);
-  const channel = connectFrame(token, (m) => {
+  const channel = connectFrame((m) => {
     if (m.type === 'plaintext') {
       text.textContent = m.text;
       doc.body.dataset.status = 'plaintext';
       channel.close();
     } else if (m.type === 'unavailable') {
-      text.textContent = UNAVAILABLE_TEXT;
+      text.textContent = msg('reader_unavailable');
       doc.body.dataset.status = 'unavailable';
       channel.close();
     } else if (m.type === 'error') {
-      text.textContent = `OffRecord could not show this message (${m.message}).`;
+      text.textContent = msg('reader_failed', m.message);
       doc.body.dataset.status = 'error';
     }
   }, undefined, messageId);

@@ -1,13 +1,15 @@
 /**
- * "Authenticate buddy" (verify.html#TOKEN): the question-and-answer, shared-secret and
+ * "Authenticate buddy" (verify.html): the question-and-answer, shared-secret and
  * fingerprint-comparison flow, in an extension-origin frame so the secret is typed where the
- * page cannot read it. Reuses the popup's VerifyDialog; the frame's token tells it which
- * conversation, and conversation pushes on the same port bring SMP progress.
+ * page cannot read it. Reuses the popup's VerifyDialog. The frame's token (claimed by the content
+ * script that placed it) names the conversation; its actions go over the same token-bound port,
+ * so they can only ever act on that conversation, and pushes on it bring SMP progress.
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { connectFrame, request } from '../messaging/client';
+import { connectFrame, request, type FrameChannel } from '../messaging/client';
 import { postToHost } from '../messaging/frame-host';
+import { msg } from '../ui/i18n';
 import type { ConversationView } from '../messaging/types';
 import { VerifyDialog, type VerifyActions } from '../ui/popup/VerifyDialog';
 
@@ -16,31 +18,33 @@ function close(): void {
   postToHost(window, { offrecord: 'close-verify' });
 }
 
-function VerifyApp({ token }: { token: string }) {
+function VerifyApp() {
   const [view, setView] = useState<ConversationView | null>(null);
   const [mine, setMine] = useState('');
   const [error, setError] = useState('');
+  const [channel, setChannel] = useState<FrameChannel | null>(null);
   useEffect(() => {
-    const ch = connectFrame(token, (m) => {
-      if (m.type === 'ready' || m.type === 'conversation') setView(m.view);
-      else if (m.type === 'error') setError(m.message);
+    const ch = connectFrame((m) => {
+      if (m.type === 'ready' || m.type === 'conversation') {
+        setView(m.view);
+        setError('');
+      } else if (m.type === 'error') setError(msg('verify_refused', m.message));
     });
+    setChannel(ch);
     request('identity.status', {})
       .then((s) => s.state === 'ready' && setMine(s.fingerprint))
       .catch(() => undefined);
     return () => ch.close();
-  }, [token]);
-  const run = (p: Promise<ConversationView>) =>
-    p.then(setView).catch((e: Error) => setError(`OffRecord refused: ${e.message}`));
+  }, []);
+  // The conversation is the one the token names: the id the dialog passes is not sent.
   const actions: VerifyActions = {
-    smpStart: (id, secret, question) => run(request('smp.start', question === undefined ? { conversationId: id, secret } : { conversationId: id, secret, question })),
-    smpAnswer: (id, secret) => run(request('smp.answer', { conversationId: id, secret })),
-    smpAbort: (id) => run(request('smp.abort', { conversationId: id })),
-    verifyManual: (id, verified) =>
-      // Taking trust back is the popup's job (peers); here "not compared" simply changes nothing.
-      verified ? run(request('conversation.verifyManual', { conversationId: id })) : undefined,
+    smpStart: (_id, secret, question) => channel?.verify(question === undefined ? { action: 'smp.start', secret } : { action: 'smp.start', secret, question }),
+    smpAnswer: (_id, secret) => channel?.verify({ action: 'smp.answer', secret }),
+    smpAbort: () => channel?.verify({ action: 'smp.abort' }),
+    // Taking trust back is the popup's job (peers); here "not compared" simply changes nothing.
+    verifyManual: (_id, verified) => (verified ? channel?.verify({ action: 'trust' }) : undefined),
   };
-  if (!view) return <p class="muted">{error || 'Connecting to OffRecord…'}</p>;
+  if (!view) return <p class="muted">{error || msg('compose_connecting')}</p>;
   return (
     <>
       {error && (
@@ -53,6 +57,6 @@ function VerifyApp({ token }: { token: string }) {
   );
 }
 
-export function startVerify(root: HTMLElement, token: string): void {
-  render(<VerifyApp token={token} />, root);
+export function startVerify(root: HTMLElement): void {
+  render(<VerifyApp />, root);
 }

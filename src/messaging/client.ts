@@ -4,9 +4,10 @@
  *   const stop = subscribe(EVENTS_PORT, (event) => ...);
  * A failed request throws RequestError with the background's code.
  */
+import { postToHost } from './frame-host';
 import browser from 'webextension-polyfill';
 import type { PayloadOf, RequestKind, ResponseOf, Reply } from './schema';
-import { FRAME_PORT, type BackgroundToFrame, type ContentPush, type PushEvent } from './ports';
+import { FRAME_PORT, type BackgroundToFrame, type FrameVerify, type ContentPush, type PushEvent } from './ports';
 
 export class RequestError extends Error {
   override readonly name = 'RequestError';
@@ -56,27 +57,37 @@ export function subscribe<N extends 'offrecord:events' | 'offrecord:content'>(
   };
 }
 
-/** A compose or reader frame's channel: presents the token once, then talks on the port. */
+/**
+ * A frame's channel. Its hello is answered with a challenge, posted to the parent window so that
+ * the content script which placed this frame claims it with its token (tokens.ts); then it talks
+ * on the port.
+ */
 export interface FrameChannel {
   send(text: string): void;
   /** Compose frames: the user pressed a key (nothing about which). */
   typing(): void;
+  /** Verify frames: SMP and trust, for the conversation the frame's token names. */
+  verify(action: Omit<FrameVerify, 'type'>): void;
   close(): void;
 }
 
 export function connectFrame(
-  token: string,
   listener: (message: BackgroundToFrame) => void,
   onClose?: () => void,
   messageId?: string,
 ): FrameChannel {
   const port = browser.runtime.connect({ name: FRAME_PORT });
-  port.onMessage.addListener((m) => listener(m as BackgroundToFrame));
+  port.onMessage.addListener((m) => {
+    const message = m as BackgroundToFrame;
+    if (message.type === 'challenge') return postToHost(window, { offrecord: 'frame-ready', nonce: message.nonce });
+    listener(message);
+  });
   port.onDisconnect.addListener(() => onClose?.());
-  port.postMessage(messageId ? { type: 'hello', token, messageId } : { type: 'hello', token });
+  port.postMessage(messageId ? { type: 'hello', messageId } : { type: 'hello' });
   return {
     send: (text) => port.postMessage({ type: 'send', text }),
     typing: () => port.postMessage({ type: 'typing' }),
+    verify: (action) => port.postMessage({ type: 'verify', ...action } satisfies FrameVerify),
     close: () => port.disconnect(),
   };
 }

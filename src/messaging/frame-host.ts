@@ -5,6 +5,8 @@
  * itself, which a page script cannot fake, and checks the shape here.
  */
 export type FrameToHost =
+  /** The nonce of this frame's port challenge: the content script claims the frame with it (tokens.ts). */
+  | { offrecord: 'frame-ready'; nonce: string }
   | { offrecord: 'close-verify' }
   /** Escape in the compose frame: the user goes back to the site's own box (in the clear). */
   | { offrecord: 'compose-escape' }
@@ -19,6 +21,7 @@ export type FrameToHost =
 export function frameToHost(data: unknown): FrameToHost | null {
   if (!data || typeof data !== 'object') return null;
   const m = data as Record<string, unknown>;
+  if (m.offrecord === 'frame-ready' && typeof m.nonce === 'string' && /^[0-9a-f]{32}$/.test(m.nonce)) return { offrecord: 'frame-ready', nonce: m.nonce };
   if (m.offrecord === 'close-verify') return { offrecord: 'close-verify' };
   if (m.offrecord === 'compose-escape') return { offrecord: 'compose-escape' };
   const height = typeof m.height === 'number' && Number.isFinite(m.height) && m.height >= 0 && m.height < 100_000 ? m.height : null;
@@ -42,15 +45,15 @@ export interface ReaderLook {
 
 const LOOK_KEYS = ['fontSize', 'fontFamily', 'color', 'lineHeight'] as const;
 
-/** Encodes a reader's hash: the token, the message (for a spare token), the look (public page styles). */
-export function readerHash(token: string, look: ReaderLook, messageId?: string): string {
-  const p = new URLSearchParams({ t: token });
+/** Encodes a reader's hash: the message (for a spare token), the look (public page styles). No token. */
+export function readerHash(look: ReaderLook, messageId?: string): string {
+  const p = new URLSearchParams();
   if (messageId) p.set('m', messageId);
   for (const k of LOOK_KEYS) if (look[k]) p.set(k, look[k]!);
   return p.toString();
 }
 
-export function parseReaderHash(hash: string): { token: string; look: ReaderLook; messageId?: string } {
+export function parseReaderHash(hash: string): { look: ReaderLook; messageId?: string } {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const look: ReaderLook = {};
   // Only values that cannot break out of a style declaration are taken.
@@ -59,5 +62,5 @@ export function parseReaderHash(hash: string): { token: string; look: ReaderLook
     if (v && v.length <= 200 && !/[;{}<>\\]/.test(v)) look[k] = v;
   }
   const m = p.get('m');
-  return { token: p.get('t') ?? '', look, ...(m && /^[0-9a-f]{64}$/.test(m) ? { messageId: m } : {}) };
+  return { look, ...(m && /^[0-9a-f]{64}$/.test(m) ? { messageId: m } : {}) };
 }

@@ -1,16 +1,16 @@
 /**
  * OffRecord's frames in one table (DESIGN.md §1): extension pages that chat pages hold in
  * iframes. The router (who is talking), the token grants (which role), the content script's
- * placement (page and title) and the manifest (web-accessible pages) all read this table, so a
+ * placement (page; titles are in _locales) and the manifest (web-accessible pages) all read this table, so a
  * frame is described once.
  */
 export const FRAMES = {
   /** The private message box laid over the site's composer. */
-  compose: { page: 'compose.html', context: 'compose-frame', title: 'OffRecord private message box' },
+  compose: { page: 'compose.html', context: 'compose-frame' },
   /** One decrypted message, in the place of its ciphertext. */
-  reader: { page: 'reader.html', context: 'reader-frame', title: 'OffRecord decrypted message' },
+  reader: { page: 'reader.html', context: 'reader-frame' },
   /** The authenticate-buddy dialog (SMP, fingerprints). */
-  verify: { page: 'verify.html', context: 'verify-frame', title: 'OffRecord: authenticate buddy' },
+  verify: { page: 'verify.html', context: 'verify-frame' },
 } as const;
 
 export type FrameRole = keyof typeof FRAMES;

@@ -4,10 +4,12 @@
  * - EVENTS_PORT ('offrecord:events'): popup/options connect; the background pushes PushEvent.
  * - CONTENT_PORT ('offrecord:content'): a content script connects once per frame; the
  *   background pushes ContentPush (wire texts to send, conversation changes). Never plaintext.
- * - FRAME_PORT ('offrecord:frame'): a compose, reader or verify frame connects and must first send
- *   { type: 'hello', token } with the one-time token its content script obtained through
- *   'content.frameToken' (the token travels in the frame URL's hash). A port without a valid,
- *   unused token for its tab is disconnected. Then:
+ * - FRAME_PORT ('offrecord:frame'): a compose, reader or verify frame connects and sends
+ *   { type: 'hello' }; the background answers { type: 'challenge', nonce }, which the frame
+ *   posts to its parent window (frame-host.ts). The content script that placed that iframe
+ *   claims it with the one-time token it got through 'content.frameToken'
+ *   ('content.frameClaim'); the token never enters the page. An unclaimed port gets nothing.
+ *   Then:
  *     compose frame → { type: 'send', text }            background → { type: 'sent', queued }
  *     compose frame → { type: 'typing' } (throttled)    relayed to its content script, which
  *                                                       moves no focus while the user types
@@ -17,7 +19,8 @@
  *   frame placed as a message arrives; its hello names the message. A warm reader (loaded ahead
  *   of any message, then moved into the row of one) names none: its content script names the
  *   message with that message's feed ('content.incoming' `reader`), and the plaintext follows.
- *   A verify frame only listens (its SMP requests go through runtime.sendMessage).
+ *   verify frame  → { type: 'verify', action, secret?, question? } for its token's conversation
+ *                   (answered by the 'conversation' push, or { type: 'error' })
  *   All frames also receive { type: 'conversation', view } on state changes, and { type: 'error' }.
  * After a service-worker restart every port disconnects: reconnect and, for content scripts,
  * register the conversation again; frames need a fresh token.
@@ -50,16 +53,29 @@ export type ContentPush =
 export const TOKEN = pattern(/^[0-9a-f]{32}$/, 32);
 
 /** `messageId`: a spare reader (placed the moment a message arrived) names its message here. */
-export const frameHello = obj({ type: literal('hello'), token: TOKEN, messageId: opt(pattern(/^[0-9a-f]{64}$/, 64)) });
+export const frameHello = obj({ type: literal('hello'), messageId: opt(pattern(/^[0-9a-f]{64}$/, 64)) });
 export const frameSend = obj({ type: literal('send'), text: str(MAX_TEXT, 1) });
 /** Compose frames: a key was pressed (throttled). The content script holds inserts meanwhile. */
 export const frameTyping = obj({ type: literal('typing') });
+/**
+ * Verify frames: what the user chose in the dialog, for the conversation the frame's token names
+ * (never one the message names). `trust`: the fingerprints were compared and match.
+ */
+export const frameVerify = obj({
+  type: literal('verify'),
+  action: literal('smp.start', 'smp.answer', 'smp.abort', 'trust'),
+  secret: opt(str(4096, 1)),
+  question: opt(str(1024)),
+});
+export type FrameVerify = Infer<typeof frameVerify>;
 export type FrameHello = Infer<typeof frameHello>;
 export type FrameSend = Infer<typeof frameSend>;
 export type FrameTyping = Infer<typeof frameTyping>;
 
-export type FrameToBackground = FrameHello | FrameSend | FrameTyping;
+export type FrameToBackground = FrameHello | FrameSend | FrameTyping | FrameVerify;
 export type BackgroundToFrame =
+  /** Post this to the parent window; the content script that placed the frame claims it. */
+  | { type: 'challenge'; nonce: string }
   | { type: 'ready'; role: FrameRole; conversationId: string; view: ConversationView }
   | { type: 'sent'; queued: boolean }
   /** Compose frames only: the texts waiting for the conversation to become private. */

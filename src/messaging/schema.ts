@@ -14,7 +14,8 @@
  *                 conversation.verifyManual
  *  sites:         sites.list, sites.add, sites.update, sites.remove
  *  settings:      settings.get, settings.set
- *  content:       content.register, content.incoming, content.frameToken
+ *  content:       content.register, content.incoming, content.frameToken, content.frameClaim,
+ *                 content.openPopup
  *  picker:        picker.start, picker.status, picker.forget (generic adapter, per origin)
  *  rooms:         room.create, room.incoming, room.invite, room.remove, room.leave,
  *                 room.invitations, room.accept (issue 13; a room is named by its channel's
@@ -26,6 +27,7 @@
  */
 import { arr, bool, int, literal, nullable, obj, opt, pattern, str, MAX_TEXT, type Check, type Infer } from './check';
 import { FRAME_ROLES, type FrameRole } from './frames';
+import { TOKEN } from './ports';
 import type {
   AccountView,
   Context,
@@ -61,7 +63,8 @@ const PAGES: Context[] = ['popup', 'options'];
 const OPTIONS: Context[] = ['options'];
 /** The lock's menu (content script) may start and end; verifying happens in extension UI only. */
 const CONTROLS: Context[] = [...PAGES, 'content'];
-const VERIFY: Context[] = [...PAGES, 'verify-frame'];
+/** The verify frame sends its actions over its token-bound port instead (ports.ts), for its own conversation only. */
+const VERIFY: Context[] = PAGES;
 
 /** `response` is type-only: a one-element tuple so that `null` responses survive NonNullable. */
 function kind<P, R>(from: Context[], payload: Check<P>): { from: Context[]; payload: Check<P>; response?: [R] } {
@@ -167,6 +170,16 @@ export const REQUESTS = {
     { conversationId: string; role: FrameRole; messageId?: string; pending?: boolean },
     { token: string }
   >(['content'], obj({ conversationId: ID, role: literal(...FRAME_ROLES), messageId: opt(MESSAGE_ID), pending: opt(bool) })),
+  /**
+   * The frame that posted `nonce` from its port's challenge is the iframe this content script
+   * placed for `token` (checked by `event.source`): that frame, and only it, gets the grant.
+   */
+  'content.frameClaim': kind<{ token: string; nonce: string }, { claimed: boolean }>(['content'], obj({ token: TOKEN, nonce: TOKEN })),
+  /**
+   * The changed-key warning was clicked (a trusted click, checked in the lock): the popup opens
+   * over this tab, or the popup page in a tab where the browser will not open the popup.
+   */
+  'content.openPopup': kind<{ conversationId: string }, { opened: 'popup' | 'page' }>(['content'], CONVERSATION),
 
   /** A private room in the channel this conversation shows, with us as owner (issue 13). */
   'room.create': kind<{ conversationId: string; fragmentSize?: number }, RoomSummary>(

@@ -190,7 +190,7 @@ export class ConversationController {
     else if (push.type === 'typing') this.sender.typed();
     else if (push.type === 'conversation') this.setView(push.view);
     else if (push.type === 'fingerprint-changed')
-      this.lock.showNotice(`Warning: ${this.ref.peerId}'s key changed (was ${push.previous}). Check it in the OffRecord popup.`, 0);
+      this.lock.showKeyWarning(`Warning: ${this.ref.peerId}'s key changed (was ${push.previous}). Check it in the OffRecord popup.`);
     else if (push.type === 'notice') this.lock.showNotice(push.text);
   }
 
@@ -419,6 +419,7 @@ export class ConversationController {
     try {
       if (a === 'verify') return await this.openVerify();
       if (a === 'private-box') return this.useSiteBox(false);
+      if (a === 'check-key') return void (await request('content.openPopup', { conversationId: id }));
       if (a === 'room') {
         await request('room.create', { conversationId: id, fragmentSize: this.adapter.maxMessageLength });
         return;

@@ -1,21 +1,27 @@
 /**
  * Places OffRecord's extension-origin frames in the page (DESIGN.md §1). The page sees the
  * iframe elements (that is the hook contract) but not what is inside them: plaintext only ever
- * travels from the background to these frames over their own token-bound ports.
+ * travels from the background to these frames over their own token-bound ports. Tokens are not
+ * in the frames' addresses: each element is claimed for its token once it loads (frame-claims.ts).
  */
 import { lockIcon, warningIcon } from './icons';
 import browser from 'webextension-polyfill';
 import { FRAMES, type FrameRole } from '../messaging/frames';
+import { expectClaim } from './frame-claims';
+import { msg, type MessageKey } from '../ui/i18n';
+
+const FRAME_TITLE: Record<FrameRole, MessageKey> = { compose: 'frame_title_compose', reader: 'frame_title_reader', verify: 'frame_title_verify' };
 
 function frameUrl(role: FrameRole, hash: string): string {
-  return browser.runtime.getURL(`/${FRAMES[role].page}` as '/compose.html') + '#' + hash;
+  return browser.runtime.getURL(`/${FRAMES[role].page}` as '/compose.html') + (hash ? '#' + hash : '');
 }
 
-function baseFrame(doc: Document, role: FrameRole, hash: string): HTMLIFrameElement {
+function baseFrame(doc: Document, role: FrameRole, token: string, hash = ''): HTMLIFrameElement {
   const f = doc.createElement('iframe');
   const url = frameUrl(role, hash);
+  expectClaim(f, token);
   f.setAttribute('data-offrecord', role);
-  f.setAttribute('title', FRAMES[role].title);
+  f.setAttribute('title', msg(FRAME_TITLE[role]));
   f.setAttribute('referrerpolicy', 'no-referrer');
   f.src = url;
   Object.assign(f.style, { border: '0', margin: '0', padding: '0', colorScheme: 'normal', background: 'transparent' });
@@ -65,8 +71,8 @@ export function verifyFrame(doc: Document, token: string): HTMLIFrameElement {
  * Over the ciphertext's own box, which ReaderFrames sizes: first the ciphertext's height, then
  * the height of the plaintext the frame reports (about the ciphertext's length: OTR does not pad).
  */
-export function readerFrame(doc: Document, textElement: HTMLElement, hash: string): HTMLIFrameElement {
-  const f = baseFrame(doc, 'reader', hash);
+export function readerFrame(doc: Document, textElement: HTMLElement, token: string, hash: string): HTMLIFrameElement {
+  const f = baseFrame(doc, 'reader', token, hash);
   Object.assign(f.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: '100%', zIndex: '1' });
   textElement.append(f);
   return f;
@@ -77,8 +83,8 @@ export function readerFrame(doc: Document, textElement: HTMLElement, hash: strin
  * arriving finds one whose document already runs (loading one takes ~100-200 ms). Moved into
  * the message's row with moveBefore, which keeps a frame's document where the browser has it.
  */
-export function warmReaderFrame(doc: Document, hash: string): HTMLIFrameElement {
-  const f = baseFrame(doc, 'reader', hash);
+export function warmReaderFrame(doc: Document, token: string, hash: string): HTMLIFrameElement {
+  const f = baseFrame(doc, 'reader', token, hash);
   Object.assign(f.style, { position: 'fixed', left: '0', top: '0', width: '300px', height: '40px', visibility: 'hidden', pointerEvents: 'none', zIndex: '-1' });
   f.setAttribute('aria-hidden', 'true');
   f.tabIndex = -1;

@@ -3,6 +3,12 @@
  * page's CSS cannot restyle it and automation still reaches the `data-offrecord` hooks
  * (DESIGN.md §1: a closed root would hide nothing from the page). It carries no secrets: state,
  * the peer's fingerprint and notices only. All text goes in through textContent.
+ *
+ * No trust level (issue 17): the page sees the ciphertext, so whether the conversation is
+ * private is no news to it, but whether the user verified the peer is. The lock says "Private"
+ * for both, and `data-offrecord-state` is plaintext|private|finished (a private room's too);
+ * verified or not shows only in extension-origin UI: the private box, the verify frame and the
+ * popup.
  */
 import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
@@ -12,25 +18,29 @@ import { t } from '../ui/i18n';
 /** What the lock offers instead of a mail's own subject, which OTR cannot encrypt. */
 export const NEUTRAL_SUBJECT = 'Private message';
 
-export type LockAction = 'start' | 'end' | 'verify' | 'private-box' | 'room';
+/** `check-key`: the changed-key warning was clicked: open the popup over this tab. */
+export type LockAction = 'start' | 'end' | 'verify' | 'private-box' | 'room' | 'check-key';
 
 /** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
 export type ActiveComposer = 'private' | 'site' | null;
 
 /** Catalogue keys (public/_locales): every string the page shows is translatable. */
-const LABEL_KEY: Record<ConversationView['state'], string> = {
+const LABEL_KEY: Record<PageState, string> = {
   plaintext: 'lock_state_plaintext',
-  unverified: 'lock_state_unverified',
   private: 'lock_state_private',
   finished: 'lock_state_finished',
 };
+
+/** What the page may know of a state: private (verified or not), or not. */
+type PageState = 'plaintext' | 'private' | 'finished';
+const pageState = (state: ConversationView['state']): PageState => (state === 'unverified' ? 'private' : state);
 
 /**
  * Under the manual policy nothing private was promised, so no private conversation yet is
  * neutral ("Not started"), not the red "Not private" of a site meant to be private.
  */
 function labelOf(view: ConversationView | null): string {
-  const state = view?.state ?? 'plaintext';
+  const state = pageState(view?.state ?? 'plaintext');
   return t(state === 'plaintext' && (view?.policy ?? 'manual') === 'manual' ? 'lock_state_not_started' : LABEL_KEY[state]);
 }
 
@@ -41,7 +51,6 @@ button.lock { display: flex; align-items: center; gap: 4px; border: 1px solid #8
 button.lock:focus-visible, [role=menuitem]:focus-visible { outline: 2px solid #1565c0; outline-offset: 1px; }
 button.lock[data-offrecord-state=plaintext] { background: #fbe9e7; border-color: #c62828; }
 button.lock[data-offrecord-state=plaintext][data-offrecord-policy=manual] { background: #fff; border-color: #888; }
-button.lock[data-offrecord-state=unverified] { background: #fff8e1; border-color: #f9a825; }
 button.lock[data-offrecord-state=private] { background: #e8f5e9; border-color: #2e7d32; }
 button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: #546e7a; }
 button.lock[data-offrecord-warning] { background: #ffebee; border-color: #b71c1c; border-width: 2px; }
@@ -64,15 +73,18 @@ button.lock.pulse { animation: offrecord-pulse 0.9s ease-out 1; }
 .notice { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; max-width: 360px; width: max-content;
   background: #263238; color: #fff; padding: 6px 10px; border-radius: 4px; }
 .notice[hidden] { display: none; }
+.notice button { font: inherit; color: #fff; background: #1565c0; border: 0; border-radius: 3px; padding: 2px 8px; margin-left: 4px; cursor: pointer; }
 ${NO_ANSWER_CSS}`;
 
 export class Lock {
   readonly host: HTMLElement;
   private readonly button: HTMLButtonElement;
   private readonly menu: HTMLElement;
-  private readonly items: Record<LockAction, HTMLButtonElement>;
+  private readonly items: Record<Exclude<LockAction, 'check-key'>, HTMLButtonElement>;
   private readonly fingerprint: HTMLElement;
   private readonly notice: HTMLElement;
+  /** In the changed-key warning: opens the popup, where the new key is checked. */
+  private readonly checkKey: HTMLButtonElement;
   private readonly noAnswer: NoAnswer;
   /** Webmail compose screens: subjects travel in the clear (OTR encrypts bodies only). */
   private readonly subjectNote: HTMLElement;
@@ -164,6 +176,12 @@ export class Lock {
     this.notice.setAttribute('role', 'status');
     this.notice.setAttribute('data-offrecord', 'notice');
     this.notice.hidden = true;
+    this.checkKey = doc.createElement('button');
+    this.checkKey.type = 'button';
+    this.checkKey.setAttribute('data-offrecord', 'check-key');
+    this.checkKey.textContent = t('lock_check_key');
+    // Only the user's own click opens the popup, never a page script's (issue 17).
+    this.checkKey.addEventListener('click', (e) => e.isTrusted && onAction('check-key'));
     root.append(style, this.notice, this.menu, this.button);
 
     // Only the user's own clicks and keys act (a keyboard activation is a trusted click too): the
@@ -254,7 +272,7 @@ export class Lock {
     this.view = view;
     // A channel's private room speaks for the channel (same hooks as a 1:1 conversation).
     const room = view?.room && view.room.status !== 'invited' ? view.room : undefined;
-    const state = room ? room.lock : (view?.state ?? 'plaintext');
+    const state = pageState(room ? room.lock : (view?.state ?? 'plaintext'));
     this.button.setAttribute('data-offrecord-room', room ? room.status : 'none');
     this.items.room.hidden = !this.channel || room?.status === 'active';
     this.items.room.setAttribute('aria-disabled', String(this.items.room.hidden));
@@ -304,7 +322,7 @@ export class Lock {
     this.items.end.setAttribute('aria-disabled', String(own === 'plaintext'));
     this.items.verify.setAttribute('aria-disabled', String(!encrypted));
     this.fingerprint.textContent = view?.fingerprint
-      ? `${view.peer}'s fingerprint: ${view.fingerprint}${view.trust && view.trust !== 'unverified' ? ' (verified)' : ''}`
+      ? `${view.peer}'s fingerprint: ${view.fingerprint}`
       : 'No private conversation yet: no fingerprint.';
     this.noAnswer.update(view);
     this.button.setAttribute('data-offrecord-asked', String(!!view?.peerAsked));
@@ -316,7 +334,7 @@ export class Lock {
       this.button.addEventListener('animationend', () => this.button.classList.remove('pulse'), { once: true });
     }
     this.pulsed = !!view?.peerAsked;
-    if (view?.fingerprintChanged) this.showNotice(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`, 0);
+    if (view?.fingerprintChanged) this.showKeyWarning(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`);
   }
 
   /** Takes the notice away now (what it said no longer holds). */
@@ -333,6 +351,12 @@ export class Lock {
     const focused = (this.host.shadowRoot as ShadowRoot).activeElement as HTMLElement | null;
     if (this.menu.hidden || !focused || !this.menu.contains(focused)) return;
     if (focused.hidden || (this.noAnswer.section.hidden && this.noAnswer.section.contains(focused))) this.enabledItems()[0]?.focus();
+  }
+
+  /** The changed-key warning, kept until the next notice, with its button to the popup. */
+  showKeyWarning(text: string): void {
+    this.showNotice(text, 0);
+    this.notice.append(' ', this.checkKey);
   }
 
   /** ms 0 keeps it until the next notice. */

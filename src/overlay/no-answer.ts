@@ -6,6 +6,7 @@
  * meanwhile shows it on time.
  */
 import type { ConversationView } from '../messaging/types';
+import { msg } from '../ui/i18n';
 
 export const NO_ANSWER_MS = 30_000;
 
@@ -34,8 +35,8 @@ export class NoAnswer {
     this.section.setAttribute('data-offrecord', 'no-answer');
     this.section.hidden = true;
     this.text = doc.createElement('p');
-    this.copy = menuItem('Copy invitation', 'copy-invitation', () => void this.copyInvitation());
-    this.retry = menuItem('Try again', 'try-again', retry);
+    this.copy = menuItem(msg('no_answer_copy'), 'copy-invitation', () => void this.copyInvitation());
+    this.retry = menuItem(msg('no_answer_retry'), 'try-again', retry);
     this.section.append(this.text, this.copy, this.retry);
   }
 
@@ -48,7 +49,7 @@ export class NoAnswer {
       this.section.hidden = true;
       return;
     }
-    if (asked.invitation !== this.invitation) this.copy.textContent = 'Copy invitation';
+    if (asked.invitation !== this.invitation) this.copy.textContent = msg('no_answer_copy');
     this.invitation = asked.invitation;
     const message = `${view.peer} has not answered. They may not have OTR yet.`;
     const show = () => {
@@ -66,9 +67,9 @@ export class NoAnswer {
   private async copyInvitation(): Promise<void> {
     try {
       await navigator.clipboard.writeText(this.invitation);
-      this.copy.textContent = 'Invitation copied';
+      this.copy.textContent = msg('no_answer_copied');
     } catch {
-      this.copy.textContent = 'Copy failed: select the invitation in the chat instead';
+      this.copy.textContent = msg('no_answer_copy_failed');
     }
   }
 

@@ -14,6 +14,7 @@
  * how tall its text is (a resize message), then shrinks to it, so nothing below jumps twice.
  */
 import { request } from '../messaging/client';
+import { msg } from '../ui/i18n';
 import { frameToHost, readerHash, type ReaderLook } from '../messaging/frame-host';
 import { canMoveFrames, moveReaderFrame, readerFrame, warmReaderFrame } from './frames';
 
@@ -97,7 +98,7 @@ export class ReaderFrames {
         .then(({ token }) => {
           if (this.conversationId() !== id || this.stopped) return;
           if (!canMoveFrames(this.doc)) return void this.spares.push({ token, at: this.now() });
-          const frame = warmReaderFrame(this.doc, readerHash(token, this.look ?? {}));
+          const frame = warmReaderFrame(this.doc, token, readerHash(this.look ?? {}));
           this.warmFrames.push({ token, at: this.now(), frame, styled: !!this.look });
         })
         .catch(() => undefined)
@@ -149,7 +150,7 @@ export class ReaderFrames {
     if (warm) this.warmFrames = this.warmFrames.filter((w) => w !== warm);
     this.rewarm();
     if (warm && moveReaderFrame(warm.frame, textElement)) r.frame = warm.frame;
-    else if (spare && t - spare.at < SPARE_MAX_AGE_MS) r.frame = readerFrame(this.doc, textElement, readerHash(spare.token, this.look ?? {}, messageId));
+    else if (spare && t - spare.at < SPARE_MAX_AGE_MS) r.frame = readerFrame(this.doc, textElement, spare.token, readerHash(this.look ?? {}, messageId));
     else {
       warm?.frame.remove();
       return void this.open(textElement);
@@ -215,7 +216,7 @@ export class ReaderFrames {
       },
       (e: unknown) => {
         r.busy = false;
-        this.onError(`OffRecord could not show a message: ${(e as Error).message}`);
+        this.onError(msg('reader_show_failed', (e as Error).message));
       },
     );
   }
@@ -257,7 +258,7 @@ export class ReaderFrames {
         return;
       }
       this.removeFrame(r);
-      r.frame = readerFrame(this.doc, el, readerHash(token, r.look!));
+      r.frame = readerFrame(this.doc, el, token, readerHash(r.look!));
       if (r.frame.contentWindow) this.byWindow.set(r.frame.contentWindow, el);
     });
   }

@@ -33,6 +33,7 @@ export const senders = {
   content: (tabId = 1, frameId = 0): SenderInfo => ({ id: RUNTIME_ID, url: 'http://localhost:9000/', origin: 'http://localhost:9000', tab: { id: tabId }, frameId }),
   compose: (tabId = 1, frameId = 5): SenderInfo => ({ id: RUNTIME_ID, url: `${ORIGIN}/compose.html`, origin: ORIGIN, tab: { id: tabId }, frameId }),
   reader: (tabId = 1, frameId = 6): SenderInfo => ({ id: RUNTIME_ID, url: `${ORIGIN}/reader.html`, origin: ORIGIN, tab: { id: tabId }, frameId }),
+  verify: (tabId = 1, frameId = 7): SenderInfo => ({ id: RUNTIME_ID, url: `${ORIGIN}/verify.html`, origin: ORIGIN, tab: { id: tabId }, frameId }),
 };
 
 export class FakePort implements PortLike {
@@ -112,5 +113,22 @@ export async function makeBackground(dbName: string, prefix: string, opts: Backg
     router.handleConnect(bufferPort(port));
     return port;
   }
-  return { db, keys, trust, config, sessions, store, conversationKey, tokens, hub, router, ask, connect, close: () => db.close() };
+  /**
+   * A frame says hello on its port and is claimed by the content script that placed it, as in the
+   * browser (frame-claims.ts): the challenge's nonce and the token go back in content.frameClaim.
+   * `content`: the claiming content script (by default frame 0 of the frame's tab).
+   */
+  async function present(frame: FakePort, token: string, opts: { content?: SenderInfo; messageId?: string } = {}): Promise<boolean> {
+    frame.deliver(opts.messageId ? { type: 'hello', messageId: opts.messageId } : { type: 'hello' });
+    await settle();
+    const nonce = frame.of<{ nonce: string }>('challenge').at(-1)?.nonce;
+    if (!nonce) return false;
+    const claimed = await ask(opts.content ?? senders.content(frame.sender.tab?.id), 'content.frameClaim', { token, nonce }).then(
+      (r) => r.claimed,
+      () => false,
+    );
+    await settle();
+    return claimed;
+  }
+  return { db, keys, trust, config, sessions, store, conversationKey, tokens, hub, router, ask, connect, present, close: () => db.close() };
 }

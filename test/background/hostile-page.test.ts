@@ -99,6 +99,20 @@ describe('conversations belong to the tab and frame that registered them (item 5
   });
 });
 
+describe('the changed-key warning opens the popup (first-time users)', () => {
+  it("opens OffRecord's popup page about the tab that asked, for its own conversation only", async () => {
+    const real = await bg.ask(page('http://localhost:9000/', 1), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
+    const before = (await fakeBrowser.tabs.query({})).length;
+    await expect(bg.ask(page('http://localhost:9000/', 2), 'content.openPopup', { conversationId: real.id })).rejects.toMatchObject({ code: 'not-found' });
+    expect(await fakeBrowser.tabs.query({})).toHaveLength(before);
+    // The test browser has no popup to open: the popup page opens in a tab, naming tab 1.
+    expect(await bg.ask(page('http://localhost:9000/', 1), 'content.openPopup', { conversationId: real.id })).toEqual({ opened: 'page' });
+    const tabs = await fakeBrowser.tabs.query({});
+    expect(tabs).toHaveLength(before + 1);
+    expect(tabs.at(-1)!.url).toMatch(/\/popup\.html\?tab=1$/);
+  });
+});
+
 describe('bounded storage (item 7)', () => {
   it('account names a page makes up are capped, oldest first; accounts with their own key stay', async () => {
     const { KEYLESS_ACCOUNT_CAP } = await import('../../src/background/key-store');

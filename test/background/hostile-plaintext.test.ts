@@ -35,8 +35,7 @@ describe('plaintext bound to its conversation and tab (item 4)', () => {
     const other = await bob.bg.ask(senders.content(2), 'content.register', { site: 'thelounge', account: 'bob', peer: 'carol' });
     const { token } = await bob.bg.ask(senders.content(2), 'content.frameToken', { conversationId: other.id, role: 'reader', messageId });
     const thief = bob.bg.connect(FRAME_PORT, senders.reader(2));
-    thief.deliver({ type: 'hello', token });
-    await settle();
+    expect(await bob.bg.present(thief, token, { content: senders.content(2) })).toBe(true);
     expect(thief.posted).toContainEqual({ type: 'unavailable', messageId });
     expect(JSON.stringify(thief.posted)).not.toContain('for bob only');
     expect(await readPlaintext(bob, messageId)).toEqual([{ type: 'plaintext', messageId, text: 'for bob only' }]);
@@ -53,23 +52,70 @@ describe('plaintext bound to its conversation and tab (item 4)', () => {
     await bob.bg.ask(senders.content(bob.tab, 4), 'content.register', { site: 'thelounge', account: 'bob', peer: 'alice' });
     const { token } = await bob.bg.ask(senders.content(bob.tab, 4), 'content.frameToken', { conversationId: bob.conv.id, role: 'compose' });
     const frame = bob.bg.connect(FRAME_PORT, senders.compose(bob.tab, 4));
-    frame.deliver({ type: 'hello', token });
+    expect(await bob.bg.present(frame, token, { content: senders.content(bob.tab, 4) })).toBe(false);
+    expect(frame.posted.map((m) => (m as { type: string }).type)).toEqual(['challenge']);
+  });
+});
+
+describe('frame tokens are bound to the frame and its parent (item 8)', () => {
+  it('a frame the page makes at our address gets nothing; the frame its content script placed still gets the text', async () => {
+    const messageId = await aliceSays('for the real reader');
+    const { token } = await bob.bg.ask(senders.content(bob.tab), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', messageId });
+    // The page framed reader.html itself: its port is challenged, and no content script claims it.
+    const pageMade = bob.bg.connect(FRAME_PORT, senders.reader(bob.tab, 8));
+    pageMade.deliver({ type: 'hello', messageId });
     await settle();
-    expect(frame.posted).toContainEqual(expect.objectContaining({ type: 'error', code: 'token' }));
+    expect(pageMade.posted.map((m) => (m as { type: string }).type)).toEqual(['challenge']);
+    const real = bob.bg.connect(FRAME_PORT, senders.reader(bob.tab, 9));
+    expect(await bob.bg.present(real, token)).toBe(true);
+    expect(real.of('plaintext')).toEqual([{ type: 'plaintext', messageId, text: 'for the real reader' }]);
+    expect(JSON.stringify(pageMade.posted)).not.toContain('for the real reader');
+  });
+
+  it("a content script in another frame of the tab cannot claim with the top frame's token, and the token is then spent", async () => {
+    const { token } = await bob.bg.ask(senders.content(bob.tab), 'content.frameToken', { conversationId: bob.conv.id, role: 'compose' });
+    const frame = bob.bg.connect(FRAME_PORT, senders.compose(bob.tab, 5));
+    expect(await bob.bg.present(frame, token, { content: senders.content(bob.tab, 3) })).toBe(false);
+    const again = bob.bg.connect(FRAME_PORT, senders.compose(bob.tab, 6));
+    expect(await bob.bg.present(again, token)).toBe(false);
+  });
+
+  it('verify actions go over the port, for the conversation its token names only; runtime messages from a verify frame are refused', async () => {
+    const { token } = await bob.bg.ask(senders.content(bob.tab), 'content.frameToken', { conversationId: bob.conv.id, role: 'verify' });
+    const verify = bob.bg.connect(FRAME_PORT, senders.verify(bob.tab));
+    expect(await bob.bg.present(verify, token)).toBe(true);
+    verify.deliver({ type: 'verify', action: 'smp.start', secret: 'a shared secret', conversationId: 'some other conversation' });
+    await settle();
+    expect(verify.of('error')).toEqual([expect.objectContaining({ code: 'schema' })]);
+    verify.deliver({ type: 'verify', action: 'smp.start', secret: 'a shared secret' });
+    await settle();
+    expect((await bob.bg.sessions.viewOf(bob.conv.id)).smp.status).toBe('in-progress');
+    await expect(bob.bg.ask(senders.verify(bob.tab), 'smp.abort', { conversationId: bob.conv.id })).rejects.toMatchObject({ code: 'sender' });
+    verify.deliver({ type: 'verify', action: 'trust' });
+    await settle();
+    expect((await bob.bg.sessions.viewOf(bob.conv.id)).trust).toBe('manual');
   });
 });
 
 describe('frame tokens are pruned (item 8)', () => {
-  it('expired, unredeemed tokens go, and at most MAX_LIVE are kept', () => {
+  it('expired, unclaimed tokens and challenges go, and at most MAX_LIVE of each are kept', () => {
     let now = 0;
     const tokens = new FrameTokens(cryptoRandom, () => now);
+    const granted: string[] = [];
     const first = tokens.issue({ tabId: 1, frameId: 0, conversationId: 'c', role: 'compose' });
+    const waiting = tokens.challenge('compose', 1, 5, (g) => granted.push(g.conversationId));
     now = 61_000;
     tokens.issue({ tabId: 1, frameId: 0, conversationId: 'c', role: 'compose' });
     expect(tokens.size).toBe(1);
-    expect(tokens.redeem(first, 1, 5)).toBeNull();
-    for (let i = 0; i < MAX_LIVE + 50; i++) tokens.issue({ tabId: 1, frameId: 0, conversationId: 'c', role: 'compose' });
+    expect(tokens.waiting).toBe(0);
+    expect(tokens.claim(first, waiting, 1, 0)).toBe(false);
+    expect(granted).toEqual([]);
+    for (let i = 0; i < MAX_LIVE + 50; i++) {
+      tokens.issue({ tabId: 1, frameId: 0, conversationId: 'c', role: 'compose' });
+      tokens.challenge('compose', 1, 5, () => undefined);
+    }
     expect(tokens.size).toBe(MAX_LIVE);
+    expect(tokens.waiting).toBe(MAX_LIVE);
   });
 });
 

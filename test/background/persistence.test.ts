@@ -208,7 +208,7 @@ describe('queued text', () => {
     alice = await closeBrowser(alice);
     const { token } = await alice.bg.ask(senders.content(), 'content.frameToken', { conversationId: alice.conv.id, role: 'compose' });
     const frame = alice.bg.connect(FRAME_PORT, senders.compose());
-    frame.deliver({ type: 'hello', token });
+    await alice.bg.present(frame, token);
     await settle();
     for (const text of ['cancel me', 'keep me']) {
       frame.deliver({ type: 'send', text });

@@ -4,7 +4,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { classifySender } from '../../src/background/router';
 import { CONTENT_PORT, EVENTS_PORT, FRAME_PORT } from '../../src/messaging/ports';
 import { messageIdOf } from '../../src/messaging/message-id';
-import { ENV, ORIGIN, RUNTIME_ID, makeBackground, senders, settle, type Background } from './harness';
+import { ENV, ORIGIN, RUNTIME_ID, makeBackground, senders, settle, type Background, type FakePort } from './harness';
 import { freshDbName } from './helpers';
 
 let bg: Background;
@@ -75,8 +75,7 @@ describe('router', () => {
     const messageId = messageIdOf('?OTR:AAMD.');
     const { token } = await bg.ask(senders.content(), 'content.frameToken', { conversationId: conv.id, role: 'reader', messageId });
     const port = bg.connect(FRAME_PORT, senders.content());
-    port.deliver({ type: 'hello', token });
-    await settle();
+    await bg.present(port, token);
     expect(port.disconnected).toBe(true);
     expect(port.posted).toEqual([]);
     // Nor the popup's event port.
@@ -84,37 +83,35 @@ describe('router', () => {
     expect(bg.connect(CONTENT_PORT, senders.popup).disconnected).toBe(true);
   });
 
-  it('refuses a frame without a token, with a reused token, or a token of another tab', async () => {
+  it('serves a frame only once its content script claims it: not unclaimed, not with a reused token, another tab\'s or another role\'s', async () => {
     const conv = await bg.ask(senders.content(1), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
     const messageId = messageIdOf('?OTR:AAMD.');
     const token = async () => (await bg.ask(senders.content(1), 'content.frameToken', { conversationId: conv.id, role: 'reader', messageId })).token;
+    const served = (p: FakePort) => p.posted.filter((m) => !['challenge', 'error'].includes((m as { type: string }).type));
 
-    const noToken = bg.connect(FRAME_PORT, senders.reader());
-    noToken.deliver({ type: 'hello' });
+    const unclaimed = bg.connect(FRAME_PORT, senders.reader());
+    unclaimed.deliver({ type: 'hello' });
     await settle();
-    expect(noToken.disconnected).toBe(true);
+    expect(unclaimed.of('challenge')).toHaveLength(1);
+    expect(served(unclaimed)).toEqual([]);
 
     const t1 = await token();
     const first = bg.connect(FRAME_PORT, senders.reader());
-    first.deliver({ type: 'hello', token: t1 });
-    await settle();
+    expect(await bg.present(first, t1)).toBe(true);
     expect(first.disconnected).toBe(false);
     expect(first.of('unavailable')).toEqual([{ type: 'unavailable', messageId }]);
     const reused = bg.connect(FRAME_PORT, senders.reader());
-    reused.deliver({ type: 'hello', token: t1 });
-    await settle();
-    expect(reused.disconnected).toBe(true);
-    expect(reused.of('error')).toHaveLength(1);
+    expect(await bg.present(reused, t1)).toBe(false);
+    expect(served(reused)).toEqual([]);
 
+    // A frame in tab 2, claimed by tab 1's content script with tab 1's token.
     const otherTab = bg.connect(FRAME_PORT, senders.reader(2));
-    otherTab.deliver({ type: 'hello', token: await token() });
-    await settle();
-    expect(otherTab.disconnected).toBe(true);
+    expect(await bg.present(otherTab, await token(), { content: senders.content(1) })).toBe(false);
+    expect(served(otherTab)).toEqual([]);
 
     // A reader token does not open a compose frame.
     const wrongRole = bg.connect(FRAME_PORT, senders.compose());
-    wrongRole.deliver({ type: 'hello', token: await token() });
-    await settle();
-    expect(wrongRole.disconnected).toBe(true);
+    expect(await bg.present(wrongRole, await token())).toBe(false);
+    expect(served(wrongRole)).toEqual([]);
   });
 });

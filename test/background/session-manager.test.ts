@@ -61,7 +61,7 @@ async function pump(a: Side, b: Side, initial: { to: Side; texts: string[] }[] =
 async function compose(side: Side, text: string): Promise<FakePort> {
   const { token } = await side.bg.ask(senders.content(), 'content.frameToken', { conversationId: side.conv.id, role: 'compose' });
   const frame = side.bg.connect(FRAME_PORT, senders.compose());
-  frame.deliver({ type: 'hello', token });
+  await side.bg.present(frame, token);
   await settle();
   frame.deliver({ type: 'send', text });
   await settle();
@@ -71,7 +71,7 @@ async function compose(side: Side, text: string): Promise<FakePort> {
 async function readPlaintext(side: Side, messageId: string): Promise<unknown[]> {
   const { token } = await side.bg.ask(senders.content(), 'content.frameToken', { conversationId: side.conv.id, role: 'reader', messageId });
   const frame = side.bg.connect(FRAME_PORT, senders.reader());
-  frame.deliver({ type: 'hello', token });
+  await side.bg.present(frame, token);
   await settle();
   return frame.posted.filter((m) => ['plaintext', 'unavailable'].includes((m as { type: string }).type));
 }
@@ -380,7 +380,7 @@ describe('a reader frame placed as its message arrives (spare token)', () => {
     // The content script holds a spare token; the frame names its message in its hello.
     const { token } = await bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', pending: true });
     const frame = bob.bg.connect(FRAME_PORT, senders.reader());
-    frame.deliver({ type: 'hello', token, messageId });
+    await bob.bg.present(frame, token, { messageId });
     await settle();
     const shown = () => frame.posted.filter((m) => ['plaintext', 'unavailable'].includes((m as { type: string }).type));
     expect(shown()).toEqual([]); // waiting: the message has not reached the background yet
@@ -392,11 +392,11 @@ describe('a reader frame placed as its message arrives (spare token)', () => {
   it('a spare token whose frame names no message, or no token at all, gets nothing', async () => {
     const { token } = await bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', pending: true });
     const unnamed = bob.bg.connect(FRAME_PORT, senders.reader());
-    unnamed.deliver({ type: 'hello', token });
+    expect(await bob.bg.present(unnamed, token)).toBe(true);
     const pageMade = bob.bg.connect(FRAME_PORT, senders.reader());
-    pageMade.deliver({ type: 'hello', token: '0'.repeat(32), messageId: messageIdOf('?OTR:AAMD.') });
+    expect(await bob.bg.present(pageMade, '0'.repeat(32), { messageId: messageIdOf('?OTR:AAMD.') })).toBe(false);
     await settle();
-    for (const f of [unnamed, pageMade]) expect(f.posted.every((m) => (m as { type: string }).type === 'error')).toBe(true);
+    for (const f of [unnamed, pageMade]) expect(f.posted.every((m) => ['challenge', 'error'].includes((m as { type: string }).type))).toBe(true);
     await expect(bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader' })).rejects.toThrow(/message id/);
   });
 
@@ -404,7 +404,7 @@ describe('a reader frame placed as its message arrives (spare token)', () => {
     await goPrivate();
     const { token } = await bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', pending: true });
     const warm = bob.bg.connect(FRAME_PORT, senders.reader());
-    warm.deliver({ type: 'hello', token });
+    await bob.bg.present(warm, token);
     await settle();
     const shown = () => warm.posted.filter((m) => ['plaintext', 'unavailable', 'error'].includes((m as { type: string }).type));
     expect(shown()).toEqual([]); // parked: it waits to be told its message

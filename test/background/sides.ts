@@ -79,8 +79,7 @@ export async function pump(a: Side, b: Side): Promise<void> {
 export async function compose(side: Side, text: string): Promise<FakePort> {
   const { token } = await side.bg.ask(senders.content(side.tab), 'content.frameToken', { conversationId: side.conv.id, role: 'compose' });
   const frame = side.bg.connect(FRAME_PORT, senders.compose(side.tab));
-  frame.deliver({ type: 'hello', token });
-  await settle();
+  await side.bg.present(frame, token);
   frame.deliver({ type: 'send', text });
   await settle();
   return frame;
@@ -89,8 +88,7 @@ export async function compose(side: Side, text: string): Promise<FakePort> {
 export async function readPlaintext(side: Side, messageId: string, tab = side.tab): Promise<unknown[]> {
   const { token } = await side.bg.ask(senders.content(tab), 'content.frameToken', { conversationId: side.conv.id, role: 'reader', messageId });
   const frame = side.bg.connect(FRAME_PORT, senders.reader(tab));
-  frame.deliver({ type: 'hello', token });
-  await settle();
+  await side.bg.present(frame, token);
   return frame.posted.filter((m) => ['plaintext', 'unavailable'].includes((m as { type: string }).type));
 }
 

@@ -12,6 +12,7 @@ import { startIrcStack, type IrcStack } from '../stacks/index';
 import { ROOT } from './helpers/browser';
 import { loungeJoin } from './helpers/chat';
 import { acceptPrivate, launchProfile, typePrivate, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { ffLockState } from './helpers/firefox-kept';
 
 const EXT = join(ROOT, '.output/firefox-mv2-android');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -32,7 +33,8 @@ async function tap(page: Page, selector: string): Promise<void> {
   await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
 }
 
-const lockState = (page: Page) => page.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-state'));
+/** Trust comes from the private box, not the page (issue 17). */
+const lockState = ffLockState;
 
 describe.sequential('The Lounge on a phone-sized Firefox with touch', () => {
   let stack: IrcStack;

@@ -12,6 +12,7 @@ import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, ROOT, type FirefoxWithExtension } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import { acceptPrivate, FIREFOX_BUILD, launchProfile, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { ffLockState } from './helpers/firefox-kept';
 
 const LIST = 'converse-chat .chat-content__messages';
 
@@ -25,7 +26,8 @@ async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout = 30
 }
 
 // puppeteer's `>>>` goes through open shadow roots, where the lock lives.
-const ffState = (page: Page) => page.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-state'));
+/** Trust comes from the private box, not the page (issue 17). */
+const ffState = ffLockState;
 
 async function ffMenu(page: Page, item: 'start' | 'end'): Promise<void> {
   await (await page.waitForSelector('>>> [data-offrecord=lock]'))!.click();

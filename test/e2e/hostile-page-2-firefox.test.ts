@@ -7,7 +7,9 @@
  * (inserting there focuses it), makes queries appear while Bob types in the private box: the
  * answers wait until he stops, and none of his keys reaches the page (item 2); and the page's
  * attacks on the private box itself are seen (item 1, trusted path). Alice's SMP question opens
- * no frame in Bob's Firefox page by itself (item 1).
+ * no frame in Bob's Firefox page by itself (item 1), and a page script's clicks on the lock do
+ * nothing (item 1). Item 8: the page's lock shows no trust level, and frames the page makes at
+ * OffRecord's addresses get nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -15,8 +17,9 @@ import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
-import { composeFrames, readSpy, setUpInFirefox, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
-import { closeVerify, FIREFOX_BUILD, launchProfile, lockState, menu, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { composeFrames, copyOurFrames, readSpy, setUpInFirefox, startHostileSite, tamperScenario, tokensIn, TYPED, type HostileSite } from './helpers/hostile-site';
+import { closeVerify, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { ffLockState } from './helpers/firefox-kept';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
@@ -30,7 +33,8 @@ async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout: num
   throw new Error(`Firefox: timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-const ffState = (page: Page) => page.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-state'));
+/** Trust comes from the private box, not the page (issue 17). */
+const ffState = ffLockState;
 
 const bobsOtrReplies = (page: Page) =>
   page.evaluate((list) => {
@@ -88,6 +92,10 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await (await bob.waitForSelector('>>> [role=menuitem][data-offrecord=start]'))!.click();
     await waitState(alice.page, 'unverified', 90_000);
     await poll(() => ffState(bob), (s) => s === 'unverified', 60_000, "Bob's lock to become unverified");
+    // Item 8: unverified shows in the private box only; the page's lock says just "Private".
+    const pageSees = await bob.$eval('>>> [data-offrecord=lock]', (e) => ({ state: e.getAttribute('data-offrecord-state'), label: e.textContent ?? '' }));
+    expect(pageSees.state).toBe('private');
+    expect(pageSees.label).not.toMatch(/verified/i);
     const before = await bobsOtrReplies(bob);
     for (let i = 0; i < 10; i++) {
       await alice.page.evaluate(
@@ -106,6 +114,24 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     expect((await bobsOtrReplies(bob)) - before).toBeLessThanOrEqual(2);
     expect(await ffState(bob)).toBe('unverified');
     expect(await lockState(alice.page)).toBe('unverified');
+    // Item 1: a page script's clicks on the lock, End and Start do nothing (not trusted events).
+    const acted = await bob.evaluate(() => {
+      const root = document.querySelector('[data-offrecord-host=lock]')?.shadowRoot;
+      const lockButton = root?.querySelector<HTMLElement>('[data-offrecord=lock]');
+      if (!root || !lockButton) return 'no lock';
+      lockButton.click();
+      lockButton.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+      for (const item of ['end', 'start']) {
+        const b = root.querySelector<HTMLElement>(`[data-offrecord=${item}]`);
+        b?.click();
+        b?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+      }
+      return (root.querySelector('[role=menu]') as HTMLElement).hidden ? 'menu stayed closed' : 'menu opened';
+    });
+    expect(acted).toBe('menu stayed closed');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await ffState(bob)).toBe('unverified');
+    expect(await lockState(alice.page)).toBe('unverified');
   });
 
   it('a question from the peer opens no verify frame in the page; the lock says so', async () => {
@@ -120,6 +146,28 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await new Promise((r) => setTimeout(r, 1500)); // a frame opening by itself would be there by now
     expect((await bob.$$('iframe[data-offrecord=verify]')).length).toBe(0);
     await closeVerify(alice.page);
+  });
+
+  it('frame addresses carry no token; frames the page makes at the same addresses get nothing (item 8)', async () => {
+    const line = 'for the reader OffRecord placed';
+    await typePrivate(alice.page, line);
+    const readerTexts = async () =>
+      Promise.all(
+        bob.frames().filter((f) => f.url().includes('/reader.html')).map((f) => f.$eval('[data-offrecord=plaintext]', (e) => e.textContent ?? '').catch(() => '')),
+      );
+    await poll(readerTexts, (t) => t.includes(line), 30_000, "Bob's reader frame");
+    const shown = (await readerTexts()).filter((t) => t !== '…').length;
+    const addresses = await bob.evaluate(copyOurFrames);
+    expect(tokensIn(addresses)).toEqual([]);
+    const copies = await bob.$$eval('iframe[data-page-copy=reader]', (l) => l.length);
+    expect(copies).toBeGreaterThan(0);
+    // Every copy loads and says hello, and is never claimed: the texts shown stay as many.
+    await poll(async () => (await readerTexts()).length, (n) => n >= shown + copies, 15_000, 'the copies to load');
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await readerTexts();
+    expect(after.filter((t) => t !== '…').length).toBe(shown);
+    expect(after.filter((t) => t === line).length).toBe(1);
+    await bob.evaluate(() => document.querySelectorAll('iframe[data-page-copy]').forEach((f) => f.remove()));
   });
 
   let siteReady = false;

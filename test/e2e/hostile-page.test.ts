@@ -11,6 +11,7 @@ import { converseLogin, converseOpenChat } from './helpers/chat';
 import {
   acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, shot, smpQuestion, smpResult, waitIdentity, waitState, type Profile,
 } from './overlay-kit';
+import { copyOurFrames, tokensIn } from './helpers/hostile-site';
 
 const LIST = 'converse-chat .chat-content__messages';
 
@@ -64,6 +65,23 @@ function spy(): void {
   window.addEventListener('message', (e) => s.add(typeof e.data === 'string' ? e.data : JSON.stringify(e.data)), true);
 }
 
+/**
+ * Runs in the page's main world: everything the page can read of the lock (its open shadow root:
+ * each element's attributes and text), but its inline position and the menu's open state.
+ */
+function lockSnapshot(): string {
+  const root = document.querySelector('[data-offrecord-host=lock]')?.shadowRoot;
+  if (!root) return 'no lock';
+  return Array.from(root.querySelectorAll('*'))
+    .filter((el) => el.tagName !== 'STYLE')
+    .map((el) => {
+      const attrs = Array.from(el.attributes).filter((a) => !['style', 'class', 'aria-expanded'].includes(a.name));
+      const text = Array.from(el.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('');
+      return `${el.tagName} ${attrs.map((a) => `${a.name}=${a.value}`).join(' ')} ${text}`;
+    })
+    .join('\n');
+}
+
 describe.sequential('a hostile page sees no plaintext', () => {
   let stack: XmppStack;
   let alice: Profile;
@@ -102,12 +120,40 @@ describe.sequential('a hostile page sees no plaintext', () => {
     // Select everything in the page, including the reader frames' boxes.
     await alice.page.mouse.click(10, 10);
     await alice.page.keyboard.press('Control+A');
+    await alice.page.keyboard.press('Escape');
+    const unverifiedLock = await alice.page.evaluate(lockSnapshot);
+    expect(unverifiedLock).toContain('data-offrecord-state=private');
     // The secret is typed into Alice's verify frame (she asks) and Bob's (he answers).
     await smpQuestion(alice.page, bob.page, 'Our phrase?', SECRET, SECRET);
     expect(await smpResult(alice.page)).toBe('succeeded');
     await closeVerify(alice.page);
     await closeVerify(bob.page);
+    // Item 8: Alice has verified Bob (her private box says so), and her page cannot tell: the
+    // lock reads exactly as it did while unverified.
+    await waitState(alice.page, 'private');
+    await expect.poll(() => alice.page.evaluate(lockSnapshot)).toBe(unverifiedLock);
     await shot(alice.page, 'hostile-page-alice');
+  });
+
+  it('frame addresses carry no token; frames the page makes at the same addresses get nothing (item 8)', async () => {
+    const addresses = await alice.page.evaluate(copyOurFrames);
+    expect(addresses.length).toBeGreaterThan(1); // the compose frame and the readers
+    expect(tokensIn(addresses)).toEqual([]);
+    const copies = alice.page.locator('iframe[data-page-copy=reader]');
+    const count = await copies.count();
+    expect(count).toBeGreaterThan(0);
+    // Every copy loads OffRecord's page, says hello, and is never claimed: no text arrives.
+    await alice.page.waitForTimeout(3000);
+    for (let i = 0; i < count; i++) {
+      const text = await alice.page.frameLocator('iframe[data-page-copy=reader]').nth(i).locator('[data-offrecord=plaintext]').textContent();
+      expect(text).toBe('…');
+    }
+    const compose = alice.page.frameLocator('iframe[data-page-copy=compose]').locator('[data-offrecord=compose-input]');
+    expect(await compose.isDisabled()).toBe(true);
+    // OffRecord's own readers still show their texts.
+    const own = await alice.page.frameLocator('iframe[data-offrecord=reader]').first().locator('[data-offrecord=plaintext]').textContent();
+    expect(sent).toContain(own);
+    await alice.page.evaluate(() => document.querySelectorAll('iframe[data-page-copy]').forEach((f) => f.remove()));
   });
 
   it("a page script's dispatched clicks and keys cannot end or restart the conversation", async () => {

@@ -91,7 +91,25 @@ export async function waitIdentity(p: Profile): Promise<void> {
 }
 
 export const lock = (page: Page) => page.locator('[data-offrecord=lock]');
-export const lockState = (page: Page) => lock(page).getAttribute('data-offrecord-state', { timeout: 2000 }).catch(() => null);
+/**
+ * The conversation's state: plaintext | unverified | private | finished. The page's lock shows
+ * only plaintext | private | finished (issue 17: no trust level in page-readable DOM); whether a
+ * private conversation is verified is read from the private box, an extension-origin frame the
+ * page cannot read. Where no private box is placed (a mail's reading view, the site's own box
+ * chosen), the trust cannot be told from the page, and a private lock counts as either.
+ */
+export async function lockState(page: Page): Promise<string | null> {
+  const state = await lock(page).getAttribute('data-offrecord-state', { timeout: 2000 }).catch(() => null);
+  if (state !== 'private') return state;
+  return (await composeTrust(page)) ?? 'private (trust not shown in this page)';
+}
+
+/** The private box's own state (extension origin), or null without one. */
+export async function composeTrust(page: Page): Promise<string | null> {
+  const frame = page.frames().find((f) => f.url().includes('/compose.html'));
+  const state = await frame?.evaluate(() => document.body.dataset.state ?? null).catch(() => null);
+  return state === 'unverified' || state === 'private' ? state : null;
+}
 
 /**
  * Chooses a lock-menu item. The lock may be placed anew just as it is clicked (a view arrives),
@@ -121,7 +139,13 @@ export async function acceptPrivate(page: Page, timeout = 60_000): Promise<void>
 }
 
 export async function waitState(page: Page, state: string, timeout = 30_000): Promise<void> {
-  await expect.poll(() => lockState(page), { timeout, interval: 200 }).toBe(state);
+  const encrypted = state === 'unverified' || state === 'private';
+  await expect
+    .poll(async () => {
+      const now = await lockState(page);
+      return encrypted && now?.startsWith('private (') ? state : now;
+    }, { timeout, interval: 200 })
+    .toBe(state);
 }
 
 export const composeInput = (page: Page) => page.frameLocator('[data-offrecord=compose]').locator('[data-offrecord=compose-input]');

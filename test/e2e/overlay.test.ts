@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { startIrcObserver, startIrcStack, startXmppStack, type IrcObserver, type IrcStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
 import {
-  acceptPrivate, closeVerify, exchange, launchProfile, menu, popupRequest, readerStatuses, readerTexts, scrollDown, shot, smpQuestion, smpResult,
+  acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, popupRequest, readerStatuses, readerTexts, scrollDown, shot, smpQuestion, smpResult,
   typePrivate, visibleNotices, waitIdentity, waitReader, waitState, type Profile,
 } from './overlay-kit';
 
@@ -32,7 +32,7 @@ async function verifyBoth(alice: Page, bob: Page): Promise<void> {
   await smpQuestion(alice, bob, QUESTION, 'lisbon', 'porto');
   expect(await smpResult(alice)).toBe('failed');
   expect(await smpResult(bob)).toBe('failed');
-  expect(await alice.locator('[data-offrecord=lock]').getAttribute('data-offrecord-state')).toBe('unverified');
+  expect(await lockState(alice)).toBe('unverified');
   await closeVerify(alice);
   await closeVerify(bob);
   await smpQuestion(alice, bob, QUESTION, 'lisbon', 'lisbon');

@@ -173,6 +173,21 @@ describe.sequential('one identity on IRC and XMPP', () => {
     // Refresh on XMPP: the new AKE carries the account's own key. Bob knew Alice's key there,
     // so he gets the blocking warning and accepts the new key in the popup.
     await menu(aliceXmpp, 'start');
+    // The lock's warning opens the popup on the user's own click, never on a page script's (issue 17).
+    const check = bobXmpp.locator('[data-offrecord=check-key]');
+    await check.waitFor({ timeout: 30_000 });
+    // The browser's own list of targets: the action popup is one, though no Playwright page.
+    const cdp = await bob.browser.context.newCDPSession(bobXmpp);
+    const popups = async () =>
+      ((await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; url: string }> }).targetInfos.filter((t) => t.url.includes('/popup.html'));
+    expect(await popups()).toEqual([]);
+    await bobXmpp.evaluate(() => document.querySelector('[data-offrecord-host=lock]')?.shadowRoot?.querySelector<HTMLElement>('[data-offrecord=check-key]')?.click());
+    await bobXmpp.waitForTimeout(1500);
+    expect(await popups()).toEqual([]);
+    await check.click();
+    await expect.poll(async () => (await popups()).length, { timeout: 15_000 }).toBe(1);
+    for (const p of await popups()) await cdp.send('Target.closeTarget', { targetId: p.targetId });
+    await cdp.detach();
     expect(await acceptChangedKey(bob, bobXmpp, aliceIdentity, 'two-sites-bob-key-changed')).toBe(aliceXmppKey);
     await waitState(bobXmpp, 'unverified', 30_000);
     expect(await lockFingerprint(bobXmpp)).toContain(aliceXmppKey);
@@ -215,13 +230,18 @@ describe.sequential('one identity on IRC and XMPP', () => {
     const shown = await dialog.locator('code[data-fingerprint]').evaluateAll((els) => els.map((e) => e.getAttribute('data-fingerprint')));
     expect(shown).toEqual([await identityOf(bob), aliceIdentity]);
     await dialog.getByRole('combobox', { name: 'Have you verified this fingerprint?' }).selectOption('yes');
+    // The comparison step (issue 17): Save waits until the user says both were compared and match.
+    expect(await dialog.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    await dialog.locator('[data-offrecord=compared]').check();
     await shot(popup, 'two-sites-bob-verify-manual');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => card.locator('[data-state]').getAttribute('data-state'), { timeout: 10_000 }).toBe('private');
     await popup.close();
     // The lock on the page follows at once, without any new OTR traffic.
     await waitState(bobIrc, 'private', 10_000);
-    expect(await lockFingerprint(bobIrc)).toContain(`${aliceIdentity} (verified)`);
+    // The page's lock shows the fingerprint but not that it is verified (issue 17: no trust in the page).
+    expect(await lockFingerprint(bobIrc)).toContain(aliceIdentity);
+    expect(await lockFingerprint(bobIrc)).not.toContain('verified');
     // The XMPP conversation shows Alice's separate key: not verified by this.
     expect(await lockState(bobXmpp)).toBe('unverified');
 

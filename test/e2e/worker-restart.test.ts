@@ -123,8 +123,15 @@ async function content<T>(side: Side, op: string, arg: unknown = null): Promise<
             const { token } = await call('content.frameToken', arg.request);
             const f = document.createElement('iframe');
             f.setAttribute('data-test', arg.tag);
-            // The reader's hash is a query string (token, look, message); the compose frame's is the token.
-            f.src = chrome.runtime.getURL(`/${arg.request.role}.html`) + '#' + (arg.request.role === 'reader' ? `t=${token}` : token);
+            f.src = chrome.runtime.getURL(`/${arg.request.role}.html`);
+            // The frame posts its port's challenge to this window; the content script claims it.
+            const onReady = (e: MessageEvent) => {
+              const data = e.data as { offrecord?: string; nonce?: string } | null;
+              if (e.source !== f.contentWindow || data?.offrecord !== 'frame-ready') return;
+              window.removeEventListener('message', onReady);
+              void call('content.frameClaim', { token, nonce: data.nonce });
+            };
+            window.addEventListener('message', onReady);
             document.querySelector(`[data-test="${arg.tag}"]`)?.remove();
             document.body.append(f);
             return { ok: true };

@@ -43,3 +43,38 @@ describe('the lock and a peer’s request', () => {
     expect(button.getAttribute('aria-label')).not.toContain('asks');
   });
 });
+
+describe('no trust level in the page (issue 17 item 8)', () => {
+  const pageReadable = (lock: Lock) =>
+    Array.from(lock.host.shadowRoot!.querySelectorAll('*'))
+      .filter((el) => el.tagName !== 'STYLE')
+      .map((el) => `${el.tagName} ${Array.from(el.attributes).map((a) => `${a.name}=${a.value}`).join(' ')} ${el.textContent}`)
+      .join('\n');
+
+  it('an unverified and a verified conversation, or room, read the same in the page', () => {
+    const fingerprint = 'AAAAAAAA BBBBBBBB CCCCCCCC DDDDDDDD EEEEEEEE';
+    const unverified = lockOf();
+    unverified.lock.update(view({ state: 'unverified', version: 3, fingerprint, trust: 'unverified' }));
+    const verified = lockOf();
+    verified.lock.update(view({ state: 'private', version: 3, fingerprint, trust: 'smp' }));
+    expect(pageReadable(unverified.lock)).toBe(pageReadable(verified.lock));
+    expect(unverified.button.getAttribute('data-offrecord-state')).toBe('private');
+    expect(pageReadable(verified.lock)).not.toMatch(/unverified|\(verified\)/i);
+  });
+});
+
+describe('the changed-key warning (issue 17, first-time users)', () => {
+  it("offers to open the popup, and a page script's click does nothing", () => {
+    const actions: string[] = [];
+    const lock = new Lock(document, (a) => actions.push(a));
+    document.body.append(lock.host);
+    lock.update(view({ state: 'unverified', version: 3, fingerprintChanged: { previous: 'A', current: 'B' } }));
+    const root = lock.host.shadowRoot!;
+    expect(root.querySelector('[data-offrecord=notice]')!.textContent).toContain("alice's key changed");
+    const check = root.querySelector<HTMLButtonElement>('[data-offrecord=notice] [data-offrecord=check-key]')!;
+    expect(check).toBeTruthy();
+    check.click(); // untrusted, as a page script's
+    check.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(actions).toEqual([]);
+  });
+});

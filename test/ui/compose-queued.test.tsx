@@ -10,7 +10,7 @@ import { conversation, en, installI18n } from './helpers';
 
 const frame = vi.hoisted(() => ({ listener: null as null | ((m: unknown) => void), requests: [] as unknown[][] }));
 vi.mock('../../src/messaging/client', () => ({
-  connectFrame: (_token: string, listener: (m: unknown) => void) => {
+  connectFrame: (listener: (m: unknown) => void) => {
     frame.listener = listener;
     return { send: vi.fn(), close: vi.fn() };
   },
@@ -32,7 +32,7 @@ describe('compose frame: waiting texts', () => {
   afterEach(() => document.body.replaceChildren());
 
   it('lists each waiting text for the peer, with Cancel', async () => {
-    startCompose(document, 'a'.repeat(32));
+    startCompose(document);
     const post = (m: BackgroundToFrame) => frame.listener!(m);
     post({ type: 'ready', role: 'compose', conversationId: 'c1', view: conversation({ id: 'c1', policy: 'always', queued: 2, queuedIds: ['00aa00aa00aa00aa', '11bb11bb11bb11bb'] }) });
     const list = document.querySelector('[data-offrecord=compose-queued]') as HTMLElement;

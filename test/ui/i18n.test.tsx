@@ -20,13 +20,22 @@ describe('i18n', () => {
     installI18n();
   });
 
-  it('has every literal key the UI asks for in the en catalogue', () => {
+  it('has every literal key the UI, the in-page overlay and the frames ask for in the en catalogue', () => {
     const missing: string[] = [];
-    for (const file of sources(UI_DIR)) {
+    for (const file of [UI_DIR, join(ROOT, 'src/overlay'), join(ROOT, 'src/frames')].flatMap(sources)) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/\bt\(\s*'([a-z0-9_]+)'/g)) if (!catalogue[m[1]!]) missing.push(`${m[1]} (${file})`);
+      for (const m of text.matchAll(/\b(?:t|msg)\(\s*'([a-z0-9_]+)'/g)) if (!catalogue[m[1]!]) missing.push(`${m[1]} (${file})`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it("OffRecord's frames show no literal English: every string comes from the catalogue (issue 17)", () => {
+    const literals: string[] = [];
+    for (const file of [...sources(join(ROOT, 'src/frames')), join(ROOT, 'src/overlay/frames.ts'), join(ROOT, 'src/overlay/no-answer.ts')]) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:textContent =|placeholder =|setAttribute\('(?:aria-label|title)',)\s*['`]([^'`]*[A-Za-z]{3}[^'`]*)['`]/g)) literals.push(`${m[1]} (${file})`);
+    }
+    expect(literals).toEqual([]);
   });
 
   it('has the keys the UI builds from states and options', () => {

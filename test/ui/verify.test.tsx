@@ -80,7 +80,7 @@ describe('popup: Verify dialog ("Authenticate buddy")', () => {
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('75');
   });
 
-  it('manual comparison: shows both fingerprints and records "I have verified"', () => {
+  it('manual comparison: shows both fingerprints and records "I have verified" only after the comparison step', () => {
     const { a, onClose } = dialog(conv());
     fireEvent.change(screen.getByLabelText(en('verify_how', 'bob')), { target: { value: 'manual' } });
     expect(screen.getByLabelText(`${en('verify_manual_mine', 'alice')}: ${FP_ALICE}`)).toBeTruthy();
@@ -88,7 +88,14 @@ describe('popup: Verify dialog ("Authenticate buddy")', () => {
     const choice = screen.getByLabelText(en('verify_manual_choice_label')) as HTMLSelectElement;
     expect(choice.value).toBe('no');
     fireEvent.change(choice, { target: { value: 'yes' } });
-    fireEvent.click(screen.getByRole('button', { name: en('verify_submit_manual') }));
+    const save = screen.getByRole('button', { name: en('verify_submit_manual') }) as HTMLButtonElement;
+    // Not yet: the user has not said the fingerprints were compared with bob over another channel.
+    expect(save.disabled).toBe(true);
+    fireEvent.click(save);
+    expect(a.verifyManual).not.toHaveBeenCalled();
+    fireEvent.click(screen.getByLabelText(en('verify_manual_compared', 'bob')));
+    expect(save.disabled).toBe(false);
+    fireEvent.click(save);
     expect(a.verifyManual).toHaveBeenCalledWith(ID, true);
     expect(onClose).toHaveBeenCalled();
   });

@@ -36,6 +36,10 @@ export function VerifyDialog({ conversation: c, myFingerprint, actions, onClose 
   const [question, setQuestion] = useState('');
   const [secret, setSecret] = useState('');
   const [manual, setManual] = useState<'yes' | 'no'>(c.trust === 'manual' || c.trust === 'smp' ? 'yes' : 'no');
+  // The comparison step (issue 17): "verified" is saved only once the user says the two
+  // fingerprints were compared with the peer over another channel and match.
+  const [compared, setCompared] = useState(false);
+  const unconfirmed = !answering && mode === 'manual' && manual === 'yes' && !compared;
 
   const running = submitted && smp.status === 'in-progress';
   const finished = submitted && (smp.status === 'succeeded' || smp.status === 'failed' || smp.status === 'aborted');
@@ -47,6 +51,7 @@ export function VerifyDialog({ conversation: c, myFingerprint, actions, onClose 
       actions.smpAnswer(c.id, secret);
       setSubmitted(true);
     } else if (mode === 'manual') {
+      if (unconfirmed) return;
       actions.verifyManual(c.id, manual === 'yes');
       onClose();
     } else {
@@ -151,6 +156,17 @@ export function VerifyDialog({ conversation: c, myFingerprint, actions, onClose 
                       <option value="yes">{t('verify_manual_have', c.peer)}</option>
                     </select>
                   </label>
+                  {manual === 'yes' && (
+                    <label class="field">
+                      <input
+                        type="checkbox"
+                        data-offrecord="compared"
+                        checked={compared}
+                        onChange={(e) => setCompared((e.target as HTMLInputElement).checked)}
+                      />
+                      <span>{t('verify_manual_compared', c.peer)}</span>
+                    </label>
+                  )}
                 </div>
               )}
             </>
@@ -159,7 +175,7 @@ export function VerifyDialog({ conversation: c, myFingerprint, actions, onClose 
             <button type="button" class="btn" onClick={onClose}>
               {t('cancel')}
             </button>
-            <button type="submit" class="btn btn-primary">
+            <button type="submit" class="btn btn-primary" disabled={unconfirmed}>
               {answering ? t('verify_submit_answer') : mode === 'manual' ? t('verify_submit_manual') : t('verify_submit')}
             </button>
           </div>

@@ -95,8 +95,18 @@ export async function ffPoll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, tim
   throw new Error(`Firefox: timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-// puppeteer's `>>>` goes through open shadow roots, where the lock lives.
-export const ffLockState = (page: Page) => page.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-state'));
+/**
+ * The conversation's state: plaintext | unverified | private | finished. The page's lock shows
+ * plaintext | private | finished only (issue 17: no trust level in page-readable DOM); a private
+ * conversation's trust is read from the private box, an extension-origin frame. puppeteer's `>>>`
+ * goes through open shadow roots, where the lock lives.
+ */
+export async function ffLockState(page: Page): Promise<string | null> {
+  const state = await page.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-state'));
+  if (state !== 'private') return state;
+  const trust = await extensionFrames(page, 'compose')[0]?.evaluate(() => document.body.dataset.state ?? null).catch(() => null);
+  return trust === 'unverified' || trust === 'private' ? trust : state;
+}
 export const ffFingerprint = (page: Page) => page.$eval('>>> [data-offrecord=fingerprint]', (e) => e.textContent ?? '');
 
 export async function ffMenu(page: Page, item: 'start' | 'end'): Promise<void> {

@@ -150,6 +150,28 @@ export async function setUpInFirefox(browser: FirefoxBrowser, uuid: string, orig
   }
 }
 
+/**
+ * Runs in the page (item 8, frame tokens): reads the address of each of OffRecord's frames and
+ * frames the same address again itself, as a page would to take a frame's one-time delivery.
+ * Returns the addresses it saw; its copies are marked `data-page-copy` (with the frame's role).
+ */
+export function copyOurFrames(): string[] {
+  const ours = Array.from(document.querySelectorAll<HTMLIFrameElement>('iframe[data-offrecord]'));
+  for (const f of ours) {
+    const copy = document.createElement('iframe');
+    copy.src = f.src;
+    copy.setAttribute('data-page-copy', f.getAttribute('data-offrecord') ?? '');
+    Object.assign(copy.style, { width: '300px', height: '60px' });
+    document.body.append(copy);
+  }
+  return ours.map((f) => f.src);
+}
+
+/** No one-time token in a frame address: only the look and a 64-digit message id may be there. */
+export function tokensIn(addresses: string[]): string[] {
+  return addresses.filter((a) => /[0-9a-f]{32}/.test(new URL(a).hash.replace(/m=[0-9a-f]{64}/, '')));
+}
+
 /** Runs in the page: compose frames present, and how many of them the page has not marked. */
 export function composeFrames(): { all: number; fresh: number } {
   const all = document.querySelectorAll('iframe[data-offrecord=compose]').length;
