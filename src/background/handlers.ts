@@ -120,6 +120,7 @@ export function createHandlers(s: Services): Handlers {
     'smp.start': ({ conversationId, secret, question }) => s.sessions.smpStart(conversationId, secret, question),
     'smp.answer': ({ conversationId, secret }) => s.sessions.smpAnswer(conversationId, secret),
     'smp.abort': ({ conversationId }) => s.sessions.smpAbort(conversationId),
+    'file.announce': ({ conversationId, useData }) => s.sessions.announceFile(conversationId, useData),
     'conversation.verifyManual': async ({ conversationId }) => {
       const ref = s.sessions.refOf(conversationId);
       if (!ref.fingerprint) storeFail('invalid', 'the conversation is not private: there is no fingerprint to verify');

@@ -7,6 +7,7 @@
 import { connectFrame } from '../messaging/client';
 import { postToHost, type ReaderLook } from '../messaging/frame-host';
 import { lockIcon } from '../overlay/icons';
+import { fileOffer } from './reader-files';
 
 export const UNAVAILABLE_TEXT = 'Encrypted earlier; keys discarded — this message can no longer be read.';
 
@@ -36,6 +37,10 @@ export function startReader(doc: Document, token: string, look: ReaderLook = {},
     if (m.type === 'plaintext') {
       text.textContent = m.text;
       doc.body.dataset.status = 'plaintext';
+      if (m.files?.length) {
+        if (!m.text) text.textContent = m.files.length > 1 ? `${m.files.length} encrypted files attached` : 'Encrypted file attached';
+        box.append(fileOffer(doc, m.files));
+      }
       channel.close();
     } else if (m.type === 'unavailable') {
       text.textContent = UNAVAILABLE_TEXT;

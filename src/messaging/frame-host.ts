@@ -9,13 +9,44 @@ export type FrameToHost =
   /** Escape in the compose frame: the user goes back to the site's own box (in the clear). */
   | { offrecord: 'compose-escape' }
   /** The reader's text box needs this many CSS pixels of height. */
-  | { offrecord: 'reader-size'; height: number };
+  | { offrecord: 'reader-size'; height: number }
+  /** The attach frame is done (or cancelled): take it away. */
+  | { offrecord: 'close-attach' }
+  /**
+   * An encrypted file for the site's attachment input, and the wire text announcing its key,
+   * which goes out with the next mail: ciphertext both, under a neutral name (issue 14).
+   */
+  | { offrecord: 'attach-file'; bytes: ArrayBuffer; wire: string[] }
+  /** A reader frame asks for the encrypted attachments of the mail it shows (ciphertext). */
+  | { offrecord: 'file-request' };
+
+/** What the host hands a reader frame that asked: the mail's encrypted attachments, as fetched. */
+export interface HostFiles {
+  offrecord: 'files';
+  files: ArrayBuffer[];
+}
+
+/** Across compartments (Firefox content scripts) `instanceof` fails: ask the object's tag. */
+function isArrayBuffer(v: unknown): v is ArrayBuffer {
+  return Object.prototype.toString.call(v) === '[object ArrayBuffer]';
+}
+
+export function hostFiles(data: unknown): HostFiles | null {
+  if (!data || typeof data !== 'object') return null;
+  const m = data as Record<string, unknown>;
+  if (m.offrecord !== 'files' || !Array.isArray(m.files) || m.files.length > 16) return null;
+  return m.files.every(isArrayBuffer) ? { offrecord: 'files', files: m.files as ArrayBuffer[] } : null;
+}
 
 export function frameToHost(data: unknown): FrameToHost | null {
   if (!data || typeof data !== 'object') return null;
   const m = data as Record<string, unknown>;
   if (m.offrecord === 'close-verify') return { offrecord: 'close-verify' };
   if (m.offrecord === 'compose-escape') return { offrecord: 'compose-escape' };
+  if (m.offrecord === 'close-attach') return { offrecord: 'close-attach' };
+  if (m.offrecord === 'file-request') return { offrecord: 'file-request' };
+  if (m.offrecord === 'attach-file' && isArrayBuffer(m.bytes) && Array.isArray(m.wire) && m.wire.length <= 16 && m.wire.every((w) => typeof w === 'string' && w.startsWith('?OTR')))
+    return { offrecord: 'attach-file', bytes: m.bytes, wire: m.wire as string[] };
   if (m.offrecord === 'reader-size' && typeof m.height === 'number' && Number.isFinite(m.height) && m.height >= 0 && m.height < 100_000)
     return { offrecord: 'reader-size', height: m.height };
   return null;

@@ -15,6 +15,7 @@
  *  sites:         sites.list, sites.add, sites.update, sites.remove
  *  settings:      settings.get, settings.set
  *  content:       content.register, content.incoming, content.frameToken
+ *  files:         file.announce (an attach frame announces a file over TLV 8 and gets its key)
  *  picker:        picker.start, picker.status, picker.forget (generic adapter, per origin)
  *  rooms:         room.create, room.incoming, room.invite, room.remove, room.leave,
  *                 room.invitations, room.accept (issue 13; a room is named by its channel's
@@ -186,6 +187,16 @@ export const REQUESTS = {
   /** Invitations waiting for this conversation's account (those not accepted on their own). */
   'room.invitations': kind<{ conversationId: string }, RoomSummary[]>(PAGES, CONVERSATION),
   'room.accept': kind<{ conversationId: string; roomId: string }, RoomSummary>(PAGES, obj({ conversationId: ID, roomId: ROOM_ID })),
+
+  /**
+   * The attach frame announces a file (use-data = its SHA-256, files/encrypted-file.ts) in a TLV 8
+   * data message. It gets back that file's key (derived from the extra symmetric key, good for
+   * this file only) and the wire text, which goes out with the next mail (never plaintext).
+   */
+  'file.announce': kind<{ conversationId: string; useData: string }, { fileKey: string; wire: string[] }>(
+    ['attach-frame'],
+    obj({ conversationId: ID, useData: MESSAGE_ID }),
+  ),
 
   /** Runs the element picker in that tab's page (generic adapter); answers once it is showing. */
   'picker.start': kind<{ tabId: number }, null>(PAGES, obj({ tabId: int(0) })),

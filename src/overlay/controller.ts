@@ -16,6 +16,7 @@ import { Lock, NEUTRAL_SUBJECT, type LockAction } from './lock';
 import { normaliseMailElement, setSubjectField } from '../adapters/core/mail-dom';
 import { WireSender } from './sender';
 import { holdForReply, takeHeld } from './mail-outbox';
+import { openAttach, sendAttachments } from './mail-files';
 import { composeTamper } from './frame-guard';
 import { t } from '../ui/i18n';
 import { classify, mayBeOtr } from '../otr/classify';
@@ -122,6 +123,7 @@ export class ConversationController {
       hold: adapter.mail ? (t) => this.holdForReply(t) : undefined,
     });
     this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
+    if (adapter.mail) this.readers.onFileRequest = (reader) => void sendAttachments(doc, adapter, reader).catch((e: unknown) => this.lock.showNotice(`OffRecord could not fetch the attachment: ${(e as Error).message}`));
   }
 
   get conversationId(): string | undefined {
@@ -136,6 +138,7 @@ export class ConversationController {
         const field = this.adapter.mail?.subject(this.doc);
         if (field) setSubjectField(field, NEUTRAL_SUBJECT);
       });
+      this.lock.setMailAttach(!!this.adapter.mail.attachmentInput(this.doc));
     }
     this.placeTimer = win.setInterval(() => this.place(), 250);
     win.addEventListener('resize', this.place);
@@ -408,6 +411,10 @@ export class ConversationController {
     try {
       if (a === 'verify') return await this.openVerify();
       if (a === 'private-box') return this.useSiteBox(false);
+      if (a === 'attach') {
+        await openAttach(this.doc, this.adapter, id, { carry: (w) => this.sender.carry(w), notice: (t) => this.lock.showNotice(t, 8000) });
+        return;
+      }
       if (a === 'room') {
         await request('room.create', { conversationId: id, fragmentSize: this.adapter.maxMessageLength });
         return;

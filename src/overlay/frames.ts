@@ -52,6 +52,13 @@ export function verifyFrame(doc: Document, token: string): HTMLIFrameElement {
   return f;
 }
 
+/** The attach dialog (attach.html): a panel in the middle of the viewport, above the page. */
+export function attachFrame(doc: Document, token: string): HTMLIFrameElement {
+  const f = baseFrame(doc, 'attach', token);
+  Object.assign(f.style, { position: 'fixed', zIndex: '2147483647', left: 'calc(50vw - 220px)', top: '20vh', width: '440px', height: '230px' });
+  return f;
+}
+
 /**
  * Over the ciphertext's own box, which ReaderFrames sizes: first the ciphertext's height, then
  * the height of the plaintext the frame reports (about the ciphertext's length: OTR does not pad).
