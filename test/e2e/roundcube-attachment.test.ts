@@ -14,9 +14,11 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startMailStack, type MailStack } from '../stacks/mail';
 import { tempDir, removeDir } from '../stacks/process';
-import { launchProfile, menu, typePrivate, waitReader, type Profile } from './overlay-kit';
+import { launchProfile, menu, readerStatuses, readerTexts, typePrivate, waitReader, type Profile } from './overlay-kit';
 import { MailPair } from './helpers/mail-thread';
-import { roundcubeFillHeaders, roundcubeLeftCompose, roundcubeOpenCompose, waitForDelivery } from './helpers/mail';
+import { roundcubeFillHeaders, roundcubeLeftCompose, roundcubeOpenCompose, smtpSend, waitForDelivery } from './helpers/mail';
+import { normaliseMailBody } from '../../src/adapters/core/mail-body';
+import { textParts } from '../adapters/mail-fixtures';
 import { UPLOAD_NAME } from '../../src/files/neutral-upload';
 
 const FIRST = 'Grüße — the payslip follows in the next mail';
@@ -117,6 +119,27 @@ describe('encrypted attachment through the lock menu, Roundcube to Roundcube (Ch
     expect(saved.length).toBe(contents.length);
     expect(Buffer.compare(saved, contents)).toBe(0);
     await expect.poll(() => fileStatus.textContent()).toContain('Saved');
+  });
+
+  it('the same mail replayed later (sent again by someone else) shows as encrypted earlier: no error, not decrypted again', async () => {
+    const original = stack.inbox('bob')[pair.delivered.bob - 1]!;
+    const found = normaliseMailBody(textParts(original.raw)[0]!.body);
+    if (found.body.kind !== 'otr') throw new Error(`the mail carried ${found.body.kind}`);
+    const ciphertexts = [found.body.text, ...found.body.more];
+    expect(ciphertexts).toHaveLength(2); // the file's announcement, then the text
+    // Wrapped at 76 as mail clients do; SMTP lines must not start with ".": a lone final "." joins its line.
+    const lines = ciphertexts.flatMap((c) => [...c.match(/.{1,76}/g)!, '']).join('\n').replace(/\n\.\n/g, '.\n');
+    await smtpSend(stack, 'alice', 'bob', 'Re: Private message', lines);
+    await pair.openNext('bob');
+    const b = bob.page;
+    await expect
+      // Spare readers loaded ahead (no message yet) have no status.
+      .poll(async () => (await readerStatuses(b)).filter(Boolean).join(','), { timeout: 30_000 })
+      .toBe('unavailable');
+    const [shown] = await readerTexts(b);
+    expect(shown).toMatch(/^Encrypted earlier/);
+    expect(shown).not.toContain(WITH_FILE);
+    expect(await b.locator('[data-offrecord=status][data-offrecord-status=warn]').count()).toBe(0);
   });
 
   it('the IMAP store holds neither the name nor the contents', () => {
