@@ -315,7 +315,11 @@ export class SessionManager {
    * user; only the echoes of what this manager sent (`sent`) are ours, the rest was sent from
    * elsewhere or before and never reaches the engine.
    */
-  receive(id: string, text: string, history = false, mine = false): Promise<IncomingResult> {
+  /**
+   * `mail`: a mail body. Mail is read whenever its reader gets to it, so a mail's query, shown
+   * from history, is held under 'manual' as a live one is (Start answers it), never answered.
+   */
+  receive(id: string, text: string, history = false, mine = false, mail = false): Promise<IncomingResult> {
     const done = () => this.received(plainKey(id, messageIdOf(text)));
     return this.serial(id, async (): Promise<IncomingResult> => {
       const r = this.record(id);
@@ -330,9 +334,10 @@ export class SessionManager {
       const wire = classify(text);
       const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
       if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
-      if (history && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
+      const heldFromMail = mail && !mine && mustHold(r, wire);
+      if (history && !heldFromMail && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
       // Issue 16 (held-query.ts): under 'manual' a peer's query waits for the user's Start.
-      if (!history && mustHold(r, wire)) {
+      if ((!history || heldFromMail) && mustHold(r, wire)) {
         if (holdQuery(r, wire.versions)) {
           await this.life.save(r);
           await this.pushView(r);

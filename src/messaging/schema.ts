@@ -154,10 +154,14 @@ export const REQUESTS = {
    * `history`: shown from before this page load; it is fed once but never answered (except
    * to continue an AKE, see background/history-replies.ts).
    */
-  /** `reader`: the spare token of a warm reader frame now placed for this message (port-hub). */
-  'content.incoming': kind<{ conversationId: string; text: string; history?: boolean; mine?: boolean; reader?: string }, IncomingResult>(
+  /**
+   * `reader`: the spare token of a warm reader frame now placed for this message (port-hub).
+   * `mail`: a mail body, read whenever its reader opens it: a query in it is held for the
+   * user's Start even from history (under 'manual' only; see background/held-query.ts).
+   */
+  'content.incoming': kind<{ conversationId: string; text: string; history?: boolean; mine?: boolean; reader?: string; mail?: boolean }, IncomingResult>(
     ['content'],
-    obj({ conversationId: ID, text: str(MAX_TEXT), history: opt(bool), mine: opt(bool), reader: opt(str(64)) }),
+    obj({ conversationId: ID, text: str(MAX_TEXT), history: opt(bool), mine: opt(bool), reader: opt(str(64)), mail: opt(bool) }),
   ),
   /**
    * One-time token for a frame the content script is about to place in this tab. `pending`: a

@@ -473,7 +473,9 @@ export class ConversationController {
     // History is fed too (once; the background keeps what it processed) but never answered,
     // except to continue an AKE: the background filters `send` (history-replies.ts).
     // Our own: the background knows which are echoes of what it sent (its `sent` list).
-    const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}) });
+    const result = await request('content.incoming', {
+      conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}), ...(this.adapter.mail ? { mail: true } : {}),
+    });
     if (result.send.length > 0) this.sender.enqueue(result.send);
     const d = replyDecoration(seen, result);
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);
