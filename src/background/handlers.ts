@@ -121,6 +121,7 @@ export function createHandlers(s: Services): Handlers {
     'smp.start': ({ conversationId, secret, question }) => s.sessions.smpStart(conversationId, secret, question),
     'smp.answer': ({ conversationId, secret }) => s.sessions.smpAnswer(conversationId, secret),
     'smp.abort': ({ conversationId }) => s.sessions.smpAbort(conversationId),
+    'file.announce': ({ conversationId, useData }) => s.sessions.announceFile(conversationId, useData),
     'conversation.verifyManual': ({ conversationId }) => s.sessions.verifyManual(conversationId),
 
     'sites.list': () => s.config.sites(),
@@ -163,12 +164,12 @@ export function createHandlers(s: Services): Handlers {
       };
       return contentView(await s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! }));
     },
-    'content.incoming': async ({ conversationId, text, history, mine, reader }, from) => {
+    'content.incoming': async ({ conversationId, text, history, mine, reader, mail }, from) => {
       own(conversationId, from);
       s.sessions.life.tabKnows(conversationId, { tabId: from.tabId!, frameId: from.frameId! });
       // Bound first: the warm frame gets the plaintext the moment it is kept, no round trip.
       if (reader) s.tokens.bind(reader, from.tabId, from.frameId, conversationId, messageIdOf(text));
-      return s.sessions.receive(conversationId, text, history ?? false, mine ?? false);
+      return s.sessions.receive(conversationId, text, history ?? false, mine ?? false, mail ?? false);
     },
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       own(conversationId, from);

@@ -120,12 +120,15 @@ export class PortHub implements PortHandlers {
     if (role !== 'reader') await ready();
     if (role === 'reader') {
       const deliver = async (messageId: string) => {
+        let files = this.sessions.filesFor(grant.conversationId, messageId);
         let text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
         if (text === null && grant.pending) {
           await this.sessions.whenReceived(grant.conversationId, messageId, PENDING_READER_MS);
+          files = this.sessions.filesFor(grant.conversationId, messageId);
           text = await this.sessions.plaintextFor(grant.conversationId, messageId, from.tabId);
         }
-        post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text });
+        // A file's key goes only with its message's text, to the same reader frame.
+        post(text === null ? { type: 'unavailable', messageId } : { type: 'plaintext', messageId, text, ...(files.length ? { files } : {}) });
       };
       const messageId = grant.messageId ?? (grant.pending ? helloMessageId : undefined);
       if (messageId) return await deliver(messageId);

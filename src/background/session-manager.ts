@@ -10,12 +10,15 @@
  */
 import {
   abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage,
-  startOtr, startSmp, type ConversationState, type Identity, type Invitation, type OtrEnv, type OtrEvent, type StepResult,
+  startOtr, startSmp, useExtraSymmetricKey, type ConversationState, type Identity, type Invitation, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
 import { classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
 import type { Tlv } from '../otr/tlv';
 import { messageIdOf } from '../messaging/message-id';
-import type { ConversationView, IncomingDisplay, IncomingResult, RoomSummary, SitePolicy } from '../messaging/types';
+import type { ConversationView, FileKeyView, IncomingDisplay, IncomingResult, RoomSummary, SitePolicy } from '../messaging/types';
+import { announcedFiles, fileKeyOf, WaitingFiles } from './file-keys';
+import { fromHex } from '../otr/bytes';
+import { ENCRYPTED_FILE_USE } from '../files/encrypted-file';
 import type { ContentPush, PushEvent } from '../messaging/ports';
 import { storeFail } from './errors';
 import { policyBits } from './config-store';
@@ -55,6 +58,8 @@ export interface SessionDeps {
 
 interface Plain {
   text: string;
+  /** Encrypted files this message announced to us (file-keys.ts): their per-file keys. */
+  files?: FileKeyView[];
   /** Tabs of the conversation that have not shown it yet (retention 'off' drops it after). */
   waiting: Set<number>;
 }
@@ -100,9 +105,12 @@ export class SessionManager {
   /** The view last pushed per conversation: one that did not change is not pushed again. */
   private readonly pushed = new Map<string, string>();
   private revision = 0;
+  /** Received file announcements waiting for the text of their mail (file-keys.ts). */
+  private readonly waitingFiles: WaitingFiles;
 
   constructor(private readonly deps: SessionDeps) {
     this.limiter = new ReplyLimiter(deps.env.now);
+    this.waitingFiles = new WaitingFiles(deps.env.now);
     this.life = new ConversationLife(deps, (id, fn) => this.serial(id, fn), (r) => this.pushView(r));
   }
 
@@ -149,15 +157,16 @@ export class SessionManager {
     if (r.locked) storeFail('locked', 'locked — unlock OffRecord');
   }
 
-  private keep(r: LiveConversation, messageId: string, text: string): Promise<void> {
-    return this.keepText(r.id, messageId, text, r.tabs.map((t) => t.tabId));
+  private keep(r: LiveConversation, messageId: string, text: string, files?: FileKeyView[]): Promise<void> {
+    return this.keepText(r.id, messageId, text, r.tabs.map((t) => t.tabId), files);
   }
 
   /** The one way into the plaintext cache: capped (PLAINTEXT_CAP), oldest out first. */
-  private async keepText(scope: string, messageId: string, text: string, tabIds: number[]): Promise<void> {
+  private async keepText(scope: string, messageId: string, text: string, tabIds: number[], files?: FileKeyView[]): Promise<void> {
     const key = plainKey(scope, messageId);
     this.plaintext.delete(key);
-    this.plaintext.set(key, { text, waiting: new Set(tabIds) });
+    // File keys stay in memory only: a reader frame gets them with the text, at once.
+    this.plaintext.set(key, { text, waiting: new Set(tabIds), ...(files?.length ? { files } : {}) });
     for (const old of [...this.plaintext.keys()].slice(0, Math.max(0, this.plaintext.size - PLAINTEXT_CAP))) {
       this.plaintext.delete(old);
       this.deps.persistence.remove(`plain:${old}`).catch(() => undefined);
@@ -210,6 +219,35 @@ export class SessionManager {
       this.deps.persistence.remove(`plain:${key}`).catch(() => undefined);
     }
     return entry.text;
+  }
+
+  /** The file keys a kept message carries (read before plaintextFor, which may drop the entry). */
+  filesFor(conversationId: string, messageId: string): FileKeyView[] {
+    return this.plaintext.get(plainKey(conversationId, messageId))?.files ?? [];
+  }
+
+  /**
+   * Announces an encrypted file to the peer (TLV 8, use ENCRYPTED_FILE_USE, use-data = its hash)
+   * and returns the per-file key and the wire text that carries the announcement. The wire is
+   * not pushed to the page: the attach frame hands it over with the encrypted file, and it
+   * leaves with the next mail. Only a private conversation has an extra symmetric key.
+   */
+  announceFile(id: string, useData: string): Promise<{ fileKey: string; wire: string[] }> {
+    return this.serial(id, async () => {
+      const r = this.record(id);
+      this.usable(r);
+      if (r.fingerprintChanged) storeFail('fingerprint-changed', `${r.peer}'s key changed; acknowledge it before sending`);
+      if (conversationStatus(r.state).msgstate !== 'ENCRYPTED') storeFail('invalid', 'files are encrypted only in a private conversation: start it first');
+      return this.step(r, async () => {
+        const me = await this.deps.keys.identityFor(r.site, r.account);
+        const result = useExtraSymmetricKey(this.deps.env, me, r.state, ENCRYPTED_FILE_USE, fromHex(useData));
+        const symkey = result.events.find((e) => e.type === 'symkey');
+        if (symkey?.type !== 'symkey') return storeFail('invalid', 'the conversation gave no extra symmetric key');
+        // Saved before the key leaves, as for every step (a restart cannot reuse this slot's counter).
+        await this.apply(r, { ...result, sent: [] }, 'reply', true);
+        return { fileKey: fileKeyOf(symkey.key, useData).fileKey, wire: result.send };
+      });
+    });
   }
 
   /** Plaintext from elsewhere (a room post) for the reader frames of these tabs, as ours. */
@@ -277,7 +315,11 @@ export class SessionManager {
    * user; only the echoes of what this manager sent (`sent`) are ours, the rest was sent from
    * elsewhere or before and never reaches the engine.
    */
-  receive(id: string, text: string, history = false, mine = false): Promise<IncomingResult> {
+  /**
+   * `mail`: a mail body. Mail is read whenever its reader gets to it, so a mail's query, shown
+   * from history, is held under 'manual' as a live one is (Start answers it), never answered.
+   */
+  receive(id: string, text: string, history = false, mine = false, mail = false): Promise<IncomingResult> {
     const done = () => this.received(plainKey(id, messageIdOf(text)));
     return this.serial(id, async (): Promise<IncomingResult> => {
       const r = this.record(id);
@@ -292,9 +334,10 @@ export class SessionManager {
       const wire = classify(text);
       const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
       if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
-      if (history && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
+      const heldFromMail = mail && !mine && mustHold(r, wire);
+      if (history && !heldFromMail && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
       // Issue 16 (held-query.ts): under 'manual' a peer's query waits for the user's Start.
-      if (!history && mustHold(r, wire)) {
+      if ((!history || heldFromMail) && mustHold(r, wire)) {
         if (holdQuery(r, wire.versions)) {
           await this.life.save(r);
           await this.pushView(r);
@@ -340,7 +383,15 @@ export class SessionManager {
     else if (r.ended === 'expired' && (display !== 'hidden' || notInPrivate(result.events))) display = 'expired';
     // Saved before the reader may ask for the text and before the page gets the replies; the
     // reader gets it as soon as it is saved, before the view (trust and room reads) is pushed.
-    const kept = secret.length > 0 ? () => this.keep(r, messageId, secret.join('\n')) : undefined;
+    const files = announcedFiles(result.events);
+    let kept: (() => Promise<void>) | undefined;
+    if (secret.length > 0) kept = () => this.keep(r, messageId, secret.join('\n'), [...this.waitingFiles.take(id), ...files]);
+    else if (files.length > 0) {
+      // An announcement alone: it waits for the text of its mail, and shows by itself if none.
+      this.waitingFiles.add(id, files);
+      kept = () => this.keep(r, messageId, '', files);
+      display = 'encrypted';
+    }
     await this.apply(r, { ...result, send }, 'reply', true, kept);
     return { messageId, display, send };
   }

@@ -17,9 +17,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 
 /** TLV 8 "use" value for OffRecord files: ASCII "ORF1". OTR leaves use values to applications. */
 export const ENCRYPTED_FILE_USE = 0x4f524631;
-/** What the site sees of an encrypted upload: a neutral name and type, whatever the file is. */
-export const UPLOAD_NAME = 'private-file.offrecord';
-export const UPLOAD_TYPE = 'application/octet-stream';
+export { UPLOAD_NAME, UPLOAD_TYPE } from './neutral-upload';
 /** Largest file contents accepted, checked before any encryption work. */
 export const MAX_FILE_BYTES = 25 * 1024 * 1024;
 const MAGIC = [0x4f, 0x52, 0x46]; // "ORF"
@@ -121,7 +119,22 @@ export function deriveFileKey(extraSymmetricKey: Uint8Array, useData: Uint8Array
  */
 export function encryptFile(file: PlainFile, extraSymmetricKey: Uint8Array, useData: Uint8Array, random: (n: number) => Uint8Array): Uint8Array {
   checkFileSize(file.contents.length);
-  const key = deriveFileKey(extraSymmetricKey, useData);
+  return sealFile(file, deriveFileKey(extraSymmetricKey, useData), useData, random);
+}
+
+/** Decrypts a received file with the key and use-data the engine reported for its TLV. */
+export function decryptFile(blob: Uint8Array, extraSymmetricKey: Uint8Array, useData: Uint8Array): PlainFile {
+  checkBlob(blob);
+  return openFile(blob, deriveFileKey(extraSymmetricKey, useData), useData);
+}
+
+/**
+ * encryptFile with the per-file key already derived: extension frames get only this key, good
+ * for the one file its use-data names, never the session's extra symmetric key.
+ */
+export function sealFile(file: PlainFile, fileKey: Uint8Array, useData: Uint8Array, random: (n: number) => Uint8Array): Uint8Array {
+  checkFileSize(file.contents.length);
+  if (fileKey.length !== 32) fail('bad-key', `the file key must be 32 bytes, got ${fileKey.length}`);
   const inner = envelope(file);
   if (!equalBytes(sha256(inner), useData)) fail('hash-mismatch', 'the use-data does not name this file');
   const header = new Uint8Array(HEADER_BYTES);
@@ -131,15 +144,14 @@ export function encryptFile(file: PlainFile, extraSymmetricKey: Uint8Array, useD
   if (nonce.length !== NONCE_BYTES) fail('bad-key', 'the random source gave a short nonce');
   header.set(nonce, MAGIC.length + 1);
   // The header is authenticated as associated data: changing the version or nonce fails too.
-  const sealed = xchacha20poly1305(key, nonce, header).encrypt(inner);
+  const sealed = xchacha20poly1305(fileKey, nonce, header).encrypt(inner);
   const out = new Uint8Array(HEADER_BYTES + sealed.length);
   out.set(header, 0);
   out.set(sealed, HEADER_BYTES);
   return out;
 }
 
-/** Decrypts a received file with the key and use-data the engine reported for its TLV. */
-export function decryptFile(blob: Uint8Array, extraSymmetricKey: Uint8Array, useData: Uint8Array): PlainFile {
+function checkBlob(blob: Uint8Array): void {
   if (blob.length < HEADER_BYTES + TAG_BYTES || MAGIC.some((b, i) => blob[i] !== b)) {
     fail('not-encrypted-file', 'this is not an OffRecord encrypted file');
   }
@@ -147,12 +159,17 @@ export function decryptFile(blob: Uint8Array, extraSymmetricKey: Uint8Array, use
   if (blob.length > HEADER_BYTES + TAG_BYTES + 4 + 2 * MAX_LABEL_BYTES + MAX_FILE_BYTES) {
     fail('too-large', 'the encrypted file is larger than any file OffRecord sends');
   }
-  const key = deriveFileKey(extraSymmetricKey, useData);
+}
+
+/** decryptFile with the per-file key already derived (see sealFile). */
+export function openFile(blob: Uint8Array, fileKey: Uint8Array, useData: Uint8Array): PlainFile {
+  checkBlob(blob);
+  if (fileKey.length !== 32 || useData.length !== 32) fail('bad-key', 'the file key and use-data must be 32 bytes each');
   const header = blob.subarray(0, HEADER_BYTES);
   const nonce = header.subarray(MAGIC.length + 1);
   let inner: Uint8Array;
   try {
-    inner = xchacha20poly1305(key, nonce, header).decrypt(blob.subarray(HEADER_BYTES));
+    inner = xchacha20poly1305(fileKey, nonce, header).decrypt(blob.subarray(HEADER_BYTES));
   } catch {
     return fail('auth-failed', 'the encrypted file failed authentication: it was changed, cut short, or is for another key');
   }

@@ -8,6 +8,7 @@ import { connectFrame } from '../messaging/client';
 import { postToHost, type ReaderLook } from '../messaging/frame-host';
 import { lockIcon } from '../overlay/icons';
 import { msg } from '../ui/i18n';
+import { fileOffer } from './reader-files';
 
 
 
@@ -37,6 +38,10 @@ export function startReader(doc: Document, look: ReaderLook = {}, messageId?: st
     if (m.type === 'plaintext') {
       text.textContent = m.text;
       doc.body.dataset.status = 'plaintext';
+      if (m.files?.length) {
+        if (!m.text) text.textContent = m.files.length > 1 ? msg('reader_files_attached', String(m.files.length)) : msg('reader_file_attached');
+        box.append(fileOffer(doc, m.files));
+      }
       channel.close();
     } else if (m.type === 'unavailable') {
       text.textContent = msg('reader_unavailable');

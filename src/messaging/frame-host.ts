@@ -16,7 +16,34 @@ export type FrameToHost =
    */
   | { offrecord: 'compose-size'; height: number }
   /** The reader's text box needs this many CSS pixels of height. */
-  | { offrecord: 'reader-size'; height: number };
+  | { offrecord: 'reader-size'; height: number }
+  /** The attach frame is done (or cancelled): take it away. */
+  | { offrecord: 'close-attach' }
+  /**
+   * An encrypted file for the site's attachment input, and the wire text announcing its key,
+   * which goes out with the next mail: ciphertext both, under a neutral name (issue 14).
+   */
+  | { offrecord: 'attach-file'; bytes: ArrayBuffer; wire: string[] }
+  /** A reader frame asks for the encrypted attachments of the mail it shows (ciphertext). */
+  | { offrecord: 'file-request' };
+
+/** What the host hands a reader frame that asked: the mail's encrypted attachments, as fetched. */
+export interface HostFiles {
+  offrecord: 'files';
+  files: ArrayBuffer[];
+}
+
+/** Across compartments (Firefox content scripts) `instanceof` fails: ask the object's tag. */
+function isArrayBuffer(v: unknown): v is ArrayBuffer {
+  return Object.prototype.toString.call(v) === '[object ArrayBuffer]';
+}
+
+export function hostFiles(data: unknown): HostFiles | null {
+  if (!data || typeof data !== 'object') return null;
+  const m = data as Record<string, unknown>;
+  if (m.offrecord !== 'files' || !Array.isArray(m.files) || m.files.length > 16) return null;
+  return m.files.every(isArrayBuffer) ? { offrecord: 'files', files: m.files as ArrayBuffer[] } : null;
+}
 
 export function frameToHost(data: unknown): FrameToHost | null {
   if (!data || typeof data !== 'object') return null;
@@ -27,6 +54,10 @@ export function frameToHost(data: unknown): FrameToHost | null {
   const height = typeof m.height === 'number' && Number.isFinite(m.height) && m.height >= 0 && m.height < 100_000 ? m.height : null;
   if (m.offrecord === 'reader-size' && height !== null) return { offrecord: 'reader-size', height };
   if (m.offrecord === 'compose-size' && height !== null) return { offrecord: 'compose-size', height };
+  if (m.offrecord === 'close-attach') return { offrecord: 'close-attach' };
+  if (m.offrecord === 'file-request') return { offrecord: 'file-request' };
+  if (m.offrecord === 'attach-file' && isArrayBuffer(m.bytes) && Array.isArray(m.wire) && m.wire.length <= 16 && m.wire.every((w) => typeof w === 'string' && w.startsWith('?OTR')))
+    return { offrecord: 'attach-file', bytes: m.bytes, wire: m.wire as string[] };
   return null;
 }
 

@@ -11,12 +11,14 @@ export const FRAMES = {
   reader: { page: 'reader.html', context: 'reader-frame' },
   /** The authenticate-buddy dialog (SMP, fingerprints). */
   verify: { page: 'verify.html', context: 'verify-frame' },
+  /** Picks a file and encrypts it for the peer (issue 14): the page never sees name, type or contents. */
+  attach: { page: 'attach.html', context: 'attach-frame' },
 } as const;
 
 export type FrameRole = keyof typeof FRAMES;
 export type FrameContext = (typeof FRAMES)[FrameRole]['context'];
 
-export const FRAME_ROLES = ['compose', 'reader', 'verify'] as const satisfies readonly FrameRole[];
+export const FRAME_ROLES = ['compose', 'reader', 'verify', 'attach'] as const satisfies readonly FrameRole[];
 export const FRAME_PAGES: string[] = FRAME_ROLES.map((r) => FRAMES[r].page);
 
 export function frameRoleOf(context: string): FrameRole | null {

@@ -27,7 +27,7 @@
  */
 import { MAX_TEXT, literal, obj, opt, pattern, str, type Infer } from './check';
 import type { FrameRole } from './frames';
-import type { ConversationView, IdentityStatus, PeerView, SmpView } from './types';
+import type { ConversationView, FileKeyView, IdentityStatus, PeerView, SmpView } from './types';
 
 export const EVENTS_PORT = 'offrecord:events';
 export const CONTENT_PORT = 'offrecord:content';
@@ -80,7 +80,8 @@ export type BackgroundToFrame =
   | { type: 'sent'; queued: boolean }
   /** Compose frames only: the texts waiting for the conversation to become private. */
   | { type: 'queued'; items: { id: string; text: string }[] }
-  | { type: 'plaintext'; messageId: string; text: string }
+  /** `files`: encrypted files this message announced (issue 14), each key good for that file only. */
+  | { type: 'plaintext'; messageId: string; text: string; files?: FileKeyView[] }
   | { type: 'unavailable'; messageId: string }
   | { type: 'conversation'; view: ConversationView }
   | { type: 'error'; code: string; message: string };

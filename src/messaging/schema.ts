@@ -16,6 +16,7 @@
  *  settings:      settings.get, settings.set
  *  content:       content.register, content.incoming, content.frameToken, content.frameClaim,
  *                 content.openPopup
+ *  files:         file.announce (an attach frame announces a file over TLV 8 and gets its key)
  *  picker:        picker.start, picker.status, picker.forget (generic adapter, per origin)
  *  rooms:         room.create, room.incoming, room.invite, room.remove, room.leave,
  *                 room.invitations, room.accept (issue 13; a room is named by its channel's
@@ -156,10 +157,14 @@ export const REQUESTS = {
    * `history`: shown from before this page load; it is fed once but never answered (except
    * to continue an AKE, see background/history-replies.ts).
    */
-  /** `reader`: the spare token of a warm reader frame now placed for this message (port-hub). */
-  'content.incoming': kind<{ conversationId: string; text: string; history?: boolean; mine?: boolean; reader?: string }, IncomingResult>(
+  /**
+   * `reader`: the spare token of a warm reader frame now placed for this message (port-hub).
+   * `mail`: a mail body, read whenever its reader opens it: a query in it is held for the
+   * user's Start even from history (under 'manual' only; see background/held-query.ts).
+   */
+  'content.incoming': kind<{ conversationId: string; text: string; history?: boolean; mine?: boolean; reader?: string; mail?: boolean }, IncomingResult>(
     ['content'],
-    obj({ conversationId: ID, text: str(MAX_TEXT), history: opt(bool), mine: opt(bool), reader: opt(str(64)) }),
+    obj({ conversationId: ID, text: str(MAX_TEXT), history: opt(bool), mine: opt(bool), reader: opt(str(64)), mail: opt(bool) }),
   ),
   /**
    * One-time token for a frame the content script is about to place in this tab. `pending`: a
@@ -199,6 +204,16 @@ export const REQUESTS = {
   /** Invitations waiting for this conversation's account (those not accepted on their own). */
   'room.invitations': kind<{ conversationId: string }, RoomSummary[]>(PAGES, CONVERSATION),
   'room.accept': kind<{ conversationId: string; roomId: string }, RoomSummary>(PAGES, obj({ conversationId: ID, roomId: ROOM_ID })),
+
+  /**
+   * The attach frame announces a file (use-data = its SHA-256, files/encrypted-file.ts) in a TLV 8
+   * data message. It gets back that file's key (derived from the extra symmetric key, good for
+   * this file only) and the wire text, which goes out with the next mail (never plaintext).
+   */
+  'file.announce': kind<{ conversationId: string; useData: string }, { fileKey: string; wire: string[] }>(
+    ['attach-frame'],
+    obj({ conversationId: ID, useData: MESSAGE_ID }),
+  ),
 
   /** Runs the element picker in that tab's page (generic adapter); answers once it is showing. */
   'picker.start': kind<{ tabId: number }, null>(PAGES, obj({ tabId: int(0) })),

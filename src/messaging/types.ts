@@ -216,5 +216,11 @@ export interface IncomingResult {
   send: string[];
 }
 
+/** A received encrypted file's key (hex): derived for the one file its use-data (SHA-256) names. */
+export interface FileKeyView {
+  useData: string;
+  fileKey: string;
+}
+
 /** Response envelope of every request. */
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };

@@ -16,6 +16,7 @@ import { Lock, NEUTRAL_SUBJECT, type LockAction } from './lock';
 import { normaliseMailElement, setSubjectField } from '../adapters/core/mail-dom';
 import { WireSender } from './sender';
 import { holdForReply, takeHeld } from './mail-outbox';
+import { openAttach, sendAttachments } from './mail-files';
 import { composeTamper } from './frame-guard';
 import { t } from '../ui/i18n';
 import { classify, mayBeOtr } from '../otr/classify';
@@ -124,6 +125,7 @@ export class ConversationController {
       hold: adapter.mail ? (t) => this.holdForReply(t) : undefined,
     });
     this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
+    if (adapter.mail) this.readers.onFileRequest = (reader) => void sendAttachments(doc, adapter, reader).catch((e: unknown) => this.lock.showNotice(`OffRecord could not fetch the attachment: ${(e as Error).message}`));
   }
 
   get conversationId(): string | undefined {
@@ -138,6 +140,7 @@ export class ConversationController {
         const field = this.adapter.mail?.subject(this.doc);
         if (field) setSubjectField(field, NEUTRAL_SUBJECT);
       });
+      this.lock.setMailAttach(!!this.adapter.mail.attachmentInput(this.doc));
     }
     this.placeTimer = win.setInterval(() => this.place(), 250);
     win.addEventListener('resize', this.place);
@@ -420,6 +423,10 @@ export class ConversationController {
       if (a === 'verify') return await this.openVerify();
       if (a === 'private-box') return this.useSiteBox(false);
       if (a === 'check-key') return void (await request('content.openPopup', { conversationId: id }));
+      if (a === 'attach') {
+        await openAttach(this.doc, this.adapter, id, { carry: (w) => this.sender.carry(w), notice: (t) => this.lock.showNotice(t, 8000) });
+        return;
+      }
       if (a === 'room') {
         await request('room.create', { conversationId: id, fragmentSize: this.adapter.maxMessageLength });
         return;
@@ -478,7 +485,9 @@ export class ConversationController {
     // History is fed too (once; the background keeps what it processed) but never answered,
     // except to continue an AKE: the background filters `send` (history-replies.ts).
     // Our own: the background knows which are echoes of what it sent (its `sent` list).
-    const result = await request('content.incoming', { conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}) });
+    const result = await request('content.incoming', {
+      conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}), ...(this.adapter.mail ? { mail: true } : {}),
+    });
     if (result.send.length > 0) this.sender.enqueue(result.send);
     const d = replyDecoration(seen, result);
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);

@@ -10,7 +10,7 @@ import { FRAMES, type FrameRole } from '../messaging/frames';
 import { expectClaim } from './frame-claims';
 import { msg, type MessageKey } from '../ui/i18n';
 
-const FRAME_TITLE: Record<FrameRole, MessageKey> = { compose: 'frame_title_compose', reader: 'frame_title_reader', verify: 'frame_title_verify' };
+const FRAME_TITLE: Record<FrameRole, MessageKey> = { compose: 'frame_title_compose', reader: 'frame_title_reader', verify: 'frame_title_verify', attach: 'frame_title_attach' };
 
 function frameUrl(role: FrameRole, hash: string): string {
   return browser.runtime.getURL(`/${FRAMES[role].page}` as '/compose.html') + (hash ? '#' + hash : '');
@@ -64,6 +64,13 @@ export function placeOver(frame: HTMLElement, box: DOMRect, extra = 0): { left: 
 export function verifyFrame(doc: Document, token: string): HTMLIFrameElement {
   const f = baseFrame(doc, 'verify', token);
   Object.assign(f.style, { position: 'fixed', zIndex: '2147483647', left: '0', top: '0', width: '100vw', height: '100vh' });
+  return f;
+}
+
+/** The attach dialog (attach.html): a panel in the middle of the viewport, above the page. */
+export function attachFrame(doc: Document, token: string): HTMLIFrameElement {
+  const f = baseFrame(doc, 'attach', token);
+  Object.assign(f.style, { position: 'fixed', zIndex: '2147483647', left: 'calc(50vw - 220px)', top: '20vh', width: '440px', height: '230px' });
   return f;
 }
 

@@ -18,8 +18,8 @@ import { t } from '../ui/i18n';
 /** What the lock offers instead of a mail's own subject, which OTR cannot encrypt. */
 export const NEUTRAL_SUBJECT = 'Private message';
 
-/** `check-key`: the changed-key warning was clicked: open the popup over this tab. */
-export type LockAction = 'start' | 'end' | 'verify' | 'private-box' | 'room' | 'check-key';
+/** `check-key`: the changed-key warning was clicked: open the popup over this tab. `attach`: Attach encrypted file. */
+export type LockAction = 'start' | 'end' | 'verify' | 'private-box' | 'room' | 'check-key' | 'attach';
 
 /** Which box the user types in: OffRecord's private one, or the site's own (in the clear). */
 export type ActiveComposer = 'private' | 'site' | null;
@@ -95,6 +95,7 @@ export class Lock {
   private view: ConversationView | null = null;
   private composer: ActiveComposer = null;
   private onNeutralSubject: (() => void) | null = null;
+  private attachAvailable = false;
   /** The page is interfering with OffRecord's frames (frame-guard.ts): said until it stops. */
   private warningText: string | null = null;
   /** The button's icon and label, changed in place on each view. */
@@ -151,7 +152,9 @@ export class Lock {
       verify: item('verify', t('lock_verify')),
       'private-box': item('private-box', 'Type in the private box'),
       room: item('room', 'Start private room'),
+      attach: item('attach', 'Attach encrypted file…'),
     };
+    this.items.attach.hidden = true;
     this.noAnswer = new NoAnswer(
       doc,
       menuButton,
@@ -246,6 +249,12 @@ export class Lock {
     this.neutralSubject.hidden = !useNeutral;
   }
 
+  /** Webmail compose screens with an attachment input offer "Attach encrypted file" (issue 14). */
+  setMailAttach(available: boolean): void {
+    this.attachAvailable = available;
+    this.update(this.view);
+  }
+
   /** Whether the page-interference warning shows (its notice is not to be taken away). */
   get warning(): boolean {
     return this.warningText !== null;
@@ -321,6 +330,8 @@ export class Lock {
     const encrypted = own === 'unverified' || own === 'private';
     this.items.end.setAttribute('aria-disabled', String(own === 'plaintext'));
     this.items.verify.setAttribute('aria-disabled', String(!encrypted));
+    this.items.attach.hidden = !this.attachAvailable;
+    this.items.attach.setAttribute('aria-disabled', String(!this.attachAvailable || !encrypted));
     this.fingerprint.textContent = view?.fingerprint
       ? `${view.peer}'s fingerprint: ${view.fingerprint}`
       : 'No private conversation yet: no fingerprint.';

@@ -58,6 +58,8 @@ export class ReaderFrames {
   private readonly io: IntersectionObserver;
   private readonly sweep: number;
   private readonly win: Window & typeof globalThis;
+  /** A reader frame asks for its mail's encrypted attachments (webmail, mail-files.ts). */
+  onFileRequest: ((reader: Window) => void) | null = null;
 
   constructor(
     private readonly doc: Document,
@@ -267,6 +269,7 @@ export class ReaderFrames {
   private onMessage = (e: MessageEvent): void => {
     const el = e.source ? this.byWindow.get(e.source as Window) : undefined;
     const m = el && frameToHost(e.data);
+    if (el && m?.offrecord === 'file-request') return this.onFileRequest?.(e.source as Window);
     if (!el || !m || m.offrecord !== 'reader-size') return;
     const r = this.readers.get(el);
     if (r) r.height = Math.ceil(m.height);

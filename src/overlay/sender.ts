@@ -33,6 +33,8 @@ const sleep = (win: Window, ms: number) => new Promise<void>((r) => win.setTimeo
 
 export class WireSender {
   private queue: string[] = [];
+  /** Webmail: wire texts that go first in the next mail (an encrypted file's announcement). */
+  private carried: string[] = [];
   private running = false;
   private lastSent = 0;
   private lastKey = 0;
@@ -46,6 +48,11 @@ export class WireSender {
   enqueue(texts: string[]): void {
     this.queue.push(...texts.filter((t) => t.length > 0));
     if (!this.running) void this.drain();
+  }
+
+  /** Kept for the next mail, ahead of what is typed (the reader shows the typed text). */
+  carry(texts: string[]): void {
+    this.carried.push(...texts.filter((t) => t.length > 0));
   }
 
   /** The compose frame saw a key (relayed by the background). */
@@ -63,7 +70,7 @@ export class WireSender {
     try {
       while (this.queue.length > 0) {
         // One mail carries every text due: the site's Send leaves the compose screen.
-        const text = this.adapter.mail ? this.queue.splice(0).join('\n\n') : this.queue.shift()!;
+        const text = this.adapter.mail ? [...this.carried.splice(0), ...this.queue.splice(0)].join('\n\n') : this.queue.shift()!;
         const wait = this.lastSent + this.adapter.sendPacingMs - Date.now();
         if (wait > 0) await sleep(win, wait);
         await this.sendOne(text, win);

@@ -418,7 +418,7 @@ describe('a reader frame placed as its message arrives (spare token)', () => {
     expect(shown()).toEqual([{ type: 'plaintext', messageId, text: 'to the warm frame' }]);
   });
 
-  it('a warm frame named before its page loaded gets that message once it presents its token, and nothing else does', async () => {
+  it('a warm frame named before its page loaded gets that message once it is claimed, and nothing else does', async () => {
     await goPrivate();
     const { token } = await bob.bg.ask(senders.content(), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', pending: true });
     await compose(alice, 'to a frame still loading');
@@ -427,10 +427,10 @@ describe('a reader frame placed as its message arrives (spare token)', () => {
     for (const w of wire) await bob.bg.ask(senders.content(), 'content.incoming', { conversationId: bob.conv.id, text: w, ...(w === wire[wire.length - 1] ? { reader: token } : {}) });
     // Only now does the frame's page run and present the token (naming no message itself).
     const late = bob.bg.connect(FRAME_PORT, senders.reader());
-    late.deliver({ type: 'hello', token });
-    // A second presentation of the same token (a page's own frame copying the address) gets nothing.
+    expect(await bob.bg.present(late, token)).toBe(true);
+    // A second claim with the same token (a frame the page made itself) gets nothing.
     const copy = bob.bg.connect(FRAME_PORT, senders.reader());
-    copy.deliver({ type: 'hello', token });
+    expect(await bob.bg.present(copy, token)).toBe(false);
     await settle();
     const shown = (f: typeof late) => f.posted.filter((m) => ['plaintext', 'unavailable'].includes((m as { type: string }).type));
     expect(shown(late)).toEqual([{ type: 'plaintext', messageId, text: 'to a frame still loading' }]);

@@ -165,6 +165,17 @@ export async function typePrivate(page: Page, text: string): Promise<void> {
   await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toBe('');
 }
 
+/** A long text pasted into the compose frame (typing 100 KB key by key takes minutes), then Enter. */
+export async function pastePrivate(page: Page, text: string): Promise<void> {
+  const input = composeInput(page);
+  await expect.poll(() => input.isEnabled(), { timeout: 15_000 }).toBe(true);
+  await input.fill(text);
+  await expect.poll(async () => (await input.inputValue()).length).toBe(text.length);
+  await input.press('End');
+  await input.press('Enter');
+  await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toBe('');
+}
+
 /** Plaintexts shown by the page's reader frames, read inside the extension frames, page order. */
 export async function readerTexts(page: Page): Promise<string[]> {
   const frames: Frame[] = page.frames().filter((f) => f.url().includes('/reader.html'));

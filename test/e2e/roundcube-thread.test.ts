@@ -5,13 +5,14 @@
  * AKE from the mail it opens, and that answer leaves in its reply (the mail view has no
  * composer). Typed text waits for the AKE and then goes out encrypted. Both editor modes send
  * through the compose frame laid over Roundcube's editor; the reader frame shows each body in
- * place of its ciphertext; alice's browser restarts between mails; the maildirs hold no
+ * place of its ciphertext; alice's browser restarts between mails; ten private mails go both
+ * ways in all, in UTF-8 of several scripts, one with a 100 KB body; the maildirs hold no
  * plaintext.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startMailStack, type MailStack, type MailUser } from '../stacks/mail';
-import { launchProfile, popupRequest, readerTexts, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { launchProfile, pastePrivate, popupRequest, readerTexts, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 import { keptProfile, type KeptProfile } from './helpers/persistent';
 import {
   roundcubeFillHeaders,
@@ -32,6 +33,10 @@ import { readFileSync } from 'node:fs';
 const FIRST = 'Grüße, Bob — the plan is in the usual place ✓';
 const SECOND = 'Ça marche: jeudi 19 h, café « Zürich » 🙂';
 const THIRD = 'Danke! Bis Donnerstag — Alice';
+/** 100 KB of mixed scripts, in lines (UTF-8: one to four bytes a character). */
+const LONG = Array.from({ length: 1400 }, (_, i) => `${i} Größe — 東京 ✓ ÇŞĞ 🙂 línea ${'ab'.repeat(20)}`).join('\n').slice(0, 100 * 1024);
+/** Mails 4 to 10 of the thread, bob and alice in turn (bob first): one of them 100 KB long. */
+const MORE = ['Ja — Donnerstag passt. 👍', 'Привет, Боб!', LONG, 'ελληνικά: καλημέρα', 'שלום — עברית', 'مرحبا', 'Fin. 終わり ✓'];
 
 describe('private mail thread between two profiles on Roundcube (Chromium)', () => {
   let stack: MailStack;
@@ -40,6 +45,8 @@ describe('private mail thread between two profiles on Roundcube (Chromium)', () 
   let bob: Profile;
   const page = (u: MailUser) => (u === 'alice' ? alice.page : bob.page);
   const delivered = { alice: 0, bob: 0 };
+  /** The UID of the mail last opened (the next reply answers it). */
+  let lastUid = '';
 
   async function prepare(p: Profile, user: MailUser): Promise<void> {
     await waitIdentity(p);
@@ -48,12 +55,16 @@ describe('private mail thread between two profiles on Roundcube (Chromium)', () 
     await roundcubeLogin(p.page, stack.url, user);
   }
 
-  /** Waits for the mail from `from` to reach the other's Maildir, then opens it there. */
-  async function openNext(to: MailUser): Promise<string> {
+  /**
+   * Waits for the mail from `from` to reach the other's Maildir, then opens it there. `direct`:
+   * without visiting the list first (each INBOX here is fresh and nothing is deleted, so
+   * Dovecot's Nth mail has UID N); a 100 KB body takes Roundcube longer to show.
+   */
+  async function openNext(to: MailUser, direct = false): Promise<string> {
     delivered[to]++;
     await waitForDelivery(stack, to, () => stack.inbox(to).length >= delivered[to]);
-    const uid = await roundcubeNewestUid(page(to), stack.url, delivered[to]);
-    await roundcubeShow(page(to), stack.url, uid);
+    const uid = direct ? String(delivered[to]) : await roundcubeNewestUid(page(to), stack.url, delivered[to]);
+    await roundcubeShow(page(to), stack.url, uid, direct ? 60_000 : undefined);
     return uid;
   }
 
@@ -154,10 +165,24 @@ describe('private mail thread between two profiles on Roundcube (Chromium)', () 
     await roundcubeReplyTo(alice.page, stack.url, uid);
     await typePrivate(alice.page, THIRD);
     await roundcubeLeftCompose(alice.page);
-    await openNext('bob');
+    lastUid = await openNext('bob');
     await waitReader(bob.page, THIRD, '#messagebody');
     expect(await readerTexts(bob.page)).toEqual([THIRD]);
   });
+
+  it('seven more private mails both ways, in UTF-8, one of them 100 KB: each reads in the other browser', async () => {
+    expect(new TextEncoder().encode(LONG).length).toBeGreaterThanOrEqual(100 * 1024);
+    let from: MailUser = 'bob';
+    for (const text of MORE) {
+      const to: MailUser = from === 'bob' ? 'alice' : 'bob';
+      await roundcubeReplyTo(page(from), stack.url, lastUid);
+      await (text.length > 200 ? pastePrivate(page(from), text) : typePrivate(page(from), text));
+      await roundcubeLeftCompose(page(from));
+      lastUid = await openNext(to, true);
+      await waitReader(page(to), text, '#messagebody', 60_000);
+      from = to;
+    }
+  }, 150_000);
 
   it('a mail whose ciphertext lost its middle is said to be damaged, and nothing of it is shown', async () => {
     const last = stack.inbox('bob')[delivered.bob - 1]!;
@@ -174,7 +199,7 @@ describe('private mail thread between two profiles on Roundcube (Chromium)', () 
   });
 
   it('no plaintext is stored in any maildir', () => {
-    const words = [FIRST, SECOND, THIRD, 'Grüße', 'usual place', 'jeudi', 'Zürich', 'Donnerstag'];
+    const words = [FIRST, SECOND, THIRD, 'Grüße', 'usual place', 'jeudi', 'Zürich', 'Donnerstag', 'Größe', '東京', 'Привет', 'καλημέρα', 'línea'];
     const files = stack.storeFiles();
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {

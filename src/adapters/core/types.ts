@@ -87,6 +87,8 @@ export interface MailParts {
   subject(root: Document): HTMLInputElement | null;
   /** The site's own file input for attachments on the compose screen, or null. */
   attachmentInput(root: Document): HTMLInputElement | null;
+  /** Download addresses of the shown mail's OffRecord attachments (neutral name), oldest first. */
+  encryptedAttachments?(root: Document): string[];
   /** How ciphertext gets into this composer: mail editors switch between plain and rich. */
   editorFor(composer: HTMLElement): InsertTechnique;
 }

@@ -15,6 +15,7 @@ import type { ConversationRef, InsertTechnique, MailBody, ScrapedMessage, SiteAd
 import { normaliseMailElement } from '../core/mail-dom';
 import { text, pageUrl } from './define';
 import { siteIdentity } from './records';
+import { UPLOAD_NAME } from '../../files/neutral-upload';
 
 const SUBJECT_PREFIX = /^\s*((re|fwd?|aw|wg|sv|vs|antw)(\[\d+\])?\s*:\s*)+/i;
 
@@ -140,6 +141,16 @@ export const roundcube: SiteAdapter = {
     bodies,
     quoteSelectors: [],
     subject: (root) => root.querySelector<HTMLInputElement>('input#compose-subject'),
+    encryptedAttachments(root) {
+      // The mail view lists parts as links to `_action=get`; ours carry the neutral name.
+      const links = Array.from(root.querySelectorAll<HTMLAnchorElement>('#attachment-list li a[href*="_action=get"]'));
+      const ours = links.filter((a) => text(a).includes(UPLOAD_NAME) || (a.getAttribute('title') ?? '').includes(UPLOAD_NAME));
+      return [...new Set(ours.map((a) => {
+        const url = new URL(a.getAttribute('href') ?? '', pageUrl(root).href);
+        url.searchParams.set('_download', '1');
+        return url.href;
+      }))];
+    },
     attachmentInput: (root) => root.querySelector<HTMLInputElement>('input#uploadformInput[type="file"], form[name="uploadform"] input[type="file"]'),
     editorFor(composer): InsertTechnique {
       return composer.tagName === 'TEXTAREA' ? 'value-setter' : 'exec-command';

@@ -120,10 +120,10 @@ export async function roundcubeNewestUid(page: Page, url: string, count: number)
 }
 
 /** Opens a mail on its own page (Roundcube's "show", where OffRecord's reader frames sit). */
-export async function roundcubeShow(page: Page, url: string, uid: string): Promise<void> {
-  await page.goto(`${url}?_task=mail&_action=show&_uid=${uid}&_mbox=INBOX`);
+export async function roundcubeShow(page: Page, url: string, uid: string, timeout = 20_000): Promise<void> {
+  await page.goto(`${url}?_task=mail&_action=show&_uid=${uid}&_mbox=INBOX`, { timeout });
   // Attached, not visible: OffRecord hides a body that carried only protocol messages.
-  await page.waitForSelector('#messagebody', { state: 'attached', timeout: 20_000 });
+  await page.waitForSelector('#messagebody', { state: 'attached', timeout });
 }
 
 /** Opens the reply to a mail (Roundcube's compose screen with the recipient and quote filled in). */
