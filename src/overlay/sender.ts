@@ -19,6 +19,12 @@ export interface SendHooks {
   composeFocused(): boolean;
   /** Webmail, no composer on this screen (a mail view): keep the text for the reply. */
   hold?(text: string): void;
+  /**
+   * The page still shows this sender's conversation. Sites share one box between their
+   * conversations (The Lounge), and the page may switch before OffRecord follows (it polls):
+   * a text meant for a channel must never go into a query, nor a pairwise record into a channel.
+   */
+  shown?(): boolean;
 }
 
 /**
@@ -33,6 +39,9 @@ const sleep = (win: Window, ms: number) => new Promise<void>((r) => win.setTimeo
 
 export class WireSender {
   private queue: string[] = [];
+  /** The text taken from the queue that has not gone into the site's box yet. */
+  private next: string | null = null;
+  private stopped = false;
   private running = false;
   private lastSent = 0;
   private lastKey = 0;
@@ -45,7 +54,19 @@ export class WireSender {
 
   enqueue(texts: string[]): void {
     this.queue.push(...texts.filter((t) => t.length > 0));
-    if (!this.running) void this.drain();
+    if (!this.running && !this.stopped) void this.drain();
+  }
+
+  /**
+   * The conversation is no longer shown: nothing more goes into the site's box from here. Returns
+   * the texts not yet typed there, in order, for the page to send once it shows the conversation.
+   */
+  stop(): string[] {
+    this.stopped = true;
+    const left = [...(this.next === null ? [] : [this.next]), ...this.queue];
+    this.next = null;
+    this.queue = [];
+    return left;
   }
 
   /** The compose frame saw a key (relayed by the background). */
@@ -61,12 +82,16 @@ export class WireSender {
     this.running = true;
     const win = this.doc.defaultView!;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.stopped) {
         // One mail carries every text due: the site's Send leaves the compose screen.
         const text = this.adapter.mail ? this.queue.splice(0).join('\n\n') : this.queue.shift()!;
+        this.next = text;
         const wait = this.lastSent + this.adapter.sendPacingMs - Date.now();
         if (wait > 0) await sleep(win, wait);
+        if (!(await this.whileShown(win))) return; // stop() took the text back
         await this.sendOne(text, win);
+        if (this.stopped) return;
+        this.next = null; // sent, held for a reply, or put back at the head of the queue
         this.lastSent = Date.now();
       }
     } finally {
@@ -88,12 +113,20 @@ export class WireSender {
     const editor = this.adapter.mail?.editorFor(composer) ?? this.adapter.editor;
     const movesFocus = editor !== 'value-setter';
     if (movesFocus) await this.untilIdle(win);
+    if (!(await this.whileShown(win))) return;
+    this.next = null;
     this.hooks.sending(text);
     const fromFrame = this.hooks.composeFocused();
     const release = movesFocus || fromFrame ? this.holdKeys(composer) : () => undefined;
     try {
       const how = await insertCiphertext(composer, text, editor, { focusOnFallback: !fromFrame });
       if (how === 'fallback') return; // insert.ts put the ciphertext on the clipboard and said so.
+      // Inserting takes a moment: a switch meanwhile left the text in the box of a conversation
+      // no longer shown (The Lounge keeps each one's unsent line). It goes again from the top.
+      if (this.hooks.shown && !this.hooks.shown()) {
+        this.queue.unshift(text);
+        return;
+      }
       this.adapter.send(this.doc, composer);
     } finally {
       release();
@@ -102,6 +135,15 @@ export class WireSender {
     if (!(await this.landed(composer, text, win))) {
       this.hooks.notice(t('send_unconfirmed'));
     }
+  }
+
+  /**
+   * Waits while the page shows another conversation (until it shows this one again, or the
+   * overlay follows and stops this sender). False once stopped.
+   */
+  private async whileShown(win: Window): Promise<boolean> {
+    while (!this.stopped && this.hooks.shown && !this.hooks.shown()) await sleep(win, 100);
+    return !this.stopped;
   }
 
   /** While the user types in the compose frame, wait for a pause before focus may move. */
