@@ -180,6 +180,13 @@ if (!argv.includes('--no-content-script')) {
   const section = benchGroup(log).join('\n') + '\n';
   process.stdout.write(section);
   appendFileSync(join(root, 'test-results/bench.md'), section);
+  // Removal to new epoch over a real ngircd (bench/group-irc.ts); `--no-irc` leaves it out.
+  if (!argv.includes('--no-irc')) {
+    process.stderr.write('bench: group rooms over IRC\n');
+    const overIrc = (await (await import('./group-irc')).benchGroupOverIrc(log)).join('\n') + '\n';
+    process.stdout.write(overIrc);
+    appendFileSync(join(root, 'test-results/bench.md'), overIrc);
+  }
 }
 
 // Issue 11: persisted conversations (bench/persistence.ts) append their section to bench.md.

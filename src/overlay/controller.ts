@@ -37,6 +37,9 @@ function boxInPage(composer: HTMLElement, doc: Document): DOMRect {
   return frame.getBoundingClientRect();
 }
 
+/** The same conversation of the same account (a site names both). */
+export const sameConversation = (a: ConversationRef, b: ConversationRef): boolean => a.peerId === b.peerId && a.account === b.account;
+
 /** How often placement also checks that the compose frame is still seen (frame-guard.ts). */
 const GUARD_EVERY_MS = 1000;
 /** Re-creations of a tampered compose frame allowed per minute before OffRecord gives up. */
@@ -53,6 +56,8 @@ export interface ConversationMemory {
 export interface ControllerHooks {
   /** A wire text went out through the site (the generic adapter learns its own messages). */
   sent?(text: string): void;
+  /** The lock was used while the page already showed another conversation. */
+  elsewhere?(action: LockAction): void;
 }
 
 export class ConversationController {
@@ -95,7 +100,7 @@ export class ConversationController {
     private readonly adapter: SiteAdapter,
     readonly ref: ConversationRef,
     private readonly memory: ConversationMemory,
-    hooks: ControllerHooks = {},
+    private readonly hooks: ControllerHooks = {},
   ) {
     const win = doc.defaultView!;
     this.viewKnown = new Promise((resolve) => (this.firstView = resolve));
@@ -123,9 +128,21 @@ export class ConversationController {
       },
       composeFocused: () => !!this.compose && !this.siteBox && doc.activeElement === this.compose,
       hold: adapter.mail ? (t) => this.holdForReply(t) : undefined,
+      shown: () => this.shown(),
     });
     this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
     if (adapter.mail) this.readers.onFileRequest = (reader) => void sendAttachments(doc, adapter, reader).catch((e: unknown) => this.lock.showNotice(`OffRecord could not fetch the attachment: ${(e as Error).message}`));
+  }
+
+  /** The page still shows this conversation (between two views it names none: still ours). */
+  private shown(): boolean {
+    const now = this.adapter.conversation(this.doc);
+    return !now || sameConversation(now, this.ref);
+  }
+
+  /** A lock action chosen by the user (the overlay hands over one made on a stale lock). */
+  act(a: LockAction): void {
+    void this.action(a);
   }
 
   get conversationId(): string | undefined {
@@ -154,7 +171,8 @@ export class ConversationController {
     for (const m of early) this.handle(m);
   }
 
-  stop(): void {
+  /** Returns the wire texts that had not gone out yet: they go when the page shows us again. */
+  stop(): string[] {
     this.stopped = true;
     const win = this.doc.defaultView!;
     win.clearInterval(this.placeTimer);
@@ -166,6 +184,7 @@ export class ConversationController {
     this.lock.destroy();
     this.compose?.remove();
     this.verify?.remove();
+    return this.sender.stop();
   }
 
   /** Also after a worker restart: ports died, so frames need fresh tokens. */
@@ -415,6 +434,8 @@ export class ConversationController {
   }
 
   private async action(a: LockAction): Promise<void> {
+    // Our lock still shows for a moment after the page switched: never act on the wrong one.
+    if (!this.shown() && this.hooks.elsewhere) return this.hooks.elsewhere(a);
     // A click before the background answered the registration acts once it has.
     if (!this.view) await this.viewKnown;
     const id = this.conversationId;

@@ -11,9 +11,7 @@ import { MessageWatcher, type WatchedMessage } from '../adapters/core/watcher';
 import { listenForPickerRequests, storedGenericAdapter, type GenericAdapter } from '../adapters/generic/index';
 import { subscribe } from '../messaging/client';
 import { CONTENT_PORT } from '../messaging/ports';
-import { ConversationController, type ConversationMemory } from './controller';
-
-const sameRef = (a: ConversationRef, b: ConversationRef) => a.peerId === b.peerId && a.account === b.account;
+import { ConversationController, sameConversation as sameRef, type ConversationMemory } from './controller';
 
 /**
  * The adapter for this page. The content script only runs where OffRecord may: loopback, the
@@ -60,8 +58,9 @@ export function runOverlay(doc: Document, adapter: SiteAdapter): () => void {
   // member's pairwise conversation): they wait until it is shown, as the site needs it open to
   // send there. Bounded: a few conversations, a few batches each.
   const held = new Map<string, string[][]>();
-  const hold = (id: string, texts: string[]) => {
-    held.set(id, [...(held.get(id) ?? []), texts].slice(-32));
+  const hold = (id: string, texts: string[], first = false) => {
+    const before = held.get(id) ?? [];
+    held.set(id, (first ? [texts, ...before] : [...before, texts]).slice(-32));
     for (const old of [...held.keys()].slice(0, Math.max(0, held.size - 16))) held.delete(old);
   };
   const flush = (c: ConversationController) => {
@@ -88,7 +87,10 @@ export function runOverlay(doc: Document, adapter: SiteAdapter): () => void {
     if (armed) canary.check();
     if (current && ref && sameRef(ref, current.ref)) return;
     if (current && !ref && composer) return; // a re-render in progress
-    current?.stop();
+    // What the last conversation had not sent yet waits, ahead of anything newer, for its return.
+    const left = current?.stop() ?? [];
+    const leftId = current?.conversationId;
+    if (leftId !== undefined && left.length > 0) hold(leftId, left, true);
     current = null;
     // Webmail's mail view has no composer: the conversation is read there, answered in a reply.
     if (!ref || (!composer && !adapter.mail?.bodies(doc).length)) return;
@@ -97,6 +99,11 @@ export function runOverlay(doc: Document, adapter: SiteAdapter): () => void {
     memories.set(key, memory);
     const c = new ConversationController(doc, adapter, ref, memory, {
       sent: (text) => (adapter as Partial<GenericAdapter>).markSent?.(text),
+      // The page switched before we followed (we poll): the click is for what it shows now.
+      elsewhere: (action) => {
+        follow();
+        if (current && current !== c) current.act(action);
+      },
     });
     current = c;
     c.start().then(() => current === c && flush(c), (e: unknown) => {

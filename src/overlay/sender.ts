@@ -19,6 +19,12 @@ export interface SendHooks {
   composeFocused(): boolean;
   /** Webmail, no composer on this screen (a mail view): keep the text for the reply. */
   hold?(text: string): void;
+  /**
+   * The page still shows this sender's conversation. Sites share one box between their
+   * conversations (The Lounge), and the page may switch before OffRecord follows (it polls):
+   * a text meant for a channel must never go into a query, nor a pairwise record into a channel.
+   */
+  shown?(): boolean;
 }
 
 /**
@@ -35,6 +41,9 @@ export class WireSender {
   private queue: string[] = [];
   /** Webmail: wire texts that go first in the next mail (an encrypted file's announcement). */
   private carried: string[] = [];
+  /** The text taken from the queue that has not gone into the site's box yet. */
+  private next: string | null = null;
+  private stopped = false;
   private running = false;
   private lastSent = 0;
   private lastKey = 0;
@@ -47,7 +56,19 @@ export class WireSender {
 
   enqueue(texts: string[]): void {
     this.queue.push(...texts.filter((t) => t.length > 0));
-    if (!this.running) void this.drain();
+    if (!this.running && !this.stopped) void this.drain();
+  }
+
+  /**
+   * The conversation is no longer shown: nothing more goes into the site's box from here. Returns
+   * the texts not yet typed there, in order, for the page to send once it shows the conversation.
+   */
+  stop(): string[] {
+    this.stopped = true;
+    const left = [...(this.next === null ? [] : [this.next]), ...this.queue];
+    this.next = null;
+    this.queue = [];
+    return left;
   }
 
   /** Kept for the next mail, ahead of what is typed (the reader shows the typed text). */
@@ -68,12 +89,16 @@ export class WireSender {
     this.running = true;
     const win = this.doc.defaultView!;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.stopped) {
         // One mail carries every text due: the site's Send leaves the compose screen.
         const text = this.adapter.mail ? [...this.carried.splice(0), ...this.queue.splice(0)].join('\n\n') : this.queue.shift()!;
+        this.next = text;
         const wait = this.lastSent + this.adapter.sendPacingMs - Date.now();
         if (wait > 0) await sleep(win, wait);
+        if (!(await this.whileShown(win))) return; // stop() took the text back
         await this.sendOne(text, win);
+        if (this.stopped) return;
+        this.next = null; // sent, held for a reply, or put back at the head of the queue
         this.lastSent = Date.now();
       }
     } finally {
@@ -95,12 +120,26 @@ export class WireSender {
     const editor = this.adapter.mail?.editorFor(composer) ?? this.adapter.editor;
     const movesFocus = editor !== 'value-setter';
     if (movesFocus) await this.untilIdle(win);
+    if (!(await this.whileShown(win))) return;
+    // `next` keeps the text until it has left: a stop() during the insert hands it back.
     this.hooks.sending(text);
     const fromFrame = this.hooks.composeFocused();
     const release = movesFocus || fromFrame ? this.holdKeys(composer) : () => undefined;
     try {
       const how = await insertCiphertext(composer, text, editor, { focusOnFallback: !fromFrame });
-      if (how === 'fallback') return; // insert.ts put the ciphertext on the clipboard and said so.
+      if (how === 'fallback') {
+        this.next = null;
+        return; // insert.ts put the ciphertext on the clipboard and said so.
+      }
+      if (this.stopped) return; // stop() took it back with `next`
+      // Inserting takes a moment: a switch meanwhile left the text in the box of a conversation
+      // no longer shown (The Lounge keeps each one's unsent line). It goes again from the top.
+      if (this.hooks.shown && !this.hooks.shown()) {
+        this.next = null;
+        this.queue.unshift(text);
+        return;
+      }
+      this.next = null;
       this.adapter.send(this.doc, composer);
     } finally {
       release();
@@ -109,6 +148,15 @@ export class WireSender {
     if (!(await this.landed(composer, text, win))) {
       this.hooks.notice(t('send_unconfirmed'));
     }
+  }
+
+  /**
+   * Waits while the page shows another conversation (until it shows this one again, or the
+   * overlay follows and stops this sender). False once stopped.
+   */
+  private async whileShown(win: Window): Promise<boolean> {
+    while (!this.stopped && this.hooks.shown && !this.hooks.shown()) await sleep(win, 100);
+    return !this.stopped;
   }
 
   /** While the user types in the compose frame, wait for a pause before focus may move. */

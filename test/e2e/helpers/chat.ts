@@ -14,11 +14,27 @@ export async function loungeJoin(page: Page, url: string, nick: string): Promise
   await page.waitForSelector(`#chat .chat-view[data-type="channel"] .userlist [data-name="${nick}"]`, { state: 'attached', timeout: 20_000 });
 }
 
-/** Opens (or switches to) a private-message view with `nick` via /query. */
+/**
+ * Opens (or switches to) a private-message view with `nick` via /query. Set and submitted
+ * without keys: where OffRecord's private box is on (a private room in the channel), keys go
+ * there and never to the site's box, as they should.
+ */
 export async function loungeQuery(page: Page, nick: string): Promise<void> {
-  await page.fill('textarea#input', `/query ${nick}`);
-  await page.press('textarea#input', 'Enter');
-  await page.waitForSelector(`#chat .chat-view[data-type="query"][aria-label="${nick}"]`, { timeout: 10_000 });
+  const view = `#chat .chat-view[data-type="query"][aria-label="${nick}"]`;
+  for (let attempt = 0; ; attempt++) {
+    await page.evaluate((text) => {
+      const area = document.querySelector<HTMLTextAreaElement>('textarea#input')!;
+      area.value = text;
+      area.dispatchEvent(new Event('input', { bubbles: true }));
+      area.form?.requestSubmit();
+    }, `/query ${nick}`);
+    try {
+      await page.waitForSelector(view, { timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 2) throw e;
+    }
+  }
 }
 
 export async function converseLogin(page: Page, url: string, user: string): Promise<void> {
