@@ -13,6 +13,7 @@ import { fromHex, toHex } from '../../src/otr/bytes';
 import { ANNOUNCED_FOR_MS } from '../../src/background/file-keys';
 import { decryptAll } from '../../src/frames/reader-files';
 import type { FileKeyView } from '../../src/messaging/types';
+import { msg } from '../../src/ui/i18n';
 import { senders } from './harness';
 import { freshDbName } from './helpers';
 import { boot, clockEnv, goPrivate, incoming, pushed, readPlaintext, typed, type Clock, type Side } from './sides';
@@ -81,7 +82,7 @@ describe('file.announce and Decrypt and save', () => {
     const got = await mailWithText(wire, 'changed on the way');
     const out = decryptAll([blob.slice().buffer], got.files!);
     expect(out.files).toEqual([]);
-    expect(out.problem).toContain('failed authentication');
+    expect(out.problem).toBe(msg('reader_file_auth_failed'));
     expect(() => openFile(blob, fromHex(fileKey), useData)).toThrow(FileCryptoError);
   });
 
