@@ -176,7 +176,12 @@ describe.sequential('private rooms over IRC: three members and a plain observer'
       for (const page of await everyone()) await readsAll(page, due);
     };
     await turns(0, 10);
-    for (const text of fromCarol) await typePrivate(carol.p.page, text);
+    for (const text of fromCarol) {
+      await typePrivate(carol.p.page, text);
+      // Keys typed while her last post goes into the site's box are held back (never reach the
+      // page) and the lock says so: a person sees her post land before typing on, as here.
+      await readsAll(carol.p.page, [text]);
+    }
     for (const page of await everyone()) await readsAll(page, fromCarol);
 
     // Bob quits his browser (The Lounge's public mode takes him off IRC) and starts it again: his
