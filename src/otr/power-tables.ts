@@ -20,8 +20,8 @@
  * and a bucket still holding 1 multiplies faster): JavaScript offers nothing better; see
  * README "Security".
  */
-import { fail } from "./errors";
-import { mod, modexpCount, modPow, reducerFor } from "./group";
+import { fail } from './errors';
+import { mod, modexpCount, modPow, reducerFor } from './group';
 
 /** 4-bit digits come from toString(16), 5-bit ones from toString(32). */
 export type TableWindow = 4 | 5;
@@ -34,13 +34,8 @@ export interface PowerTable {
 }
 
 /** A table for exponents below 2^bits: (digits - 1)·w squarings. */
-export function powerTable(
-  base: bigint,
-  m: bigint,
-  bits: number,
-  window: TableWindow,
-): PowerTable {
-  if (bits < 1) fail("invalid-argument", "powerTable.bits", "at least one bit");
+export function powerTable(base: bigint, m: bigint, bits: number, window: TableWindow): PowerTable {
+  if (bits < 1) fail('invalid-argument', 'powerTable.bits', 'at least one bit');
   modexpCount.tables++;
   const digits = Math.ceil(bits / window);
   modexpCount.mulmods += (digits - 1) * window;
@@ -64,23 +59,15 @@ for (let i = 0; i < 32; i++) DIGIT[i.toString(32).charCodeAt(0)] = i;
  * buckets are then combined once. An exponent too large for its table falls back to modPow
  * on the table's base (never the case for the engine's own exponents).
  */
-export function powFromTables(
-  terms: readonly (readonly [PowerTable, bigint])[],
-): bigint {
+export function powFromTables(terms: readonly (readonly [PowerTable, bigint])[]): bigint {
   if (terms.length === 0) return 1n;
   const { modulus: m, window: w } = terms[0]![0];
   const reduce = reducerFor(m);
   const buckets: bigint[] = new Array<bigint>(1 << w).fill(1n);
   let extra = 1n;
   for (const [table, e] of terms) {
-    if (table.modulus !== m || table.window !== w)
-      fail(
-        "invalid-argument",
-        "powFromTables",
-        "tables differ in modulus or window",
-      );
-    if (e < 0n)
-      fail("invalid-argument", "powFromTables.exp", "negative exponent");
+    if (table.modulus !== m || table.window !== w) fail('invalid-argument', 'powFromTables', 'tables differ in modulus or window');
+    if (e < 0n) fail('invalid-argument', 'powFromTables.exp', 'negative exponent');
     const count = table.powers.length;
     const text = e.toString(1 << w);
     if (text.length > count) {
@@ -129,8 +116,7 @@ export class PowerTableMemo {
       this.tables.delete(base);
     } else {
       t = powerTable(base, this.modulus, this.bits, this.window);
-      if (this.tables.size >= this.limit)
-        this.tables.delete(this.tables.keys().next().value!);
+      if (this.tables.size >= this.limit) this.tables.delete(this.tables.keys().next().value!);
     }
     this.tables.set(base, t);
     return t;
