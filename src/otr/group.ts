@@ -28,10 +28,35 @@ export const MODULUS_BYTES = 192;
  */
 export const modexpCount = { variable: 0, fixedBase: 0, simultaneous: 0, tables: 0, mulmods: 0 };
 
+/**
+ * t mod m for a product t of two residues (t >= 0, about 2k bits for a k-bit m). The bits of t
+ * above 3k/2 are folded first (times 2^(3k/2) mod m, added to the rest), leaving about 3k/2
+ * bits, whose division by m costs about half of t's; the fold's own multiplication is half-size.
+ * At 1536 bits a multiplication with its reduction takes ~2.0 µs instead of ~2.15 µs, and a
+ * modPow is ~8% faster (measured on this machine; cuts at 2048 or 2560 bits, or a second fold,
+ * measured no better). The same fold as primes.ts powOfTwo. No branch depends on t's value
+ * (BigInt's own timing still does: see modPow).
+ */
+export type Reducer = (t: bigint) => bigint;
+
+function makeReducer(m: bigint): Reducer {
+  const cutBits = (m.toString(2).length * 3) >> 1;
+  const cut = BigInt(cutBits);
+  const fold = (1n << cut) % m;
+  return (t) => ((t >> cut) * fold + BigInt.asUintN(cutBits, t)) % m;
+}
+
+/** The group's reducer, built once: most exponentiations are modulo p. */
+const groupReducer: Reducer = makeReducer(MODULUS);
+
+export function reducerFor(m: bigint): Reducer {
+  return m === MODULUS ? groupReducer : makeReducer(m);
+}
+
 /** base^0 .. base^(size-1) mod m: the window table of one base. */
-function windowTable(base: bigint, m: bigint, size = 16): bigint[] {
+function windowTable(base: bigint, m: bigint, size = 16, reduce = reducerFor(m)): bigint[] {
   const table: bigint[] = [1n, base];
-  for (let i = 2; i < size; i++) table.push((table[i - 1]! * base) % m);
+  for (let i = 2; i < size; i++) table.push(reduce(table[i - 1]! * base));
   modexpCount.mulmods += size - 2;
   return table;
 }
@@ -69,13 +94,14 @@ export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
   base %= m;
   if (base < 0n) base += m;
   const w = windowBits(exp);
-  const table = windowTable(base, m, 1 << w);
+  const reduce = reducerFor(m);
+  const table = windowTable(base, m, 1 << w, reduce);
   const digits = digitsOf(exp, w);
   modexpCount.mulmods += (digits.length - 1) * (w + 1);
   let result = table[digits[0]!]!;
   for (let i = 1; i < digits.length; i++) {
-    for (let k = 0; k < w; k++) result = (result * result) % m;
-    result = (result * table[digits[i]!]!) % m;
+    for (let k = 0; k < w; k++) result = reduce(result * result);
+    result = reduce(result * table[digits[i]!]!);
   }
   return result;
 }
@@ -93,20 +119,21 @@ export function multiPow(pairs: readonly (readonly [bigint, bigint])[], m: bigin
     return e.toString(16);
   });
   const length = Math.max(...digits.map((d) => d.length));
-  const tables = pairs.map(([b]) => windowTable(mod(b, m), m));
+  const reduce = reducerFor(m);
+  const tables = pairs.map(([b]) => windowTable(mod(b, m), m, 16, reduce));
   modexpCount.mulmods += 4 * (length - 1) + digits.reduce((n, d) => n + d.length, 0);
   let result = 1n;
   for (let i = 0; i < length; i++) {
     if (i > 0) {
-      result = (result * result) % m;
-      result = (result * result) % m;
-      result = (result * result) % m;
-      result = (result * result) % m;
+      result = reduce(result * result);
+      result = reduce(result * result);
+      result = reduce(result * result);
+      result = reduce(result * result);
     }
     for (let k = 0; k < pairs.length; k++) {
       const hex = digits[k]!;
       const at = i - (length - hex.length);
-      if (at >= 0) result = (result * tables[k]![parseInt(hex[at]!, 16)]!) % m;
+      if (at >= 0) result = reduce(result * tables[k]![parseInt(hex[at]!, 16)]!);
     }
   }
   return result % m;
@@ -146,8 +173,8 @@ const gTable: bigint[][] = [];
 function gTableRow(i: number): bigint[] {
   while (gTable.length <= i) {
     const prev = gTable[gTable.length - 1];
-    const base = prev ? (prev[prev.length - 1]! * prev[1]!) % MODULUS : GENERATOR;
-    gTable.push(windowTable(base, MODULUS, 1 << G_WINDOW));
+    const base = prev ? groupReducer(prev[prev.length - 1]! * prev[1]!) : GENERATOR;
+    gTable.push(windowTable(base, MODULUS, 1 << G_WINDOW, groupReducer));
   }
   return gTable[i]!;
 }
@@ -159,7 +186,7 @@ export function powG(x: bigint): bigint {
   modexpCount.mulmods += digits.length;
   let result = 1n;
   for (let i = 0; i < digits.length; i++) {
-    result = (result * gTableRow(i)[digits[digits.length - 1 - i]!]!) % MODULUS;
+    result = groupReducer(result * gTableRow(i)[digits[digits.length - 1 - i]!]!);
   }
   return result;
 }

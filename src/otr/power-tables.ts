@@ -21,7 +21,7 @@
  * README "Security".
  */
 import { fail } from './errors';
-import { mod, modexpCount, modPow } from './group';
+import { mod, modexpCount, modPow, reducerFor } from './group';
 
 /** 4-bit digits come from toString(16), 5-bit ones from toString(32). */
 export type TableWindow = 4 | 5;
@@ -39,10 +39,11 @@ export function powerTable(base: bigint, m: bigint, bits: number, window: TableW
   modexpCount.tables++;
   const digits = Math.ceil(bits / window);
   modexpCount.mulmods += (digits - 1) * window;
+  const reduce = reducerFor(m);
   const powers = [mod(base, m)];
   let x = powers[0]!;
   for (let j = 1; j < digits; j++) {
-    for (let k = 0; k < window; k++) x = (x * x) % m;
+    for (let k = 0; k < window; k++) x = reduce(x * x);
     powers.push(x);
   }
   return { modulus: m, window, powers };
@@ -61,6 +62,7 @@ for (let i = 0; i < 32; i++) DIGIT[i.toString(32).charCodeAt(0)] = i;
 export function powFromTables(terms: readonly (readonly [PowerTable, bigint])[]): bigint {
   if (terms.length === 0) return 1n;
   const { modulus: m, window: w } = terms[0]![0];
+  const reduce = reducerFor(m);
   const buckets: bigint[] = new Array<bigint>(1 << w).fill(1n);
   let extra = 1n;
   for (const [table, e] of terms) {
@@ -80,7 +82,7 @@ export function powFromTables(terms: readonly (readonly [PowerTable, bigint])[])
     for (let j = 0; j < count; j++) {
       const at = count - 1 - j - pad;
       const d = at >= 0 ? DIGIT[text.charCodeAt(at)]! : 0;
-      buckets[d] = (buckets[d]! * table.powers[j]!) % m;
+      buckets[d] = reduce(buckets[d]! * table.powers[j]!);
     }
   }
   // Π_d bucket[d]^d as a running product of running products: 2·(2^w - 1) multiplications.
@@ -88,8 +90,8 @@ export function powFromTables(terms: readonly (readonly [PowerTable, bigint])[])
   let running = 1n;
   let result = 1n;
   for (let d = (1 << w) - 1; d >= 1; d--) {
-    running = (running * buckets[d]!) % m;
-    result = (result * running) % m;
+    running = reduce(running * buckets[d]!);
+    result = reduce(result * running);
   }
   return extra === 1n ? result : (result * extra) % m;
 }
