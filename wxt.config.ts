@@ -24,6 +24,8 @@ export default defineConfig({
     // event page can start a Web Worker itself and does not know the permission.
     // activeTab, not tabs (issue 17): the popup reads the address of the tab it was opened over
     // (the picker's "set up this page"), and sites OffRecord runs on are host permissions anyway.
+    // unlimitedStorage for durability, not room: Firefox may evict an extension's IndexedDB
+    // (keys, trust, saved conversations) under disk pressure without it (README "Security").
     permissions: ['storage', 'unlimitedStorage', 'activeTab', 'scripting', ...(browser === 'firefox' ? [] : ['offscreen'])],
     // Loopback chat clients work out of the box; any other site is asked for when the user
     // adds it (options page), through the browser's own permission prompt.

@@ -77,6 +77,11 @@ export interface TlvSource {
  * the on-screen history a content script frames at once; older texts show as unavailable.
  */
 export const PLAINTEXT_CAP = 500;
+/**
+ * And at most this many characters in all: storage.session holds 10 MB in Chrome whatever the
+ * permissions, and a few 100 KB mails would fill it long before 500 entries.
+ */
+export const PLAINTEXT_CHARS_CAP = 2_000_000;
 
 const plainKey = (conversationId: string, messageId: string) => `${conversationId} ${messageId}`;
 
@@ -167,12 +172,18 @@ export class SessionManager {
     this.plaintext.delete(key);
     // File keys stay in memory only: a reader frame gets them with the text, at once.
     this.plaintext.set(key, { text, waiting: new Set(tabIds), ...(files?.length ? { files } : {}) });
-    for (const old of [...this.plaintext.keys()].slice(0, Math.max(0, this.plaintext.size - PLAINTEXT_CAP))) {
+    let chars = 0;
+    for (const p of this.plaintext.values()) chars += p.text.length;
+    for (const [old, p] of this.plaintext) {
+      if (old === key || (this.plaintext.size <= PLAINTEXT_CAP && chars <= PLAINTEXT_CHARS_CAP)) break;
       this.plaintext.delete(old);
+      chars -= p.text.length;
       this.deps.persistence.remove(`plain:${old}`).catch(() => undefined);
     }
     this.received(key);
-    await this.deps.persistence.save(`plain:${key}`, text);
+    // The cache is a convenience: a full storage.session leaves the text in this worker's
+    // memory alone (shown now, "encrypted earlier" after a restart), never fails the message.
+    await this.deps.persistence.save(`plain:${key}`, text).catch((e: unknown) => console.warn('OffRecord: the plaintext cache is full:', e));
   }
 
   /**

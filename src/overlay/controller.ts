@@ -18,7 +18,7 @@ import { WireSender } from './sender';
 import { holdForReply, takeHeld } from './mail-outbox';
 import { openAttach, sendAttachments } from './mail-files';
 import { composeTamper } from './frame-guard';
-import { t } from '../ui/i18n';
+import { msg, t } from '../ui/i18n';
 import { classify, mayBeOtr } from '../otr/classify';
 import { isGroupText, roomDecoration } from './room-posts';
 import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
@@ -131,7 +131,7 @@ export class ConversationController {
       shown: () => this.shown(),
     });
     this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
-    if (adapter.mail) this.readers.onFileRequest = (reader) => void sendAttachments(doc, adapter, reader).catch((e: unknown) => this.lock.showNotice(`OffRecord could not fetch the attachment: ${(e as Error).message}`));
+    if (adapter.mail) this.readers.onFileRequest = (reader) => void sendAttachments(doc, adapter, reader).catch((e: unknown) => this.lock.showNotice(msg('notice_attachment_fetch_failed', (e as Error).message)));
   }
 
   /** The page still shows this conversation (between two views it names none: still ours). */
@@ -212,7 +212,7 @@ export class ConversationController {
     else if (push.type === 'typing') this.sender.typed();
     else if (push.type === 'conversation') this.setView(push.view);
     else if (push.type === 'fingerprint-changed')
-      this.lock.showKeyWarning(`Warning: ${this.ref.peerId}'s key changed (was ${push.previous}). Check it in the OffRecord popup.`);
+      this.lock.showKeyWarning(msg('notice_key_changed_was', [this.ref.peerId, push.previous]));
     else if (push.type === 'notice') this.lock.showNotice(push.text);
   }
 
@@ -246,8 +246,8 @@ export class ConversationController {
     const id = this.conversationId;
     if (!id) return;
     holdForReply(id, text).then(
-      () => this.lock.showNotice(`Reply to ${this.ref.peerId} to go on: OffRecord sends what the private conversation needs in your reply.`, 0),
-      (e: unknown) => this.lock.showNotice(`OffRecord could not keep a message for your reply: ${(e as Error).message}`, 0),
+      () => this.lock.showNotice(msg('notice_reply_to_go_on', this.ref.peerId), 0),
+      (e: unknown) => this.lock.showNotice(msg('notice_keep_for_reply_failed', (e as Error).message), 0),
     );
   }
 
@@ -256,7 +256,7 @@ export class ConversationController {
     const id = this.conversationId;
     const held = id ? await takeHeld(id) : [];
     if (held.length === 0 || this.stopped) return;
-    this.lock.showNotice(`Sending the private conversation's next step to ${this.ref.peerId}…`);
+    this.lock.showNotice(msg('notice_sending_next_step', this.ref.peerId));
     this.sender.enqueue(held);
   }
 
@@ -350,7 +350,7 @@ export class ConversationController {
       if (hadFocus) this.compose.addEventListener('load', () => this.compose?.focus(), { once: true });
     } catch (e) {
       if (this.compose === placeholder) this.compose = null;
-      this.lock.showNotice(`OffRecord could not open its private message box: ${(e as Error).message}`);
+      this.lock.showNotice(msg('notice_compose_failed', (e as Error).message));
     }
   }
 
@@ -454,7 +454,7 @@ export class ConversationController {
       }
       this.setView(await request(a === 'start' ? 'conversation.start' : 'conversation.end', { conversationId: id }));
     } catch (e) {
-      this.lock.showNotice(`OffRecord: ${(e as Error).message}`);
+      this.lock.showNotice(msg('notice_error', (e as Error).message));
     }
   }
 
@@ -466,14 +466,14 @@ export class ConversationController {
       return;
     }
     if (isGroupText(m.text)) {
-      this.chain = this.chain.then(() => this.feedRoom(m)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+      this.chain = this.chain.then(() => this.feedRoom(m)).catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
       return;
     }
     if (!mayBeOtr(m.text)) return;
     if (this.adapter.mail) {
       // A mangled mail is said to be damaged; no part of it reaches the engine or the screen.
       const found = normaliseMailElement(m.textElement, this.adapter.mail.quoteSelectors);
-      if (found.body.kind === 'damaged') return this.show(m, { kind: 'status', text: `Damaged encrypted mail: ${found.body.detail}.`, tone: 'warn' });
+      if (found.body.kind === 'damaged') return this.show(m, { kind: 'status', text: msg('reader_damaged_mail', found.body.detail), tone: 'warn' });
       if (m.text.includes('\n')) return this.handleMailParts(m);
     }
     const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
@@ -481,7 +481,7 @@ export class ConversationController {
     // decrypts, and waits on its port for the plaintext.
     const early = readerOnArrival(seen, this.view?.state === 'unverified' || this.view?.state === 'private');
     const reader = early ? this.readers.add(m.textElement, messageIdOf(m.text), true) : undefined;
-    this.chain = this.chain.then(() => this.feed(m, seen, early, reader)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+    this.chain = this.chain.then(() => this.feed(m, seen, early, reader)).catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
   }
 
   /**
@@ -495,7 +495,7 @@ export class ConversationController {
       const part = { ...m, text };
       if (i === parts.length - 1) return this.handle(part);
       const seen = { text, wire: classify(text), mine: m.direction === 'outgoing', history: m.history };
-      this.chain = this.chain.then(() => this.feed(part, seen, false, undefined, true)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+      this.chain = this.chain.then(() => this.feed(part, seen, false, undefined, true)).catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
     });
   }
 
@@ -539,7 +539,7 @@ export class ConversationController {
           clearStatus(m.textElement);
           return this.feedRoom(m);
         })
-        .catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+        .catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
     }
   }
 
@@ -548,7 +548,7 @@ export class ConversationController {
       this.memory.decorations.delete(m.text);
       clearStatus(m.textElement);
       const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
-      this.chain = this.chain.then(() => this.feed(m, seen, false)).catch((e: unknown) => this.lock.showNotice(`OffRecord: ${(e as Error).message}`));
+      this.chain = this.chain.then(() => this.feed(m, seen, false)).catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
     }
   }
 

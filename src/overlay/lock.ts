@@ -13,7 +13,7 @@
 import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
 import { NO_ANSWER_CSS, NoAnswer } from './no-answer';
-import { t } from '../ui/i18n';
+import { msg, t } from '../ui/i18n';
 
 /** What the lock offers instead of a mail's own subject, which OTR cannot encrypt. */
 export const NEUTRAL_SUBJECT = 'Private message';
@@ -147,12 +147,12 @@ export class Lock {
       return b;
     };
     this.items = {
-      start: item('start', 'Start private conversation'),
-      end: item('end', 'End private conversation'),
+      start: item('start', msg('lock_menu_start')),
+      end: item('end', msg('lock_menu_end')),
       verify: item('verify', t('lock_verify')),
-      'private-box': item('private-box', 'Type in the private box'),
-      room: item('room', 'Start private room'),
-      attach: item('attach', 'Attach encrypted file…'),
+      'private-box': item('private-box', msg('lock_menu_private_box')),
+      room: item('room', msg('lock_menu_room')),
+      attach: item('attach', msg('lock_menu_attach')),
     };
     this.items.attach.hidden = true;
     this.noAnswer = new NoAnswer(
@@ -165,9 +165,9 @@ export class Lock {
     this.subjectNote = doc.createElement('div');
     this.subjectNote.className = 'fp';
     this.subjectNote.setAttribute('data-offrecord', 'subject-note');
-    this.subjectNote.textContent = 'Subjects are not encrypted: every mail server on the way can read them.';
+    this.subjectNote.textContent = msg('lock_subject_note');
     this.subjectNote.hidden = true;
-    this.neutralSubject = menuButton(`Use a neutral subject (“${NEUTRAL_SUBJECT}”)`, 'neutral-subject', () => this.onNeutralSubject?.());
+    this.neutralSubject = menuButton(msg('lock_neutral_subject', NEUTRAL_SUBJECT), 'neutral-subject', () => this.onNeutralSubject?.());
     this.neutralSubject.hidden = true;
     this.menu.append(this.subjectNote, this.neutralSubject);
     this.fingerprint = doc.createElement('div');
@@ -297,7 +297,7 @@ export class Lock {
       : view?.ended === 'expired'
         ? ' · expired'
         : view?.queued
-          ? ` · ${view.queued} waiting for ${view.peer}`
+          ? ` · ${msg('lock_waiting_for', [String(view.queued), view.peer])}`
           : '';
     this.button.setAttribute('data-offrecord-locked', String(!!view?.locked));
     if (view?.ended) this.button.setAttribute('data-offrecord-ended', view.ended);
@@ -305,7 +305,7 @@ export class Lock {
     // Issue 12: which box typing goes to.
     const box = this.warningText
       ? ` · ${t('lock_page_interferes')}`
-      : this.composer === 'private' ? ' · private box' : this.composer === 'site' ? " · site's box, not private" : '';
+      : this.composer === 'private' ? ` · ${msg('lock_box_private')}` : this.composer === 'site' ? ` · ${msg('lock_box_site')}` : '';
     // In place: a view arrives at any moment, also while the user clicks the lock or its menu.
     const open = state === 'plaintext' || state === 'finished';
     if (this.iconOpen !== open) {
@@ -315,17 +315,17 @@ export class Lock {
       this.icon = icon;
       this.iconOpen = open;
     }
-    const name = room ? `${t(LABEL_KEY[state])} room · ${room.members.length} members` : labelOf(view);
+    const name = room ? msg('lock_room_label', [t(LABEL_KEY[state]), String(room.members.length)]) : labelOf(view);
     const label = ` ${name}${smp}${why}${box}`;
     if (this.label.data !== label) this.label.data = label;
     // The pulse is seen, not heard: the label says it too.
-    const asks = view?.peerAsked ? ` · ${view.peer} asks for a private conversation` : '';
-    this.button.setAttribute('aria-label', `OffRecord: ${name}${why}${box}${asks}. Open menu`);
+    const asks = view?.peerAsked ? ` · ${msg('lock_peer_asks', view.peer)}` : '';
+    this.button.setAttribute('aria-label', msg('lock_aria_label', `${name}${why}${box}${asks}`));
     this.items['private-box'].hidden = this.composer !== 'site';
     this.items['private-box'].setAttribute('aria-disabled', String(this.composer !== 'site'));
     // The 1:1 items follow the conversation itself, not a room in its channel.
     const own = view?.state ?? 'plaintext';
-    const start = own === 'plaintext' ? 'Start private conversation' : 'Refresh private conversation';
+    const start = own === 'plaintext' ? msg('lock_menu_start') : msg('lock_menu_refresh');
     if (this.items.start.textContent !== start) this.items.start.textContent = start;
     const encrypted = own === 'unverified' || own === 'private';
     this.items.end.setAttribute('aria-disabled', String(own === 'plaintext'));
@@ -333,8 +333,8 @@ export class Lock {
     this.items.attach.hidden = !this.attachAvailable;
     this.items.attach.setAttribute('aria-disabled', String(!this.attachAvailable || !encrypted));
     this.fingerprint.textContent = view?.fingerprint
-      ? `${view.peer}'s fingerprint: ${view.fingerprint}`
-      : 'No private conversation yet: no fingerprint.';
+      ? msg('lock_fingerprint', [view.peer, view.fingerprint])
+      : msg('lock_no_fingerprint');
     this.noAnswer.update(view);
     this.button.setAttribute('data-offrecord-asked', String(!!view?.peerAsked));
     // With reduced motion no animation ends: the outline goes when the request does.
@@ -345,7 +345,7 @@ export class Lock {
       this.button.addEventListener('animationend', () => this.button.classList.remove('pulse'), { once: true });
     }
     this.pulsed = !!view?.peerAsked;
-    if (view?.fingerprintChanged) this.showKeyWarning(`Warning: ${view.peer}'s key changed. Check it in the OffRecord popup before sending.`);
+    if (view?.fingerprintChanged) this.showKeyWarning(msg('lock_key_changed', view.peer));
   }
 
   /** Takes the notice away now (what it said no longer holds). */

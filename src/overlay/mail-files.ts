@@ -12,6 +12,7 @@ import { request } from '../messaging/client';
 import type { SiteAdapter } from '../adapters/core/types';
 import { UPLOAD_NAME, UPLOAD_TYPE } from '../files/neutral-upload';
 import { attachFrame } from './frames';
+import { msg } from '../ui/i18n';
 
 export interface AttachHooks {
   /** The wire text announcing the file's key: it goes first in the next mail. */
@@ -42,7 +43,7 @@ export async function openAttach(doc: Document, adapter: SiteAdapter, conversati
       win.removeEventListener('message', onMessage);
     } else if (m?.offrecord === 'attach-file') {
       const input = adapter.mail?.attachmentInput(doc);
-      if (!input) return hooks.notice(`OffRecord: ${adapter.name} shows no attachment input here; the file was not attached.`);
+      if (!input) return hooks.notice(msg('notice_no_attachment_input', adapter.name));
       hooks.carry(m.wire);
       fillAttachmentInput(input, m.bytes);
     }

@@ -2,9 +2,13 @@
  * The lock when the peer asks for a private conversation (issue 16): one pulse per request, the
  * request in the label (a pulse is only seen), and nothing left of it once it is answered.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Lock } from '../../src/overlay/lock';
 import type { ConversationView } from '../../src/messaging/types';
+import { installI18n } from '../ui/helpers';
+
+// The lock's strings come from the English catalogue, as in the browser.
+beforeEach(installI18n);
 
 const view = (change: Partial<ConversationView> = {}): ConversationView => ({
   id: 'c1', site: 'thelounge', account: 'bob', peer: 'alice', title: 'alice', state: 'plaintext', version: 0,
