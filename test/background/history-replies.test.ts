@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { senders } from './harness';
 import { freshDbName } from './helpers';
-import { boot, closeBrowser, goPrivate, incoming, pushed, readPlaintext, typed, viewOf, type Side } from './sides';
+import { boot, bootPair, closeBrowser, typed, goPrivate, incoming, readPlaintext, type Side, pushed, viewOf } from './sides';
 
 /** The start of each whole message, fragments joined (The Lounge's limit splits signatures). */
 function kinds(texts: string[]): string[] {
@@ -32,9 +32,7 @@ function kinds(texts: string[]): string[] {
 let alice: Side;
 let bob: Side;
 beforeEach(async () => {
-  fakeBrowser.reset();
-  alice = await boot('alice', freshDbName());
-  bob = await boot('bob', freshDbName());
+  ({ alice, bob } = await bootPair());
 });
 
 async function always(side: Side): Promise<Side> {

@@ -4,21 +4,17 @@
  */
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { FrameTokens, MAX_LIVE } from '../../src/background/tokens';
 import { messageIdOf } from '../../src/messaging/message-id';
 import { FRAME_PORT, type ContentPush } from '../../src/messaging/ports';
 import { cryptoRandom } from '../../src/background/keygen';
 import { senders, settle } from './harness';
-import { freshDbName } from './helpers';
-import { boot, goPrivate, pump, readPlaintext, typed, type Side } from './sides';
+import { bootPair, typed, goPrivate, readPlaintext, type Side, pump } from './sides';
 
 let alice: Side;
 let bob: Side;
 beforeEach(async () => {
-  fakeBrowser.reset();
-  alice = await boot('alice', freshDbName());
-  bob = await boot('bob', freshDbName());
+  ({ alice, bob } = await bootPair());
   await goPrivate(alice, bob);
 });
 

@@ -4,20 +4,16 @@
  */
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { BUCKET_SIZE, REFRESH_MS } from '../../src/background/reply-limit';
 import { TAG_BASE, TAG_V3 } from '../../src/otr/classify';
 import { senders } from './harness';
-import { freshDbName } from './helpers';
-import { boot, goPrivate, incoming, pushed, readPlaintext, typed, viewOf, type Side } from './sides';
+import { bootPair, typed, goPrivate, incoming, readPlaintext, type Side, pushed, viewOf } from './sides';
 import { messageIdOf } from '../../src/messaging/message-id';
 
 let alice: Side;
 let bob: Side;
 beforeEach(async () => {
-  fakeBrowser.reset();
-  alice = await boot('alice', freshDbName());
-  bob = await boot('bob', freshDbName());
+  ({ alice, bob } = await bootPair());
 });
 
 describe('while private', () => {

@@ -5,17 +5,13 @@
  */
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { senders } from './harness';
-import { freshDbName } from './helpers';
-import { boot, pushed, viewOf, type Side } from './sides';
+import { bootPair, type Side, pushed, viewOf } from './sides';
 
 let alice: Side;
 let bob: Side;
 beforeEach(async () => {
-  fakeBrowser.reset();
-  alice = await boot('alice', freshDbName());
-  bob = await boot('bob', freshDbName());
+  ({ alice, bob } = await bootPair());
 });
 
 async function aliceQuery(): Promise<string> {

@@ -5,22 +5,18 @@
  */
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { getAll, getRecord } from '../../src/background/idb';
 import { CONVERSATION_KEY_META } from '../../src/background/conversation-key';
 import { toHex } from '../../src/otr/bytes';
 import { CONTENT_PORT, FRAME_PORT, type ContentPush } from '../../src/messaging/ports';
 import type { ConversationView } from '../../src/messaging/types';
 import { senders, settle } from './harness';
-import { freshDbName } from './helpers';
-import { boot, closeBrowser, compose, goPrivate, incoming, pushed, readPlaintext, typed, viewOf, type Side } from './sides';
+import { bootPair, closeBrowser, compose, typed, goPrivate, incoming, readPlaintext, type Side, pushed, viewOf } from './sides';
 
 let alice: Side;
 let bob: Side;
 beforeEach(async () => {
-  fakeBrowser.reset();
-  alice = await boot('alice', freshDbName());
-  bob = await boot('bob', freshDbName());
+  ({ alice, bob } = await bootPair());
 });
 
 describe('a private conversation survives the browser', () => {

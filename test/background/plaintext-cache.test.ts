@@ -8,15 +8,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { messageIdOf } from '../../src/messaging/message-id';
 import { PLAINTEXT_CHARS_CAP } from '../../src/background/session-manager';
-import { freshDbName } from './helpers';
-import { boot, goPrivate, incoming, readPlaintext, typed, type Side } from './sides';
+import { bootPair, typed, goPrivate, incoming, readPlaintext, type Side } from './sides';
 
 let alice: Side;
 let bob: Side;
 beforeEach(async () => {
-  fakeBrowser.reset();
-  alice = await boot('alice', freshDbName());
-  bob = await boot('bob', freshDbName());
+  ({ alice, bob } = await bootPair());
   await goPrivate(alice, bob);
 });
 

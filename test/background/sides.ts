@@ -9,6 +9,8 @@ import { expect } from 'vitest';
 import { cryptoRandom } from '../../src/background/keygen';
 import { CONTENT_PORT, FRAME_PORT, type ContentPush } from '../../src/messaging/ports';
 import type { ConversationView, IncomingResult } from '../../src/messaging/types';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { freshDbName } from './helpers';
 import { makeBackground, senders, settle, type Background, type BackgroundOptions, type FakePort } from './harness';
 
 export interface Clock {
@@ -37,6 +39,12 @@ export async function boot(name: 'alice' | 'bob', db: string, opts: BackgroundOp
   const port = bg.connect(CONTENT_PORT, senders.content(tab));
   const conv = await bg.ask(senders.content(tab), 'content.register', { site: 'thelounge', account: name, peer: name === 'alice' ? 'bob' : 'alice' });
   return { name, db, bg, port, conv, read: 0, opts, tab };
+}
+
+/** A fresh fake browser with Alice's and Bob's backgrounds, each on its own new database. */
+export async function bootPair(): Promise<{ alice: Side; bob: Side }> {
+  fakeBrowser.reset();
+  return { alice: await boot('alice', freshDbName()), bob: await boot('bob', freshDbName()) };
 }
 
 /** The browser quits (storage.session is emptied) and starts again on the same profile. */
