@@ -149,7 +149,9 @@ describe.sequential('private rooms over IRC: three members and a plain observer'
 
   // NOT PASSING in the full suite (it passes alone), so skipped and counted as skipped: after
   // the removal one member's signing-key publication (deniability) does not reach the channel.
-  // The removal itself is covered by test/background/rooms.test.ts.
+  // The removal itself is covered by test/background/rooms.test.ts. A version with this step
+  // passing alone (3 of 3) is on the rooms2 branch; in full runs it still loses room posts on
+  // their way into The Lounge's box (the loss that keeps rooms-irssi.test.ts skipped).
   it.skip('after Carol is removed, posts are unreadable to her: "not a member", and no plaintext in her page or frames', async () => {
     const bobEpoch = (await roomOf(bob))?.epoch ?? 0;
     await alice.popup.locator('[data-offrecord-room] li[data-member=carol] [data-offrecord=room-remove]').click();
