@@ -51,3 +51,45 @@ describe('Converse.js adapter (live fixture)', () => {
     expect(msgs[1]!.text).toBe('hi alice, see https://example.com/a?b=c');
   });
 });
+
+// The same client in a non-anonymous groupchat (alice's page): bob is present, carol posted and left.
+describe('Converse.js adapter in a groupchat (live fixture)', () => {
+  const mucHtml = readFileSync(join(import.meta.dirname, '../fixtures/sites/converse-muc.html'), 'utf8');
+  let doc: Document;
+  beforeEach(() => {
+    doc = new DOMParser().parseFromString(mucHtml, 'text/html');
+  });
+
+  it('names the room by its JID, as a channel, with our bare JID as account', () => {
+    expect(converse.conversation(doc)).toEqual({ peerId: 'test@conference.localhost', account: 'alice@localhost', title: 'test@conference.localhost', kind: 'channel' });
+  });
+
+  it('finds the groupchat\'s composer, send button and message list', () => {
+    expect(converse.composer(doc)?.closest('converse-muc-message-form')).not.toBeNull();
+    expect(converse.sendButton(doc)?.classList.contains('send-button')).toBe(true);
+    expect(converse.messageList(doc)?.closest('converse-muc-chat-content')).not.toBeNull();
+  });
+
+  it('names each poster by the bare JID the occupant list shows for the nick, never by the nick', () => {
+    const msgs = converse.messages(converse.messageList(doc)!);
+    expect(msgs.map((m) => [m.text, m.direction, m.from])).toEqual([
+      ['hello from alice', 'outgoing', 'alice@localhost'],
+      ['?OTR-G:AQID from bob', 'incoming', 'bob@localhost'],
+      // Carol left: no occupant shows her JID, so she stays her room JID (not a member's name).
+      ['carol was here', 'incoming', 'test@conference.localhost/carol'],
+    ]);
+  });
+
+  it('in a semi-anonymous room (no JID in the occupant list) a poster stays the room JID', () => {
+    for (const nick of Array.from(doc.querySelectorAll('.occupant-nick'))) nick.setAttribute('title', 'This user can send messages in this groupchat.');
+    const froms = converse.messages(converse.messageList(doc)!).map((m) => m.from);
+    expect(froms).toEqual(['test@conference.localhost/alice', 'test@conference.localhost/bob', 'test@conference.localhost/carol']);
+  });
+
+  it('a nick that only looks like another occupant\'s JID is not taken for it', () => {
+    // Someone takes the nick "bob@localhost": the list's title for them carries no JID of theirs.
+    const message = doc.querySelectorAll<HTMLElement>('converse-chat-message > div.message.chat-msg')[1]!;
+    message.setAttribute('data-from', 'test@conference.localhost/bob@localhost');
+    expect(converse.readMessage!(message)?.from).toBe('test@conference.localhost/bob@localhost');
+  });
+});

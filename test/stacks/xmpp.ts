@@ -32,9 +32,11 @@ export interface XmppStack {
 export interface XmppStackOptions {
   /** Offline storage and the message archive (MAM) on; off by default. */
   archive?: boolean;
+  /** New MUC rooms show occupants' real JIDs to anyone (non-anonymous); on by default. */
+  publicJids?: boolean;
 }
 
-function prosodyConf(dir: string, httpPort: number, c2sPort: number, archive: boolean): string {
+function prosodyConf(dir: string, httpPort: number, c2sPort: number, archive: boolean, publicJids: boolean): string {
   return `-- generated for one test run
 pidfile = "${dir}/prosody.pid"
 data_path = "${dir}/data"
@@ -66,6 +68,10 @@ http_paths = { files = "/" }
 http_default_host = "${XMPP_DOMAIN}"
 VirtualHost "${XMPP_DOMAIN}"
 Component "conference.${XMPP_DOMAIN}" "muc"
+  -- Non-anonymous rooms: every occupant sees each other's real (bare) JID, which is what a
+  -- private room's members are named by. Rooms open at once, with no configuration step.
+  muc_room_default_public_jids = ${publicJids}
+  muc_room_locking = false
 `;
 }
 
@@ -119,7 +125,7 @@ export async function startXmppStack(opts: XmppStackOptions = {}): Promise<XmppS
     filter: (src) => !src.endsWith('.map'),
   });
   writeFileSync(join(dir, 'www/index.html'), INDEX_HTML);
-  writeFileSync(cfg, prosodyConf(dir, httpPort, c2sPort, opts.archive ?? false));
+  writeFileSync(cfg, prosodyConf(dir, httpPort, c2sPort, opts.archive ?? false, opts.publicJids ?? true));
   writeFileSync(join(dir, 'prosody.log'), '');
   const uid = Number(execFileSync('id', ['-u', 'prosody']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'prosody']).toString().trim());
