@@ -1,6 +1,6 @@
 /**
  * XMPP stack: Prosody on loopback serving Converse.js 14 over its own HTTP server (websocket,
- * BOSH, http_files), users alice, bob and carol (password "secret"), MUC at
+ * BOSH, http_files), users alice, bob, carol and dave (password "secret"), MUC at
  * conference.localhost. mod_stanza_debug logs every stanza at debug level, so `traffic()` shows
  * what crossed the server. See ENVIRONMENT.md "XMPP: Prosody + Converse.js 14".
  *
@@ -14,7 +14,7 @@ import { chownSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, writ
 import { join } from 'node:path';
 import { freePort, httpOk, removeDir, repoRoot, startProcess, stopProcess, tcpOpen, tempDir, waitUntil } from './process';
 
-export const XMPP_USERS = ['alice', 'bob', 'carol'] as const;
+export const XMPP_USERS = ['alice', 'bob', 'carol', 'dave'] as const;
 export const XMPP_PASSWORD = 'secret';
 export const XMPP_DOMAIN = 'localhost';
 

@@ -80,3 +80,35 @@ export async function loungeSwitchTo(page: Page, name: string): Promise<void> {
   await page.locator(`#sidebar .channel-list-item[data-name="${name}"]`).click();
   await page.waitForSelector(`#chat .chat-view[aria-label="${name}"]`, { timeout: 10_000 });
 }
+
+type ConverseApi = {
+  chats: { open(j: string, attrs?: object, force?: boolean): Promise<unknown> };
+  rooms: { open(j: string, attrs?: object, force?: boolean): Promise<unknown> };
+};
+
+/**
+ * Joins a groupchat (MUC) under `nick` and waits until our own nick is in its occupant list
+ * (the server took the join; a message sent earlier may be refused).
+ */
+export async function converseJoinRoom(page: Page, room: string, nick: string): Promise<void> {
+  await page.waitForFunction(() => 'converseTestApi' in window);
+  await page.evaluate(([r, n]) => {
+    void (window as unknown as { converseTestApi: ConverseApi }).converseTestApi.rooms.open(r!, { nick: n }, true);
+  }, [room, nick]);
+  await page.waitForSelector(`converse-muc[jid="${room}"]:not(.hidden) converse-muc-message-form textarea.chat-textarea`, { timeout: 20_000 });
+  await page.locator(`converse-muc[jid="${room}"] converse-muc-occupants .occupant-nick`, { hasText: nick }).first().waitFor({ timeout: 20_000 });
+}
+
+/**
+ * Opens a 1:1 chat or groupchat, or brings it to the front, through the test page's hook.
+ * Fullscreen Converse renders one chat at a time (the others leave the DOM); without `force`
+ * a chat opened while a groupchat shows is never rendered.
+ */
+export async function converseSwitchTo(page: Page, jid: string): Promise<void> {
+  const muc = jid.includes('@conference.');
+  await page.evaluate(([j, isMuc]) => {
+    const api = (window as unknown as { converseTestApi: ConverseApi }).converseTestApi;
+    void (isMuc ? api.rooms.open(j as string, {}, true) : api.chats.open(j as string, {}, true));
+  }, [jid, muc] as const);
+  await page.waitForSelector(`${muc ? 'converse-muc' : 'converse-chat'}[jid="${jid}"]:not(.hidden) textarea.chat-textarea`, { timeout: 10_000 });
+}

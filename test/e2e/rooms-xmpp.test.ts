@@ -1,0 +1,192 @@
+/**
+ * Private group rooms end to end in XMPP (issue 13): Alice, Bob and Carol, each a Chromium
+ * profile with the built extension, in the groupchat test@conference.localhost through
+ * Converse.js on Prosody, and Dave, a plain Converse page without the extension, in the same
+ * groupchat. The room is non-anonymous, so each member's OffRecord names posters by the bare JID
+ * the occupant list shows, as the pairwise OTR conversations are named. Alice starts a room from
+ * the lock, invites Bob and Carol by JID from the popup, everyone posts, including UTF-8; then
+ * Alice removes Carol, and Carol's page shows the later posts only as "not a member", with no
+ * plaintext in her page or frames. Dave, and Prosody's own log of every stanza, only ever see
+ * `?OTR-G:` text in the groupchat.
+ *
+ * A page sends and reads only the conversation it shows, so pairwise records wait in the
+ * sender's page until it shows that chat: `meet` has two members show their 1:1 chat with each
+ * other until the records that waited have crossed.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startXmppStack, XMPP_DOMAIN, type XmppStack } from '../stacks/index';
+import { launchPlainChromium } from './helpers/browser';
+import { converseJoinRoom, converseLogin, converseSwitchTo } from './helpers/chat';
+import { everyText, roomIn, roomMember } from './helpers/rooms';
+import { acceptPrivate, launchProfile, lock, menu, openPopup, readerTexts, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+
+const ROOM = `test@conference.${XMPP_DOMAIN}`;
+const LIST = `converse-muc[jid="${ROOM}"] .chat-content__messages`;
+const NOT_A_MEMBER = 'private room post — not a member';
+
+interface Member {
+  user: string;
+  /** The member's name in the room: the bare JID its pairwise conversations are named by. */
+  jid: string;
+  p: Profile;
+  /** The popup for the chat tab, in a window of its own, kept open. */
+  popup: Page;
+}
+
+const roomOf = (m: Member) => roomIn(m.popup, ROOM);
+
+/** Both show their 1:1 chat with each other until `settled` holds (records waited in each page). */
+async function meet(a: Member, b: Member, settled: () => Promise<boolean>): Promise<void> {
+  await Promise.all([converseSwitchTo(a.p.page, b.jid), converseSwitchTo(b.p.page, a.jid)]);
+  await expect.poll(settled, { timeout: 40_000, interval: 300 }).toBe(true);
+  await Promise.all([converseSwitchTo(a.p.page, ROOM), converseSwitchTo(b.p.page, ROOM)]);
+}
+
+/** A private OTR conversation between two members, started from the lock of their 1:1 chat. */
+async function pair(a: Member, b: Member): Promise<void> {
+  await Promise.all([converseSwitchTo(a.p.page, b.jid), converseSwitchTo(b.p.page, a.jid)]);
+  await waitState(a.p.page, 'plaintext');
+  await menu(a.p.page, 'start');
+  // Under the default policy b's OffRecord holds a's query until b starts too (issue 16).
+  await acceptPrivate(b.p.page);
+  await Promise.all([waitState(a.p.page, 'unverified'), waitState(b.p.page, 'unverified')]);
+  await Promise.all([converseSwitchTo(a.p.page, ROOM), converseSwitchTo(b.p.page, ROOM)]);
+}
+
+/** Bodies of the groupchat messages Prosody carried, as its stanza log shows them. */
+function groupchatBodies(stack: XmppStack): string[] {
+  const out: string[] = [];
+  for (const m of stack.traffic().matchAll(/<message\b[^>]*type=['"]groupchat['"][^>]*>(.*?)<\/message>/g)) {
+    const body = /<body>(.*?)<\/body>/.exec(m[1] ?? '');
+    if (body) out.push(body[1]!);
+  }
+  return out;
+}
+
+describe.sequential('private rooms in an XMPP groupchat: three members and a plain observer', () => {
+  let stack: XmppStack;
+  let plain: Browser;
+  let dave: Page;
+  let profiles: Profile[] = [];
+  let alice: Member;
+  let bob: Member;
+  let carol: Member;
+
+  /** What Dave's Converse (no extension) shows as message bodies in the groupchat. */
+  const daveSees = () => dave.locator(`${LIST} div.chat-msg converse-chat-message-body`).evaluateAll((els) => els.map((e) => e.getAttribute('text') ?? e.textContent ?? ''));
+
+  beforeAll(async () => {
+    stack = await startXmppStack();
+    profiles = await Promise.all(['alice', 'bob', 'carol'].map((n) => launchProfile(`rooms-xmpp-${n}`)));
+    const [pa, pb, pc] = profiles;
+    plain = await launchPlainChromium();
+    dave = await (await plain.newContext()).newPage();
+    await converseLogin(dave, stack.url, 'dave');
+    await converseJoinRoom(dave, ROOM, 'dave');
+    const members: Member[] = [];
+    for (const [user, p] of [['alice', pa!], ['bob', pb!], ['carol', pc!]] as const) {
+      await waitIdentity(p);
+      await converseLogin(p.page, stack.url, user);
+      await converseJoinRoom(p.page, ROOM, user);
+      // The popup lists the conversations the tab registered when it opens.
+      await p.page.locator('[data-offrecord=lock][data-offrecord-state]').waitFor({ timeout: 20_000 });
+      members.push({ user, jid: `${user}@${XMPP_DOMAIN}`, p, popup: await openPopup(p, p.page) });
+    }
+    [alice, bob, carol] = members as [Member, Member, Member];
+  });
+  afterAll(async () => {
+    await plain?.close();
+    for (const p of profiles) await p.close();
+    await stack?.stop();
+  });
+
+  it('each pair of members has a private OTR conversation in its 1:1 chat (rooms hand keys over them)', async () => {
+    await pair(alice, bob);
+    await pair(alice, carol);
+    await pair(bob, carol);
+  });
+
+  it('Alice starts a room from the groupchat\'s lock and invites Bob and Carol by JID; everyone holds everyone\'s key', async () => {
+    await menu(alice.p.page, 'room');
+    await expect.poll(() => lock(alice.p.page).getAttribute('data-offrecord-room')).toBe('active');
+    await expect.poll(async () => (await roomOf(alice))?.status).toBe('active');
+
+    const invite = async (m: Member) => {
+      const panel = alice.popup.locator('[data-offrecord-room]');
+      await panel.locator('[data-offrecord=room-invite-nick]').fill(m.jid);
+      await panel.locator('[data-offrecord=room-invite]').click();
+      await expect.poll(async () => (await roomOf(alice))?.invited).toContain(m.jid);
+    };
+    await invite(bob);
+    await meet(alice, bob, async () => (await roomOf(bob))?.status === 'active' && roomMember(await roomOf(alice), bob.jid)?.theirEpoch === 0);
+    await invite(carol);
+    await meet(alice, carol, async () => (await roomOf(carol))?.status === 'active' && roomMember(await roomOf(alice), carol.jid)?.theirEpoch === 0);
+    // Bob learns the new list (and sends Carol his chain), then Bob and Carol swap chains.
+    await meet(alice, bob, async () => (await roomOf(bob))?.members.length === 3);
+    await meet(bob, carol, async () => roomMember(await roomOf(bob), carol.jid)?.theirEpoch === 0 && roomMember(await roomOf(carol), bob.jid)?.theirEpoch === 0);
+
+    for (const m of [alice, bob, carol]) {
+      const room = await roomOf(m);
+      expect(room?.members.map((x) => x.name)).toEqual([alice.jid, bob.jid, carol.jid]);
+      expect(room?.members.filter((x) => !x.me).every((x) => x.theirEpoch === 0 && x.badge === 'unverified')).toBe(true);
+      await waitState(m.p.page, 'unverified');
+      await expect.poll(() => lock(m.p.page).getAttribute('data-offrecord-room')).toBe('active');
+    }
+    await expect.poll(() => alice.popup.locator('[data-offrecord-room] li[data-member]').count()).toBe(3);
+    expect(await alice.popup.locator(`[data-offrecord-room] li[data-member="${bob.jid}"] [data-trust]`).getAttribute('data-trust')).toBe('unverified');
+  });
+
+  it('posts each way, UTF-8 included, show in every member\'s reader frames', async () => {
+    const posts: [Member, string][] = [
+      [alice, 'hello room from alice'],
+      [bob, 'Grüße aus Köln — naïve café, 日本語, 🔐🦊'],
+      [carol, `carol's longer post: ${'the quick brown fox jumps over the lazy dog '.repeat(9).trim()}`],
+      [alice, 'ünïcödé again from alice ✓'],
+    ];
+    for (const [from, text] of posts) {
+      await typePrivate(from.p.page, text);
+      for (const m of [alice, bob, carol]) await waitReader(m.p.page, text, LIST);
+    }
+    await expect.poll(async () => (await daveSees()).filter((t) => t.startsWith('?OTR-G:')).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(posts.length);
+    await shot(bob.p.page, 'rooms-xmpp-bob-reads');
+  });
+
+  it('after Carol is removed, posts are unreadable to her: "not a member", and no plaintext in her page or frames', async () => {
+    const bobEpoch = (await roomOf(bob))?.epoch ?? 0;
+    await alice.popup.locator(`[data-offrecord-room] li[data-member="${carol.jid}"] [data-offrecord=room-remove]`).click();
+    await expect.poll(async () => (await roomOf(alice))?.members.length).toBe(2);
+    const aliceEpoch = (await roomOf(alice))?.epoch;
+    expect(aliceEpoch).toBe(1);
+    await meet(alice, carol, async () => (await roomOf(carol))?.status === 'removed');
+    await meet(alice, bob, async () => {
+      const [a, b] = [await roomOf(alice), await roomOf(bob)];
+      return b?.members.length === 2 && b.epoch === bobEpoch + 1 && roomMember(b, alice.jid)?.theirEpoch === aliceEpoch && roomMember(a, bob.jid)?.theirEpoch === bobEpoch + 1;
+    });
+    await waitState(carol.p.page, 'finished');
+
+    const secret = ['after removal: only alice and bob — ßecret 🙊', 'bob answers after removal, still private ✓'];
+    await typePrivate(alice.p.page, secret[0]!);
+    await typePrivate(bob.p.page, secret[1]!);
+    for (const text of secret) for (const m of [alice, bob]) await waitReader(m.p.page, text, LIST);
+
+    // Carol's page got both posts and shows each as not for her.
+    const notForHer = () => carol.p.page.locator(`${LIST} [data-offrecord=status]`).evaluateAll((els, text) => els.filter((e) => e.textContent?.trim() === text).length, NOT_A_MEMBER);
+    await expect.poll(notForHer, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    const seen = await everyText(carol.p.page);
+    for (const text of secret) expect(seen).not.toContain(text);
+    for (const text of secret) expect(await readerTexts(carol.p.page)).not.toContain(text);
+    await shot(carol.p.page, 'rooms-xmpp-carol-removed');
+  });
+
+  it('Dave (Converse without OffRecord) and the server\'s stanza log saw only ?OTR-G: text in the groupchat', async () => {
+    const posted = await daveSees();
+    expect(posted.length).toBeGreaterThan(4);
+    for (const t of posted) expect(t).toMatch(/^\?OTR-G:/);
+    const bodies = groupchatBodies(stack);
+    expect(bodies.length).toBeGreaterThan(4);
+    for (const b of bodies) expect(b).toMatch(/^\?OTR-G:/);
+    const log = stack.traffic();
+    for (const text of ['hello room from alice', 'Köln', 'only alice and bob', 'still private']) expect(log).not.toContain(text);
+  });
+});
