@@ -77,6 +77,8 @@ export async function restart(m: Member): Promise<Member> {
 export class Net {
   /** Pairwise texts this returns true for are lost on the way (never reach the peer). */
   lose: ((from: Name, to: Name, text: string) => boolean) | null = null;
+  /** The name the channel shows for a poster (a MUC's `room@service/nick`); the member's name by default. */
+  posterAs: ((from: Name) => string) | null = null;
 
   constructor(public members: Member[]) {}
 
@@ -95,7 +97,7 @@ export class Net {
       return;
     }
     for (const m of this.members) {
-      const result = await m.rooms.receive(SITE, m.name, CHANNEL, from.name, text, m.tab);
+      const result = await m.rooms.receive(SITE, m.name, CHANNEL, this.posterAs?.(from.name) ?? from.name, text, m.tab);
       m.received.push({ from: from.name, text, result });
     }
   }
