@@ -25,7 +25,7 @@ describe('Converse.js adapter (live fixture)', () => {
   });
 
   it('uses the bare JID as peer id and our own bare JID as account', () => {
-    expect(converse.conversation(doc)).toMatchObject({ peerId: 'bob@localhost', account: 'alice@localhost' });
+    expect(converse.conversation(doc)).toMatchObject({ peerId: 'bob@localhost', account: 'alice@localhost', kind: 'direct' });
   });
 
   it('ignores hidden chats', () => {

@@ -73,8 +73,11 @@ describe.sequential('private rooms in an XMPP groupchat: three members and a pla
   let bob: Member;
   let carol: Member;
 
-  /** What Dave's Converse (no extension) shows as message bodies in the groupchat. */
-  const daveSees = () => dave.locator(`${LIST} div.chat-msg converse-chat-message-body`).evaluateAll((els) => els.map((e) => e.getAttribute('text') ?? e.textContent ?? ''));
+  /** What Dave's Converse (no extension) shows as message bodies in the groupchat (of one nick's). */
+  const daveSees = (nick?: string) =>
+    dave
+      .locator(`${LIST} div.chat-msg${nick ? `[data-from="${ROOM}/${nick}"]` : ''} converse-chat-message-body`)
+      .evaluateAll((els) => els.map((e) => e.getAttribute('text') ?? e.textContent ?? ''));
 
   beforeAll(async () => {
     stack = await startXmppStack();
@@ -164,6 +167,12 @@ describe.sequential('private rooms in an XMPP groupchat: three members and a pla
       return b?.members.length === 2 && b.epoch === bobEpoch + 1 && roomMember(b, alice.jid)?.theirEpoch === aliceEpoch && roomMember(a, bob.jid)?.theirEpoch === bobEpoch + 1;
     });
     await waitState(carol.p.page, 'finished');
+    // Each ended epoch's signing key is published in the groupchat (deniability): Bob's and
+    // Carol's waited in their pages while they showed a 1:1 chat and go out as the groupchat
+    // shows again, through the site's box, so they are let through before anyone types.
+    const reveals = async (user: string) => (await daveSees(user)).filter((t) => /^\?OTR-G:AQ[I-L]/.test(t)).length;
+    await expect.poll(() => Promise.all(['alice', 'bob', 'carol'].map(reveals)), { timeout: 20_000 }).toEqual([1, 1, 1]);
+    await expect.poll(() => Promise.all([alice, bob].map((m) => m.p.page.locator(`converse-muc[jid="${ROOM}"] textarea.chat-textarea`).inputValue())), { timeout: 10_000 }).toEqual(['', '']);
 
     const secret = ['after removal: only alice and bob — ßecret 🙊', 'bob answers after removal, still private ✓'];
     await typePrivate(alice.p.page, secret[0]!);
