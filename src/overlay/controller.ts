@@ -122,9 +122,12 @@ export class ConversationController {
         this.inserting = false;
         this.holdUntil = Date.now() + HOLD_AFTER_SEND_MS;
         this.holdSiteBox();
+        // Focusing the frame that already has focus is not free: the frame is another process,
+        // and a key typed while focus goes round again reaches neither box (a lost 'ü').
+        if (!this.compose || doc.activeElement === this.compose) return;
         const composer = adapter.composer(doc);
         const active = composer?.ownerDocument.activeElement ?? null;
-        if (wasInFrame || (composer && (active === composer || composer.contains(active)))) this.compose?.focus();
+        if (wasInFrame || (composer && (active === composer || composer.contains(active)))) this.compose.focus();
       },
       composeFocused: () => !!this.compose && !this.siteBox && doc.activeElement === this.compose,
       hold: adapter.mail ? (t) => this.holdForReply(t) : undefined,

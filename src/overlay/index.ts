@@ -125,7 +125,13 @@ export function runOverlay(doc: Document, adapter: SiteAdapter): () => void {
   const watcher = new MessageWatcher(adapter, doc, {
     onMessage: (m) => forThisConversation(m)?.handle(m),
     onRerender: (m) => forThisConversation(m)?.rerender(m),
-    onScan: () => (followed = false),
+    // A switch shows up as a DOM change: follow it in the same batch, not at the next poll, so
+    // the last conversation's private box never lies over the next one's (Enter there would
+    // send to the last peer, and the box replaced mid-word would lose what was typed).
+    onScan: () => {
+      if (!followed) follow();
+      followed = false;
+    },
   });
 
   // Conversation switches show up as DOM changes or history navigation; a slow poll is the
