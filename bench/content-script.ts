@@ -397,7 +397,7 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
     const input = a.frameLocator('[data-offrecord=compose]').locator('[data-offrecord=compose-input]');
     await waitFor('the compose frame', () => input.isEnabled({ timeout: 1000 }).catch(() => false), (v) => v, 15_000);
     const latencies: number[] = [];
-    const stages: Array<{ scan: number; place: number; warm: boolean; show: number }> = [];
+    const stages: Array<{ scan: number; place: number; warm: boolean; show: number; total: number }> = [];
     for (let i = 0; i < LATENCY_MESSAGES; i++) {
       const text = `bench message ${i} from alice, Grüße 🔐`;
       await input.fill(text);
@@ -426,7 +426,7 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
       }, msgId);
       if (arrived === undefined) throw new Error(`no arrival stamp for ${msgId}`);
       latencies.push(epoch - arrived);
-      if (placedAt !== undefined && scanned !== undefined) stages.push({ scan: scanned - arrived, place: placedAt - arrived, warm: origin < arrived, show: epoch - placedAt });
+      if (placedAt !== undefined && scanned !== undefined) stages.push({ scan: scanned - arrived, place: placedAt - arrived, warm: origin < arrived, show: epoch - placedAt, total: epoch - arrived });
     }
     log(`${LATENCY_MESSAGES} messages measured`);
     const s = [...latencies].sort((x, y) => x - y);
@@ -448,6 +448,17 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
           `→ plaintext shown ${median(stages.map((x) => x.show)).toFixed(0)} ms. Frames already loaded (warm, moved into the row) ${stages.filter((x) => x.warm).length} of ${stages.length}. ` +
           'Most of what is left is the background: decrypting, then the conversation written to IndexedDB before the reader may show the text (issue 11; a message only read is committed without waiting for the disk flush, a step that sends waits for it), and the messaging between contexts on a loaded machine.'
         : 'No reader frame was seen entering the page (stages not measured).',
+      '',
+      // The tail is what p95 measures: say where the slowest messages spent their time.
+      stages.length
+        ? `Slowest ${Math.min(3, stages.length)}: ` +
+          [...stages]
+            .sort((x, y) => y.total - x.total)
+            .slice(0, 3)
+            .map((x) => `${x.total} ms (scan ${x.scan}, frame in row ${x.place}, shown ${x.show} after, ${x.warm ? 'warm' : 'cold'} frame)`)
+            .join('; ') +
+          '.'
+        : '',
     ];
   } finally {
     await alice.close().catch(() => undefined);
