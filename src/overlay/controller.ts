@@ -486,8 +486,7 @@ export class ConversationController {
     // decrypts, and waits on its port for the plaintext.
     const early = readerOnArrival(seen, this.view?.state === 'unverified' || this.view?.state === 'private');
     const reader = early ? this.readers.add(m.textElement, messageIdOf(m.text), true) : undefined;
-    // History of one scan goes in one request (history-feed.ts); our own history needs no engine.
-    if (m.history && feedsEngine(seen) && !this.adapter.mail) return this.history.add({ m, seen });
+    if (this.batched(m, seen)) return;
     this.queue(() => this.feed(m, seen, early, reader), feedsEngine(seen));
   }
 
@@ -517,6 +516,16 @@ export class ConversationController {
       conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}), ...(this.adapter.mail ? { mail: true } : {}),
     });
     this.answered(m, seen, result, early, quiet);
+  }
+
+  /**
+   * History of one scan goes in one request (history-feed.ts). Not our own history (no engine)
+   * nor mail (a mail's query is held for Start even from history, content.incoming `mail`).
+   */
+  private batched(m: WatchedMessage, seen: SeenMessage): boolean {
+    if (!m.history || !feedsEngine(seen) || this.adapter.mail) return false;
+    this.history.add({ m, seen });
+    return true;
   }
 
   /** History of one scan, in page order: fed and written at once, then each shown as answered. */
@@ -574,7 +583,7 @@ export class ConversationController {
       this.memory.decorations.delete(m.text);
       clearStatus(m.textElement);
       const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
-      this.queue(() => this.feed(m, seen, false));
+      if (!this.batched(m, seen)) this.queue(() => this.feed(m, seen, false));
     }
   }
 
