@@ -10,8 +10,9 @@
  *  1. Opening 1: alice starts from the lock; the AKE runs live; the browser closes cleanly.
  *  2. Bob writes 200 messages meanwhile.
  *  3. Opening 2, same profile: the page holds the 200 as history (dated before the load). The
- *     conversation comes back from IndexedDB; each message is decrypted, its state persisted,
- *     then shown. Timed: the lock's element entering the page → the last reader's plaintext.
+ *     conversation comes back from IndexedDB; the messages are decrypted in batches, the state
+ *     persisted once per batch, then shown. Timed: the lock's element entering the page → the
+ *     last reader's plaintext.
  *  4. The anchor, same run: the page reloaded. The messages were processed, so their readers
  *     show from the in-memory plaintext cache (storage.session, the Privacy setting "until the
  *     browser closes", set for this run): no decryption, nothing written to IndexedDB.
@@ -145,6 +146,18 @@ function stampScript(): void {
           return;
         }
   }).observe(document, { childList: true, subtree: true });
+  // The newest message's reader frame placed: its history batch was answered (all fed and
+  // written), before any frame has loaded.
+  new MutationObserver((records, mo) => {
+    const newest = document.querySelector('#chat .messages')?.lastElementChild;
+    for (const r of records)
+      for (const n of Array.from(r.addedNodes))
+        if (newest && n instanceof HTMLIFrameElement && n.dataset.offrecord === 'reader' && newest.contains(n)) {
+          w.__newestFramedAt = Date.now();
+          mo.disconnect();
+          return;
+        }
+  }).observe(document, { childList: true, subtree: true });
 }
 
 /** Plaintexts the readers showed (reader frames call the `__benchShown` binding). */
@@ -216,7 +229,7 @@ async function goPrivate(b: ExtensionBrowser, url: string, bob: Bob): Promise<vo
     }
   }
   const encrypted = () => Object.values(bob.state.instances).some((x) => x.msgstate === 'ENCRYPTED');
-  for (const t = Date.now(); !(encrypted() && (await lockState(p)) === 'unverified'); await sleep(100)) {
+  for (const t = Date.now(); !(encrypted() && (await lockState(p)) === 'private'); await sleep(100)) {
     if (Date.now() - t > 60_000) throw new Error(`the AKE did not finish (lock: ${await lockState(p)})`);
     const sent = await p.evaluate(() => (window as unknown as { __sent: string[] }).__sent.splice(0));
     for (const text of sent) {
@@ -229,21 +242,22 @@ async function goPrivate(b: ExtensionBrowser, url: string, bob: Bob): Promise<vo
 
 /**
  * Lock → the newest message's reader shows its plaintext, with every reader on screen. History
- * is fed one message at a time in page order, so the newest showing means all were decrypted
- * and persisted; the older ones show from the cache as they are scrolled to.
+ * is fed in page order (in batches of at most 100, each written once before any of it shows),
+ * so the newest showing means all were decrypted and persisted; the older ones show from the
+ * cache as they are scrolled to.
  */
-async function timeOpening(p: Page, url: string, texts: string[]): Promise<{ shown: number; newest: number; registered: number; readers: number }> {
+async function timeOpening(p: Page, url: string, texts: string[]): Promise<{ shown: number; newest: number; framed: number; registered: number; readers: number }> {
   shownTexts.length = 0;
   await p.goto(url);
   const shown = await readersShown(p, texts[texts.length - 1]!, Number(process.env.OFFRECORD_BENCH_WAIT ?? 60_000));
   const wrong = [...shown.texts].filter((t) => !texts.includes(t));
   if (wrong.length) throw new Error(`readers showed texts bob never sent: ${wrong[0]}`);
-  const { lockAt, registeredAt } = await p.evaluate(() => {
-    const w = window as unknown as { __lockAt?: number; __registeredAt?: number };
-    return { lockAt: w.__lockAt, registeredAt: w.__registeredAt };
+  const { lockAt, registeredAt, framedAt } = await p.evaluate(() => {
+    const w = window as unknown as { __lockAt?: number; __registeredAt?: number; __newestFramedAt?: number };
+    return { lockAt: w.__lockAt, registeredAt: w.__registeredAt, framedAt: w.__newestFramedAt };
   });
   if (lockAt === undefined) throw new Error('the lock was never seen entering the page');
-  return { shown: shown.last - lockAt, newest: shown.newestAt - lockAt, registered: (registeredAt ?? NaN) - lockAt, readers: shown.texts.size };
+  return { shown: shown.last - lockAt, newest: shown.newestAt - lockAt, framed: (framedAt ?? NaN) - lockAt, registered: (registeredAt ?? NaN) - lockAt, readers: shown.texts.size };
 }
 
 export async function benchHistoryPage(): Promise<string[]> {
@@ -293,16 +307,16 @@ export async function benchHistoryPage(): Promise<string[]> {
       '',
       'Real Chromium with the built extension, a kept profile: the conversation went private in one opening (bob is the engine in the bench process, through the page), the browser closed, bob wrote the messages, and the next opening found them as the page\'s history. ' +
         'Timed from the lock entering the page to the newest message\'s reader frame, and every other reader on screen, showing plaintext (Date.now() in the page and in each frame; a 1280×720 viewport). ' +
-        'History is fed one message at a time in page order, each decrypted and persisted before its reader may show it, so the newest showing means all were; the older ones show from the cache when scrolled to (readers load only on screen). ' +
+        'History is fed in page order, in batches of at most 100 (one request and one IndexedDB write each), every message decrypted and persisted before its reader may show it, so the newest showing means all were; the older ones show from the cache when scrolled to (readers load only on screen). ' +
         'The anchor is the same page reloaded in the same run: the messages were processed, so their readers show from the in-memory plaintext cache (storage.session), with no decryption and no IndexedDB write.',
       '',
-      '| page | lock → newest message and every reader on screen show plaintext | ratio | of which: lock → registered (the lock shows its state) | lock → newest message shows (all fed) | ratio | readers on screen |',
-      '|---|---|---|---|---|---|---|',
-      `| ${HISTORY} unread: restored from IndexedDB, each decrypted and persisted before it shows | ${persisted.shown} ms | ${(persisted.shown / cached.shown).toFixed(2)}× | ${persisted.registered} ms | ${persisted.newest} ms | ${(persisted.newest / cached.newest).toFixed(2)}× | ${persisted.readers} |`,
-      `| the same ${HISTORY}, reloaded: from the in-memory plaintext cache | ${cached.shown} ms | 1.00× | ${cached.registered} ms | ${cached.newest} ms | 1.00× | ${cached.readers} |`,
+      '| page | lock → newest message and every reader on screen show plaintext | ratio | of which: lock → registered (the lock shows its state) | lock → newest message\'s frame placed (all fed and written) | ratio | lock → newest message shows | ratio | readers on screen |',
+      '|---|---|---|---|---|---|---|---|---|',
+      `| ${HISTORY} unread: restored from IndexedDB, decrypted and persisted before they show | ${persisted.shown} ms | ${(persisted.shown / cached.shown).toFixed(2)}× | ${persisted.registered} ms | ${persisted.framed} ms | ${(persisted.framed / cached.framed).toFixed(2)}× | ${persisted.newest} ms | ${(persisted.newest / cached.newest).toFixed(2)}× | ${persisted.readers} |`,
+      `| the same ${HISTORY}, reloaded: from the in-memory plaintext cache | ${cached.shown} ms | 1.00× | ${cached.registered} ms | ${cached.framed} ms | 1.00× | ${cached.newest} ms | 1.00× | ${cached.readers} |`,
       '',
-      `Where the time goes: the feed (one request per message, in page order, each answered before the next goes) took ${persisted.newest} ms, of which decrypting and persisting (the difference to the cached page) ≈ ${persisted.newest - cached.newest} ms; ` +
-        `the reader frames on screen (a token each, the frame's load, its plaintext) took the remaining ${persisted.shown - persisted.newest} ms (${cached.shown - cached.newest} ms on the cached page).`,
+      `Where the time goes: the feed (in page order, one request and one write per batch of at most 100) was answered for the newest message, and its reader frame placed, ${persisted.framed} ms after the lock, of which decrypting and persisting (the difference to the cached page) ≈ ${persisted.framed - cached.framed} ms; ` +
+        `the reader frames on screen (a token each, the frame's load, its plaintext) took the remaining ${persisted.shown - persisted.framed} ms (${cached.shown - cached.framed} ms on the cached page). Frames load in the extension's one renderer process, so this part follows the machine's load most.`,
       '',
       `- ${persisted.shown <= TARGET_MS ? 'PASS' : 'FAIL'} ${HISTORY} unread history messages all shown decrypted ≤ ${TARGET_MS / 1000} s after the lock appears (${persisted.shown} ms)`,
     ];

@@ -171,6 +171,11 @@ export function createHandlers(s: Services): Handlers {
       if (reader) s.tokens.bind(reader, from.tabId, from.frameId, conversationId, messageIdOf(text));
       return s.sessions.receive(conversationId, text, history ?? false, mine ?? false, mail ?? false);
     },
+    'content.history': async ({ conversationId, texts }, from) => {
+      own(conversationId, from);
+      s.sessions.life.tabKnows(conversationId, { tabId: from.tabId!, frameId: from.frameId! });
+      return { results: await s.sessions.receiveHistory(conversationId, texts) };
+    },
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       own(conversationId, from);
       s.sessions.life.tabKnows(conversationId, { tabId: from.tabId!, frameId: from.frameId! });

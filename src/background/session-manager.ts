@@ -15,7 +15,7 @@ import {
 import { classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
 import type { Tlv } from '../otr/tlv';
 import { messageIdOf } from '../messaging/message-id';
-import type { ConversationView, FileKeyView, IncomingDisplay, IncomingResult, RoomSummary, SitePolicy } from '../messaging/types';
+import type { ConversationView, FileKeyView, HistoryEntryResult, IncomingDisplay, IncomingResult, RoomSummary, SitePolicy } from '../messaging/types';
 import { announcedFiles, fileKeyOf, WaitingFiles } from './file-keys';
 import { fromHex } from '../otr/bytes';
 import { ENCRYPTED_FILE_USE } from '../files/encrypted-file';
@@ -25,6 +25,7 @@ import { policyBits } from './config-store';
 import { ConversationLife, type LiveConversation, type TabRef } from './conversation-life';
 import type { ConversationStore } from './conversation-store';
 import { feedsFromHistory, historyReplies } from './history-replies';
+import { feedBatch, HistoryCommit } from './history-batch';
 import { withOfflineOffer } from './offline-offer';
 import type { SessionPersistence } from './session-persistence';
 import { holdQuery, mustHold, takeHeldQuery } from './held-query';
@@ -332,43 +333,77 @@ export class SessionManager {
    */
   receive(id: string, text: string, history = false, mine = false, mail = false): Promise<IncomingResult> {
     const done = () => this.received(plainKey(id, messageIdOf(text)));
-    return this.serial(id, async (): Promise<IncomingResult> => {
+    return this.serial(id, () => this.receiveOne(this.record(id), text, history, mine, mail)).finally(done);
+  }
+
+  /**
+   * History of one scan, in page order (history-batch.ts): each text goes through receive's
+   * rules in turn, then the conversation is written once, and only then is any plaintext kept
+   * for readers. A malformed entry or a failed step gets its typed error at its position; a
+   * failed write fails the batch, in memory as on disk, with nothing shown.
+   */
+  receiveHistory(id: string, texts: unknown[]): Promise<HistoryEntryResult[]> {
+    return this.serial(id, async () => {
       const r = this.record(id);
-      const messageId = messageIdOf(text);
-      if (r.locked) return { messageId, display: 'locked', send: [] };
-      if (mine && (history || !r.sent.includes(markerOf(messageId)))) return { messageId, display: 'earlier', send: [] };
-      if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(plainKey(id, messageId)) ? 'encrypted' : 'hidden', send: [] };
-      // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
-      // the same text twice is a replay; query and error messages legitimately repeat. A
-      // fragment before the last is not unique (the first piece of two data messages in a row
-      // can be the same), so it is always fed; the message is judged at its last piece.
-      const wire = classify(text);
-      const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
-      if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
-      const heldFromMail = mail && !mine && mustHold(r, wire);
-      if (history && !heldFromMail && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
-      // Issue 16 (held-query.ts): under 'manual' a peer's query waits for the user's Start.
-      if ((!history || heldFromMail) && mustHold(r, wire)) {
-        if (holdQuery(r, wire.versions)) {
+      const commit = new HistoryCommit();
+      const results = await this.step(r, () =>
+        feedBatch(texts, commit, {
+          feed: (text) => this.receiveOne(r, text, true, false, false, commit),
+          checkpoint: () => {
+            const before = snapshot(r);
+            return () => rollBack(r, before);
+          },
+          save: (durability) => this.life.save(r, durability),
+        }),
+      );
+      await commit.run();
+      if (commit.dirty) await this.pushView(r);
+      return results;
+    }).finally(() => {
+      for (const t of texts) if (typeof t === 'string') this.received(plainKey(id, messageIdOf(t)));
+    });
+  }
+
+  /** receive's rules for one text, on r's chain; with `commit`, writing is left to the batch. */
+  private async receiveOne(r: LiveConversation, text: string, history: boolean, mine: boolean, mail: boolean, commit?: HistoryCommit): Promise<IncomingResult> {
+    const id = r.id;
+    const messageId = messageIdOf(text);
+    if (r.locked) return { messageId, display: 'locked', send: [] };
+    if (mine && (history || !r.sent.includes(markerOf(messageId)))) return { messageId, display: 'earlier', send: [] };
+    if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(plainKey(id, messageId)) ? 'encrypted' : 'hidden', send: [] };
+    // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
+    // the same text twice is a replay; query and error messages legitimately repeat. A
+    // fragment before the last is not unique (the first piece of two data messages in a row
+    // can be the same), so it is always fed; the message is judged at its last piece.
+    const wire = classify(text);
+    const otr = isEncodedWire(wire) && !isEarlierFragment(wire);
+    if (otr && r.seen.includes(markerOf(messageId))) return { messageId, display: 'duplicate', send: [] };
+    const heldFromMail = mail && !mine && mustHold(r, wire);
+    if (history && !heldFromMail && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
+    // Issue 16 (held-query.ts): under 'manual' a peer's query waits for the user's Start.
+    if ((!history || heldFromMail) && mustHold(r, wire)) {
+      if (holdQuery(r, wire.versions)) {
+        if (commit) commit.add('strict');
+        else {
           await this.life.save(r);
           await this.pushView(r);
         }
-        return { messageId, display: 'hidden', send: [] };
       }
-      let fed = text;
-      if (!history && isTrigger(wire)) {
-        // Issue 17 item 2 (reply-limit.ts): page text cannot make the engine answer at will.
-        const secure = conversationStatus(r.state).msgstate === 'ENCRYPTED';
-        if (secure && wire.kind === 'query') {
-          if (!this.limiter.allowRefresh(id)) return { messageId, display: 'hidden', send: [] };
-        } else if (secure && wire.kind === 'plaintext') fed = withoutTags(text);
-        else if (!this.limiter.allow(id, triggerKey(wire))) return { messageId, display: wire.kind === 'plaintext' ? 'plain' : 'hidden', send: [] };
-      }
-      return this.step(r, () => this.feed(r, fed, messageId, otr, history));
-    }).finally(done);
+      return { messageId, display: 'hidden', send: [] };
+    }
+    let fed = text;
+    if (!history && isTrigger(wire)) {
+      // Issue 17 item 2 (reply-limit.ts): page text cannot make the engine answer at will.
+      const secure = conversationStatus(r.state).msgstate === 'ENCRYPTED';
+      if (secure && wire.kind === 'query') {
+        if (!this.limiter.allowRefresh(id)) return { messageId, display: 'hidden', send: [] };
+      } else if (secure && wire.kind === 'plaintext') fed = withoutTags(text);
+      else if (!this.limiter.allow(id, triggerKey(wire))) return { messageId, display: wire.kind === 'plaintext' ? 'plain' : 'hidden', send: [] };
+    }
+    return this.step(r, () => this.feed(r, fed, messageId, otr, history, commit));
   }
 
-  private async feed(r: LiveConversation, text: string, messageId: string, otr: boolean, history: boolean): Promise<IncomingResult> {
+  private async feed(r: LiveConversation, text: string, messageId: string, otr: boolean, history: boolean, commit?: HistoryCommit): Promise<IncomingResult> {
     const id = r.id;
     await this.life.expireIfIdle(r);
     const me = await this.deps.keys.identityFor(r.site, r.account);
@@ -379,7 +414,8 @@ export class SessionManager {
       if (!isOtrError(e)) throw e;
       this.deps.notify({ type: 'notice', conversationId: id, name: 'RCVDMSG_MALFORMED', text: e.message });
       if (otr) r.seen = bounded(r.seen, markerOf(messageId));
-      await this.life.save(r);
+      if (commit) commit.add('strict');
+      else await this.life.save(r);
       return { messageId, display: 'error', send: [] };
     }
     if (otr) r.seen = bounded(r.seen, markerOf(messageId));
@@ -403,7 +439,7 @@ export class SessionManager {
       kept = () => this.keep(r, messageId, '', files);
       display = 'encrypted';
     }
-    await this.apply(r, { ...result, send }, 'reply', true, kept);
+    await this.apply(r, { ...result, send }, 'reply', true, kept, commit);
     return { messageId, display, send };
   }
 
@@ -583,8 +619,11 @@ export class SessionManager {
    * `deliver`: 'reply' when the caller returns the wire texts itself (receive), a tab for the
    * compose frame's own tab, 'last' for popup actions (the tab that registered most recently).
    * `kept`: the plaintext a received message carried, handed to its readers once saved.
+   * `commit`: a history batch's, which writes once for all its steps and then runs the rest.
    */
-  private async apply(r: LiveConversation, result: StepResult, deliver: TabRef | 'reply' | 'last', activity: boolean, kept?: () => Promise<void>): Promise<void> {
+  private async apply(
+    r: LiveConversation, result: StepResult, deliver: TabRef | 'reply' | 'last', activity: boolean, kept?: () => Promise<void>, commit?: HistoryCommit,
+  ): Promise<void> {
     r.state = result.state;
     r.queuedIds = syncQueuedIds(r.queuedIds, r.state, this.deps.env.random);
     if (r.ended && !stillEnded(r.state)) delete r.ended;
@@ -595,7 +634,15 @@ export class SessionManager {
     // A message read that sends nothing and changes nothing but keys and counters need not
     // wait for the disk's flush (ConversationStore.put); anything that leaves does.
     const readOnly = deliver === 'reply' && result.send.length === 0 && result.events.every((e) => e.type === 'msg' || e.type === 'tlv');
-    await this.life.save(r, readOnly ? 'relaxed' : 'strict');
+    const durability = readOnly ? 'relaxed' : 'strict';
+    if (commit) return commit.add(durability, () => this.saved(r, result, deliver, kept));
+    await this.life.save(r, durability);
+    await this.saved(r, result, deliver, kept);
+    await this.pushView(r);
+  }
+
+  /** What a step does once it is written: plaintext to readers, rooms told, wire texts handed over. */
+  private async saved(r: LiveConversation, result: StepResult, deliver: TabRef | 'reply' | 'last', kept?: () => Promise<void>): Promise<void> {
     await kept?.();
     // After a macrotask: this step's own AKE replies leave first, so data sent on going
     // private does not reach a peer that has not finished the AKE yet.
@@ -614,7 +661,6 @@ export class SessionManager {
     }
     const target = deliver === 'last' ? r.tabs[r.tabs.length - 1] : deliver === 'reply' ? undefined : deliver;
     if (result.send.length > 0 && target) this.deps.toContent(target, { type: 'send', conversationId: r.id, texts: result.send });
-    await this.pushView(r);
   }
 
   /**

@@ -14,8 +14,8 @@
  *                 conversation.verifyManual
  *  sites:         sites.list, sites.add, sites.update, sites.remove
  *  settings:      settings.get, settings.set
- *  content:       content.register, content.incoming, content.frameToken, content.frameClaim,
- *                 content.openPopup
+ *  content:       content.register, content.incoming, content.history, content.frameToken,
+ *                 content.frameClaim, content.openPopup
  *  files:         file.announce (an attach frame announces a file over TLV 8 and gets its key)
  *  picker:        picker.start, picker.status, picker.forget (generic adapter, per origin)
  *  rooms:         room.create, room.incoming, room.invite, room.remove, room.leave,
@@ -29,11 +29,13 @@
 import { arr, bool, int, literal, nullable, obj, opt, pattern, str, MAX_TEXT, type Check, type Infer } from './check';
 import { FRAME_ROLES, type FrameRole } from './frames';
 import { TOKEN } from './ports';
+import { HISTORY_BATCH_MAX } from './types';
 import type {
   AccountView,
   Context,
   ConversationView,
   IdentityStatus,
+  HistoryEntryResult,
   IncomingResult,
   KeyView,
   RoomIncomingResult,
@@ -165,6 +167,16 @@ export const REQUESTS = {
   'content.incoming': kind<{ conversationId: string; text: string; history?: boolean; mine?: boolean; reader?: string; mail?: boolean }, IncomingResult>(
     ['content'],
     obj({ conversationId: ID, text: str(MAX_TEXT), history: opt(bool), mine: opt(bool), reader: opt(str(64)), mail: opt(bool) }),
+  ),
+  /**
+   * History of one scan (issue 11), in page order, at most HISTORY_BATCH_MAX: fed to the engine
+   * in that order and committed in one write before any of it may show. Each entry is checked on
+   * its own, so a malformed one gets its typed error at its position and the others go on.
+   * Never answered with plaintext; the replies are filtered as for `history` above.
+   */
+  'content.history': kind<{ conversationId: string; texts: unknown[] }, { results: HistoryEntryResult[] }>(
+    ['content'],
+    obj({ conversationId: ID, texts: arr((v: unknown) => v, HISTORY_BATCH_MAX) }),
   ),
   /**
    * One-time token for a frame the content script is about to place in this tab. `pending`: a

@@ -216,6 +216,15 @@ export interface IncomingResult {
   send: string[];
 }
 
+/**
+ * At most this many history messages in one content.history request (issue 11): one page cannot
+ * make the background process an unbounded request on a conversation's chain.
+ */
+export const HISTORY_BATCH_MAX = 100;
+
+/** One history message's outcome in a batch, at its position: its result, or why it was refused. */
+export type HistoryEntryResult = IncomingResult | { error: { code: string; message: string } };
+
 /** A received encrypted file's key (hex): derived for the one file its use-data (SHA-256) names. */
 export interface FileKeyView {
   useData: string;

@@ -9,7 +9,8 @@ import { request } from '../messaging/client';
 import { frameToHost } from '../messaging/frame-host';
 import { messageIdOf } from '../messaging/message-id';
 import type { ContentPush } from '../messaging/ports';
-import type { ConversationView } from '../messaging/types';
+import type { ConversationView, IncomingResult } from '../messaging/types';
+import { HistoryBatches } from './history-feed';
 import { clearStatus, composeFrame, isDecorated, placeOver, statusLine, verifyFrame } from './frames';
 import { ReaderFrames } from './readers';
 import { Lock, NEUTRAL_SUBJECT, type LockAction } from './lock';
@@ -81,6 +82,10 @@ export class ConversationController {
   /** Messages seen before registration finished, and the feed chain (one at a time, in order). */
   private pending: WatchedMessage[] | null = [];
   private chain: Promise<void> = Promise.resolve();
+  private readonly history = new HistoryBatches<{ m: WatchedMessage; seen: SeenMessage }>(
+    (step) => this.queue(step, false),
+    (batch) => this.feedHistory(batch),
+  );
   private placeTimer = 0;
   /** Messages that arrived while OffRecord was locked: fed again once it is unlocked. */
   private lockedMessages: WatchedMessage[] = [];
@@ -469,7 +474,7 @@ export class ConversationController {
       return;
     }
     if (isGroupText(m.text)) {
-      this.chain = this.chain.then(() => this.feedRoom(m)).catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
+      this.queue(() => this.feedRoom(m));
       return;
     }
     if (!mayBeOtr(m.text)) return;
@@ -484,7 +489,8 @@ export class ConversationController {
     // decrypts, and waits on its port for the plaintext.
     const early = readerOnArrival(seen, this.view?.state === 'unverified' || this.view?.state === 'private');
     const reader = early ? this.readers.add(m.textElement, messageIdOf(m.text), true) : undefined;
-    this.chain = this.chain.then(() => this.feed(m, seen, early, reader)).catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
+    if (this.batched(m, seen)) return;
+    this.queue(() => this.feed(m, seen, early, reader), feedsEngine(seen));
   }
 
   /**
@@ -498,7 +504,7 @@ export class ConversationController {
       const part = { ...m, text };
       if (i === parts.length - 1) return this.handle(part);
       const seen = { text, wire: classify(text), mine: m.direction === 'outgoing', history: m.history };
-      this.chain = this.chain.then(() => this.feed(part, seen, false, undefined, true)).catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
+      this.queue(() => this.feed(part, seen, false, undefined, true));
     });
   }
 
@@ -512,11 +518,42 @@ export class ConversationController {
     const result = await request('content.incoming', {
       conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}), ...(this.adapter.mail ? { mail: true } : {}),
     });
+    this.answered(m, seen, result, early, quiet);
+  }
+
+  /**
+   * History of one scan goes in one request (history-feed.ts). Not our own history (no engine)
+   * nor mail (a mail's query is held for Start even from history, content.incoming `mail`).
+   */
+  private batched(m: WatchedMessage, seen: SeenMessage): boolean {
+    if (!m.history || !feedsEngine(seen) || this.adapter.mail) return false;
+    this.history.add({ m, seen });
+    return true;
+  }
+
+  /** History of one scan, in page order: fed and written at once, then each shown as answered. */
+  private async feedHistory(batch: Array<{ m: WatchedMessage; seen: SeenMessage }>): Promise<void> {
+    const id = this.conversationId;
+    if (!id || this.stopped) return;
+    const { results } = await request('content.history', { conversationId: id, texts: batch.map((b) => b.m.text) });
+    batch.forEach(({ m, seen }, i) => {
+      const result = results[i] ?? { error: { code: 'internal', message: 'no answer' } };
+      this.answered(m, seen, 'error' in result ? { messageId: messageIdOf(m.text), display: 'error', send: [] } : result, false, false);
+    });
+  }
+
+  private answered(m: WatchedMessage, seen: SeenMessage, result: IncomingResult, early: boolean, quiet: boolean): void {
     if (result.send.length > 0) this.sender.enqueue(result.send);
     const d = replyDecoration(seen, result);
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);
     if (d && !quiet) this.show(m, d, seen);
     if (result.display === 'locked') this.lockedMessages.push(m);
+  }
+
+  /** Appends a step to the feed chain; one that reaches the engine closes the open history batch. */
+  private queue(step: () => Promise<void>, closesHistory = true): void {
+    if (closesHistory) this.history.close();
+    this.chain = this.chain.then(step).catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
   }
 
   /** A private room's text: decrypted by the background, shown in a reader frame if readable. */
@@ -537,12 +574,10 @@ export class ConversationController {
 
   private feedRoomAgain(): void {
     for (const m of this.roomWaiting.splice(0)) {
-      this.chain = this.chain
-        .then(() => {
-          clearStatus(m.textElement);
-          return this.feedRoom(m);
-        })
-        .catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
+      this.queue(() => {
+        clearStatus(m.textElement);
+        return this.feedRoom(m);
+      });
     }
   }
 
@@ -551,7 +586,7 @@ export class ConversationController {
       this.memory.decorations.delete(m.text);
       clearStatus(m.textElement);
       const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
-      this.chain = this.chain.then(() => this.feed(m, seen, false)).catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
+      if (!this.batched(m, seen)) this.queue(() => this.feed(m, seen, false));
     }
   }
 

@@ -10,8 +10,9 @@
  *   shows the plaintext if the background kept it, else "encrypted earlier";
  * - frames are placed in batches in one animation frame: all reads (box, font, colour) first,
  *   then all writes, so placing 50 costs one layout, never one per frame.
- * The box takes the ciphertext's place: it keeps the ciphertext's height until the frame says
- * how tall its text is (a resize message), then shrinks to it, so nothing below jumps twice.
+ * The box takes the ciphertext's place. A frame placed on arrival keeps the ciphertext's height
+ * until it says how tall its text is (a resize message); one placed from a token (history, a
+ * message scrolled to) takes one line at once, what the frame shows first while it loads.
  */
 import { request } from '../messaging/client';
 import { msg } from '../ui/i18n';
@@ -241,7 +242,10 @@ export class ReaderFrames {
         });
       }
       // A frame placed on arrival covers the box already: its height is the ciphertext's still.
-      return { height: el.getBoundingClientRect().height, position: cs.position, display: cs.display };
+      // Rather under than over: a row that then grows pushes others away, one that shrinks pulls
+      // more rows on screen, each a frame load later ('normal' line height is over 1em).
+      const line = parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) || 16;
+      return { height: el.getBoundingClientRect().height, line, position: cs.position, display: cs.display };
     });
     batch.forEach(({ el, token }, i) => {
       const r = this.readers.get(el)!;
@@ -251,8 +255,13 @@ export class ReaderFrames {
         r.style = el.getAttribute('style') ?? '';
         if (read.position === 'static') el.style.position = 'relative';
         if (read.display === 'inline') el.style.display = 'inline-block';
+        // A frame placed now loads later, and shows one line ('…') first: its row takes that line
+        // at once, so the rows this brings on screen get their frames in this pass, not a frame
+        // load later (npm run bench: 200 history messages came on screen a few at a time, ~17
+        // frame loads in a row). A frame placed on arrival covers the ciphertext's box already.
+        const height = token ? Math.floor(Math.min(read.height, read.line)) : Math.max(Math.round(read.height), 18);
         // The ciphertext stays in the site's DOM (its framework owns it) but is not shown.
-        Object.assign(el.style, { height: `${Math.max(Math.round(read.height), 18)}px`, overflow: 'hidden', color: 'transparent', userSelect: 'none' });
+        Object.assign(el.style, { height: `${height}px`, overflow: 'hidden', color: 'transparent', userSelect: 'none' });
       }
       if (!token) {
         r.frame!.style.height = '100%'; // placed on arrival; only its box needed sizing

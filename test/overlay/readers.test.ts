@@ -84,6 +84,17 @@ describe('ReaderFrames', () => {
     expect(els[0]!.style.height).toMatch(/px$/);
   });
 
+  it("sizes a history message's box to one line at once, not the ciphertext's height, so the rows it brings on screen are framed in the same pass", async () => {
+    const el = message('?OTR:AAMD' + 'x'.repeat(600) + '.');
+    Object.assign(el.style, { display: 'block', fontSize: '14px', lineHeight: '20px' });
+    el.getBoundingClientRect = () => new DOMRect(0, 0, 300, 60);
+    readers.add(el, 'd'.repeat(64), false);
+    scroll(el, true);
+    await settle();
+    expect(frames(el).length).toBe(1);
+    expect(el.style.height).toBe('20px');
+  });
+
   it('opens a live message at once from a spare token, naming its message in the frame address', async () => {
     readers.warm();
     await settle();
