@@ -35,6 +35,7 @@ import {
   notInPrivate,
 } from './session-wire';
 import { conversationView, smpViewOf } from './session-view';
+import { PlaintextCache } from './plaintext-cache';
 import type { TrustStore } from './trust-store';
 
 export type { TabRef } from './conversation-life';
@@ -57,34 +58,12 @@ export interface SessionDeps {
   invitation?(account: string): Promise<Invitation>;
 }
 
-interface Plain {
-  text: string;
-  /** Encrypted files this message announced to us (file-keys.ts): their per-file keys. */
-  files?: FileKeyView[];
-  /** Tabs of the conversation that have not shown it yet (retention 'off' drops it after). */
-  waiting: Set<number>;
-}
-
 /** Who sent a TLV the engine left to the application (a group-room record). */
 export interface TlvSource {
   site: string;
   account: string;
   peer: string;
 }
-
-/**
- * Decrypted texts kept for reader frames at most (issue 17 item 7): a page that floods a
- * conversation cannot grow the cache (or storage.session) without bound. 500 is far more than
- * the on-screen history a content script frames at once; older texts show as unavailable.
- */
-export const PLAINTEXT_CAP = 500;
-/**
- * And at most this many characters in all: storage.session holds 10 MB in Chrome whatever the
- * permissions, and a few 100 KB mails would fill it long before 500 entries.
- */
-export const PLAINTEXT_CHARS_CAP = 2_000_000;
-
-const plainKey = (conversationId: string, messageId: string) => `${conversationId} ${messageId}`;
 
 export class SessionManager {
   readonly life: ConversationLife;
@@ -98,15 +77,8 @@ export class SessionManager {
   /** A channel's private room for its view (lock state, popup); set by the room manager. */
   roomOf: ((site: string, account: string, channel: string) => Promise<RoomSummary | undefined>) | null = null;
   private chains = new Map<string, Promise<unknown>>();
-  /**
-   * (conversation, messageId) -> plaintext, for reader frames (issue 17 item 4: a reader of
-   * another conversation can neither read nor use up this one's text). Insertion order is the
-   * eviction order: at most PLAINTEXT_CAP entries, oldest dropped first.
-   */
-  private plaintext = new Map<string, Plain>();
-  /** Reader frames waiting for a message still being received (see whenReceived). */
-  private arrivals = new Map<string, Array<() => void>>();
-  retention: 'off' | 'session' = 'off';
+  /** Decrypted texts for reader frames (plaintext-cache.ts). */
+  readonly plaintext: PlaintextCache;
   private readonly limiter: ReplyLimiter;
   /** The view last pushed per conversation: one that did not change is not pushed again. */
   private readonly pushed = new Map<string, string>();
@@ -118,6 +90,16 @@ export class SessionManager {
     this.limiter = new ReplyLimiter(deps.env.now);
     this.waitingFiles = new WaitingFiles(deps.env.now);
     this.life = new ConversationLife(deps, (id, fn) => this.serial(id, fn), (r) => this.pushView(r));
+    this.plaintext = new PlaintextCache(deps.persistence, (id) => this.records.get(id)?.tabs.map((t) => t.tabId));
+  }
+
+  /** The Privacy setting: keep decrypted texts until the browser closes, or not at all. */
+  get retention(): 'off' | 'session' {
+    return this.plaintext.retention;
+  }
+
+  set retention(value: 'off' | 'session') {
+    this.plaintext.retention = value;
   }
 
   private get records(): Map<string, LiveConversation> {
@@ -126,9 +108,7 @@ export class SessionManager {
 
   /** Loads persisted conversations (IndexedDB) and the plaintext cache (storage.session). */
   async restore(): Promise<void> {
-    for (const [key, value] of await this.deps.persistence.loadAll()) {
-      if (key.startsWith('plain:') && typeof value === 'string' && key.includes(' ')) this.plaintext.set(key.slice(6), { text: value, waiting: new Set() });
-    }
+    this.plaintext.restore(await this.deps.persistence.loadAll());
     await this.life.load();
   }
 
@@ -164,52 +144,12 @@ export class SessionManager {
   }
 
   private keep(r: LiveConversation, messageId: string, text: string, files?: FileKeyView[]): Promise<void> {
-    return this.keepText(r.id, messageId, text, r.tabs.map((t) => t.tabId), files);
+    return this.plaintext.keep(r.id, messageId, text, r.tabs.map((t) => t.tabId), files);
   }
 
-  /** The one way into the plaintext cache: capped (PLAINTEXT_CAP), oldest out first. */
-  private async keepText(scope: string, messageId: string, text: string, tabIds: number[], files?: FileKeyView[]): Promise<void> {
-    const key = plainKey(scope, messageId);
-    this.plaintext.delete(key);
-    // File keys stay in memory only: a reader frame gets them with the text, at once.
-    this.plaintext.set(key, { text, waiting: new Set(tabIds), ...(files?.length ? { files } : {}) });
-    let chars = 0;
-    for (const p of this.plaintext.values()) chars += p.text.length;
-    for (const [old, p] of this.plaintext) {
-      if (old === key || (this.plaintext.size <= PLAINTEXT_CAP && chars <= PLAINTEXT_CHARS_CAP)) break;
-      this.plaintext.delete(old);
-      chars -= p.text.length;
-      this.deps.persistence.remove(`plain:${old}`).catch(() => undefined);
-    }
-    this.received(key);
-    // The cache is a convenience: a full storage.session leaves the text in this worker's
-    // memory alone (shown now, "encrypted earlier" after a restart), never fails the message.
-    await this.deps.persistence.save(`plain:${key}`, text).catch((e: unknown) => console.warn('OffRecord: the plaintext cache is full:', e));
-  }
-
-  /**
-   * A reader frame may open while its message is still being received (the content script
-   * places it on arrival, so the frame loads while the message is decrypted): it waits here
-   * until the plaintext is kept, the receive ends without any, or `timeoutMs` passes.
-   */
+  /** A reader frame opened while its message is still being received waits for it. */
   whenReceived(conversationId: string, messageId: string, timeoutMs: number): Promise<void> {
-    const key = plainKey(conversationId, messageId);
-    if (this.plaintext.has(key)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.received(key), timeoutMs);
-      const list = this.arrivals.get(key) ?? [];
-      list.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.arrivals.set(key, list);
-    });
-  }
-
-  private received(key: string): void {
-    const list = this.arrivals.get(key);
-    this.arrivals.delete(key);
-    for (const done of list ?? []) done();
+    return this.plaintext.whenReceived(conversationId, messageId, timeoutMs);
   }
 
   /**
@@ -217,25 +157,12 @@ export class SessionManager {
    * showing the conversation has shown it (a message is decrypted once, shown in each tab).
    */
   async plaintextFor(conversationId: string, messageId: string, tabId?: number): Promise<string | null> {
-    const key = plainKey(conversationId, messageId);
-    const entry = this.plaintext.get(key);
-    if (!entry) return null;
-    // Only a tab that shows the conversation gets its text (and uses up a delivery).
-    // A room's text (no conversation record) goes only to the tabs it was kept for.
-    const shownIn = this.records.get(conversationId);
-    if (tabId !== undefined && !(shownIn ? shownIn.tabs.some((t) => t.tabId === tabId) : entry.waiting.has(tabId))) return null;
-    if (tabId !== undefined) entry.waiting.delete(tabId);
-    if (this.retention === 'off' && entry.waiting.size === 0) {
-      this.plaintext.delete(key);
-      // Not awaited: the reader shows the text while storage forgets it.
-      this.deps.persistence.remove(`plain:${key}`).catch(() => undefined);
-    }
-    return entry.text;
+    return this.plaintext.take(conversationId, messageId, tabId);
   }
 
   /** The file keys a kept message carries (read before plaintextFor, which may drop the entry). */
   filesFor(conversationId: string, messageId: string): FileKeyView[] {
-    return this.plaintext.get(plainKey(conversationId, messageId))?.files ?? [];
+    return this.plaintext.files(conversationId, messageId);
   }
 
   /**
@@ -264,7 +191,7 @@ export class SessionManager {
 
   /** Plaintext from elsewhere (a room post) for the reader frames of these tabs, as ours. */
   keepForReaders(scope: string, messageId: string, text: string, tabIds: number[]): Promise<void> {
-    return this.keepText(scope, messageId, text, tabIds);
+    return this.plaintext.keep(scope, messageId, text, tabIds);
   }
 
   /**
@@ -332,7 +259,7 @@ export class SessionManager {
    * from history, is held under 'manual' as a live one is (Start answers it), never answered.
    */
   receive(id: string, text: string, history = false, mine = false, mail = false): Promise<IncomingResult> {
-    const done = () => this.received(plainKey(id, messageIdOf(text)));
+    const done = () => this.plaintext.received(id, messageIdOf(text));
     return this.serial(id, () => this.receiveOne(this.record(id), text, history, mine, mail)).finally(done);
   }
 
@@ -360,7 +287,7 @@ export class SessionManager {
       if (commit.dirty) await this.pushView(r);
       return results;
     }).finally(() => {
-      for (const t of texts) if (typeof t === 'string') this.received(plainKey(id, messageIdOf(t)));
+      for (const t of texts) if (typeof t === 'string') this.plaintext.received(id, messageIdOf(t));
     });
   }
 
@@ -370,7 +297,7 @@ export class SessionManager {
     const messageId = messageIdOf(text);
     if (r.locked) return { messageId, display: 'locked', send: [] };
     if (mine && (history || !r.sent.includes(markerOf(messageId)))) return { messageId, display: 'earlier', send: [] };
-    if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(plainKey(id, messageId)) ? 'encrypted' : 'hidden', send: [] };
+    if (r.sent.includes(markerOf(messageId))) return { messageId, display: this.plaintext.has(id, messageId) ? 'encrypted' : 'hidden', send: [] };
     // Only encoded messages are deduplicated: each is unique (keys, counters, randomness), so
     // the same text twice is a replay; query and error messages legitimately repeat. A
     // fragment before the last is not unique (the first piece of two data messages in a row

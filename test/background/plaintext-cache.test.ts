@@ -7,7 +7,7 @@ import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { messageIdOf } from '../../src/messaging/message-id';
-import { PLAINTEXT_CHARS_CAP } from '../../src/background/session-manager';
+import { PLAINTEXT_CHARS_CAP } from '../../src/background/plaintext-cache';
 import { bootPair, typed, goPrivate, incoming, readPlaintext, type Side } from './sides';
 
 let alice: Side;

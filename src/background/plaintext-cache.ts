@@ -1,0 +1,137 @@
+/**
+ * Decrypted texts waiting for their reader frames, and kept for the browser's session when the
+ * Privacy setting says so (storage.session, never on disk). Keyed by (conversation, message):
+ * a reader of another conversation can neither read nor use up this one's text (issue 17 item
+ * 4). A JavaScript string cannot be wiped: a text dropped here is gone from the map and from
+ * storage.session, not from the worker's memory until the engine collects it.
+ */
+import type { FileKeyView } from '../messaging/types';
+import type { SessionPersistence } from './session-persistence';
+
+/**
+ * Texts kept at most (issue 17 item 7): a page that floods a conversation cannot grow the
+ * cache (or storage.session) without bound. 500 is far more than the on-screen history a
+ * content script frames at once; older texts show as unavailable.
+ */
+export const PLAINTEXT_CAP = 500;
+/**
+ * And at most this many characters in all: storage.session holds 10 MB in Chrome whatever the
+ * permissions, and a few 100 KB mails would fill it long before 500 entries.
+ */
+export const PLAINTEXT_CHARS_CAP = 2_000_000;
+
+interface Plain {
+  text: string;
+  /** Encrypted files this message announced to us (file-keys.ts): their per-file keys. */
+  files?: FileKeyView[];
+  /** Tabs of the conversation that have not shown it yet (retention 'off' drops it after). */
+  waiting: Set<number>;
+}
+
+const plainKey = (conversationId: string, messageId: string) => `${conversationId} ${messageId}`;
+const STORED = 'plain:';
+
+export class PlaintextCache {
+  /** 'off': a text is dropped once every tab waiting for it has shown it. */
+  retention: 'off' | 'session' = 'off';
+  /** Insertion order is the eviction order: the oldest text goes first. */
+  private readonly texts = new Map<string, Plain>();
+  /** Reader frames waiting for a message still being received (see whenReceived). */
+  private readonly arrivals = new Map<string, Array<() => void>>();
+
+  /**
+   * `shownIn(conversationId)`: the tabs that show that conversation now, or undefined when it
+   * has no conversation record (a room's text goes only to the tabs it was kept for).
+   */
+  constructor(
+    private readonly persistence: SessionPersistence,
+    private readonly shownIn: (conversationId: string) => number[] | undefined,
+  ) {}
+
+  /** The texts storage.session kept through a worker restart. */
+  restore(entries: Iterable<[string, unknown]>): void {
+    for (const [key, value] of entries) {
+      if (key.startsWith(STORED) && typeof value === 'string' && key.includes(' ')) this.texts.set(key.slice(STORED.length), { text: value, waiting: new Set() });
+    }
+  }
+
+  has(conversationId: string, messageId: string): boolean {
+    return this.texts.has(plainKey(conversationId, messageId));
+  }
+
+  /** The one way in: capped (PLAINTEXT_CAP, PLAINTEXT_CHARS_CAP), oldest out first. */
+  async keep(conversationId: string, messageId: string, text: string, tabIds: number[], files?: FileKeyView[]): Promise<void> {
+    const key = plainKey(conversationId, messageId);
+    this.texts.delete(key);
+    // File keys stay in memory only: a reader frame gets them with the text, at once.
+    this.texts.set(key, { text, waiting: new Set(tabIds), ...(files?.length ? { files } : {}) });
+    let chars = 0;
+    for (const p of this.texts.values()) chars += p.text.length;
+    for (const [old, p] of this.texts) {
+      if (old === key || (this.texts.size <= PLAINTEXT_CAP && chars <= PLAINTEXT_CHARS_CAP)) break;
+      this.texts.delete(old);
+      chars -= p.text.length;
+      this.persistence.remove(STORED + old).catch(() => undefined);
+    }
+    this.settle(key);
+    // The cache is a convenience: a full storage.session leaves the text in this worker's
+    // memory alone (shown now, "encrypted earlier" after a restart), never fails the message.
+    await this.persistence.save(STORED + key, text).catch((e: unknown) => console.warn('OffRecord: the plaintext cache is full:', e));
+  }
+
+  /**
+   * A reader frame may open while its message is still being received (the content script
+   * places it on arrival, so the frame loads while the message is decrypted): it waits here
+   * until the text is kept, the receive ends without any (received()), or `timeoutMs` passes.
+   */
+  whenReceived(conversationId: string, messageId: string, timeoutMs: number): Promise<void> {
+    const key = plainKey(conversationId, messageId);
+    if (this.texts.has(key)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.settle(key), timeoutMs);
+      const list = this.arrivals.get(key) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.arrivals.set(key, list);
+    });
+  }
+
+  /** The receive of this message is over, with or without a text: waiting readers go on. */
+  received(conversationId: string, messageId: string): void {
+    this.settle(plainKey(conversationId, messageId));
+  }
+
+  private settle(key: string): void {
+    const list = this.arrivals.get(key);
+    this.arrivals.delete(key);
+    for (const done of list ?? []) done();
+  }
+
+  /**
+   * The text for a reader frame in `tabId`, which must show the conversation (and uses up its
+   * delivery). With retention 'off' the text is dropped once every waiting tab has shown it.
+   */
+  take(conversationId: string, messageId: string, tabId?: number): string | null {
+    const key = plainKey(conversationId, messageId);
+    const entry = this.texts.get(key);
+    if (!entry) return null;
+    if (tabId !== undefined) {
+      const tabs = this.shownIn(conversationId);
+      if (!(tabs ? tabs.includes(tabId) : entry.waiting.has(tabId))) return null;
+      entry.waiting.delete(tabId);
+    }
+    if (this.retention === 'off' && entry.waiting.size === 0) {
+      this.texts.delete(key);
+      // Not awaited: the reader shows the text while storage forgets it.
+      this.persistence.remove(STORED + key).catch(() => undefined);
+    }
+    return entry.text;
+  }
+
+  /** The file keys a kept message carries (read before take(), which may drop the entry). */
+  files(conversationId: string, messageId: string): FileKeyView[] {
+    return this.texts.get(plainKey(conversationId, messageId))?.files ?? [];
+  }
+}
