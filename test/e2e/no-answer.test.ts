@@ -3,11 +3,21 @@
  * conversation; carol uses a plain IRC client with no OTR. Carol receives the invitation as one
  * line; after 30 s without an OTR answer Alice's lock menu says carol has not answered, copies
  * the invitation (exactly the line carol received: never plaintext) and tries again.
+ *
+ * The 30 s are not waited for real: the background's clock is set back before Alice asks, so her
+ * query carries an older time and the page's wait (which counts from that time) ends sooner. The
+ * product's 30 s and the exact moment are checked with a fake clock in test/overlay/no-answer.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIrcObserver, startIrcStack, type IrcObserver, type IrcStack } from '../stacks/index';
 import { loungeJoin, loungeQuery } from './helpers/chat';
+import { shiftWorkerClock } from './helpers/persistent';
 import { launchProfile, lock, lockState, menu, shot, waitIdentity, waitState, type Profile } from './overlay-kit';
+
+/** The product's wait (NO_ANSWER_MS; its module loads the extension API, so not imported here). */
+const NO_ANSWER_MS = 30_000;
+/** What is left of the 30 s once the background's clock is set back. */
+const LEFT_MS = 12_000;
 
 const queriesTo = (carol: IrcObserver) => carol.messages().filter((m) => m.from === 'alice' && m.target === 'carol' && m.text.startsWith('?OTRv'));
 
@@ -33,13 +43,16 @@ describe.sequential('no answer from a buddy without OTR', () => {
 
   it('carol receives the invitation in one line; after 30 s the lock menu says she has not answered', async () => {
     await waitState(alice.page, 'plaintext');
+    await shiftWorkerClock(alice, LEFT_MS - NO_ANSWER_MS);
+    const asked = Date.now();
     await menu(alice.page, 'start');
     await expect.poll(() => queriesTo(carol).length, { timeout: 15_000 }).toBe(1);
     const invitation = queriesTo(carol)[0]!.text;
     expect(invitation).toMatch(/^\?OTRv23\? alice invites you to a private conversation/);
     const section = alice.page.locator('[data-offrecord=no-answer]');
-    // Not before 30 s...
-    await alice.page.waitForTimeout(20_000);
+    // Not before the 30 s are over (here: half of what is left of them)...
+    await alice.page.waitForTimeout(Math.max(0, asked + LEFT_MS / 2 - Date.now()));
+    expect(Date.now() - asked).toBeLessThan(LEFT_MS);
     expect(await section.isVisible()).toBe(false);
     // ...then the notice, and the menu says so.
     await expect.poll(() => alice.page.locator('[data-offrecord=notice]').textContent(), { timeout: 20_000 }).toBe('carol has not answered. They may not have OTR yet.');
@@ -54,6 +67,8 @@ describe.sequential('no answer from a buddy without OTR', () => {
   });
 
   it('Try again sends the invitation once more and waits another 30 s', async () => {
+    // Real time again: the new query's 30 s start now.
+    await shiftWorkerClock(alice, 0);
     await menu(alice.page, 'try-again');
     await expect.poll(() => queriesTo(carol).length, { timeout: 15_000 }).toBe(2);
     await lock(alice.page).click();

@@ -176,18 +176,17 @@ export async function pastePrivate(page: Page, text: string): Promise<void> {
   await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toBe('');
 }
 
-/** Plaintexts shown by the page's reader frames, read inside the extension frames, page order. */
+/**
+ * Plaintexts shown by the page's reader frames, read inside the extension frames, page order.
+ * All frames at once and without waiting in any: callers poll, and a frame still loading (or
+ * showing a status line) would otherwise cost a wait each, which grows with the conversation.
+ */
 export async function readerTexts(page: Page): Promise<string[]> {
   const frames: Frame[] = page.frames().filter((f) => f.url().includes('/reader.html'));
-  const out: string[] = [];
-  for (const f of frames) {
-    const t = await f
-      .locator('body[data-status] [data-offrecord=plaintext]')
-      .textContent({ timeout: 500 })
-      .catch(() => null);
-    if (t !== null) out.push(t);
-  }
-  return out;
+  const texts = await Promise.all(
+    frames.map((f) => f.evaluate(() => document.querySelector('body[data-status] [data-offrecord=plaintext]')?.textContent ?? null).catch(() => null)),
+  );
+  return texts.filter((t): t is string => t !== null);
 }
 
 /** Each reader frame's status: 'plaintext', 'unavailable', 'error' (or '' while loading). */
@@ -290,13 +289,22 @@ export async function smpResult(page: Page, timeout = 60_000): Promise<string> {
   return /result-(\w+)/.exec(cls)?.[1] ?? '';
 }
 
-/** Closes a verify frame with its own Close button (the frame asks the page to remove it). */
+/**
+ * Closes a verify frame with its own Close button (the frame asks the page to remove it). The
+ * frame goes away under the click, and now and then the click then never reports back: what
+ * counts is that the frame is gone, so a click that times out is tried again only if it is not.
+ */
 export async function closeVerify(page: Page): Promise<void> {
-  if ((await page.locator('iframe[data-offrecord=verify]').count()) === 0) return;
-  const f = verifyFrame(page);
-  const close = f.getByRole('button', { name: 'Close', exact: true }).first();
-  await close.click({ timeout: 10_000 });
-  await expect.poll(() => page.locator('iframe[data-offrecord=verify]').count()).toBe(0);
+  const frames = page.locator('iframe[data-offrecord=verify]');
+  for (let attempt = 0; (await frames.count()) > 0; attempt++) {
+    const close = verifyFrame(page).getByRole('button', { name: 'Close', exact: true }).first();
+    try {
+      await close.click({ timeout: 5_000 });
+      await expect.poll(() => frames.count(), { timeout: 5_000 }).toBe(0);
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
 }
 
 /** OffRecord's own notices on the page (lock notice, canary, paste fallback) that are showing. */

@@ -162,11 +162,11 @@ describe.sequential('overlay on Converse.js (XMPP)', () => {
 
   it('keeps going after a reload, without feeding history again', async () => {
     await bob.page.reload();
-    const loggedOut = await bob.page
-      .waitForSelector('#converse-login-jid', { timeout: 5000 })
-      .then(() => true)
-      .catch(() => false);
-    if (loggedOut) await converseLogin(bob.page, stack.url, 'bob');
+    // Converse either signs in again by itself or shows its sign-in form: whichever comes first.
+    const signedIn = bob.page.locator('#controlbox:not(.logged-out) converse-roster');
+    const form = bob.page.locator('#converse-login-jid');
+    await expect.poll(async () => (await signedIn.count()) > 0 || (await form.isVisible()), { timeout: 20_000 }).toBe(true);
+    if ((await signedIn.count()) === 0) await converseLogin(bob.page, stack.url, 'bob');
     await converseOpenChat(bob.page, 'alice');
     await waitState(bob.page, 'unverified', 30_000);
     // Converse shows the conversation again from its cache: shown as history, never fed again

@@ -110,6 +110,8 @@ export async function ffLockState(page: Page): Promise<string | null> {
 export const ffFingerprint = (page: Page) => page.$eval('>>> [data-offrecord=fingerprint]', (e) => e.textContent ?? '');
 
 export async function ffMenu(page: Page, item: 'start' | 'end'): Promise<void> {
+  // The user clicks in the tab in front; Firefox holds input to a hidden tab (see optionsTab).
+  await page.bringToFront();
   await (await page.waitForSelector('>>> [data-offrecord=lock]'))!.click();
   await (await page.waitForSelector(`>>> [role=menuitem][data-offrecord=${item}]`))!.click();
 }
@@ -212,6 +214,9 @@ async function optionsTab(kept: KeptFirefox): Promise<Page> {
   await at('/options.html');
   await page.waitForFunction(() => document.readyState === 'complete');
   optionsTabs.set(browser, page);
+  // The chat's tab in front again, as the user has it: Firefox slows a hidden tab's timers (the
+  // page's sends crawl) and holds input to it (a click on the lock waited up to 30 s).
+  await kept.page?.bringToFront();
   return page;
 }
 
