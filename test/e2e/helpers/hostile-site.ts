@@ -222,3 +222,18 @@ export async function tamperScenario(d: TamperDriver): Promise<void> {
   const l = await d.lock();
   if (l.warning !== 'page') throw new Error(`the lock stopped warning: ${JSON.stringify(l)}`);
 }
+
+/** What a frame's security-mark element shows (run inside the frame on that element; issue 17 item 1). */
+export function markOf(e: Element): { symbols: string; colour: string; shown: boolean } {
+  const el = e as HTMLElement;
+  return { symbols: el.textContent ?? '', colour: el.dataset.colour ?? '', shown: !el.hidden && getComputedStyle(el).display !== 'none' };
+}
+
+/** The mark as the background keeps it, i.e. as the options page shows it. */
+export interface Mark {
+  colour: string;
+  symbols: string;
+}
+
+/** A frame that shows `mark`, as `markOf` reads it. */
+export const showing = (mark: Mark) => ({ symbols: mark.symbols, colour: mark.colour, shown: true });
