@@ -15,7 +15,8 @@ export function OptionsApp() {
         request('identity.status', {}),
         request('sites.list', {}),
         request('settings.get', {}),
-        request('security.mark', {}),
+        // The rest of the page does not wait on the mark: it shows "loading" if it fails.
+        request('security.mark', {}).catch(() => null),
       ]);
       const ready = identity.state === 'ready';
       const [keys, accounts] = ready ? await Promise.all([request('keys.list', {}), request('keys.accounts', {})]) : [[], []];
