@@ -237,3 +237,33 @@ export interface Mark {
 
 /** A frame that shows `mark`, as `markOf` reads it. */
 export const showing = (mark: Mark) => ({ symbols: mark.symbols, colour: mark.colour, shown: true });
+
+/** A request as Firefox's popup page sends it (launched with `uuid` and system access). */
+export async function firefoxRequest<T>(browser: FirefoxBrowser, uuid: string, kind: string, payload: unknown): Promise<T> {
+  const page = await openFirefoxExtensionPage(browser, uuid, 'popup.html');
+  try {
+    const r = await page.evaluate(
+      (k, p) => (globalThis as unknown as { browser: { runtime: { sendMessage(m: unknown): Promise<{ ok: boolean; value?: unknown; error?: { message: string } }> } } }).browser.runtime.sendMessage({ kind: k, payload: p }),
+      kind,
+      payload as object,
+    );
+    if (!r.ok) throw new Error(`Firefox: ${kind}: ${r.error?.message}`);
+    return r.value as T;
+  } finally {
+    await page.close();
+  }
+}
+
+/** Runs in the page: every text and attribute value the page can read, open shadow roots included. */
+export function pageText(): string {
+  const out: string[] = [];
+  const walk = (root: Document | ShadowRoot): void => {
+    out.push((root as Document).documentElement?.textContent ?? (root as ShadowRoot).textContent ?? '');
+    for (const el of Array.from(root.querySelectorAll('*'))) {
+      for (const a of Array.from(el.attributes)) out.push(a.value);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return out.join('\n');
+}
