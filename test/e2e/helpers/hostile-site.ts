@@ -69,18 +69,26 @@ const PAGE = `<!doctype html>
 export interface HostileSite {
   /** The page's origin with a trailing slash, e.g. http://127.0.0.1:PORT/ */
   url: string;
+  /** Serves `html` at `path` too (e.g. a copy of a real chat page's DOM, issue 17 item 5). */
+  serve(path: string, html: string): void;
   stop(): Promise<void>;
 }
 
 export async function startHostileSite(): Promise<HostileSite> {
+  const pages = new Map<string, string>([['/chat.html', PAGE]]);
   const server: Server = createServer((req, res) => {
-    if ((req.url ?? '/').split('?')[0] !== '/chat.html') return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+    const page = pages.get((req.url ?? '/').split('?')[0]!);
+    if (page === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const addr = server.address();
   if (!addr || typeof addr === 'string') throw new Error('hostile site: no server address');
-  return { url: `http://127.0.0.1:${addr.port}/`, stop: () => new Promise((ok) => server.close(() => ok())) };
+  return {
+    url: `http://127.0.0.1:${addr.port}/`,
+    serve: (path, html) => void pages.set(path, html),
+    stop: () => new Promise((ok) => server.close(() => ok())),
+  };
 }
 
 /** The generic adapter's stored set-up for the page (what the element picker would save). */
@@ -266,4 +274,14 @@ export function pageText(): string {
   };
   walk(document);
   return out.join('\n');
+}
+
+/**
+ * Runs in a chat page: its DOM as markup, without scripts and without OffRecord's own elements,
+ * for a look-alike page on another origin (issue 17 item 5).
+ */
+export function copyOfPage(): string {
+  const clone = document.documentElement.cloneNode(true) as HTMLElement;
+  for (const el of Array.from(clone.querySelectorAll('script, iframe, [data-offrecord-host], [data-offrecord]'))) el.remove();
+  return `<!doctype html>\n${new XMLSerializer().serializeToString(clone)}`;
 }
