@@ -13,8 +13,9 @@
  *
  * Also in Firefox: the comparison step before "Mark as verified" (issue 17), the SMP question
  * kept out of the page (item 6) while Bob's verify frame shows it, Bob's security mark in his
- * genuine frames and in neither the page nor its copies (item 1), and a changed key's "Check it",
- * which opens the popup page on Bob's tab.
+ * genuine frames and in neither the page nor its copies (item 1), a copy of Bob's Converse page
+ * on another loopback origin that cannot drive his conversation (item 5), and a changed key's
+ * "Check it", which opens the popup page on Bob's tab.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -23,7 +24,7 @@ import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
 import {
-  composeFrames, copyOurFrames, firefoxRequest, markOf, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED, type HostileSite, type Mark,
+  composeFrames, copyOfPage, copyOurFrames, firefoxRequest, markOf, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED, type HostileSite, type Mark,
 } from './helpers/hostile-site';
 import { closeVerify, extensionRequest, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
 import { extensionFrames, ffLockState } from './helpers/firefox-kept';
@@ -197,6 +198,42 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     expect(await bob.evaluate(pageText)).not.toContain(bobMark.symbols);
     await closeBobsVerify(bob, answer);
     await closeVerify(alice.page);
+  });
+
+  it("a copy of Bob's chat page on another origin cannot drive his conversation (item 5)", async () => {
+    site.serve('/converse-copy.html', await bob.evaluate(copyOfPage));
+    const copy = await ff.browser.newPage();
+    await copy.goto(`${site.url}converse-copy.html`);
+    // The copy gets a lock of its own: a conversation of its own origin, not Bob's private one.
+    await poll(() => ffState(copy), (s) => s === 'plaintext', 20_000, "the copy's lock");
+    const sentBefore = await bobsOtrReplies(bob);
+    await (await copy.waitForSelector('>>> [data-offrecord=lock]'))!.click();
+    await (await copy.waitForSelector('>>> [role=menuitem][data-offrecord=start]'))!.click();
+    await copy.evaluate((list) => {
+      const root = document.querySelector(list)!;
+      for (const text of ['?OTRv3?', '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.']) {
+        const div = document.createElement('div');
+        div.className = 'message chat-msg';
+        const body = document.createElement('div');
+        body.className = 'chat-msg__text';
+        body.setAttribute('text', text);
+        body.textContent = text;
+        div.append(body);
+        root.append(div);
+      }
+    }, BOB_LIST);
+    await new Promise((r) => setTimeout(r, 3000)); // time for anything the copy set off to reach Bob's tab
+    // Bob's conversation keeps its state, his page sent nothing, and it still works both ways.
+    expect(await ffState(bob)).toBe('private');
+    expect(await lockState(alice.page)).toBe('unverified');
+    expect(await bobsOtrReplies(bob)).toBe(sentBefore);
+    expect(await ffState(copy)).not.toBe('private');
+    await copy.close();
+    const line = 'still between us';
+    await typePrivate(alice.page, line);
+    const readers = () =>
+      Promise.all(extensionFrames(bob, 'reader').map((f) => f.$eval('[data-offrecord=plaintext]', (e) => e.textContent ?? '').catch(() => '')));
+    await poll(readers, (t) => t.includes(line), 30_000, "Bob's reader of Alice's line");
   });
 
   it('frame addresses carry no token; frames the page makes at the same addresses get nothing (item 8)', async () => {
