@@ -6,10 +6,13 @@
  */
 import type { SecurityMark } from '../messaging/types';
 
-/** 16 colours far enough apart to tell at a glance (a power of two: draws carry no bias). */
+/**
+ * 16 colours far enough apart to tell at a glance, each dark enough for white symbols (contrast
+ * 4.5:1 or more); a power of two, so draws carry no bias.
+ */
 export const MARK_COLOURS = [
-  '#c62828', '#ad1457', '#6a1b9a', '#4527a0', '#283593', '#1565c0', '#00838f', '#00695c',
-  '#2e7d32', '#558b2f', '#9e9d24', '#f9a825', '#ef6c00', '#d84315', '#4e342e', '#37474f',
+  '#c62828', '#ad1457', '#6a1b9a', '#4527a0', '#283593', '#1565c0', '#006064', '#00695c',
+  '#2e7d32', '#33691e', '#6d6a00', '#8a5a00', '#b34700', '#212121', '#4e342e', '#37474f',
 ] as const;
 
 /** 64 symbols that look unlike each other (again a power of two). */
