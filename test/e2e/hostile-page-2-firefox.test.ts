@@ -323,14 +323,14 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await poll(checkIt, (n) => !!n?.button && !n.hidden, 60_000, "Bob's lock to warn of the changed key");
     const before = new Set(await ff.browser.pages());
     await (await bob.waitForSelector('>>> [data-offrecord=check-key]'))!.click();
-    const isPopup = async (p: Page) => (await p.evaluate(() => location.href).catch(() => '')).includes('/popup.html?tab=');
+    const isPopup = async (p: Page) => p.url().includes('/popup.html?tab=') || (await p.evaluate(() => location.href).catch(() => '')).includes('/popup.html?tab=');
     const popup = await poll(
       async () => {
         for (const p of await ff.browser.pages()) if (!before.has(p) && (await isPopup(p))) return p;
         return undefined;
       },
       (p) => !!p,
-      15_000,
+      40_000,
       'the popup page',
     );
     const alert = await popup!.waitForSelector('li.card[data-conversation] [role=alert]', { timeout: 15_000 });

@@ -129,10 +129,11 @@ export async function openFirefoxExtensionPage(browser: FirefoxBrowser, uuid: st
     target: { context: tree.result.contexts[0]!.context },
     awaitPromise: false,
   });
-  for (const t = Date.now(); Date.now() - t < 15_000; await new Promise((r) => setTimeout(r, 200))) {
+  // A loaded machine may take long to open an extension tab; it need not be the last one listed.
+  for (const t = Date.now(); Date.now() - t < 40_000; await new Promise((r) => setTimeout(r, 200))) {
     const pages = await browser.pages();
-    const last = pages.length > before ? pages[pages.length - 1] : undefined;
-    if (last && (await last.evaluate(() => location.href).catch(() => '')).startsWith(url)) return last;
+    if (pages.length <= before) continue;
+    for (const p of pages.slice().reverse()) if (p.url().startsWith(url) || (await p.evaluate(() => location.href).catch(() => '')).startsWith(url)) return p;
   }
   throw new Error(`Firefox: ${path} did not open`);
 }
