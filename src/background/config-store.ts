@@ -3,7 +3,8 @@
  * the database's 'config' store (migration 002). Built-in sites are data; the user may change
  * their policy and fragment size but not remove them.
  */
-import type { Settings, SitePolicy, SiteView } from '../messaging/types';
+import type { SecurityMark, Settings, SitePolicy, SiteView } from '../messaging/types';
+import { drawSecurityMark, isSecurityMark } from './security-mark';
 import { POLICY_ALWAYS, POLICY_MANUAL, POLICY_OPPORTUNISTIC } from '../otr/policy';
 import { toHex } from '../otr/bytes';
 import { patternCoversOrigin } from '../messaging/sites';
@@ -81,6 +82,7 @@ interface ConfigRecords {
   sites: SiteView[]; // user-added
   overrides: Record<string, Override>; // built-in id -> changes
   settings: Settings;
+  securityMark: SecurityMark;
 }
 
 export function policyBits(policy: SitePolicy): number {
@@ -165,5 +167,19 @@ export class ConfigStore {
     const next = { ...(await this.settings()), ...change };
     await this.put('settings', next);
     return next;
+  }
+
+  /** The security mark, drawn on first use (and again if the stored one is not a valid mark). */
+  async securityMark(): Promise<SecurityMark> {
+    const stored = await getRecord(this.db, 'config', 'securityMark');
+    if (isSecurityMark(stored)) return stored;
+    return this.newSecurityMark();
+  }
+
+  /** The user asked for another mark (options page). */
+  async newSecurityMark(): Promise<SecurityMark> {
+    const mark = drawSecurityMark(this.random);
+    await this.put('securityMark', mark);
+    return mark;
   }
 }

@@ -143,6 +143,8 @@ export function createHandlers(s: Services): Handlers {
       return null;
     },
     'settings.get': () => s.config.settings(),
+    'security.mark': () => s.config.securityMark(),
+    'security.newMark': () => s.config.newSecurityMark(),
     'settings.set': async (change) => {
       const settings = await s.config.setSettings(change);
       s.sessions.retention = settings.historyRetention;

@@ -64,6 +64,7 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
     invitation: async (account) => invitationFor(account, (await config.settings()).storeLinks),
   });
   hub.attach(sessions);
+  hub.attachMark(() => config.securityMark());
   keys.onStatus((status) => {
     hub.broadcast({ type: 'identity', status });
     void followIdentity(status, conversationKey, sessions.life).catch((e: unknown) => console.warn('OffRecord: conversations after lock change:', e));

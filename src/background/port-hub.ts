@@ -12,6 +12,7 @@ import type { From, PortHandlers, PortLike } from './router';
 import type { SessionManager, TabRef } from './session-manager';
 import type { FrameTokens, TokenGrant } from './tokens';
 import type { RoomManager } from './rooms/room-manager';
+import type { SecurityMark } from '../messaging/types';
 
 /** How long a reader placed on arrival waits for its message to be decrypted. */
 const PENDING_READER_MS = 10_000;
@@ -24,11 +25,17 @@ export class PortHub implements PortHandlers {
   private framePorts = new Map<PortLike, { conversationId: string; role: FrameRole }>();
   private sessions!: SessionManager;
   private rooms: RoomManager | null = null;
+  private securityMark: (() => Promise<SecurityMark>) | null = null;
 
   constructor(private readonly tokens: FrameTokens) {}
 
   attach(sessions: SessionManager): void {
     this.sessions = sessions;
+  }
+
+  /** Where the security mark comes from: claimed frames alone get it (issue 17 item 1). */
+  attachMark(mark: () => Promise<SecurityMark>): void {
+    this.securityMark = mark;
   }
 
   /** A channel with an active private room: its compose frame posts to the room (issue 13). */
@@ -114,6 +121,7 @@ export class PortHub implements PortHandlers {
     fail: (code: string, message: string) => void,
   ): Promise<void> {
     const role = grant.role;
+    if (this.securityMark) post({ type: 'mark', mark: await this.securityMark() });
     this.framePorts.set(port, { conversationId: grant.conversationId, role });
     const ready = async () => post({ type: 'ready', role, conversationId: grant.conversationId, view: await this.sessions.viewOf(grant.conversationId) });
     // A reader needs no view, only its plaintext, as soon as there is one.

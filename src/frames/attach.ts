@@ -12,6 +12,7 @@ import { postToHost } from '../messaging/frame-host';
 import { msg } from '../ui/i18n';
 import { FileCryptoError, fileUseData, MAX_FILE_BYTES, sealFile, checkFileSize } from '../files/encrypted-file';
 import { fromHex, toHex } from '../otr/bytes';
+import { markBadge, showMark } from './security-mark';
 
 const random = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
 
@@ -42,7 +43,8 @@ export function startAttach(doc: Document): void {
   close.textContent = msg('attach_close');
   close.setAttribute('data-offrecord', 'attach-close');
   buttons.append(close);
-  panel.append(title, note, input, status, buttons);
+  const mark = markBadge(doc);
+  panel.append(mark, title, note, input, status, buttons);
   doc.body.append(panel);
 
   const say = (text: string, tone: 'info' | 'warn' | 'done') => {
@@ -55,7 +57,8 @@ export function startAttach(doc: Document): void {
 
   let conversationId = '';
   connectFrame((m) => {
-    if (m.type === 'ready') {
+    if (m.type === 'mark') showMark(mark, m.mark);
+    else if (m.type === 'ready') {
       conversationId = m.conversationId;
       const usable = m.view.state === 'private' || m.view.state === 'unverified';
       input.disabled = !usable;

@@ -10,6 +10,7 @@ import { postToHost } from '../messaging/frame-host';
 import { msg, t, type MessageKey } from '../ui/i18n';
 import type { BackgroundToFrame } from '../messaging/ports';
 import type { ConversationView } from '../messaging/types';
+import { markBadge, showMark } from './security-mark';
 
 const STATE_HINT: Record<ConversationView['state'], MessageKey> = {
   plaintext: 'compose_hint_plaintext',
@@ -41,7 +42,8 @@ export function startCompose(doc: Document): void {
   waiting.className = 'queued';
   waiting.setAttribute('data-offrecord', 'compose-queued');
   waiting.setAttribute('aria-label', t('compose_queued_label'));
-  doc.body.append(input, warn, info, waiting);
+  const mark = markBadge(doc);
+  doc.body.append(input, warn, info, waiting, mark);
 
   // The frame takes the site's composer's box, often one line high: too short for the notices
   // and the waiting list, which were squeezed into a strip a few pixels high with their Cancel
@@ -112,7 +114,8 @@ export function startCompose(doc: Document): void {
 
   const channel: FrameChannel = connectFrame(
     (m: BackgroundToFrame) => {
-      if (m.type === 'ready' || m.type === 'conversation') setView(m.view);
+      if (m.type === 'mark') showMark(mark, m.mark);
+      else if (m.type === 'ready' || m.type === 'conversation') setView(m.view);
       else if (m.type === 'queued') showQueued(m.items);
       else if (m.type === 'sent') {
         sending = false;

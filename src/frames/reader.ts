@@ -9,6 +9,7 @@ import { postToHost, type ReaderLook } from '../messaging/frame-host';
 import { lockIcon } from '../overlay/icons';
 import { msg } from '../ui/i18n';
 import { fileOffer } from './reader-files';
+import { markBadge, showMark } from './security-mark';
 
 
 
@@ -24,7 +25,10 @@ export function startReader(doc: Document, look: ReaderLook = {}, messageId?: st
   const text = doc.createElement('span');
   text.setAttribute('data-offrecord', 'plaintext');
   text.textContent = '…';
-  box.append(marker, text);
+  const mark = markBadge(doc);
+  mark.style.marginRight = '0.3em';
+  mark.style.verticalAlign = '0.1em';
+  box.append(marker, mark, text);
   doc.body.append(box);
   const win = doc.defaultView!;
   let last = -1;
@@ -35,7 +39,8 @@ export function startReader(doc: Document, look: ReaderLook = {}, messageId?: st
     postToHost(win, { offrecord: 'reader-size', height });
   }).observe(box);
   const channel = connectFrame((m) => {
-    if (m.type === 'plaintext') {
+    if (m.type === 'mark') showMark(mark, m.mark);
+    else if (m.type === 'plaintext') {
       text.textContent = m.text;
       doc.body.dataset.status = 'plaintext';
       if (m.files?.length) {

@@ -10,7 +10,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { connectFrame, request, type FrameChannel } from '../messaging/client';
 import { postToHost } from '../messaging/frame-host';
 import { msg } from '../ui/i18n';
-import type { ConversationView } from '../messaging/types';
+import type { ConversationView, SecurityMark } from '../messaging/types';
 import { VerifyDialog, type VerifyActions } from '../ui/popup/VerifyDialog';
 
 function close(): void {
@@ -22,10 +22,12 @@ function VerifyApp() {
   const [view, setView] = useState<ConversationView | null>(null);
   const [mine, setMine] = useState('');
   const [error, setError] = useState('');
+  const [mark, setMark] = useState<SecurityMark | undefined>(undefined);
   const [channel, setChannel] = useState<FrameChannel | null>(null);
   useEffect(() => {
     const ch = connectFrame((m) => {
-      if (m.type === 'ready' || m.type === 'conversation') {
+      if (m.type === 'mark') setMark(m.mark);
+      else if (m.type === 'ready' || m.type === 'conversation') {
         setView(m.view);
         setError('');
       } else if (m.type === 'error') setError(msg('verify_refused', m.message));
@@ -52,7 +54,7 @@ function VerifyApp() {
           {error}
         </p>
       )}
-      <VerifyDialog conversation={view} myFingerprint={mine} actions={actions} onClose={close} />
+      <VerifyDialog conversation={view} myFingerprint={mine} actions={actions} onClose={close} mark={mark} />
     </>
   );
 }

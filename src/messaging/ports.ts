@@ -21,13 +21,15 @@
  *   message with that message's feed ('content.incoming' `reader`), and the plaintext follows.
  *   verify frame  → { type: 'verify', action, secret?, question? } for its token's conversation
  *                   (answered by the 'conversation' push, or { type: 'error' })
+ *   Every claimed frame first receives { type: 'mark', mark }: the user's security mark (issue 17
+ *   item 1), which it shows so the user can tell it from a page's imitation.
  *   All frames also receive { type: 'conversation', view } on state changes, and { type: 'error' }.
  * After a service-worker restart every port disconnects: reconnect and, for content scripts,
  * register the conversation again; frames need a fresh token.
  */
 import { MAX_TEXT, literal, obj, opt, pattern, str, type Infer } from './check';
 import type { FrameRole } from './frames';
-import type { ConversationView, FileKeyView, IdentityStatus, PeerView, SmpView } from './types';
+import type { ConversationView, FileKeyView, IdentityStatus, PeerView, SecurityMark, SmpView } from './types';
 
 export const EVENTS_PORT = 'offrecord:events';
 export const CONTENT_PORT = 'offrecord:content';
@@ -77,6 +79,8 @@ export type BackgroundToFrame =
   /** Post this to the parent window; the content script that placed the frame claims it. */
   | { type: 'challenge'; nonce: string }
   | { type: 'ready'; role: FrameRole; conversationId: string; view: ConversationView }
+  /** First after the claim, to every role: the user's security mark, which the page never sees. */
+  | { type: 'mark'; mark: SecurityMark }
   | { type: 'sent'; queued: boolean }
   /** Compose frames only: the texts waiting for the conversation to become private. */
   | { type: 'queued'; items: { id: string; text: string }[] }

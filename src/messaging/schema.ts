@@ -13,7 +13,7 @@
  *                 conversation.end, conversation.cancelQueued, smp.start, smp.answer, smp.abort,
  *                 conversation.verifyManual
  *  sites:         sites.list, sites.add, sites.update, sites.remove
- *  settings:      settings.get, settings.set
+ *  settings:      settings.get, settings.set, security.mark, security.newMark
  *  content:       content.register, content.incoming, content.history, content.frameToken,
  *                 content.frameClaim, content.openPopup
  *  files:         file.announce (an attach frame announces a file over TLV 8 and gets its key)
@@ -43,6 +43,7 @@ import type {
   LibotrFiles,
   ProblemView,
   PeerView,
+  SecurityMark,
   Settings,
   SiteView,
 } from './types';
@@ -148,6 +149,9 @@ export const REQUESTS = {
     PAGES,
     obj({ historyRetention: opt(literal('off', 'session')), idleDays: opt(int(1, 30)), contactLog: opt(bool), storeLinks: opt(obj({ chrome: STORE_URL, firefox: STORE_URL })) }),
   ),
+  /** The security mark every genuine frame shows (issue 17 item 1): extension pages only, never content. */
+  'security.mark': kind<{}, SecurityMark>(PAGES, EMPTY),
+  'security.newMark': kind<{}, SecurityMark>(OPTIONS, EMPTY),
 
   /** A content script found a conversation; the sender's tab and frame are remembered. */
   'content.register': kind<

@@ -233,3 +233,15 @@ export interface FileKeyView {
 
 /** Response envelope of every request. */
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+/**
+ * The user's security mark (issue 17 item 1): a colour and a few symbols, drawn at random on
+ * first run, that every genuine OffRecord frame shows. The page never learns it, so a page's
+ * imitation of a frame cannot show it.
+ */
+export interface SecurityMark {
+  /** A colour from the mark palette, '#rrggbb'. */
+  colour: string;
+  /** Three symbols (emoji) from the mark set. */
+  symbols: string;
+}

@@ -239,7 +239,9 @@ export class ConversationController {
     // Pidgin pops the dialog up when the buddy starts authenticating; we only say so. Secrets are
     // typed only in a frame the user opened with a trusted click, or in the popup (issue 17).
     if (view.smp.status === 'awaiting-answer' && before?.smp.status !== 'awaiting-answer') this.lock.showNotice(t('verify_requested', view.peer), 0);
-    else if (before?.smp.status === 'awaiting-answer' && view.smp.status !== 'awaiting-answer' && !this.lock.warning) this.lock.clearNotice();
+    // The question's notice goes with it, but never a changed-key warning that came in the same
+    // view (a new key exchange ends a pending question).
+    else if (before?.smp.status === 'awaiting-answer' && view.smp.status !== 'awaiting-answer' && !this.lock.warning && !view.fingerprintChanged) this.lock.clearNotice();
   }
 
   /** Under 'always', or once a session exists, the site's own box is never typed in. */

@@ -98,6 +98,7 @@ export async function makeBackground(dbName: string, prefix: string, opts: Backg
     invitation: async (account) => invitationFor(account, (await config.settings()).storeLinks),
   });
   hub.attach(sessions);
+  hub.attachMark(() => config.securityMark());
   keys.onStatus((status) => void followIdentity(status, conversationKey, sessions.life));
   await keys.init();
   await keys.whenReady();

@@ -10,6 +10,12 @@
  * no frame in Bob's Firefox page by itself (item 1), and a page script's clicks on the lock do
  * nothing (item 1). Item 8: the page's lock shows no trust level, and frames the page makes at
  * OffRecord's addresses get nothing.
+ *
+ * Also in Firefox: the comparison step before "Mark as verified" (issue 17), the SMP question
+ * kept out of the page (item 6) while Bob's verify frame shows it, Bob's security mark in his
+ * genuine frames and in neither the page nor its copies (item 1), a copy of Bob's Converse page
+ * on another loopback origin that cannot drive his conversation (item 5), and a changed key's
+ * "Check it", which opens the popup page on Bob's tab.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -17,9 +23,11 @@ import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers/browser';
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
-import { composeFrames, copyOurFrames, readSpy, setUpInFirefox, startHostileSite, tamperScenario, tokensIn, TYPED, type HostileSite } from './helpers/hostile-site';
-import { closeVerify, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
-import { ffLockState } from './helpers/firefox-kept';
+import {
+  composeFrames, copyOfPage, copyOurFrames, firefoxRequest, markOf, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED, type HostileSite, type Mark,
+} from './helpers/hostile-site';
+import { closeVerify, extensionRequest, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { extensionFrames, ffLockState } from './helpers/firefox-kept';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
@@ -36,6 +44,22 @@ async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout: num
 /** Trust comes from the private box, not the page (issue 17). */
 const ffState = ffLockState;
 
+/** Bob opens Verify from his lock (trusted clicks) and gets his verify frame once it shows `ready`. */
+async function openBobsVerify(bob: Page, ready: string) {
+  await (await bob.waitForSelector('>>> [data-offrecord=lock]'))!.click();
+  await (await bob.waitForSelector('>>> [role=menuitem][data-offrecord=verify]'))!.click();
+  const found = async () => {
+    const f = extensionFrames(bob, 'verify')[0];
+    return f && (await f.$(ready)) ? f : undefined;
+  };
+  return (await poll(found, (f) => !!f, 20_000, "Bob's verify frame"))!;
+}
+
+async function closeBobsVerify(bob: Page, frame: Awaited<ReturnType<typeof openBobsVerify>>): Promise<void> {
+  await frame.click('.dialog-head button');
+  await poll(() => bob.$$('iframe[data-offrecord=verify]').then((l) => l.length), (n) => n === 0, 10_000, "Bob's verify frame to close");
+}
+
 const bobsOtrReplies = (page: Page) =>
   page.evaluate((list) => {
     const root = document.querySelector(list);
@@ -51,6 +75,7 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
   let bob: Page;
   let alice: Profile;
   let site: HostileSite;
+  let bobMark: Mark;
   const uuid = randomUUID();
 
   beforeAll(async () => {
@@ -71,6 +96,7 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await waitIdentity(alice);
     await converseLogin(alice.page, stack.url, 'alice');
     await converseOpenChat(alice.page, 'bob');
+    bobMark = await firefoxRequest<Mark>(ff.browser, uuid, 'security.mark', {});
   });
   afterAll(async () => {
     await ff?.close();
@@ -134,6 +160,23 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     expect(await lockState(alice.page)).toBe('unverified');
   });
 
+  it('the comparison step: "Mark as verified" waits until Bob says the fingerprints were compared', async () => {
+    const dialog = await openBobsVerify(bob, 'select');
+    // Item 1: the genuine frame shows Bob's security mark.
+    expect(await dialog.$eval('[data-offrecord=security-mark]', markOf)).toEqual(showing(bobMark));
+    await dialog.select('select', 'manual');
+    await dialog.waitForSelector('select[aria-label]');
+    await dialog.select('select[aria-label]', 'yes');
+    await dialog.waitForSelector('[data-offrecord=compared]');
+    const saveDisabled = () => dialog.$eval('button[type=submit]', (b) => (b as HTMLButtonElement).disabled);
+    expect(await saveDisabled()).toBe(true);
+    await dialog.click('[data-offrecord=compared]');
+    await poll(saveDisabled, (d) => !d, 5000, 'Save to be enabled');
+    await dialog.click('button[type=submit]');
+    await poll(() => ffState(bob), (s) => s === 'private', 15_000, "Bob's private box to say verified");
+    await poll(() => bob.$$('iframe[data-offrecord=verify]').then((l) => l.length), (n) => n === 0, 10_000, "Bob's verify frame to close");
+  });
+
   it('a question from the peer opens no verify frame in the page; the lock says so', async () => {
     await menu(alice.page, 'verify');
     const q = verifyFrame(alice.page);
@@ -145,7 +188,52 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await poll(notice, (t) => t.includes('wants to verify'), 30_000, "Bob's lock to say a question came");
     await new Promise((r) => setTimeout(r, 1500)); // a frame opening by itself would be there by now
     expect((await bob.$$('iframe[data-offrecord=verify]')).length).toBe(0);
+    // Item 6: the question never reaches the page or its content script's lock; Bob's verify
+    // frame, opened with his click, shows it (with his security mark).
+    expect(await bob.evaluate(pageText)).not.toContain('Our phrase?');
+    const answer = await openBobsVerify(bob, 'blockquote.question');
+    expect(await answer.$eval('blockquote.question', (e) => e.textContent)).toBe('Our phrase?');
+    expect(await answer.$eval('[data-offrecord=security-mark]', markOf)).toEqual(showing(bobMark));
+    expect(await bob.evaluate(pageText)).not.toContain('Our phrase?');
+    expect(await bob.evaluate(pageText)).not.toContain(bobMark.symbols);
+    await closeBobsVerify(bob, answer);
     await closeVerify(alice.page);
+  });
+
+  it("a copy of Bob's chat page on another origin cannot drive his conversation (item 5)", async () => {
+    site.serve('/converse-copy.html', await bob.evaluate(copyOfPage));
+    const copy = await ff.browser.newPage();
+    await copy.goto(`${site.url}converse-copy.html`);
+    // The copy gets a lock of its own: a conversation of its own origin, not Bob's private one.
+    await poll(() => ffState(copy), (s) => s === 'plaintext', 20_000, "the copy's lock");
+    const sentBefore = await bobsOtrReplies(bob);
+    await (await copy.waitForSelector('>>> [data-offrecord=lock]'))!.click();
+    await (await copy.waitForSelector('>>> [role=menuitem][data-offrecord=start]'))!.click();
+    await copy.evaluate((list) => {
+      const root = document.querySelector(list)!;
+      for (const text of ['?OTRv3?', '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.']) {
+        const div = document.createElement('div');
+        div.className = 'message chat-msg';
+        const body = document.createElement('div');
+        body.className = 'chat-msg__text';
+        body.setAttribute('text', text);
+        body.textContent = text;
+        div.append(body);
+        root.append(div);
+      }
+    }, BOB_LIST);
+    await new Promise((r) => setTimeout(r, 3000)); // time for anything the copy set off to reach Bob's tab
+    // Bob's conversation keeps its state, his page sent nothing, and it still works both ways.
+    expect(await ffState(bob)).toBe('private');
+    expect(await lockState(alice.page)).toBe('unverified');
+    expect(await bobsOtrReplies(bob)).toBe(sentBefore);
+    expect(await ffState(copy)).not.toBe('private');
+    await copy.close();
+    const line = 'still between us';
+    await typePrivate(alice.page, line);
+    const readers = () =>
+      Promise.all(extensionFrames(bob, 'reader').map((f) => f.$eval('[data-offrecord=plaintext]', (e) => e.textContent ?? '').catch(() => '')));
+    await poll(readers, (t) => t.includes(line), 30_000, "Bob's reader of Alice's line");
   });
 
   it('frame addresses carry no token; frames the page makes at the same addresses get nothing (item 8)', async () => {
@@ -167,6 +255,15 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     const after = await readerTexts();
     expect(after.filter((t) => t !== '…').length).toBe(shown);
     expect(after.filter((t) => t === line).length).toBe(1);
+    // Item 1: the copies never get Bob's security mark; his own reader shows it.
+    for (const copy of await bob.$$('iframe[data-page-copy]')) {
+      const f = (await copy.contentFrame())!;
+      expect(await f.$eval('[data-offrecord=security-mark]', markOf)).toEqual({ symbols: '', colour: '', shown: false });
+    }
+    const own = extensionFrames(bob, 'reader');
+    const marks = await Promise.all(own.map((f) => f.$eval('[data-offrecord=security-mark]', markOf).catch(() => null)));
+    expect(marks).toContainEqual(showing(bobMark));
+    expect(await bob.evaluate(pageText)).not.toContain(bobMark.symbols);
     await bob.evaluate(() => document.querySelectorAll('iframe[data-page-copy]').forEach((f) => f.remove()));
   });
 
@@ -214,5 +311,30 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
       lock: () => page.$eval('>>> [data-offrecord=lock]', (e) => ({ warning: e.getAttribute('data-offrecord-warning'), label: e.textContent ?? '' })),
     });
     await page.close();
+  });
+
+  it('a changed key shows "Check it" on Bob\'s lock, which opens the popup page on his tab', async () => {
+    // Alice's new identity key, used at her next key exchange.
+    await extensionRequest(alice, 'options', 'keys.replaceIdentity', {});
+    await menu(alice.page, 'start');
+    // The lock's notice (its text says what showed instead, should the wait fail).
+    const checkIt = () =>
+      bob.$eval('>>> [data-offrecord=notice]', (n) => ({ text: n.textContent ?? '', button: !!n.querySelector('[data-offrecord=check-key]'), hidden: (n as HTMLElement).hidden })).catch(() => null);
+    await poll(checkIt, (n) => !!n?.button && !n.hidden, 60_000, "Bob's lock to warn of the changed key");
+    const before = new Set(await ff.browser.pages());
+    await (await bob.waitForSelector('>>> [data-offrecord=check-key]'))!.click();
+    const isPopup = async (p: Page) => p.url().includes('/popup.html?tab=') || (await p.evaluate(() => location.href).catch(() => '')).includes('/popup.html?tab=');
+    const popup = await poll(
+      async () => {
+        for (const p of await ff.browser.pages()) if (!before.has(p) && (await isPopup(p))) return p;
+        return undefined;
+      },
+      (p) => !!p,
+      40_000,
+      'the popup page',
+    );
+    const alert = await popup!.waitForSelector('li.card[data-conversation] [role=alert]', { timeout: 15_000 });
+    expect(await alert!.evaluate((e) => e.textContent)).toContain('The key of');
+    await popup!.close();
   });
 });

@@ -10,15 +10,19 @@
  * answers wait until he stops, and none of his keys reaches the page (item 2); and the page's
  * attacks on the private box itself are seen (item 1, trusted path). Alice's SMP question opens
  * no frame in Bob's page by itself (item 1).
+ *
+ * Item 5: a look-alike page on another loopback origin, a copy of Bob's Converse page, runs in a
+ * tab of his; whatever it starts or shows, Bob's real conversation is untouched. Last, a changed
+ * key's "Check it" opens the popup on Bob's tab.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import type { Page } from 'playwright-core';
 import {
-  acceptPrivate, closeVerify, composeInput, launchProfile, lock, lockNotice, lockState, menu, popupRequest, verifyFrame, waitIdentity, waitState, type Profile,
+  acceptPrivate, closeVerify, composeInput, extensionRequest, launchProfile, lock, lockNotice, lockState, menu, popupRequest, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile,
 } from './overlay-kit';
-import { composeFrames, genericSetup, readSpy, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
+import { composeFrames, copyOfPage, genericSetup, readSpy, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
@@ -100,6 +104,39 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     await closeVerify(alice.page);
   });
 
+  it("a copy of Bob's chat page on another origin cannot drive his conversation (item 5)", async () => {
+    site.serve('/converse-copy.html', await bob.page.evaluate(copyOfPage));
+    const copy = await bob.browser.context.newPage();
+    await copy.goto(`${site.url}converse-copy.html`);
+    // The copy gets a lock of its own: a conversation of its own origin, not Bob's private one.
+    await expect.poll(() => lockState(copy), { timeout: 20_000 }).toBe('plaintext');
+    const sentBefore = (await bob.page.evaluate(bobsOwnBodies, BOB_LIST)).length;
+    // What the copy can do: start (its own conversation), and show OTR texts as if they came in.
+    await menu(copy, 'start');
+    await copy.evaluate((list) => {
+      const root = document.querySelector(list)!;
+      for (const text of ['?OTRv3?', '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.']) {
+        const div = document.createElement('div');
+        div.className = 'message chat-msg';
+        const body = document.createElement('div');
+        body.className = 'chat-msg__text';
+        body.setAttribute('text', text);
+        body.textContent = text;
+        div.append(body);
+        root.append(div);
+      }
+    }, BOB_LIST);
+    await copy.waitForTimeout(3000); // time for anything the copy set off to reach Bob's tab
+    // Bob's conversation stays private, his page sent nothing, and it still works both ways.
+    expect(await lockState(bob.page)).toBe('unverified');
+    expect(await lockState(alice.page)).toBe('unverified');
+    expect((await bob.page.evaluate(bobsOwnBodies, BOB_LIST)).length).toBe(sentBefore);
+    expect(await lockState(copy)).not.toBe('unverified');
+    await typePrivate(alice.page, 'still between us');
+    await waitReader(bob.page, 'still between us', BOB_LIST);
+    await copy.close();
+  });
+
   /** Bob's hostile site: its row with the policy "always", and the generic adapter's set-up. */
   let siteReady = false;
   async function hostilePage(): Promise<Page> {
@@ -154,5 +191,30 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
       lock: async () => ({ warning: await lock(page).getAttribute('data-offrecord-warning', { timeout: 2000 }), label: (await lock(page).textContent({ timeout: 2000 })) ?? '' }),
     });
     await page.close();
+  });
+
+  it('a changed key shows "Check it" on Bob\'s lock, which opens the popup on his tab', async () => {
+    await extensionRequest(alice, 'options', 'keys.replaceIdentity', {});
+    await menu(alice.page, 'start');
+    const checkIt = bob.page.locator('[data-offrecord=notice] [data-offrecord=check-key]');
+    await checkIt.waitFor({ state: 'visible', timeout: 60_000 });
+    const pagesBefore = new Set(bob.browser.context.pages());
+    await checkIt.click();
+    // Chromium opens the toolbar popup itself (action.openPopup); where it may not, the popup page
+    // opens in a tab about Bob's (open-popup.ts). Either way an OffRecord popup is open.
+    const worker = bob.browser.context.serviceWorkers().at(-1) ?? bob.browser.serviceWorker;
+    const popups = () =>
+      worker.evaluate(async () => {
+        const api = (globalThis as unknown as { chrome: { runtime: { getContexts(f: object): Promise<{ documentUrl?: string }[]> } } }).chrome;
+        return (await api.runtime.getContexts({ contextTypes: ['POPUP', 'TAB'] })).map((c) => c.documentUrl ?? '').filter((u) => u.includes('/popup.html'));
+      });
+    await expect.poll(popups, { timeout: 15_000 }).toHaveLength(1);
+    const tab = bob.browser.context.pages().find((p) => !pagesBefore.has(p) && p.url().includes('/popup.html'));
+    if (tab) {
+      const alert = tab.locator('li.card[data-conversation] [role=alert]');
+      await alert.waitFor({ timeout: 15_000 });
+      expect(await alert.textContent()).toContain('The key of');
+      await tab.close();
+    }
   });
 });

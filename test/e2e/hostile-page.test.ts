@@ -4,14 +4,18 @@
  * open shadow roots and form fields) on every mutation, the selection, keyboard and input events,
  * postMessage traffic, and whatever it can reach inside OffRecord's frames. During a private
  * conversation, with typing, reading and an SMP secret, none of the plaintext reaches it.
+ *
+ * Bob's page has the same spy: Alice's SMP question reaches his verify frame but never his page
+ * or its content script's lock (item 6). Each profile's security mark shows in every genuine
+ * frame, and in neither the page nor the frames the page makes at the same addresses (item 1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import {
-  acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, shot, smpQuestion, smpResult, waitIdentity, waitState, type Profile,
+  acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, popupRequest, shot, smpQuestion, smpResult, verifyFrame, waitIdentity, waitState, type Profile,
 } from './overlay-kit';
-import { copyOurFrames, tokensIn } from './helpers/hostile-site';
+import { copyOurFrames, markOf, showing, tokensIn, type Mark } from './helpers/hostile-site';
 
 const LIST = 'converse-chat .chat-content__messages';
 
@@ -88,16 +92,21 @@ describe.sequential('a hostile page sees no plaintext', () => {
   let bob: Profile;
   const sent: string[] = [];
   const SECRET = 'correct horse battery staple';
+  const QUESTION = 'Our phrase?';
+  let aliceMark: Mark;
+  let bobMark: Mark;
 
   beforeAll(async () => {
     stack = await startXmppStack();
     [alice, bob] = await Promise.all([launchProfile('hostile-alice'), launchProfile('hostile-bob')]);
     await alice.page.addInitScript(spy);
+    await bob.page.addInitScript(spy);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
     await converseLogin(alice.page, stack.url, 'alice');
     await converseOpenChat(alice.page, 'bob');
     await converseLogin(bob.page, stack.url, 'bob');
     await converseOpenChat(bob.page, 'alice');
+    [aliceMark, bobMark] = await Promise.all([popupRequest<Mark>(alice, 'security.mark', {}), popupRequest<Mark>(bob, 'security.mark', {})]);
   });
   afterAll(async () => {
     await alice?.close();
@@ -124,8 +133,11 @@ describe.sequential('a hostile page sees no plaintext', () => {
     const unverifiedLock = await alice.page.evaluate(lockSnapshot);
     expect(unverifiedLock).toContain('data-offrecord-state=private');
     // The secret is typed into Alice's verify frame (she asks) and Bob's (he answers).
-    await smpQuestion(alice.page, bob.page, 'Our phrase?', SECRET, SECRET);
+    await smpQuestion(alice.page, bob.page, QUESTION, SECRET, SECRET);
     expect(await smpResult(alice.page)).toBe('succeeded');
+    // Item 1: both verify frames show their user's own security mark.
+    expect(await verifyFrame(alice.page).locator('[data-offrecord=security-mark]').evaluate(markOf)).toEqual(showing(aliceMark));
+    expect(await verifyFrame(bob.page).locator('[data-offrecord=security-mark]').evaluate(markOf)).toEqual(showing(bobMark));
     await closeVerify(alice.page);
     await closeVerify(bob.page);
     // Item 8: Alice has verified Bob (her private box says so), and her page cannot tell: the
@@ -150,6 +162,14 @@ describe.sequential('a hostile page sees no plaintext', () => {
     }
     const compose = alice.page.frameLocator('iframe[data-page-copy=compose]').locator('[data-offrecord=compose-input]');
     expect(await compose.isDisabled()).toBe(true);
+    // Item 1: the copies load the same pages but never get the security mark; OffRecord's own
+    // compose frame and readers show it.
+    for (const role of ['compose', 'reader']) {
+      const copy = alice.page.frameLocator(`iframe[data-page-copy=${role}]`).first().locator('[data-offrecord=security-mark]');
+      expect(await copy.evaluate(markOf)).toEqual({ symbols: '', colour: '', shown: false });
+      const own = alice.page.frameLocator(`iframe[data-offrecord=${role}]`).first().locator('[data-offrecord=security-mark]');
+      expect(await own.evaluate(markOf)).toEqual(showing(aliceMark));
+    }
     // OffRecord's own readers still show their texts.
     const own = await alice.page.frameLocator('iframe[data-offrecord=reader]').first().locator('[data-offrecord=plaintext]').textContent();
     expect(sent).toContain(own);
@@ -196,6 +216,13 @@ describe.sequential('a hostile page sees no plaintext', () => {
         expect(spied.keys, probe).not.toContain(probe);
       }
     }
+    // Item 1: the security mark never reached the page.
+    expect(spied.seen).not.toContain(aliceMark.symbols);
+    // Item 6: Bob's page saw the SMP came, never Alice's question, nor Bob's mark.
+    const bobSpied = await bob.page.evaluate(() => [...(window as unknown as { __spy: { seen: Set<string> } }).__spy.seen].join('\n'));
+    expect(bobSpied).toContain('wants to verify');
+    expect(bobSpied).not.toContain(QUESTION);
+    expect(bobSpied).not.toContain(bobMark.symbols);
     // Keystrokes typed into OffRecord's frames never reach the page's listeners.
     const typed = spied.keys.split('\n').filter((k) => /^key(down|press):[^:]:/.test(k)).map((k) => k.split(':')[1]).join('');
     expect(typed).not.toContain('hello');

@@ -55,6 +55,7 @@ beforeEach(() => {
     'conversations.list': () => [],
     'sites.list': () => sites,
     'settings.get': () => ({ historyRetention: 'off' }),
+    'security.mark': () => ({ colour: '#2e7d32', symbols: '🦊🍋🚲' }),
     'sites.add': (p) => {
       const s = site({ id: `u${sites.length}`, name: p.name as string, builtIn: false, origins: p.origins as string[], policy: p.policy as SiteView['policy'] });
       sites = [...sites, s];

@@ -11,14 +11,16 @@ export function OptionsApp() {
 
   const reload = useCallback(async () => {
     try {
-      const [identity, sites, settings] = await Promise.all([
+      const [identity, sites, settings, mark] = await Promise.all([
         request('identity.status', {}),
         request('sites.list', {}),
         request('settings.get', {}),
+        // The rest of the page does not wait on the mark: it shows "loading" if it fails.
+        request('security.mark', {}).catch(() => null),
       ]);
       const ready = identity.state === 'ready';
       const [keys, accounts] = ready ? await Promise.all([request('keys.list', {}), request('keys.accounts', {})]) : [[], []];
-      setData({ identity, sites, settings, keys, accounts });
+      setData({ identity, sites, settings, mark, keys, accounts });
     } catch (err) {
       setData((d) => ({ ...d, error: err instanceof Error ? err.message : t('request_failed') }));
     }
@@ -74,6 +76,9 @@ export function OptionsApp() {
       exportFiles: () => request('libotr.export', {}),
     },
     setSettings: (change) => report(request('settings.set', change)),
+    newMark: async () => {
+      await after(request('security.newMark', {}));
+    },
   };
 
   return <OptionsView data={data} actions={actions} />;

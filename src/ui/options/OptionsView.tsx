@@ -1,9 +1,10 @@
-import type { AccountView, IdentityStatus, KeyView, Settings, SiteView } from '../../messaging/schema';
+import type { AccountView, IdentityStatus, KeyView, SecurityMark, Settings, SiteView } from '../../messaging/schema';
 import { t } from '../i18n';
 import { Logo } from '../popup/PopupView';
 import { Keys, type KeysActions } from './Keys';
 import { InvitationLinks } from './InvitationLinks';
 import { Privacy } from './Privacy';
+import { SecurityMarkSection } from './SecurityMarkSection';
 import { Sites, type SitesActions } from './Sites';
 
 export interface OptionsData {
@@ -12,6 +13,8 @@ export interface OptionsData {
   accounts: AccountView[];
   sites: SiteView[];
   settings: Settings | null;
+  /** Optional so that views made before issue 17's mark (tests, stories) still build. */
+  mark?: SecurityMark | null;
   error?: string;
 }
 
@@ -19,6 +22,8 @@ export interface OptionsActions {
   sites: SitesActions;
   keys: KeysActions;
   setSettings(change: Partial<Settings>): void;
+  /** Draws a new security mark. */
+  newMark?(): Promise<void>;
 }
 
 /** The options page: one scrolling page, a side index to its three sections. */
@@ -35,6 +40,7 @@ export function OptionsView({ data, actions }: { data: OptionsData; actions: Opt
           <a href="#sites">{t('sites_title')}</a>
           <a href="#keys">{t('keys_title')}</a>
           <a href="#privacy">{t('privacy_title')}</a>
+          <a href="#security-mark">{t('security_mark_title')}</a>
           <a href="#invitation">{t('invite_nav')}</a>
         </nav>
         <main class="options-main">
@@ -46,6 +52,7 @@ export function OptionsView({ data, actions }: { data: OptionsData; actions: Opt
           <Sites sites={data.sites} actions={actions.sites} />
           <Keys status={data.identity} keys={data.keys} accounts={data.accounts} actions={actions.keys} />
           <Privacy settings={data.settings} onChange={actions.setSettings} />
+          <SecurityMarkSection mark={data.mark ?? null} onNew={actions.newMark ?? (async () => undefined)} />
           <InvitationLinks settings={data.settings} onChange={actions.setSettings} />
         </main>
       </div>

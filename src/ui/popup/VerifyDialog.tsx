@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import type { ConversationView } from '../../messaging/schema';
+import type { ConversationView, SecurityMark } from '../../messaging/schema';
+import { SecurityMarkBadge } from '../components/SecurityMark';
 import { Dialog } from '../components/Dialog';
 import { Fingerprint } from '../components/Fingerprint';
 import { Progress } from '../components/Progress';
@@ -21,13 +22,15 @@ interface VerifyDialogProps {
   myFingerprint: string;
   actions: VerifyActions;
   onClose: () => void;
+  /** In a frame inside the page: the user's security mark, which the page cannot show. */
+  mark?: SecurityMark;
 }
 
 /**
  * Pidgin's "Authenticate buddy": a question and answer, a shared secret (both run the SMP), or
  * comparing fingerprints by hand. The SMP's progress and result come from `conversation.smp`.
  */
-export function VerifyDialog({ conversation: c, myFingerprint, actions, onClose }: VerifyDialogProps) {
+export function VerifyDialog({ conversation: c, myFingerprint, actions, onClose, mark }: VerifyDialogProps) {
   const smp = c.smp;
   const answering = smp.status === 'awaiting-answer';
   // Show the SMP's outcome only once this dialog asked for it (or the peer's run is live).
@@ -64,6 +67,11 @@ export function VerifyDialog({ conversation: c, myFingerprint, actions, onClose 
 
   return (
     <Dialog title={t('verify_title', c.peer)} onClose={onClose}>
+      {mark && (
+        <p class="mark-line">
+          <SecurityMarkBadge mark={mark} />
+        </p>
+      )}
       {running && (
         <div class="stack" aria-live="polite">
           <p>{t('verify_in_progress', c.peer)}</p>

@@ -69,18 +69,26 @@ const PAGE = `<!doctype html>
 export interface HostileSite {
   /** The page's origin with a trailing slash, e.g. http://127.0.0.1:PORT/ */
   url: string;
+  /** Serves `html` at `path` too (e.g. a copy of a real chat page's DOM, issue 17 item 5). */
+  serve(path: string, html: string): void;
   stop(): Promise<void>;
 }
 
 export async function startHostileSite(): Promise<HostileSite> {
+  const pages = new Map<string, string>([['/chat.html', PAGE]]);
   const server: Server = createServer((req, res) => {
-    if ((req.url ?? '/').split('?')[0] !== '/chat.html') return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+    const page = pages.get((req.url ?? '/').split('?')[0]!);
+    if (page === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const addr = server.address();
   if (!addr || typeof addr === 'string') throw new Error('hostile site: no server address');
-  return { url: `http://127.0.0.1:${addr.port}/`, stop: () => new Promise((ok) => server.close(() => ok())) };
+  return {
+    url: `http://127.0.0.1:${addr.port}/`,
+    serve: (path, html) => void pages.set(path, html),
+    stop: () => new Promise((ok) => server.close(() => ok())),
+  };
 }
 
 /** The generic adapter's stored set-up for the page (what the element picker would save). */
@@ -121,10 +129,11 @@ export async function openFirefoxExtensionPage(browser: FirefoxBrowser, uuid: st
     target: { context: tree.result.contexts[0]!.context },
     awaitPromise: false,
   });
-  for (const t = Date.now(); Date.now() - t < 15_000; await new Promise((r) => setTimeout(r, 200))) {
+  // A loaded machine may take long to open an extension tab; it need not be the last one listed.
+  for (const t = Date.now(); Date.now() - t < 40_000; await new Promise((r) => setTimeout(r, 200))) {
     const pages = await browser.pages();
-    const last = pages.length > before ? pages[pages.length - 1] : undefined;
-    if (last && (await last.evaluate(() => location.href).catch(() => '')).startsWith(url)) return last;
+    if (pages.length <= before) continue;
+    for (const p of pages.slice().reverse()) if (p.url().startsWith(url) || (await p.evaluate(() => location.href).catch(() => '')).startsWith(url)) return p;
   }
   throw new Error(`Firefox: ${path} did not open`);
 }
@@ -221,4 +230,59 @@ export async function tamperScenario(d: TamperDriver): Promise<void> {
   if ((await d.frames()).all !== 0) throw new Error('a compose frame was placed again after OffRecord gave up');
   const l = await d.lock();
   if (l.warning !== 'page') throw new Error(`the lock stopped warning: ${JSON.stringify(l)}`);
+}
+
+/** What a frame's security-mark element shows (run inside the frame on that element; issue 17 item 1). */
+export function markOf(e: Element): { symbols: string; colour: string; shown: boolean } {
+  const el = e as HTMLElement;
+  return { symbols: el.textContent ?? '', colour: el.dataset.colour ?? '', shown: !el.hidden && getComputedStyle(el).display !== 'none' };
+}
+
+/** The mark as the background keeps it, i.e. as the options page shows it. */
+export interface Mark {
+  colour: string;
+  symbols: string;
+}
+
+/** A frame that shows `mark`, as `markOf` reads it. */
+export const showing = (mark: Mark) => ({ symbols: mark.symbols, colour: mark.colour, shown: true });
+
+/** A request as Firefox's popup page sends it (launched with `uuid` and system access). */
+export async function firefoxRequest<T>(browser: FirefoxBrowser, uuid: string, kind: string, payload: unknown): Promise<T> {
+  const page = await openFirefoxExtensionPage(browser, uuid, 'popup.html');
+  try {
+    const r = await page.evaluate(
+      (k, p) => (globalThis as unknown as { browser: { runtime: { sendMessage(m: unknown): Promise<{ ok: boolean; value?: unknown; error?: { message: string } }> } } }).browser.runtime.sendMessage({ kind: k, payload: p }),
+      kind,
+      payload as object,
+    );
+    if (!r.ok) throw new Error(`Firefox: ${kind}: ${r.error?.message}`);
+    return r.value as T;
+  } finally {
+    await page.close();
+  }
+}
+
+/** Runs in the page: every text and attribute value the page can read, open shadow roots included. */
+export function pageText(): string {
+  const out: string[] = [];
+  const walk = (root: Document | ShadowRoot): void => {
+    out.push((root as Document).documentElement?.textContent ?? (root as ShadowRoot).textContent ?? '');
+    for (const el of Array.from(root.querySelectorAll('*'))) {
+      for (const a of Array.from(el.attributes)) out.push(a.value);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return out.join('\n');
+}
+
+/**
+ * Runs in a chat page: its DOM as markup, without scripts and without OffRecord's own elements,
+ * for a look-alike page on another origin (issue 17 item 5).
+ */
+export function copyOfPage(): string {
+  const clone = document.documentElement.cloneNode(true) as HTMLElement;
+  for (const el of Array.from(clone.querySelectorAll('script, iframe, [data-offrecord-host], [data-offrecord]'))) el.remove();
+  return `<!doctype html>\n${new XMLSerializer().serializeToString(clone)}`;
 }
