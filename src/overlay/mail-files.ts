@@ -15,7 +15,7 @@ import { attachFrame } from './frames';
 import { msg } from '../ui/i18n';
 
 export interface AttachHooks {
-  /** The wire text announcing the file's key: it goes first in the next mail. */
+  /** The wire text announcing the file's key: it goes into this mail's body, ahead of typed text. */
   carry(wire: string[]): void;
   notice(text: string): void;
 }
