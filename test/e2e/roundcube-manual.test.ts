@@ -41,7 +41,7 @@ describe.sequential("mail under the 'manual' policy: nothing OTR leaves until th
     await roundcubeFillHeaders(a, 'bob', 'Hello');
     // OffRecord is there (the lock) but has not been asked: the site's own editor is in use.
     await waitState(a, 'plaintext');
-    expect(await lock(a).getAttribute('data-offrecord-policy')).toBe('manual');
+    expect(await lock(a).getAttribute('data-offrecord-policy', { timeout: 10_000 })).toBe('manual');
     expect(await a.locator('iframe[data-offrecord=compose]').count()).toBe(0);
     await roundcubeTypeBody(a, PLAIN, false);
     await roundcubeSend(a);
@@ -58,14 +58,23 @@ describe.sequential("mail under the 'manual' policy: nothing OTR leaves until th
     await roundcubeOpenCompose(a, stack.url);
     await roundcubeFillHeaders(a, 'bob', 'Private message');
     await waitState(a, 'plaintext');
-    await menu(a, 'start');
-    // The query is the mail: OffRecord puts it into the body and sends it.
-    await roundcubeLeftCompose(a);
+    // The query is the mail: OffRecord puts it into the body and sends it, leaving the compose
+    // screen, so the click may end in a navigation; retried only while still on that screen.
+    for (let attempt = 0; a.url().includes('_action=compose'); attempt++) {
+      try {
+        if (!(await a.locator('[role=menuitem][data-offrecord=start]').isVisible())) await lock(a).click({ timeout: 5_000 });
+        await a.locator('[role=menuitem][data-offrecord=start]').click({ timeout: 3_000 });
+        await roundcubeLeftCompose(a);
+      } catch (e) {
+        if (attempt >= 4) throw e;
+      }
+    }
     const uid = await pair.openNext('bob');
     const mail = stack.inbox('bob')[pair.delivered.bob - 1]!;
     expect(mail.raw).toMatch(/\?OTRv2?3\?/);
     const b = bob.page;
-    await expect.poll(() => lock(b).getAttribute('data-offrecord-asked'), { timeout: 30_000 }).toBe('true');
+    // A bounded read: the poll cannot cut short a read that waits for a lock not placed yet.
+    await expect.poll(() => lock(b).getAttribute('data-offrecord-asked', { timeout: 2000 }).catch(() => null), { timeout: 30_000 }).toBe('true');
     // Held, not answered: nothing kept for a reply, no notice asking for one.
     expect(await b.locator('[data-offrecord=notice]:visible').allTextContents()).not.toContainEqual(expect.stringContaining('Reply to'));
 
