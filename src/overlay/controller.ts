@@ -139,7 +139,7 @@ export class ConversationController {
       shown: () => this.shown(),
     });
     this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
-    if (adapter.mail) this.readers.onFileRequest = (reader) => void sendAttachments(doc, adapter, reader).catch((e: unknown) => this.lock.showNotice(msg('notice_attachment_fetch_failed', (e as Error).message)));
+    if (adapter.mail || adapter.uploads) this.readers.onFileRequest = (reader) => void sendAttachments(doc, adapter, reader).catch((e: unknown) => this.lock.showNotice(msg('notice_attachment_fetch_failed', (e as Error).message)));
   }
 
   /** The page still shows this conversation (between two views it names none: still ours). */
@@ -230,6 +230,8 @@ export class ConversationController {
     // A reply may arrive after a newer push (they travel apart): the older view is dropped.
     if (before?.revision !== undefined && view.revision !== undefined && view.revision < before.revision) return;
     this.view = view;
+    // The Lounge renders its upload input with the chat, after OffRecord started here.
+    if (this.adapter.uploads) this.lock.setMailAttach(!!this.adapter.uploads.input(this.doc));
     this.lock.update(view);
     this.syncCompose();
     if (before?.locked && !view.locked) this.feedUnlocked();
@@ -455,7 +457,7 @@ export class ConversationController {
       if (a === 'private-box') return this.useSiteBox(false);
       if (a === 'check-key') return void (await request('content.openPopup', { conversationId: id }));
       if (a === 'attach') {
-        await openAttach(this.doc, this.adapter, id, { carry: (w) => this.sender.carry(w), notice: (t) => this.lock.showNotice(t, 8000) });
+        await openAttach(this.doc, this.adapter, id, { carry: (w) => this.sender.carry(w), send: (w) => this.sender.enqueue(w), notice: (t) => this.lock.showNotice(t, 8000) });
         return;
       }
       if (a === 'room') {

@@ -14,6 +14,7 @@ import { lockIcon } from './icons';
 import type { ConversationView } from '../messaging/types';
 import { NO_ANSWER_CSS, NoAnswer } from './no-answer';
 import { msg, t } from '../ui/i18n';
+import { fitMenu } from './menu-fit';
 
 /** What the lock offers instead of a mail's own subject, which OTR cannot encrypt. */
 export const NEUTRAL_SUBJECT = 'Private message';
@@ -54,7 +55,7 @@ button.lock[data-offrecord-state=plaintext][data-offrecord-policy=manual] { back
 button.lock[data-offrecord-state=private] { background: #e8f5e9; border-color: #2e7d32; }
 button.lock[data-offrecord-state=finished] { background: #eceff1; border-color: #546e7a; }
 button.lock[data-offrecord-warning] { background: #ffebee; border-color: #b71c1c; border-width: 2px; }
-.menu { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; min-width: 260px; background: #fff;
+.menu { position: absolute; right: 0; bottom: 100%; margin-bottom: 4px; min-width: 260px; background: #fff; overflow-y: auto;
   color: #222; border: 1px solid #888; border-radius: 6px; box-shadow: 0 2px 8px rgba(0,0,0,.25); padding: 4px; }
 .menu[hidden] { display: none; }
 .menu.below { bottom: auto; top: 100%; margin: 4px 0 0; }
@@ -213,11 +214,14 @@ export class Lock {
 
   private open(): void {
     this.menu.hidden = false;
-    // Above the lock by default; below it when the page has no room above (a lock near the top).
-    this.menu.classList.remove('below');
-    if (this.menu.getBoundingClientRect().top < 0) this.menu.classList.add('below');
+    this.fit();
     this.button.setAttribute('aria-expanded', 'true');
     this.enabledItems()[0]?.focus();
+  }
+
+  /** Keeps the open menu inside the window (menu-fit.ts): whenever the lock moves or grows. */
+  private fit(): void {
+    if (!this.menu.hidden) fitMenu(this.menu, this.button.getBoundingClientRect(), this.doc.defaultView!.innerHeight);
   }
 
   private close(refocus: boolean): void {
@@ -340,6 +344,7 @@ export class Lock {
     // With reduced motion no animation ends: the outline goes when the request does.
     if (!view?.peerAsked) this.button.classList.remove('pulse');
     this.keepMenuFocus();
+    this.fit(); // items shown or hidden change the menu's height
     if (view?.peerAsked && !this.pulsed) {
       this.button.classList.add('pulse');
       this.button.addEventListener('animationend', () => this.button.classList.remove('pulse'), { once: true });
@@ -389,8 +394,10 @@ export class Lock {
     const viewport = this.doc.documentElement.clientWidth;
     const right = `${Math.max(4, Math.round(viewport - anchor.right))}px`;
     const top = `${Math.max(4, Math.round(anchor.top - 30))}px`;
-    if (this.host.style.right !== right) this.host.style.right = right;
-    if (this.host.style.top !== top) this.host.style.top = top;
+    if (this.host.style.right === right && this.host.style.top === top) return;
+    this.host.style.right = right;
+    this.host.style.top = top;
+    this.fit();
   }
 
   destroy(): void {

@@ -1,11 +1,14 @@
 /**
  * Encrypted attachments in the page (issue 14). The content script sees ciphertext only:
  * - sending: the attach frame (extension origin) picks and encrypts the file; what it hands
- *   over here is the ciphertext, which goes into the site's own attachment input under a
- *   neutral name (a DataTransfer on its file input), and the wire text announcing its key;
- * - receiving: a reader frame asks for the shown mail's encrypted attachments; they are fetched
- *   from the site as any download (same origin, the user's session) and handed to that frame,
- *   which decrypts them.
+ *   over here is the ciphertext, which goes into the site's own file input under a neutral
+ *   name (a DataTransfer on it), and the wire text announcing its key. In webmail the
+ *   announcement goes into the mail with the attachment; in a chat that takes uploads (The
+ *   Lounge) the site uploads the ciphertext and puts its link in the composer, and the
+ *   announcement then the link go out as two messages;
+ * - receiving: a reader frame asks for the encrypted attachments shown (the mail's, or the
+ *   chat's upload links); the extension fetches them from the site as any download (same
+ *   origin, the user's session) and hands them to that frame, which decrypts them.
  */
 import { frameToHost } from '../messaging/frame-host';
 import { request } from '../messaging/client';
@@ -13,12 +16,18 @@ import type { SiteAdapter } from '../adapters/core/types';
 import { UPLOAD_NAME, UPLOAD_TYPE } from '../files/neutral-upload';
 import { attachFrame } from './frames';
 import { msg } from '../ui/i18n';
+import { readComposer } from '../adapters/core/insert';
 
 export interface AttachHooks {
-  /** The wire text announcing the file's key: it goes first in the next mail. */
+  /** The wire text announcing the file's key: it goes into this mail's body, ahead of typed text. */
   carry(wire: string[]): void;
+  /** Chat: texts to send now, in order, through the site's composer. */
+  send(texts: string[]): void;
   notice(text: string): void;
 }
+
+/** How long a chat upload may take before OffRecord gives up waiting for its link. */
+export const UPLOAD_WAIT_MS = 120_000;
 
 /** Puts the ciphertext into the site's file input as the user choosing a file would. */
 export function fillAttachmentInput(input: HTMLInputElement, bytes: ArrayBuffer): void {
@@ -42,10 +51,11 @@ export async function openAttach(doc: Document, adapter: SiteAdapter, conversati
       frame.remove();
       win.removeEventListener('message', onMessage);
     } else if (m?.offrecord === 'attach-file') {
-      const input = adapter.mail?.attachmentInput(doc);
+      const input = adapter.mail?.attachmentInput(doc) ?? adapter.uploads?.input(doc);
       if (!input) return hooks.notice(msg('notice_no_attachment_input', adapter.name));
-      hooks.carry(m.wire);
+      if (adapter.mail) hooks.carry(m.wire);
       fillAttachmentInput(input, m.bytes);
+      if (!adapter.mail) void postUpload(doc, adapter, m.wire, hooks);
     }
   };
   win.addEventListener('message', onMessage);
@@ -53,11 +63,28 @@ export async function openAttach(doc: Document, adapter: SiteAdapter, conversati
   return frame;
 }
 
+/**
+ * Chat: once the site stored the upload and put its link in the composer, the announcement
+ * goes out, then the link (public: it leads to ciphertext). The reader of the announcement
+ * offers the file and finds it by that link.
+ */
+async function postUpload(doc: Document, adapter: SiteAdapter, wire: string[], hooks: AttachHooks): Promise<void> {
+  const win = doc.defaultView!;
+  for (let waited = 0; waited < UPLOAD_WAIT_MS; waited += 100) {
+    const composer = adapter.composer(doc);
+    const link = composer ? adapter.uploads?.uploaded(readComposer(composer)) : null;
+    if (link) return hooks.send([...wire, link]);
+    await new Promise((r) => win.setTimeout(r, 100));
+  }
+  hooks.notice(msg('notice_upload_unfinished', adapter.name));
+}
+
 /** Answers a reader frame's request with the shown mail's encrypted attachments (ciphertext). */
 export async function sendAttachments(doc: Document, adapter: SiteAdapter, reader: Window): Promise<void> {
-  const urls = adapter.mail?.encryptedAttachments?.(doc) ?? [];
+  // A chat shows every upload of the conversation: the newest are this message's.
+  const urls = adapter.mail ? (adapter.mail.encryptedAttachments?.(doc) ?? []).slice(0, 16) : (adapter.uploads?.links(doc) ?? []).slice(-8);
   const files: ArrayBuffer[] = [];
-  for (const url of urls.slice(0, 16)) {
+  for (const url of urls) {
     const response = await fetch(url, { credentials: 'include' });
     if (response.ok) files.push(await response.arrayBuffer());
   }

@@ -4,7 +4,7 @@
  * Each text must land: inserted (read back by insertText), sent (composer cleared or the text
  * shows up in the message list), otherwise the clipboard fallback tells the user what to do.
  */
-import { insertCiphertext, normaliseComposerText, readComposer } from '../adapters/core/insert';
+import { insertCiphertext, insertText, normaliseComposerText, readComposer } from '../adapters/core/insert';
 import type { SiteAdapter } from '../adapters/core/types';
 import { normalizeScrapedText } from '../adapters/core/normalize';
 import { t } from '../ui/i18n';
@@ -71,9 +71,25 @@ export class WireSender {
     return left;
   }
 
-  /** Kept for the next mail, ahead of what is typed (the reader shows the typed text). */
+  /**
+   * Kept for the next mail, ahead of what is typed (the reader shows the typed text). It is also
+   * written into the mail's body at once: sent with the site's own Send and nothing typed, the
+   * mail still carries the file's key. Typed text later replaces the body with both.
+   */
   carry(texts: string[]): void {
     this.carried.push(...texts.filter((t) => t.length > 0));
+    void this.stageCarried();
+  }
+
+  /** Puts what is carried into the mail's body without sending; says so if it did not land. */
+  private async stageCarried(): Promise<void> {
+    const composer = this.adapter.composer(this.doc);
+    if (this.running || this.carried.length === 0 || !composer) return; // the mail under way takes it
+    const editor = this.adapter.mail?.editorFor(composer) ?? this.adapter.editor;
+    const landed = await insertText(composer, this.carried.join('\n\n'), editor).catch(() => false);
+    // A rich editor took focus for the insert: give it back to the compose frame.
+    if (editor !== 'value-setter') this.hooks.refocus(false);
+    if (!landed) this.hooks.notice(t('send_carry_failed'));
   }
 
   /** The compose frame saw a key (relayed by the background). */

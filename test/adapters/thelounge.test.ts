@@ -62,4 +62,20 @@ describe('The Lounge adapter (live fixture)', () => {
     expect(thelounge.maxMessageLength).toBeLessThanOrEqual(335);
     expect(thelounge.editor).toBe('value-setter');
   });
+
+  it('uploads: finds the finished upload in the composer and OffRecord upload links, never other links', () => {
+    // The fixture's server had uploads off: no input.
+    expect(thelounge.uploads!.input(doc)).toBeNull();
+    const upload = 'http://127.0.0.1:9000/uploads/0123456789abcdef/private-file.offrecord';
+    expect(thelounge.uploads!.uploaded(`${upload} `)).toBe(upload);
+    expect(thelounge.uploads!.uploaded('http://127.0.0.1:9000/uploads/0123456789abcdef/holiday.jpg ')).toBeNull();
+    expect(thelounge.uploads!.uploaded('see /uploads/ later')).toBeNull();
+    const line = doc.querySelector('div.msg[data-type="message"] span.content')!;
+    for (const href of [upload, 'http://example.test/uploads/0123456789abcdef/private-file.offrecord.html', 'http://example.test/']) {
+      const a = doc.createElement('a');
+      a.href = href;
+      line.append(a);
+    }
+    expect(thelounge.uploads!.links(doc)).toEqual([upload]);
+  });
 });

@@ -119,7 +119,8 @@ export async function menu(page: Page, item: string): Promise<void> {
   const entry = page.locator(`[role=menuitem][data-offrecord=${item}]`);
   for (let attempt = 0; ; attempt++) {
     try {
-      if (!(await entry.isVisible())) await lock(page).click();
+      // Bounded: an item that navigates (a mail's Start sends it) may leave no lock to click again.
+      if (!(await entry.isVisible())) await lock(page).click({ timeout: 5_000 });
       await entry.click({ timeout: 3_000 });
       return;
     } catch (e) {

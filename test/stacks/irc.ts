@@ -20,12 +20,16 @@ export interface IrcStack {
   channel: string;
   /** Private mode: the accounts' password (the same for every account). */
   password?: string;
+  /** Where The Lounge stores uploads (with `uploads`): one file per upload, named by its id. */
+  uploadsDir: string;
   stop(): Promise<void>;
 }
 
 export interface IrcStackOptions {
   /** Private mode with these accounts; each is also her IRC nick and stays on IRC server-side. */
   accounts?: string[];
+  /** The Lounge takes file uploads (`fileUpload.enable`), up to 30 MB each. */
+  uploads?: boolean;
 }
 
 export const LOUNGE_PASSWORD = 'secret-lounge';
@@ -59,7 +63,7 @@ Modes = tn
 `;
 }
 
-function loungeConf(loungePort: number, ircPort: number, isPublic: boolean): string {
+function loungeConf(loungePort: number, ircPort: number, isPublic: boolean, uploads: boolean): string {
   // messageStorage [] keeps no history on disk (private mode still keeps it in memory, which is
   // what a reopened browser reads); lockNetwork pins every user to our ngircd.
   return `"use strict";
@@ -68,7 +72,7 @@ module.exports = {
   host: "127.0.0.1",
   port: ${loungePort},
   prefetch: false,
-  fileUpload: { enable: false },
+  fileUpload: { enable: ${uploads}, maxFileSize: 30720 },
   messageStorage: [],
   lockNetwork: true,
   leaveMessage: "",
@@ -128,7 +132,7 @@ export async function startIrcStack(opts: IrcStackOptions = {}): Promise<IrcStac
   const home = join(dir, 'lounge');
   mkdirSync(home);
   const accounts = opts.accounts ?? [];
-  writeFileSync(join(home, 'config.js'), loungeConf(loungePort, ircPort, accounts.length === 0));
+  writeFileSync(join(home, 'config.js'), loungeConf(loungePort, ircPort, accounts.length === 0, !!opts.uploads));
   if (accounts.length > 0) mkdirSync(join(home, 'users'));
   for (const name of accounts) addAccount(home, name, ircPort);
 
@@ -152,5 +156,5 @@ export async function startIrcStack(opts: IrcStackOptions = {}): Promise<IrcStac
     throw err;
   }
   const password = accounts.length > 0 ? LOUNGE_PASSWORD : undefined;
-  return { url, ircHost: '127.0.0.1', ircPort, channel: '#test', password, stop };
+  return { url, ircHost: '127.0.0.1', ircPort, channel: '#test', password, uploadsDir: join(home, 'uploads'), stop };
 }

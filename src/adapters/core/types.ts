@@ -69,6 +69,21 @@ export interface SiteAdapter {
   sentAt?(message: HTMLElement): number | null;
   /** Webmail only (issue 14): the thread model. Chat adapters leave it out. */
   mail?: MailParts;
+  /** Chats whose site takes uploads (issue 14: encrypted files); others leave it out. */
+  uploads?: ChatUploads;
+}
+
+/**
+ * A chat site's own upload: its file input, the address it puts in the composer once an upload
+ * is stored (the user would send that link as a message), and the OffRecord upload links shown.
+ */
+export interface ChatUploads {
+  /** The site's file input, or null when it offers no upload here. */
+  input(root: Document): HTMLInputElement | null;
+  /** The address of a finished OffRecord upload in the composer's text, or null while none. */
+  uploaded(composerText: string): string | null;
+  /** Addresses of OffRecord uploads (neutral name) in the shown conversation, oldest first. */
+  links(root: Document): string[];
 }
 
 /**

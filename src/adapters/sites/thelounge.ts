@@ -8,8 +8,11 @@
 import type { ConversationRef, ScrapedMessage, SiteAdapter } from '../core/types';
 import { messageText } from '../core/normalize';
 import { siteIdentity } from './records';
+import { UPLOAD_NAME } from '../../files/neutral-upload';
 
 const MESSAGE = 'div.msg[data-type="message"]';
+/** The Lounge stores an upload under 16 hex digits and names it in the address (uploader.js). */
+const UPLOAD_PATH = new RegExp(`/uploads/[0-9a-f]{16}/${UPLOAD_NAME.replace(/\./g, '\\.')}$`);
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 
 function ownNick(root: Document): string {
@@ -70,6 +73,25 @@ export const thelounge: SiteAdapter = {
       if (m) out.push(m);
     }
     return out;
+  },
+  uploads: {
+    // Only there when the server's config enables uploads (`fileUpload.enable`).
+    input: (root) => root.querySelector<HTMLInputElement>('form#form input#upload-input[type="file"]'),
+    uploaded(composerText) {
+      for (const word of composerText.split(/\s+/)) {
+        try {
+          if (UPLOAD_PATH.test(new URL(word).pathname)) return word;
+        } catch {
+          // Not an address.
+        }
+      }
+      return null;
+    },
+    links(root) {
+      const list = thelounge.messageList(root);
+      const anchors = list ? Array.from(list.querySelectorAll<HTMLAnchorElement>(`${MESSAGE} span.content a[href]`)) : [];
+      return anchors.map((a) => a.href).filter((href) => UPLOAD_PATH.test(new URL(href).pathname));
+    },
   },
   sentAt(message) {
     const label = message.querySelector('span.time')?.getAttribute('aria-label');

@@ -142,7 +142,7 @@ export interface FirefoxWithExtension {
  */
 export async function launchFirefoxWithExtension(
   extDir = FIREFOX_EXT,
-  options: { uuid?: string; systemAccess?: boolean } = {},
+  options: { uuid?: string; systemAccess?: boolean; downloadDir?: string } = {},
 ): Promise<FirefoxWithExtension> {
   const puppeteer = (await import('puppeteer-core')).default;
   const addonId = (JSON.parse(readFileSync(join(extDir, 'manifest.json'), 'utf8')) as { browser_specific_settings: { gecko: { id: string } } })
@@ -157,6 +157,10 @@ export async function launchFirefoxWithExtension(
       'app.update.enabled': false,
       'datareporting.policy.dataSubmissionEnabled': false,
       ...(options.uuid ? { 'extensions.webextensions.uuids': JSON.stringify({ [addonId]: options.uuid }) } : {}),
+      // Saved files land in this folder without a dialog.
+      ...(options.downloadDir
+        ? { 'browser.download.folderList': 2, 'browser.download.dir': options.downloadDir, 'browser.download.useDownloadDir': true, 'browser.download.always_ask_before_handling_new_types': false }
+        : {}),
     },
   });
   try {

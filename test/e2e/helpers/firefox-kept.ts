@@ -109,7 +109,7 @@ export async function ffLockState(page: Page): Promise<string | null> {
 }
 export const ffFingerprint = (page: Page) => page.$eval('>>> [data-offrecord=fingerprint]', (e) => e.textContent ?? '');
 
-export async function ffMenu(page: Page, item: 'start' | 'end'): Promise<void> {
+export async function ffMenu(page: Page, item: string): Promise<void> {
   // The user clicks in the tab in front; Firefox holds input to a hidden tab (see optionsTab).
   await page.bringToFront();
   await (await page.waitForSelector('>>> [data-offrecord=lock]'))!.click();
