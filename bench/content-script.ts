@@ -392,7 +392,7 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
     // Under the default policy ('manual') Bob's OffRecord holds Alice's query until he starts too.
     await waitFor('Alice\'s request on Bob\'s lock', () => b.locator('[data-offrecord=lock]').getAttribute('data-offrecord-asked', { timeout: 1000 }).catch(() => null), (v) => v === 'true', 60_000, 200);
     await menuItem(b, 'start');
-    for (const p of [a, b]) await waitFor('a private conversation', () => lockState(p), (s) => s === 'unverified', 60_000, 200);
+    for (const p of [a, b]) await waitFor('a private conversation', () => lockState(p), (s) => s === 'private', 60_000, 200);
     log('alice and bob private');
     const input = a.frameLocator('[data-offrecord=compose]').locator('[data-offrecord=compose-input]');
     await waitFor('the compose frame', () => input.isEnabled({ timeout: 1000 }).catch(() => false), (v) => v, 15_000);
