@@ -4,8 +4,9 @@
  * Converse.js on Prosody, and Dave, a plain Converse page without the extension, in the same
  * groupchat. The room is non-anonymous, so each member's OffRecord names posters by the bare JID
  * the occupant list shows, as the pairwise OTR conversations are named. Alice starts a room from
- * the lock, invites Bob and Carol by JID from the popup, everyone posts, including UTF-8; then
- * Alice removes Carol, and Carol's page shows the later posts only as "not a member", with no
+ * the lock, invites Bob and Carol by JID from the popup; Alice and Bob post 20 each (UTF-8,
+ * multi-line), Bob quitting and restarting his browser halfway, and Carol posts too; then Alice
+ * removes Carol, and Carol's page shows the later posts only as "not a member", with no
  * plaintext in her page or frames. Dave, and Prosody's own log of every stanza, only ever see
  * `?OTR-G:` text in the groupchat.
  *
@@ -18,8 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, XMPP_DOMAIN, type XmppStack } from '../stacks/index';
 import { launchPlainChromium } from './helpers/browser';
 import { converseJoinRoom, converseLogin, converseSwitchTo } from './helpers/chat';
-import { everyText, roomIn, roomMember } from './helpers/rooms';
-import { acceptPrivate, launchProfile, lock, menu, openPopup, readerTexts, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { keptProfile, type KeptProfile } from './helpers/persistent';
+import { everyText, readsAll, roomIn, roomMember } from './helpers/rooms';
+import { acceptPrivate, conversationScript, launchProfile, lock, menu, openPopup, readerTexts, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 const ROOM = `test@conference.${XMPP_DOMAIN}`;
 const LIST = `converse-muc[jid="${ROOM}"] .chat-content__messages`;
@@ -72,6 +74,8 @@ describe.sequential('private rooms in an XMPP groupchat: three members and a pla
   let alice: Member;
   let bob: Member;
   let carol: Member;
+  /** Bob's profile outlives his browser: he restarts it halfway through the posts. */
+  let bobKept: KeptProfile;
 
   /** What Dave's Converse (no extension) shows as message bodies in the groupchat (of one nick's). */
   const daveSees = (nick?: string) =>
@@ -81,8 +85,9 @@ describe.sequential('private rooms in an XMPP groupchat: three members and a pla
 
   beforeAll(async () => {
     stack = await startXmppStack();
-    profiles = await Promise.all(['alice', 'bob', 'carol'].map((n) => launchProfile(`rooms-xmpp-${n}`)));
-    const [pa, pb, pc] = profiles;
+    bobKept = keptProfile('rooms-xmpp-bob');
+    const [pa, pb, pc] = await Promise.all([launchProfile('rooms-xmpp-alice'), bobKept.open(), launchProfile('rooms-xmpp-carol')]);
+    profiles = [pa, pc];
     plain = await launchPlainChromium();
     dave = await (await plain.newContext()).newPage();
     await converseLogin(dave, stack.url, 'dave');
@@ -101,6 +106,7 @@ describe.sequential('private rooms in an XMPP groupchat: three members and a pla
   afterAll(async () => {
     await plain?.close();
     for (const p of profiles) await p.close();
+    await bobKept?.dispose();
     await stack?.stop();
   });
 
@@ -121,10 +127,11 @@ describe.sequential('private rooms in an XMPP groupchat: three members and a pla
       await panel.locator('[data-offrecord=room-invite]').click();
       await expect.poll(async () => (await roomOf(alice))?.invited).toContain(m.jid);
     };
+    // Each meeting waits for both chains to cross: the invitee's status alone can come first.
     await invite(bob);
-    await meet(alice, bob, async () => (await roomOf(bob))?.status === 'active' && roomMember(await roomOf(alice), bob.jid)?.theirEpoch === 0);
+    await meet(alice, bob, async () => (await roomOf(bob))?.status === 'active' && roomMember(await roomOf(bob), alice.jid)?.theirEpoch === 0 && roomMember(await roomOf(alice), bob.jid)?.theirEpoch === 0);
     await invite(carol);
-    await meet(alice, carol, async () => (await roomOf(carol))?.status === 'active' && roomMember(await roomOf(alice), carol.jid)?.theirEpoch === 0);
+    await meet(alice, carol, async () => (await roomOf(carol))?.status === 'active' && roomMember(await roomOf(carol), alice.jid)?.theirEpoch === 0 && roomMember(await roomOf(alice), carol.jid)?.theirEpoch === 0);
     // Bob learns the new list (and sends Carol his chain), then Bob and Carol swap chains.
     await meet(alice, bob, async () => (await roomOf(bob))?.members.length === 3);
     await meet(bob, carol, async () => roomMember(await roomOf(bob), carol.jid)?.theirEpoch === 0 && roomMember(await roomOf(carol), bob.jid)?.theirEpoch === 0);
@@ -140,18 +147,57 @@ describe.sequential('private rooms in an XMPP groupchat: three members and a pla
     expect(await alice.popup.locator(`[data-offrecord-room] li[data-member="${bob.jid}"] [data-trust]`).getAttribute('data-trust')).toBe('unverified');
   });
 
-  it('posts each way, UTF-8 included, show in every member\'s reader frames', async () => {
-    const posts: [Member, string][] = [
-      [alice, 'hello room from alice'],
-      [bob, 'Grüße aus Köln — naïve café, 日本語, 🔐🦊'],
-      [carol, `carol's longer post: ${'the quick brown fox jumps over the lazy dog '.repeat(9).trim()}`],
-      [alice, 'ünïcödé again from alice ✓'],
-    ];
-    for (const [from, text] of posts) {
-      await typePrivate(from.p.page, text);
-      for (const m of [alice, bob, carol]) await waitReader(m.p.page, text, LIST);
-    }
-    await expect.poll(async () => (await daveSees()).filter((t) => t.startsWith('?OTR-G:')).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(posts.length);
+  it('20 posts each way between Alice and Bob (UTF-8, multi-line), Bob\'s browser restarted halfway, and Carol\'s posts, show in every member\'s reader frames', async () => {
+    const fromAlice = conversationScript('alice');
+    const fromBob = conversationScript('bob');
+    const fromCarol = [`carol's long post: ${'the quick brown fox jumps over the lazy dog '.repeat(9).trim()}`, 'Grüße von Carol — naïve café, 日本語, 🔐🦊'];
+    const readAll = async (texts: string[]) => {
+      for (const m of [alice, bob, carol]) await readsAll(m.p.page, LIST, texts, m.user);
+    };
+    /**
+     * Alice and Bob take turns for posts [from, to); everyone reads each turn's two posts before
+     * the next. Readers load near the bottom of the list, and after Bob's restart the
+     * groupchat's history puts many rows above them.
+     */
+    const turns = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        await typePrivate(alice.p.page, fromAlice[i]!);
+        await typePrivate(bob.p.page, fromBob[i]!);
+        await readAll([fromAlice[i]!, fromBob[i]!]);
+      }
+    };
+    await turns(0, 10);
+    for (const text of fromCarol) await typePrivate(carol.p.page, text);
+    await readAll(fromCarol);
+
+    // Bob quits his browser and starts it again: his room, chains and pairwise conversations
+    // come back from the profile; the server holds none of them. (Prosody may keep his old
+    // stream resumable for a while, so it need not take him out of the groupchat at once; he
+    // joins again under the same JID either way.)
+    await bob.popup.close();
+    await bobKept.close();
+    const again = await bobKept.open();
+    await waitIdentity(again);
+    await converseLogin(again.page, stack.url, 'bob');
+    // Converse may or may not reopen the groupchat by itself; joining shows it either way.
+    await converseJoinRoom(again.page, ROOM, 'bob');
+    await again.page.locator('[data-offrecord=lock][data-offrecord-state]').waitFor({ timeout: 20_000 });
+    bob.p = again;
+    bob.popup = await openPopup(again, again.page);
+    // Straight from storage: no pairwise record has crossed since the restart.
+    await expect.poll(async () => (await roomOf(bob))?.status, { timeout: 20_000 }).toBe('active');
+    const restored = await roomOf(bob);
+    expect(restored?.members.map((x) => x.name)).toEqual([alice.jid, bob.jid, carol.jid]);
+    expect(restored?.members.filter((x) => !x.me).every((x) => x.theirEpoch === 0 && x.badge === 'unverified')).toBe(true);
+    await expect.poll(() => lock(bob.p.page).getAttribute('data-offrecord-room'), { timeout: 20_000 }).toBe('active');
+    // His pairwise conversation with Alice is private again at once, without a new AKE.
+    await converseSwitchTo(bob.p.page, alice.jid);
+    await waitState(bob.p.page, 'unverified');
+    await converseSwitchTo(bob.p.page, ROOM);
+    await turns(10, 20);
+
+    const posts = fromAlice.length + fromBob.length + fromCarol.length;
+    await expect.poll(async () => (await daveSees()).filter((t) => t.startsWith('?OTR-G:')).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(posts);
     await shot(bob.p.page, 'rooms-xmpp-bob-reads');
   });
 
@@ -196,6 +242,6 @@ describe.sequential('private rooms in an XMPP groupchat: three members and a pla
     expect(bodies.length).toBeGreaterThan(4);
     for (const b of bodies) expect(b).toMatch(/^\?OTR-G:/);
     const log = stack.traffic();
-    for (const text of ['hello room from alice', 'Köln', 'only alice and bob', 'still private']) expect(log).not.toContain(text);
+    for (const text of ['hello from alice', 'Grüße, naïve café — bob', 'message 19 bob', 'quick brown fox', 'only alice and bob', 'still private']) expect(log).not.toContain(text);
   });
 });
