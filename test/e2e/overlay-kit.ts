@@ -196,9 +196,17 @@ export async function readerStatuses(page: Page): Promise<string[]> {
   return Promise.all(frames.map((f) => f.evaluate(() => document.body.dataset.status ?? '').catch(() => '')));
 }
 
-/** Scrolls the site's message list to the bottom so new messages' readers load. */
+/**
+ * Scrolls the site's message list to the bottom so new messages' readers load (only rows on
+ * screen get one). The list is often not what scrolls (The Lounge scrolls `.chat` around it),
+ * and a site may stop following the bottom by itself: every box around it goes down too.
+ */
 export async function scrollDown(page: Page, listSelector: string): Promise<void> {
-  await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => (e.scrollTop = e.scrollHeight)), listSelector);
+  await page.evaluate((sel) => {
+    document.querySelectorAll(sel).forEach((list) => {
+      for (let e: Element | null = list; e; e = e.parentElement) e.scrollTop = e.scrollHeight;
+    });
+  }, listSelector);
 }
 
 export async function waitReader(page: Page, text: string, listSelector: string, timeout = 30_000): Promise<void> {
