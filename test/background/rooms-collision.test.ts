@@ -7,9 +7,8 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { RoomRef } from '../../src/background/rooms/room-manager';
 import { conversationIdOf } from '../../src/background/session-manager';
-import { CHANNEL, ORIGIN, SITE, threeMembers, type Name } from './rooms-net';
+import { CHANNEL, ORIGIN, roomOfThree, SITE, threeMembers } from './rooms-net';
 
 const isData = (text: string) => text.startsWith('?OTR:AAMD');
 
@@ -17,14 +16,7 @@ describe('a lost chain hand-over', () => {
   it('is sent again when the pairwise conversation is set up anew; the post that waited reads; copies are ignored', async () => {
     const net = await threeMembers();
     const [ana, ben] = [net.of('ana'), net.of('ben')];
-    const created = await ana.rooms.create(SITE, 'ana', CHANNEL, { title: 'team' }, ana.tab);
-    const ref = (name: Name): RoomRef => ({ site: SITE, account: name, channel: CHANNEL, roomId: created.roomId });
-    for (const name of ['ben', 'cy'] as const) {
-      await ana.rooms.invite(ref('ana'), name);
-      await net.pump();
-      await net.of(name).rooms.accept(SITE, name, created.roomId, CHANNEL, 0, net.of(name).tab);
-      await net.pump();
-    }
+    const { roomId, ref } = await roomOfThree(net);
 
     // Ana removes cy: her list reaches ben, the data message with her new chain does not.
     let dataToBen = 0;
@@ -48,7 +40,7 @@ describe('a lost chain hand-over', () => {
     await net.pump();
     const again = await ben.rooms.receive(SITE, 'ben', CHANNEL, 'ana', last, ben.tab);
     expect(again).toMatchObject({ display: 'encrypted', sender: 'ana' });
-    expect(await ben.sessions.plaintextFor(`room:${created.roomId}`, again.messageId, ben.tab.tabId)).toBe('after the lost hand-over ✓');
+    expect(await ben.sessions.plaintextFor(`room:${roomId}`, again.messageId, ben.tab.tabId)).toBe('after the lost hand-over ✓');
 
     // Both refresh at once (AKEs cross): copies of hand-overs already held change nothing.
     await Promise.all([ana.sessions.start(conversationIdOf(ORIGIN, SITE, 'ana', 'ben')), ben.sessions.start(conversationIdOf(ORIGIN, SITE, 'ben', 'ana'))]);

@@ -12,7 +12,7 @@ import { ConversationStore } from '../../src/background/conversation-store';
 import { openDatabase } from '../../src/background/idb';
 import { KeyStore } from '../../src/background/key-store';
 import { cryptoRandom, inlineGenerator } from '../../src/background/keygen';
-import { RoomManager, roomScope, type RoomIncoming } from '../../src/background/rooms/room-manager';
+import { RoomManager, roomScope, type RoomIncoming, type RoomRef } from '../../src/background/rooms/room-manager';
 import { RoomStore } from '../../src/background/rooms/room-store';
 import { conversationIdOf, SessionManager, type TabRef } from '../../src/background/session-manager';
 import { sessionStoragePersistence } from '../../src/background/session-persistence';
@@ -156,3 +156,17 @@ export async function threeMembers(): Promise<Net> {
   return net;
 }
 
+
+/** Ana's room in CHANNEL, ben and cy invited and accepted; `ref(name)` is each one's handle on it. */
+export async function roomOfThree(net: Net): Promise<{ roomId: string; ref: (name: Name) => RoomRef }> {
+  const ana = net.of('ana');
+  const { roomId } = await ana.rooms.create(SITE, 'ana', CHANNEL, { title: 'team' }, ana.tab);
+  const ref = (name: Name): RoomRef => ({ site: SITE, account: name, channel: CHANNEL, roomId });
+  for (const name of ['ben', 'cy'] as const) {
+    await ana.rooms.invite(ref('ana'), name);
+    await net.pump();
+    await net.of(name).rooms.accept(SITE, name, roomId, CHANNEL, 0, net.of(name).tab);
+    await net.pump();
+  }
+  return { roomId, ref };
+}

@@ -6,21 +6,13 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { RoomRef } from '../../src/background/rooms/room-manager';
-import { CHANNEL, NAMES, SITE, threeMembers, type Name } from './rooms-net';
+import { CHANNEL, NAMES, roomOfThree, SITE, threeMembers } from './rooms-net';
 
 describe('room posts under a channel name that is not the member\'s', () => {
   it('read as the signing member\'s when the channel shows only a nick; the same post again under that nick is dropped', async () => {
     const net = await threeMembers();
     const ana = net.of('ana');
-    const created = await ana.rooms.create(SITE, 'ana', CHANNEL, { title: 'team' }, ana.tab);
-    const ref = (name: Name): RoomRef => ({ site: SITE, account: name, channel: CHANNEL, roomId: created.roomId });
-    for (const name of ['ben', 'cy'] as const) {
-      await ana.rooms.invite(ref('ana'), name);
-      await net.pump();
-      await net.of(name).rooms.accept(SITE, name, created.roomId, CHANNEL, 0, net.of(name).tab);
-      await net.pump();
-    }
+    const { ref } = await roomOfThree(net);
     await net.pump();
 
     net.posterAs = (name) => `team@conference.example/${name}-nick`;
