@@ -11,14 +11,14 @@ import { messageIdOf } from '../messaging/message-id';
 import type { ContentPush } from '../messaging/ports';
 import type { ConversationView, IncomingResult } from '../messaging/types';
 import { HistoryBatches } from './history-feed';
-import { clearStatus, composeFrame, isDecorated, placeOver, statusLine, verifyFrame } from './frames';
+import { clearStatus, isDecorated, statusLine, verifyFrame } from './frames';
+import { ComposeBox } from './compose-box';
 import { ReaderFrames } from './readers';
 import { Lock, NEUTRAL_SUBJECT, type LockAction } from './lock';
 import { normaliseMailElement, setSubjectField } from '../adapters/core/mail-dom';
 import { WireSender } from './sender';
 import { holdForReply, takeHeld } from './mail-outbox';
 import { openAttach, sendAttachments } from './mail-files';
-import { composeTamper } from './frame-guard';
 import { msg, t } from '../ui/i18n';
 import { classify, mayBeOtr } from '../otr/classify';
 import { isGroupText, roomDecoration } from './room-posts';
@@ -26,28 +26,8 @@ import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerO
 
 export type { Decoration };
 
-/**
- * The composer's box in this page's coordinates. A rich editor's body may live in a same-origin
- * frame (Roundcube's TinyMCE): its own box is in the frame's coordinates, so the frame's box is
- * the editing area to cover.
- */
-function boxInPage(composer: HTMLElement, doc: Document): DOMRect {
-  let frame = composer.ownerDocument === doc ? null : composer.ownerDocument.defaultView?.frameElement;
-  if (!frame) return composer.getBoundingClientRect();
-  while (frame.ownerDocument !== doc && frame.ownerDocument.defaultView?.frameElement) frame = frame.ownerDocument.defaultView.frameElement;
-  return frame.getBoundingClientRect();
-}
-
 /** The same conversation of the same account (a site names both). */
 export const sameConversation = (a: ConversationRef, b: ConversationRef): boolean => a.peerId === b.peerId && a.account === b.account;
-
-/** How often placement also checks that the compose frame is still seen (frame-guard.ts). */
-const GUARD_EVERY_MS = 1000;
-/** Re-creations of a tampered compose frame allowed per minute before OffRecord gives up. */
-const MAX_RECREATE = 3;
-/** How long after a wire text went out the site's box may not take the focus. */
-const HOLD_AFTER_SEND_MS = 1000;
-
 
 /** Kept per conversation for the page's lifetime (switching views and back). */
 export interface ConversationMemory {
@@ -65,16 +45,7 @@ export class ConversationController {
   view: ConversationView | null = null;
   private readonly lock: Lock;
   private readonly sender: WireSender;
-  private compose: HTMLIFrameElement | null = null;
-  /** Height the compose frame asked for beyond the site's box (its notices and waiting texts). */
-  private composeExtra = 0;
-  /** Escape in the compose frame hands typing back to the site's box until the lock's menu says. */
-  private siteBox = false;
-  /** A wire text is going into the site's box: rich editors need the focus there meanwhile. */
-  private inserting = false;
-  /** The site's box made inert, and until when (just after OffRecord sent through it). */
-  private heldBox: HTMLElement | null = null;
-  private holdUntil = 0;
+  private readonly compose: ComposeBox;
   private verify: HTMLIFrameElement | null = null;
   private readonly readers: ReaderFrames;
   /** Rows of fragmented messages whose last piece has not come yet, by piece group. */
@@ -90,11 +61,6 @@ export class ConversationController {
   /** Messages that arrived while OffRecord was locked: fed again once it is unlocked. */
   private lockedMessages: WatchedMessage[] = [];
   private stopped = false;
-  private guardAt = 0;
-  private coveredSince = 0;
-  private recreated: number[] = [];
-  /** The page kept tampering with the compose frame: no new one is placed on this page. */
-  private composeRefused = false;
   /** Room posts whose sender's key had not come yet: asked again when the room changes. */
   private roomWaiting: WatchedMessage[] = [];
   private viewKnown: Promise<void>;
@@ -107,34 +73,21 @@ export class ConversationController {
     private readonly memory: ConversationMemory,
     private readonly hooks: ControllerHooks = {},
   ) {
-    const win = doc.defaultView!;
     this.viewKnown = new Promise((resolve) => (this.firstView = resolve));
     this.lock = new Lock(doc, (a) => void this.action(a), ref.kind === 'channel');
+    this.compose = new ComposeBox(doc, adapter, this.lock, {
+      conversationId: () => this.conversationId,
+      wanted: () => this.needsCompose(),
+      stopped: () => this.stopped,
+    });
     this.sender = new WireSender(doc, adapter, {
       sending: (t) => {
-        // A field takes its value without focus: its box stays held through the send. A mail
-        // editor may be either kind (Roundcube's plain text or TinyMCE): ask which is on.
-        const composer = adapter.composer(doc);
-        const editor = (composer && adapter.mail?.editorFor(composer)) || adapter.editor;
-        this.inserting = editor !== 'value-setter';
-        this.holdUntil = Date.now() + HOLD_AFTER_SEND_MS;
-        this.holdSiteBox();
+        this.compose.sending();
         hooks.sent?.(t);
       },
       notice: (t) => this.lock.showNotice(t),
-      // Only when inserting moved focus into the site's box (rich editors need it there).
-      refocus: (wasInFrame) => {
-        this.inserting = false;
-        this.holdUntil = Date.now() + HOLD_AFTER_SEND_MS;
-        this.holdSiteBox();
-        // Focusing the frame that already has focus is not free: the frame is another process,
-        // and a key typed while focus goes round again reaches neither box (a lost 'ü').
-        if (!this.compose || doc.activeElement === this.compose) return;
-        const composer = adapter.composer(doc);
-        const active = composer?.ownerDocument.activeElement ?? null;
-        if (wasInFrame || (composer && (active === composer || composer.contains(active)))) this.compose.focus();
-      },
-      composeFocused: () => !!this.compose && !this.siteBox && doc.activeElement === this.compose,
+      refocus: (wasInFrame) => this.compose.refocus(wasInFrame),
+      composeFocused: () => this.compose.focused(),
       hold: adapter.mail ? (t) => this.holdForReply(t) : undefined,
       shown: () => this.shown(),
     });
@@ -167,11 +120,10 @@ export class ConversationController {
       });
       this.lock.setMailAttach(!!this.adapter.mail.attachmentInput(this.doc));
     }
-    this.placeTimer = win.setInterval(() => this.place(), 250);
-    win.addEventListener('resize', this.place);
-    win.addEventListener('message', this.onFrameMessage);
-    this.doc.addEventListener('focusin', this.keepKeysPrivate, true);
-    this.place();
+    this.placeTimer = win.setInterval(() => this.compose.place(), 250);
+    win.addEventListener('resize', this.compose.place);
+    this.compose.start();
+    this.compose.place();
     await this.register();
     if (this.adapter.mail && this.adapter.composer(this.doc)) await this.sendHeld();
     const early = this.pending ?? [];
@@ -184,13 +136,10 @@ export class ConversationController {
     this.stopped = true;
     const win = this.doc.defaultView!;
     win.clearInterval(this.placeTimer);
-    win.removeEventListener('resize', this.place);
-    win.removeEventListener('message', this.onFrameMessage);
-    this.doc.removeEventListener('focusin', this.keepKeysPrivate, true);
-    this.release();
+    win.removeEventListener('resize', this.compose.place);
+    this.compose.stop();
     this.readers.stop();
     this.lock.destroy();
-    this.compose?.remove();
     this.verify?.remove();
     return this.sender.stop();
   }
@@ -206,10 +155,7 @@ export class ConversationController {
     };
     const view = await request('content.register', payload);
     if (this.stopped) return;
-    if (this.compose) {
-      this.compose.remove();
-      this.compose = null;
-    }
+    this.compose.forget();
     this.readers.forgetSpares();
     this.setView(view);
   }
@@ -233,7 +179,7 @@ export class ConversationController {
     // The Lounge renders its upload input with the chat, after OffRecord started here.
     if (this.adapter.uploads) this.lock.setMailAttach(!!this.adapter.uploads.input(this.doc));
     this.lock.update(view);
-    this.syncCompose();
+    this.compose.sync();
     if (before?.locked && !view.locked) this.feedUnlocked();
     if (view.room && this.roomWaiting.length > 0) this.feedRoomAgain();
     // Encrypted messages may arrive: hold spare reader tokens so their frames open at once.
@@ -272,100 +218,6 @@ export class ConversationController {
     this.sender.enqueue(held);
   }
 
-  private syncCompose(): void {
-    if (this.needsCompose() && !this.compose && !this.composeRefused) void this.openCompose();
-    else if (!this.needsCompose() && this.compose) {
-      this.compose.remove();
-      this.compose = null;
-      this.siteBox = false;
-      this.release();
-      this.lock.setComposer(null);
-    }
-  }
-
-  /** Only the compose frame this controller placed may ask (a page cannot fake `source`). */
-  private onFrameMessage = (e: MessageEvent): void => {
-    if (!this.compose || e.source !== this.compose.contentWindow) return;
-    const m = frameToHost(e.data);
-    if (m?.offrecord === 'compose-escape') this.useSiteBox(true);
-    else if (m?.offrecord === 'compose-size') {
-      // At most half the window: the page's messages stay in sight (the list scrolls).
-      this.composeExtra = Math.min(Math.ceil(m.height), Math.round(this.doc.defaultView!.innerHeight / 2));
-      this.place();
-    }
-  };
-
-  /**
-   * Sites focus their own box by themselves after a send (Converse does), so after each wire
-   * text OffRecord sends through it: while the private box is in use, the user's next keys would
-   * land in the site's box, in the clear, and be missing from the private box. For a moment after
-   * each send the site's box is `inert` (its focus() calls do nothing); one the site rebuilt
-   * meanwhile gives the focus straight back. Only then: the site's box stays reachable otherwise
-   * (Escape leads there, and so do scripts driving the page).
-   */
-  private holding(): boolean {
-    return !!this.compose?.isConnected && !this.siteBox && !this.inserting && Date.now() < this.holdUntil;
-  }
-
-  private keepKeysPrivate = (e: FocusEvent): void => {
-    if (!this.holding()) return;
-    const composer = this.adapter.composer(this.doc);
-    if (composer && e.target instanceof Node && composer.contains(e.target)) this.compose!.focus();
-  };
-
-  private holdSiteBox(): void {
-    const composer = this.adapter.composer(this.doc);
-    const hold = composer && this.holding() ? composer : null;
-    if (this.heldBox === hold) return;
-    this.release();
-    if (hold) {
-      hold.inert = true;
-      this.heldBox = hold;
-      this.doc.defaultView!.setTimeout(() => this.holdSiteBox(), HOLD_AFTER_SEND_MS + 50);
-    }
-  }
-
-  private release(): void {
-    if (this.heldBox) this.heldBox.inert = false;
-    this.heldBox = null;
-  }
-
-  private useSiteBox(on: boolean): void {
-    if (!this.compose) return;
-    this.siteBox = on;
-    this.compose.style.display = on ? 'none' : '';
-    this.lock.setComposer(on ? 'site' : 'private');
-    this.holdSiteBox();
-    if (on) this.adapter.composer(this.doc)?.focus();
-    else {
-      this.place();
-      this.compose.focus();
-    }
-  }
-
-  private async openCompose(): Promise<void> {
-    const id = this.conversationId;
-    if (!id) return;
-    const placeholder = this.doc.createElement('iframe'); // reserves the slot against double opens
-    this.compose = placeholder;
-    try {
-      const { token } = await request('content.frameToken', { conversationId: id, role: 'compose' });
-      if (this.compose !== placeholder || this.stopped) return;
-      const composer = this.adapter.composer(this.doc);
-      const hadFocus = !!composer && (this.doc.activeElement === composer || composer.contains(this.doc.activeElement));
-      this.compose = composeFrame(this.doc, token);
-      this.composeExtra = 0;
-      this.doc.body.append(this.compose);
-      this.siteBox = false;
-      this.lock.setComposer('private');
-      this.place();
-      if (hadFocus) this.compose.addEventListener('load', () => this.compose?.focus(), { once: true });
-    } catch (e) {
-      if (this.compose === placeholder) this.compose = null;
-      this.lock.showNotice(msg('notice_compose_failed', (e as Error).message));
-    }
-  }
-
   private async openVerify(): Promise<void> {
     const id = this.conversationId;
     if (!id || this.verify?.isConnected) return;
@@ -385,66 +237,6 @@ export class ConversationController {
     win.addEventListener('message', onMessage);
   }
 
-  private place = (): void => {
-    const composer = this.adapter.composer(this.doc);
-    if (!composer) {
-      // A mail view: the lock sits above the mail body.
-      const body = this.adapter.mail?.bodies(this.doc)[0]?.element;
-      if (body) this.lock.place(body.getBoundingClientRect());
-      return;
-    }
-    this.holdSiteBox();
-    const box = boxInPage(composer, this.doc);
-    if (!this.lock.host.isConnected) this.doc.body.append(this.lock.host);
-    let at: { left: number; top: number } = box;
-    if (this.compose?.isConnected && !this.siteBox) {
-      at = placeOver(this.compose, box, this.composeExtra);
-      // The site's own corner radius; the ring (frames.ts) marks focus as the site's box would.
-      this.compose.style.borderRadius = (composer.ownerDocument.defaultView ?? this.doc.defaultView!).getComputedStyle(composer).borderRadius;
-    }
-    // Above the private box as grown, so it never lies over the box's own Cancel buttons.
-    this.lock.place(at.top === box.top ? box : new DOMRect(box.left, at.top, box.width, box.bottom - at.top));
-    this.guardCompose(at);
-  };
-
-  /**
-   * A compose frame the page removed, hid, moved or made transparent is replaced by a new one
-   * (fresh token and style), and the lock warns; one covered by the page's element cannot be
-   * fixed from here, so the lock warns while it lasts. Past MAX_RECREATE a minute, no new frame.
-   */
-  private guardCompose(placedAt: { left: number; top: number }): void {
-    const f = this.compose;
-    // Not the placeholder that waits for its token, not while the user chose the site's box.
-    if (!f || this.siteBox || !f.hasAttribute('data-offrecord')) return;
-    const now = Date.now();
-    if (f.isConnected && now - this.guardAt < GUARD_EVERY_MS) return;
-    this.guardAt = now;
-    const tamper = composeTamper(f, placedAt);
-    if (tamper === null) {
-      this.coveredSince = 0;
-      if (this.recreated.every((at) => now - at > 5000)) this.lock.setWarning(null);
-      return;
-    }
-    if (tamper === 'covered') {
-      // One look may catch a site's own pop-up passing over; still there a second later is not.
-      if (this.coveredSince === 0) this.coveredSince = now;
-      else this.lock.setWarning(t('guard_covered'));
-      return;
-    }
-    this.recreated = this.recreated.filter((at) => now - at < 60_000);
-    f.remove();
-    this.compose = null;
-    if (this.recreated.length >= MAX_RECREATE) {
-      this.composeRefused = true;
-      this.lock.setComposer(null);
-      this.lock.setWarning(t('guard_gave_up'));
-      return;
-    }
-    this.recreated.push(now);
-    this.lock.setWarning(t('guard_recreated'));
-    this.syncCompose();
-  }
-
   private async action(a: LockAction): Promise<void> {
     // Our lock still shows for a moment after the page switched: never act on the wrong one.
     if (!this.shown() && this.hooks.elsewhere) return this.hooks.elsewhere(a);
@@ -454,7 +246,7 @@ export class ConversationController {
     if (!id || this.stopped) return;
     try {
       if (a === 'verify') return await this.openVerify();
-      if (a === 'private-box') return this.useSiteBox(false);
+      if (a === 'private-box') return this.compose.useSiteBox(false);
       if (a === 'check-key') return void (await request('content.openPopup', { conversationId: id }));
       if (a === 'attach') {
         await openAttach(this.doc, this.adapter, id, { carry: (w) => this.sender.carry(w), send: (w) => this.sender.enqueue(w), notice: (t) => this.lock.showNotice(t, 8000) });
