@@ -5,9 +5,10 @@
  * (a) Cost per mutation batch: a page served here that copies The Lounge's DOM (the thelounge
  *     adapter detects it), pre-filled with 2,000 messages (one in three `?OTR:` ciphertext), gets
  *     batches of 1, 10 and 50 new messages (the oldest as many removed, so it keeps 2,000). The
- *     anchor is the same page in the same browser, served from 127.0.0.2, where no content script
- *     runs (the manifest matches 127.0.0.1 and localhost only): a second browser measured in turn
- *     paid for the first one's rendering still running on the shared cores. The
+ *     anchor is the same page in the same browser (a window of its own), served from 127.0.0.2,
+ *     where no content script runs (the manifest matches 127.0.0.1 and localhost only): a second
+ *     browser measured in turn paid for the first one's rendering still running on the shared
+ *     cores. The
  *     watcher's scans are read from the page's performance timeline (`offrecord:scan` measures,
  *     switched on by `data-offrecord-bench` on <html>).
  * (b) Arrival to plaintext: two profiles private on ngircd + The Lounge; Alice sends 20 messages;
@@ -241,8 +242,20 @@ async function benchBatches(): Promise<string[]> {
   try {
     await waitIdentity(ext);
     const withExt = ext.context.pages()[0] ?? (await ext.context.newPage());
-    const anchor = await ext.context.newPage();
+    // In a window of its own: two tabs of one window render at full rate only in front.
+    const opened = ext.context.waitForEvent('page');
+    const cdp = await ext.context.newCDPSession(withExt);
+    await cdp.send('Target.createTarget', { url: 'about:blank', newWindow: true });
+    await cdp.detach();
+    const anchor = await opened;
     await Promise.all([withExt.goto(url), anchor.goto(plainUrl)]);
+    const frameRate = (p: Page) => p.evaluate(() => new Promise<number>((resolve) => {
+      let n = 0;
+      const t = performance.now();
+      const tick = () => (++n === 10 ? resolve((performance.now() - t) / 10) : requestAnimationFrame(tick));
+      requestAnimationFrame(tick);
+    }));
+
     await waitFor('the lock on the bench page', () => lockState(withExt), (s) => s === 'plaintext', 30_000);
     // The anchor must be the page without OffRecord, and both must render (not a hidden tab).
     const look = (p: Page) =>
@@ -258,13 +271,14 @@ async function benchBatches(): Promise<string[]> {
     log('bench page ready in both browsers');
     await sleep(1000);
     for (let i = 0; i < WARMUP; i++) for (const n of BATCHES) await Promise.all([batch(withExt, n, true), batch(anchor, n, false)]);
+    // Both windows must render at full rate (a hidden or occluded page gets a frame a second).
+    const rates = [await frameRate(withExt), await frameRate(anchor)];
+    log(`frame interval: with OffRecord ${rates[0]!.toFixed(1)} ms, anchor ${rates[1]!.toFixed(1)} ms`);
+    if (rates.some((r) => r > 200)) throw new Error(`a bench page is throttled (frame interval ${rates.map((r) => r.toFixed(0)).join(' / ')} ms)`);
     const times = new Map<number, { ext: BatchTiming[]; anchor: BatchTiming[] }>(BATCHES.map((n) => [n, { ext: [], anchor: [] }]));
     // Interleaved: each size in turn, the anchor and the extension page one after the other,
-    // which goes first alternating, each in front and after a quiet moment.
-    // Two tabs of one window: only the front one renders at full rate (the other's animation
-    // frames come about once a second), so the page measured comes to the front first.
+    // which goes first alternating, each after a quiet moment.
     const measure = async (p: Page, n: number, settle: boolean) => {
-      await p.bringToFront();
       await sleep(QUIET_MS);
       return batch(p, n, settle);
     };
@@ -285,7 +299,7 @@ async function benchBatches(): Promise<string[]> {
     const out = [
       `### (a) Cost per mutation batch, page holding ${held.toLocaleString('en')} messages`,
       '',
-      `Median of ${REPS} after ${WARMUP} warm-up rounds, interleaved with the anchor (the same page in the same browser at 127.0.0.2, where no content script runs), which of the two goes first alternating, ${QUIET_MS} ms of quiet before each. One message in three is \`?OTR:\` ciphertext.`,
+      `Median of ${REPS} after ${WARMUP} warm-up rounds, interleaved with the anchor (the same page in the same browser, in a window of its own, served from 127.0.0.2, where no content script runs), which of the two goes first alternating, ${QUIET_MS} ms of quiet before each. One message in three is \`?OTR:\` ciphertext.`,
       '',
       "| batch | anchor: the page's own append, no extension | with OffRecord: the page's own append | OffRecord: the batch's scan (its MutationObserver callback) | scan ÷ anchor | OffRecord: all scans the batch led to (count) | append to the next task, without → with OffRecord (medians) | with ÷ without: median of the rounds' ratios (middle half) |",
       '|---|---|---|---|---|---|---|---|',
