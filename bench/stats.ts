@@ -25,6 +25,15 @@ export function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** The q-quantile (0..1) of a sample, by linear interpolation between the nearest ranks. */
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
+}
+
 /**
  * This process's CPU time in milliseconds (user + system, every thread). The bench measures
  * CPU time, not wall time: on a machine shared with other work, wall time mostly measures
