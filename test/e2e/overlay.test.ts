@@ -53,12 +53,11 @@ describe.sequential('overlay on The Lounge (IRC)', () => {
   const sent: string[] = [];
 
   beforeAll(async () => {
-    stack = await startIrcStack();
+    // The stack and both browsers start together; the observer is on IRC before anyone joins.
+    [stack, [alice, bob]] = await Promise.all([startIrcStack(), Promise.all([launchProfile('lounge-alice'), launchProfile('lounge-bob')])]);
     observer = await startIrcObserver(stack.ircPort, { nick: 'observer' });
-    [alice, bob] = await Promise.all([launchProfile('lounge-alice'), launchProfile('lounge-bob')]);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
-    await loungeJoin(alice.page, stack.url, 'alice');
-    await loungeJoin(bob.page, stack.url, 'bob');
+    await Promise.all([loungeJoin(alice.page, stack.url, 'alice'), loungeJoin(bob.page, stack.url, 'bob')]);
   });
   afterAll(async () => {
     observer?.close();
@@ -128,13 +127,13 @@ describe.sequential('overlay on Converse.js (XMPP)', () => {
   const sent: string[] = [];
 
   beforeAll(async () => {
-    stack = await startXmppStack();
-    [alice, bob] = await Promise.all([launchProfile('converse-alice'), launchProfile('converse-bob')]);
+    [stack, [alice, bob]] = await Promise.all([startXmppStack(), Promise.all([launchProfile('converse-alice'), launchProfile('converse-bob')])]);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
-    await converseLogin(alice.page, stack.url, 'alice');
-    await converseOpenChat(alice.page, 'bob');
-    await converseLogin(bob.page, stack.url, 'bob');
-    await converseOpenChat(bob.page, 'alice');
+    const chatWith = async (p: Profile, user: string, peer: string) => {
+      await converseLogin(p.page, stack.url, user);
+      await converseOpenChat(p.page, peer);
+    };
+    await Promise.all([chatWith(alice, 'alice', 'bob'), chatWith(bob, 'bob', 'alice')]);
   });
   afterAll(async () => {
     await alice?.close();

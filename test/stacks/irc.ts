@@ -52,6 +52,9 @@ MotdPhrase = "OffRecord test"
 MaxConnectionsIP = 0
 MaxNickLength = 20
 MaxJoins = 0
+; No flood penalties: a burst (irssi-otr's fragments of one OTR message) would wait a second
+; per line. OffRecord paces its own sends as it must on any server; that is not changed here.
+MaxPenaltyTime = 0
 [Options]
 PAM = no
 Ident = no
