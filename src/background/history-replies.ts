@@ -19,6 +19,8 @@
  *      become private, when this step completed the AKE.
  *    Everything else is dropped: error messages about unreadable data, a D-H Key answering a
  *    re-key while private, SMP answers, heartbeats, disconnect notices.
+ * 3. A conversation whose saved record could not be read (ended 'corrupt') answers no history at
+ *    all: the marks of what it had read went with the record (session-manager.ts).
  */
 import type { ConversationState, StepResult } from '../otr/index';
 import { classify, isEncodedWire, type EncodedMessage, type WireText } from '../otr/classify';

@@ -350,7 +350,9 @@ export class SessionManager {
     if (kind === 'query') r.peerAsked = true;
     // Any OTR answer (an AKE message, an error) means the peer's client speaks OTR.
     if (kind !== 'plaintext' && kind !== 'query') delete r.asked;
-    const send = history ? historyReplies(r.state, result) : result.send;
+    // A conversation whose record could not be read lost its marks of what history it had read:
+    // its page's history is old news it may have answered already, so none of it answers now.
+    const send = !history ? result.send : r.ended === 'corrupt' ? [] : historyReplies(r.state, result);
     const secret = result.show.filter((m) => m.encrypted).map((m) => m.text);
     let display: IncomingDisplay = quietDisplay(result.events, result.show.length > 0, history);
     if (secret.length > 0) display = 'encrypted';

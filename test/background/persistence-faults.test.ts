@@ -8,6 +8,7 @@ import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { getAll, write } from '../../src/background/idb';
+import { classify } from '../../src/otr/classify';
 import { StoreError } from '../../src/background/errors';
 import { recordKeyOf } from '../../src/background/conversation-store';
 import { DEFAULT_MAX_CONVERSATIONS } from '../../src/background/conversation-life';
@@ -148,16 +149,21 @@ describe('forward secrecy', () => {
   }, 60_000);
 });
 
+/** Flips one bit of the side's sealed record for its conversation. */
+async function damageRecord(side: Side): Promise<void> {
+  const key = recordKeyOf(side.conv.id);
+  const raw = (await getAll(side.bg.db, 'conversations')).find((r) => (r as { key: string }).key === key) as { ct: Uint8Array };
+  const flipped = Uint8Array.from(raw.ct);
+  flipped[10]! ^= 1;
+  await write(side.bg.db, ['conversations'], (tx) => tx.objectStore('conversations').put({ ...raw, ct: flipped }));
+}
+
 describe('faults', () => {
   it('a corrupted record ends only its own conversation, with a notice and a popup entry', async () => {
     await goPrivate(alice, bob);
     const carol = await registerPeer(alice, 'carol');
     await alice.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', policy: 'always' });
-    const key = recordKeyOf(alice.conv.id);
-    const raw = (await getAll(alice.bg.db, 'conversations')).find((r) => (r as { key: string }).key === key) as { ct: Uint8Array };
-    const flipped = Uint8Array.from(raw.ct);
-    flipped[10]! ^= 1;
-    await write(alice.bg.db, ['conversations'], (tx) => tx.objectStore('conversations').put({ ...raw, ct: flipped }));
+    await damageRecord(alice);
     alice = await closeBrowser(alice);
     expect(alice.conv).toMatchObject({ state: 'finished', ended: 'corrupt' });
     expect(notices(alice)).toContain('STORE_CORRUPT');
@@ -220,6 +226,22 @@ describe('faults', () => {
     const reply = await typed(alice, 'and I can answer');
     expect((await incoming(bob, reply[0]!)).display).toBe('encrypted');
     expect((await alice.bg.ask(senders.popup, 'conversations.problems', {})).map((p) => p.code)).toEqual(['quota']);
+  });
+
+  it('history read again after a lost record answers nothing: the old AKE in it does not start a new one', async () => {
+    await goPrivate(alice, bob);
+    // The page's history still holds bob's D-H Commit of that AKE; the lost record took with
+    // it the marks of what was already read, so the commit comes round again.
+    const bobSent = (bob.port.posted as ContentPush[]).flatMap((p) => (p.type === 'send' ? p.texts : []));
+    const commit = bobSent.find((t) => {
+      const c = classify(t);
+      return c.kind === 'encoded' && c.message === 'dh-commit';
+    });
+    expect(commit).toBeDefined();
+    await damageRecord(alice);
+    alice = await closeBrowser(alice);
+    expect(await incoming(alice, commit!, true)).toMatchObject({ send: [] });
+    expect(await viewOf(alice)).toMatchObject({ state: 'finished', ended: 'corrupt' });
   });
 
   it('a replayed or reordered history message is rejected by the counters, quietly', async () => {

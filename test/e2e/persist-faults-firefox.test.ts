@@ -49,12 +49,9 @@ describe.sequential('Kept conversations in Firefox: a corrupted record, expiry, 
     stack = await startIrcStack({ accounts: ['alice'] });
     alice = keptFirefox('faults-alice');
     alice.via = new URL('/offrecord-blank', stack.url).href;
-    // irssi keeps its own flood queue here: with every AKE line sent at once, the restart right
-    // after both AKEs found bob's lock unverified or ended without its reason (2 runs in 4), a
-    // race in reading The Lounge's replayed history that is still to be looked into.
     [bob, carol] = await Promise.all([
-      startIrssi({ ircPort: stack.ircPort, nick: 'bob', floodQueue: true }),
-      startIrssi({ ircPort: stack.ircPort, nick: 'carol', floodQueue: true }),
+      startIrssi({ ircPort: stack.ircPort, nick: 'bob' }),
+      startIrssi({ ircPort: stack.ircPort, nick: 'carol' }),
     ]);
   });
   afterAll(async () => {

@@ -40,10 +40,10 @@ export interface IrssiPeer {
 
 const CHATNET = 'offrecord';
 
-function irssiConfig(nick: string, host: string, port: number, logs: string, floodQueue: boolean): string {
+function irssiConfig(nick: string, host: string, port: number, logs: string): string {
   // irssi's flood queue (5 lines at once, then one per 2.2 s) spreads one fragmented OTR message
   // over seconds, and an AKE over 15 s; the test's own server does not need it.
-  const noQueue = floodQueue ? '' : '\n  "irc/core" = { cmds_max_at_once = "1000"; cmd_queue_speed = "10msec"; };';
+  const noQueue = '\n  "irc/core" = { cmds_max_at_once = "1000"; cmd_queue_speed = "10msec"; };';
   return `servers = ( { address = "${host}"; chatnet = "${CHATNET}"; port = "${port}"; autoconnect = "yes"; } );
 chatnets = { ${CHATNET} = { type = "IRC"; }; };
 settings = {
@@ -53,16 +53,13 @@ settings = {
 `;
 }
 
-/**
- * Starts irssi as `nick`, connected to the IRC server at host:port, with a fresh OTR key.
- * `floodQueue` keeps irssi's own pacing of its lines (off by default, see irssiConfig).
- */
-export async function startIrssi(opts: { ircPort: number; nick: string; host?: string; floodQueue?: boolean }): Promise<IrssiPeer> {
+/** Starts irssi as `nick`, connected to the IRC server at host:port, with a fresh OTR key. */
+export async function startIrssi(opts: { ircPort: number; nick: string; host?: string }): Promise<IrssiPeer> {
   const host = opts.host ?? '127.0.0.1';
   const dir = tempDir(`irssi-${opts.nick}`);
   const logs = join(dir, 'logs');
   mkdirSync(logs);
-  writeFileSync(join(dir, 'config'), irssiConfig(opts.nick, host, opts.ircPort, logs, opts.floodQueue ?? false));
+  writeFileSync(join(dir, 'config'), irssiConfig(opts.nick, host, opts.ircPort, logs));
   // irssi runs its home's `startup` file as commands once it is up.
   writeFileSync(join(dir, 'startup'), `/log open ${logs}/all.log ALL\n/load otr\n`);
   const started: Started = startProcess('script', ['-qfec', `irssi --home=${dir} --config=${join(dir, 'config')}`, '/dev/null'], {
