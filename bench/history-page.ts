@@ -72,7 +72,7 @@ async function rawChromium(profile: string, url: string): Promise<RawChromium> {
   rmSync(portFile, { force: true });
   const child = spawn(
     '/usr/bin/chromium',
-    [`--user-data-dir=${profile}`, `--disable-extensions-except=${EXT}`, `--load-extension=${EXT}`, ...QUIET_FLAGS, '--remote-debugging-port=0', '--window-size=1280,720', url],
+    [`--user-data-dir=${profile}`, `--disable-extensions-except=${EXT}`, `--load-extension=${EXT}`, ...QUIET_FLAGS, '--remote-debugging-port=0', '--window-size=1280,863', url],
     { stdio: 'ignore', detached: true },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -176,7 +176,12 @@ export function createHandlers(s: Services): Handlers {
     'content.history': async ({ conversationId, texts }, from) => {
       own(conversationId, from);
       s.sessions.life.tabKnows(conversationId, { tabId: from.tabId!, frameId: from.frameId! });
-      return { results: await s.sessions.receiveHistory(conversationId, texts) };
+      const results = await s.sessions.receiveHistory(conversationId, texts);
+      // Each readable message's reader token comes with it: the frames of a screenful of history
+      // are placed at once, with no token round trip each (a round trip per row that came on
+      // screen as the rows below shrank made them come a few at a time).
+      const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role: 'reader' as const };
+      return { results: results.map((r) => ('display' in r && r.display === 'encrypted' ? { ...r, readerToken: s.tokens.issue({ ...grant, messageId: r.messageId }) } : r)) };
     },
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       own(conversationId, from);
