@@ -27,6 +27,8 @@ export interface Services {
   sitesChanged?: () => void;
   /** Private group rooms (issue 13). */
   rooms?: RoomManager;
+  /** A new security mark was drawn: frames claimed from now on get it. */
+  markChanged?: () => void;
 }
 
 /** libotr's trust strings: "smp" from SMP, "verified" set by hand, "" none. */
@@ -144,7 +146,11 @@ export function createHandlers(s: Services): Handlers {
     },
     'settings.get': () => s.config.settings(),
     'security.mark': () => s.config.securityMark(),
-    'security.newMark': () => s.config.newSecurityMark(),
+    'security.newMark': async () => {
+      const mark = await s.config.newSecurityMark();
+      s.markChanged?.();
+      return mark;
+    },
     'settings.set': async (change) => {
       const settings = await s.config.setSettings(change);
       s.sessions.retention = settings.historyRetention;
