@@ -31,6 +31,9 @@ export interface Services {
   markChanged?: () => void;
 }
 
+/** Reader tokens sent with one history batch at most: more than a screenful of rows. */
+const HISTORY_READER_TOKENS = 64;
+
 /** libotr's trust strings: "smp" from SMP, "verified" set by hand, "" none. */
 const toLibotrTrust = (t: Trust) => (t === 'smp' ? 'smp' : t === 'manual' ? 'verified' : '');
 const fromLibotrTrust = (s: string): Trust => (s === 'smp' ? 'smp' : s === '' ? 'unverified' : 'manual');
@@ -186,8 +189,12 @@ export function createHandlers(s: Services): Handlers {
       // Each readable message's reader token comes with it: the frames of a screenful of history
       // are placed at once, with no token round trip each (a round trip per row that came on
       // screen as the rows below shrank made them come a few at a time).
+      // Only the newest HISTORY_READER_TOKENS of a batch (a chat opens at its newest message), so
+      // a long history does not crowd the token table (tokens.ts MAX_LIVE); others ask when seen.
       const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role: 'reader' as const };
-      return { results: results.map((r) => ('display' in r && r.display === 'encrypted' ? { ...r, readerToken: s.tokens.issue({ ...grant, messageId: r.messageId }) } : r)) };
+      let left = HISTORY_READER_TOKENS;
+      const withTokens = [...results].reverse().map((r) => ('display' in r && r.display === 'encrypted' && left-- > 0 ? { ...r, readerToken: s.tokens.issue({ ...grant, messageId: r.messageId }) } : r));
+      return { results: withTokens.reverse() };
     },
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       own(conversationId, from);
