@@ -27,7 +27,12 @@ export interface Services {
   sitesChanged?: () => void;
   /** Private group rooms (issue 13). */
   rooms?: RoomManager;
+  /** A new security mark was drawn: frames claimed from now on get it. */
+  markChanged?: () => void;
 }
+
+/** Reader tokens sent with one history batch at most: more than a screenful of rows. */
+const HISTORY_READER_TOKENS = 64;
 
 /** libotr's trust strings: "smp" from SMP, "verified" set by hand, "" none. */
 const toLibotrTrust = (t: Trust) => (t === 'smp' ? 'smp' : t === 'manual' ? 'verified' : '');
@@ -144,7 +149,11 @@ export function createHandlers(s: Services): Handlers {
     },
     'settings.get': () => s.config.settings(),
     'security.mark': () => s.config.securityMark(),
-    'security.newMark': () => s.config.newSecurityMark(),
+    'security.newMark': async () => {
+      const mark = await s.config.newSecurityMark();
+      s.markChanged?.();
+      return mark;
+    },
     'settings.set': async (change) => {
       const settings = await s.config.setSettings(change);
       s.sessions.retention = settings.historyRetention;
@@ -176,7 +185,16 @@ export function createHandlers(s: Services): Handlers {
     'content.history': async ({ conversationId, texts }, from) => {
       own(conversationId, from);
       s.sessions.life.tabKnows(conversationId, { tabId: from.tabId!, frameId: from.frameId! });
-      return { results: await s.sessions.receiveHistory(conversationId, texts) };
+      const results = await s.sessions.receiveHistory(conversationId, texts);
+      // Each readable message's reader token comes with it: the frames of a screenful of history
+      // are placed at once, with no token round trip each (a round trip per row that came on
+      // screen as the rows below shrank made them come a few at a time).
+      // Only the newest HISTORY_READER_TOKENS of a batch (a chat opens at its newest message), so
+      // a long history does not crowd the token table (tokens.ts MAX_LIVE); others ask when seen.
+      const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role: 'reader' as const };
+      let left = HISTORY_READER_TOKENS;
+      const withTokens = [...results].reverse().map((r) => ('display' in r && r.display === 'encrypted' && left-- > 0 ? { ...r, readerToken: s.tokens.issue({ ...grant, messageId: r.messageId }) } : r));
+      return { results: withTokens.reverse() };
     },
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       own(conversationId, from);

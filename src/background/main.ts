@@ -103,7 +103,7 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
       .catch((e: unknown) => console.warn('OffRecord: content scripts for added sites:', e));
   };
   sitesChanged();
-  return { keys, trust, config, sessions, tokens, sitesChanged, rooms };
+  return { keys, trust, config, sessions, tokens, sitesChanged, rooms, markChanged: () => hub.forgetMark() };
 }
 
 export function startBackground(): void {

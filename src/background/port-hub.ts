@@ -16,6 +16,12 @@ import type { SecurityMark } from '../messaging/types';
 
 /** How long a reader placed on arrival waits for its message to be decrypted. */
 const PENDING_READER_MS = 10_000;
+/**
+ * Frames claimed within this long of each other share one read of the security mark: a screenful
+ * of history claims ~40 readers at once, and each read waited its turn in IndexedDB behind the
+ * history's own writes. A mark drawn anew is read again at once (forgetMark).
+ */
+const MARK_SHARED_MS = 1_000;
 
 const tabKey = (t: TabRef) => `${t.tabId}:${t.frameId}`;
 
@@ -26,6 +32,7 @@ export class PortHub implements PortHandlers {
   private sessions!: SessionManager;
   private rooms: RoomManager | null = null;
   private securityMark: (() => Promise<SecurityMark>) | null = null;
+  private markRead: { at: number; mark: Promise<SecurityMark> } | null = null;
 
   constructor(private readonly tokens: FrameTokens) {}
 
@@ -36,6 +43,24 @@ export class PortHub implements PortHandlers {
   /** Where the security mark comes from: claimed frames alone get it (issue 17 item 1). */
   attachMark(mark: () => Promise<SecurityMark>): void {
     this.securityMark = mark;
+    this.markRead = null;
+  }
+
+  /** A new mark was drawn (security.newMark). */
+  forgetMark(): void {
+    this.markRead = null;
+  }
+
+  private mark(read: () => Promise<SecurityMark>): Promise<SecurityMark> {
+    const now = Date.now();
+    if (!this.markRead || now - this.markRead.at > MARK_SHARED_MS) {
+      const mark = read().catch((e: unknown) => {
+        if (this.markRead?.mark === mark) this.markRead = null;
+        throw e;
+      });
+      this.markRead = { at: now, mark };
+    }
+    return this.markRead.mark;
   }
 
   /** A channel with an active private room: its compose frame posts to the room (issue 13). */
@@ -121,7 +146,7 @@ export class PortHub implements PortHandlers {
     fail: (code: string, message: string) => void,
   ): Promise<void> {
     const role = grant.role;
-    if (this.securityMark) post({ type: 'mark', mark: await this.securityMark() });
+    if (this.securityMark) post({ type: 'mark', mark: await this.mark(this.securityMark) });
     this.framePorts.set(port, { conversationId: grant.conversationId, role });
     const ready = async () => post({ type: 'ready', role, conversationId: grant.conversationId, view: await this.sessions.viewOf(grant.conversationId) });
     // A reader needs no view, only its plaintext, as soon as there is one.

@@ -10,8 +10,7 @@ import { lockIcon } from '../overlay/icons';
 import { msg } from '../ui/i18n';
 import { fileOffer } from './reader-files';
 import { markBadge, showMark } from './security-mark';
-
-
+import { READER_SHOWN_MARK } from './reader-timing';
 
 export function startReader(doc: Document, look: ReaderLook = {}, messageId?: string): void {
   Object.assign(doc.body.style, look);
@@ -43,6 +42,7 @@ export function startReader(doc: Document, look: ReaderLook = {}, messageId?: st
     else if (m.type === 'plaintext') {
       text.textContent = m.text;
       doc.body.dataset.status = 'plaintext';
+      performance.mark(READER_SHOWN_MARK);
       if (m.files?.length) {
         if (!m.text) text.textContent = m.files.length > 1 ? msg('reader_files_attached', String(m.files.length)) : msg('reader_file_attached');
         box.append(fileOffer(doc, m.files));

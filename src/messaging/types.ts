@@ -214,6 +214,11 @@ export interface IncomingResult {
   display: IncomingDisplay;
   /** Wire texts the content script must send to the peer, in order. */
   send: string[];
+  /**
+   * History only: a one-time token for this message's reader frame (display 'encrypted'), so a
+   * page of history placed on screen needs no round trip per frame (tokens.ts binds it).
+   */
+  readerToken?: string;
 }
 
 /**

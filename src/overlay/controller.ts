@@ -342,7 +342,7 @@ export class ConversationController {
     if (result.send.length > 0) this.sender.enqueue(result.send);
     const d = replyDecoration(seen, result);
     if (early && d?.kind !== 'reader') this.readers.drop(m.textElement);
-    if (d && !quiet) this.show(m, d, seen);
+    if (d && !quiet) this.show(m, d, seen, result.readerToken);
     if (result.display === 'locked') this.lockedMessages.push(m);
   }
 
@@ -387,11 +387,11 @@ export class ConversationController {
   }
 
   /** Carries out a decision and remembers it for re-rendered elements. */
-  private show(m: Pick<WatchedMessage, 'element' | 'textElement' | 'text'>, d: Decoration, seen?: SeenMessage): void {
+  private show(m: Pick<WatchedMessage, 'element' | 'textElement' | 'text'>, d: Decoration, seen?: SeenMessage, readerToken?: string): void {
     this.memory.decorations.set(m.text, d);
     if (d.kind === 'status') statusLine(this.doc, m.textElement, d.text, d.tone);
     else if (d.kind === 'hidden') m.element.style.display = 'none';
-    else this.readers.add(m.textElement, d.messageId, false);
+    else this.readers.add(m.textElement, d.messageId, false, readerToken);
     const group = seen && pieceGroup(seen);
     if (!group) return;
     const rows = this.pieces.get(group.key) ?? [];

@@ -26,6 +26,10 @@ const SPARES = 2;
 const SPARE_MAX_AGE_MS = 8 * 60_000;
 /** How long a used spare waits to be replaced while another is left (see rewarm). */
 export const REWARM_DELAY_MS = 400;
+/** A history message's token (it came with the feed) is used only this fresh (the background keeps it 60 s). */
+const GIVEN_TOKEN_MAX_AGE_MS = 45_000;
+/** Placement passes in one animation frame: rows that came on screen as placed rows shrank. */
+const MAX_PASSES = 12;
 
 interface Reader {
   messageId: string;
@@ -41,6 +45,8 @@ interface Reader {
   look?: ReaderLook;
   /** The height the frame last asked for. */
   height?: number;
+  /** A token that came with the message's feed (history), and when. */
+  given?: { token: string; at: number };
 }
 
 export class ReaderFrames {
@@ -54,6 +60,8 @@ export class ReaderFrames {
   /** The site's look, read from the first message placed in an animation frame. */
   private look: ReaderLook | undefined;
   private raf = 0;
+  /** Inside place(): what it makes ready is placed in its next pass. */
+  private placing = false;
   private rewarmTimer = 0;
   private stopped = false;
   private readonly io: IntersectionObserver;
@@ -139,11 +147,11 @@ export class ReaderFrames {
    * the token of a warm frame now placed for it: the feed of the message names it to the
    * background (content.incoming `reader`), which posts the plaintext straight to that frame.
    */
-  add(textElement: HTMLElement, messageId: string, live: boolean): string | undefined {
+  add(textElement: HTMLElement, messageId: string, live: boolean, token?: string): string | undefined {
     const known = this.readers.get(textElement);
     if (known?.messageId === messageId) return;
     if (known) this.drop(textElement);
-    const r: Reader = { messageId, pending: live, frame: null, busy: false, offSince: null, style: null };
+    const r: Reader = { messageId, pending: live, frame: null, busy: false, offSince: null, style: null, ...(token ? { given: { token, at: this.now() } } : {}) };
     this.readers.set(textElement, r);
     this.io.observe(textElement);
     if (!live) return;
@@ -209,6 +217,12 @@ export class ReaderFrames {
     const id = this.conversationId();
     if (!r || !id) return;
     r.busy = true;
+    const given = this.takeGiven(r);
+    if (given) {
+      this.ready.push({ el, token: given });
+      if (!this.raf && !this.placing) this.raf = this.win.requestAnimationFrame(() => this.place());
+      return;
+    }
     const payload = { conversationId: id, role: 'reader' as const, messageId: r.messageId, ...(r.pending ? { pending: true } : {}) };
     r.pending = false; // a frame made again later shows what the background kept, or nothing
     request('content.frameToken', payload).then(
@@ -224,10 +238,64 @@ export class ReaderFrames {
     );
   }
 
-  /** One animation frame: read every box first, then write every frame. */
+  /** The token that came with the message, once, if still fresh. */
+  private takeGiven(r: Reader): string | undefined {
+    const given = r.given;
+    delete r.given;
+    return given && this.now() - given.at < GIVEN_TOKEN_MAX_AGE_MS ? given.token : undefined;
+  }
+
+  /**
+   * One animation frame: read every box first, then write every frame. Placed rows take one line,
+   * so rows above come on screen: those whose token came with the feed are placed in the same
+   * frame (one more layout per pass), not an IntersectionObserver callback later each.
+   */
   private place(): void {
     this.raf = 0;
-    const batch = this.ready.splice(0).filter(({ el }) => this.readers.has(el) && el.isConnected);
+    this.placing = true;
+    try {
+      for (let pass = 0; pass < MAX_PASSES && this.ready.length; pass++) {
+        const placed = this.placeBatch(this.ready.splice(0));
+        if (!placed) break;
+        for (const el of this.cameOnScreen(placed)) this.open(el);
+      }
+    } finally {
+      this.placing = false;
+    }
+    if (this.ready.length && !this.raf) this.raf = this.win.requestAnimationFrame(() => this.place());
+  }
+
+  /**
+   * Readers without a frame, with their token at hand, now in view: within the window and within
+   * the box that scrolls the rows just placed (one layout for all of them).
+   */
+  private cameOnScreen(near: HTMLElement): HTMLElement[] {
+    const candidates = [...this.readers].filter(([el, r]) => !r.frame && !r.busy && r.given && el.isConnected);
+    if (!candidates.length) return [];
+    const clip = this.clipOf(near);
+    return candidates
+      .filter(([el]) => {
+        const box = el.getBoundingClientRect();
+        return box.bottom > clip.top && box.top < clip.bottom && box.right > clip.left && box.left < clip.right && box.height > 0;
+      })
+      .map(([el]) => el);
+  }
+
+  /** The window's box, narrowed to the nearest ancestor that scrolls. */
+  private clipOf(el: HTMLElement): { top: number; bottom: number; left: number; right: number } {
+    const clip = { top: 0, bottom: this.win.innerHeight, left: 0, right: this.win.innerWidth };
+    for (let a = el.parentElement; a && a !== this.doc.body && a !== this.doc.documentElement; a = a.parentElement) {
+      const overflow = this.win.getComputedStyle(a).overflowY;
+      if (overflow !== 'auto' && overflow !== 'scroll' && overflow !== 'hidden') continue;
+      const box = a.getBoundingClientRect();
+      return { top: Math.max(clip.top, box.top), bottom: Math.min(clip.bottom, box.bottom), left: Math.max(clip.left, box.left), right: Math.min(clip.right, box.right) };
+    }
+    return clip;
+  }
+
+  /** Places one batch; returns one of its elements (null when none was placed). */
+  private placeBatch(ready: Array<{ el: HTMLElement; token: string }>): HTMLElement | null {
+    const batch = ready.filter(({ el }) => this.readers.has(el) && el.isConnected);
     const reads = batch.map(({ el }) => {
       const r = this.readers.get(el)!;
       const cs = this.win.getComputedStyle(el);
@@ -272,6 +340,7 @@ export class ReaderFrames {
       r.frame = readerFrame(this.doc, el, token, readerHash(r.look!));
       if (r.frame.contentWindow) this.byWindow.set(r.frame.contentWindow, el);
     });
+    return batch[0]?.el ?? null;
   }
 
   /** The frame measured its text: the box follows it (its width is the site's). */

@@ -8,6 +8,7 @@ import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { HISTORY_BATCH_MAX, type HistoryEntryResult, type IncomingResult } from '../../src/messaging/types';
 import { messageIdOf } from '../../src/messaging/message-id';
+import { FRAME_PORT } from '../../src/messaging/ports';
 import { senders } from './harness';
 import { bootPair, closeBrowser, goPrivate, readPlaintext, typed, type Side } from './sides';
 
@@ -67,6 +68,19 @@ describe('a batch of history', () => {
     expect(results.map((r) => result(r).display)).toEqual(texts.map(() => 'encrypted'));
     expect(results.map((r) => result(r).send)).toEqual(texts.map(() => []));
     expect(await shown(alice, results)).toEqual(texts);
+  });
+
+  it("comes with each readable message's reader token, which serves that message's reader in that tab alone", async () => {
+    const wires = await whileAway(['one', 'two']);
+    const results = (await history(alice, wires)).map(result);
+    expect(results.every((r) => /^[0-9a-f]{32}$/.test(r.readerToken ?? ''))).toBe(true);
+    // A frame in another tab cannot use it: the token is spent, and nothing is shown.
+    const stranger = alice.bg.connect(FRAME_PORT, senders.reader(alice.tab + 1));
+    expect(await alice.bg.present(stranger, results[0]!.readerToken!)).toBe(false);
+    expect(stranger.posted.some((m) => (m as { type: string }).type === 'plaintext')).toBe(false);
+    const frame = alice.bg.connect(FRAME_PORT, senders.reader(alice.tab));
+    expect(await alice.bg.present(frame, results[1]!.readerToken!)).toBe(true);
+    expect(frame.posted.filter((m) => (m as { type: string }).type === 'plaintext').map((m) => (m as { text: string }).text)).toEqual(['two']);
   });
 
   it('keeps the order it is given: a message after a later one is rejected by the counters', async () => {

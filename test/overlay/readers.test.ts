@@ -68,6 +68,25 @@ afterEach(() => {
 });
 
 describe('ReaderFrames', () => {
+  it("places history from the token that came with its feed, with the rows that came on screen as it shrank, in one animation frame", async () => {
+    const els = [message('?OTR:AAMD1.'), message('?OTR:AAMD2.'), message('?OTR:AAMD3.')];
+    els.forEach((el, i) => readers.add(el, String(i).repeat(64), false, String(i + 1).repeat(32)));
+    // Above the first row: one in view once the first shrank, one still far off.
+    const box = (top: number) => () => ({ top, bottom: top + 16, left: 0, right: 400, height: 16, width: 400, x: 0, y: top }) as DOMRect;
+    els[1]!.getBoundingClientRect = box(20);
+    els[2]!.getBoundingClientRect = box(5_000);
+    scroll(els[0]!, true);
+    await settle();
+    expect(bg.requests).toEqual([]);
+    expect(els.map((el) => frames(el).length)).toEqual([1, 1, 0]);
+    // A token older than the background keeps it is not used: the row asks for a fresh one.
+    now += 50_000;
+    scroll(els[2]!, true);
+    await settle();
+    expect(bg.requests).toEqual([{ conversationId: 'conv-1', role: 'reader', messageId: '2'.repeat(64) }]);
+    expect(frames(els[2]!).length).toBe(1);
+  });
+
   it('gives history a frame only once it is on screen, in one animation frame, over the ciphertext', async () => {
     const els = [message('?OTR:AAMD1.'), message('?OTR:AAMD2.')];
     els.forEach((el, i) => readers.add(el, String(i).repeat(64), false));

@@ -13,7 +13,7 @@ export const CHROME_EXT = join(ROOT, '.output/chrome-mv3');
 export const FIREFOX_EXT = join(ROOT, '.output/firefox-mv2');
 
 /** Without the background-networking flags Chromium floods a closed network with retries. */
-const QUIET_FLAGS = [
+export const QUIET_FLAGS = [
   '--headless=new',
   '--no-sandbox',
   '--disable-gpu',
