@@ -193,8 +193,13 @@ export function createHandlers(s: Services): Handlers {
       // a long history does not crowd the token table (tokens.ts MAX_LIVE); others ask when seen.
       const grant = { tabId: from.tabId!, frameId: from.frameId!, conversationId, role: 'reader' as const };
       let left = HISTORY_READER_TOKENS;
-      const withTokens = [...results].reverse().map((r) => ('display' in r && r.display === 'encrypted' && left-- > 0 ? { ...r, readerToken: s.tokens.issue({ ...grant, messageId: r.messageId }) } : r));
-      return { results: withTokens.reverse() };
+      for (let i = results.length - 1; i >= 0 && left > 0; i--) {
+        const r = results[i]!;
+        if (!('display' in r) || r.display !== 'encrypted') continue;
+        results[i] = { ...r, readerToken: s.tokens.issue({ ...grant, messageId: r.messageId }) };
+        left--;
+      }
+      return { results };
     },
     'content.frameToken': async ({ conversationId, role, messageId, pending }, from) => {
       own(conversationId, from);

@@ -41,14 +41,14 @@ export interface IrssiPeer {
 const CHATNET = 'offrecord';
 
 function irssiConfig(nick: string, host: string, port: number, logs: string): string {
-  // irssi's flood queue (5 lines at once, then one per 2.2 s) spreads one fragmented OTR message
-  // over seconds, and an AKE over 15 s; the test's own server does not need it.
-  const noQueue = '\n  "irc/core" = { cmds_max_at_once = "1000"; cmd_queue_speed = "10msec"; };';
+  // "irc/core": no flood queue. irssi's (5 lines at once, then one per 2.2 s) spreads one
+  // fragmented OTR message over seconds, and an AKE over 15 s; the test's own server needs none.
   return `servers = ( { address = "${host}"; chatnet = "${CHATNET}"; port = "${port}"; autoconnect = "yes"; } );
 chatnets = { ${CHATNET} = { type = "IRC"; }; };
 settings = {
   core = { real_name = "${nick} (irssi-otr)"; user_name = "${nick}"; nick = "${nick}"; };
-  "fe-common/core" = { autolog = "yes"; autolog_level = "ALL"; autolog_path = "${logs}/$0.log"; };${noQueue}
+  "fe-common/core" = { autolog = "yes"; autolog_level = "ALL"; autolog_path = "${logs}/$0.log"; };
+  "irc/core" = { cmds_max_at_once = "1000"; cmd_queue_speed = "10msec"; };
 };
 `;
 }
