@@ -31,6 +31,17 @@ const GIVEN_TOKEN_MAX_AGE_MS = 45_000;
 /** Placement passes in one animation frame: rows that came on screen as placed rows shrank. */
 const MAX_PASSES = 12;
 
+/** What placing a frame reads of a row's computed style (see kindOf). */
+interface RowKind {
+  position: string;
+  display: string;
+  look: ReaderLook;
+  /** One line's height in pixels. */
+  line: number;
+}
+const MAX_KINDS = 16;
+const kindKey = (el: HTMLElement) => `${el.tagName} ${el.className}`;
+
 interface Reader {
   messageId: string;
   /** Placed as it arrived: the background waits for its plaintext instead of "unavailable". */
@@ -59,6 +70,7 @@ export class ReaderFrames {
   private sparesAsked = 0;
   /** The site's look, read from the first message placed in an animation frame. */
   private look: ReaderLook | undefined;
+  private readonly kinds = new Map<string, RowKind>();
   private raf = 0;
   /** Inside place(): what it makes ready is placed in its next pass. */
   private placing = false;
@@ -166,11 +178,19 @@ export class ReaderFrames {
       warm?.frame.remove();
       return void this.open(textElement);
     }
-    // Placed now, without reading any geometry; the box is sized in the next animation frame.
+    // Placed now, without reading any geometry.
     r.pending = false;
-    // Takes no room until its box is sized: nothing moves or is covered before then.
-    Object.assign(r.frame.style, { position: 'absolute', height: '0' });
     if (r.frame.contentWindow) this.byWindow.set(r.frame.contentWindow, textElement);
+    const kind = this.knownKind(textElement);
+    if (kind) {
+      // A row like one already read: covered in this task, all writes, nothing read, and no
+      // animation frame of ours.
+      this.cover(textElement, r, kind);
+      return warm?.token;
+    }
+    // Takes no room until its box is covered in the next animation frame: nothing moves or is
+    // covered before then.
+    Object.assign(r.frame.style, { position: 'absolute', height: '0' });
     r.busy = true;
     this.ready.push({ el: textElement, token: '' });
     if (!this.raf) this.raf = this.win.requestAnimationFrame(() => this.place());
@@ -296,51 +316,77 @@ export class ReaderFrames {
   /** Places one batch; returns one of its elements (null when none was placed). */
   private placeBatch(ready: Array<{ el: HTMLElement; token: string }>): HTMLElement | null {
     const batch = ready.filter(({ el }) => this.readers.has(el) && el.isConnected);
-    const reads = batch.map(({ el }) => {
-      const r = this.readers.get(el)!;
-      const cs = this.win.getComputedStyle(el);
-      r.look ??= { fontSize: cs.fontSize, fontFamily: cs.fontFamily, color: cs.color, lineHeight: cs.lineHeight };
-      if (!this.look) {
-        this.look = r.look;
-        // Warm frames loaded before the site's look was known are made again with it.
-        const plain = this.warmFrames.filter((w) => !w.styled);
-        if (plain.length) queueMicrotask(() => {
-          for (const w of plain) this.unwarm(w);
-          this.warm();
-        });
-      }
-      // A frame placed on arrival covers the box already: its height is the ciphertext's still.
-      // Rather under than over: a row that then grows pushes others away, one that shrinks pulls
-      // more rows on screen, each a frame load later ('normal' line height is over 1em).
-      const line = parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) || 16;
-      return { height: el.getBoundingClientRect().height, line, position: cs.position, display: cs.display };
-    });
+    // Every read first (style, and the box of rows placed from a token), then every write.
+    const reads = batch.map(({ el, token }) => ({ kind: this.kindOf(el), height: token ? el.getBoundingClientRect().height : 0 }));
     batch.forEach(({ el, token }, i) => {
       const r = this.readers.get(el)!;
-      const read = reads[i]!;
+      const { kind, height } = reads[i]!;
       r.busy = false;
-      if (r.style === null) {
-        r.style = el.getAttribute('style') ?? '';
-        if (read.position === 'static') el.style.position = 'relative';
-        if (read.display === 'inline') el.style.display = 'inline-block';
-        // A frame placed now loads later, and shows one line ('…') first: its row takes that line
-        // at once, so the rows this brings on screen get their frames in this pass, not a frame
-        // load later (npm run bench: 200 history messages came on screen a few at a time, ~17
-        // frame loads in a row). A frame placed on arrival covers the ciphertext's box already.
-        const height = token ? Math.floor(Math.min(read.height, read.line)) : Math.max(Math.round(read.height), 18);
-        // The ciphertext stays in the site's DOM (its framework owns it) but is not shown.
-        Object.assign(el.style, { height: `${height}px`, overflow: 'hidden', color: 'transparent', userSelect: 'none' });
-      }
+      r.look ??= kind.look;
       if (!token) {
-        r.frame!.style.height = '100%'; // placed on arrival; only its box needed sizing
-        if (r.height !== undefined) el.style.height = `${r.height}px`;
+        this.cover(el, r, kind); // placed on arrival, before this row's kind was known
         return;
       }
+      // A frame placed now loads later, and shows one line ('…') first: its row takes that line
+      // at once, so the rows this brings on screen get their frames in this pass, not a frame
+      // load later (npm run bench: 200 history messages came on screen a few at a time, ~17
+      // frame loads in a row). Rather under than over: a row that then grows pushes others
+      // away, one that shrinks pulls more rows on screen ('normal' line height is over 1em).
+      if (r.style === null) this.cover(el, r, kind, Math.floor(Math.min(height, kind.line)));
       this.removeFrame(r);
-      r.frame = readerFrame(this.doc, el, token, readerHash(r.look!));
+      r.frame = readerFrame(this.doc, el, token, readerHash(r.look));
       if (r.frame.contentWindow) this.byWindow.set(r.frame.contentWindow, el);
     });
     return batch[0]?.el ?? null;
+  }
+
+  /**
+   * Hides the ciphertext under the frame. Its box keeps the ciphertext's own height (the frame
+   * fills it) until the frame says how tall its text is, or takes `height` now. The ciphertext
+   * stays in the site's DOM (its framework owns it) but is not shown.
+   */
+  private cover(el: HTMLElement, r: Reader, kind: RowKind, height?: number): void {
+    if (r.style === null) {
+      r.style = el.getAttribute('style') ?? '';
+      if (kind.position === 'static') el.style.position = 'relative';
+      if (kind.display === 'inline') el.style.display = 'inline-block';
+      Object.assign(el.style, { overflow: 'hidden', color: 'transparent', userSelect: 'none' });
+    }
+    const known = r.height ?? height;
+    if (known !== undefined) el.style.height = `${known}px`;
+    if (r.frame) r.frame.style.height = '100%';
+  }
+
+  /**
+   * The computed style that placing needs, read once per kind of row (tag and class): a site's
+   * message rows of one kind share it. Rows with a style attribute of their own are read alone.
+   */
+  private kindOf(el: HTMLElement): RowKind {
+    const known = this.knownKind(el);
+    if (known) return known;
+    const cs = this.win.getComputedStyle(el);
+    const kind: RowKind = {
+      position: cs.position,
+      display: cs.display,
+      look: { fontSize: cs.fontSize, fontFamily: cs.fontFamily, color: cs.color, lineHeight: cs.lineHeight },
+      line: parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) || 16,
+    };
+    if (!el.hasAttribute('style') && this.kinds.size < MAX_KINDS) this.kinds.set(kindKey(el), kind);
+    if (!this.look) {
+      this.look = kind.look;
+      // Warm frames loaded before the site's look was known are made again with it.
+      const plain = this.warmFrames.filter((w) => !w.styled);
+      if (plain.length)
+        queueMicrotask(() => {
+          for (const w of plain) this.unwarm(w);
+          this.warm();
+        });
+    }
+    return kind;
+  }
+
+  private knownKind(el: HTMLElement): RowKind | undefined {
+    return el.hasAttribute('style') ? undefined : this.kinds.get(kindKey(el));
   }
 
   /** The frame measured its text: the box follows it (its width is the site's). */

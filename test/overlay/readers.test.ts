@@ -174,6 +174,27 @@ describe('ReaderFrames', () => {
     expect(frames(el).length).toBe(1);
   });
 
+  it("covers a live row in the same task once a row of its kind was read: no style or box read, no animation frame", async () => {
+    readers.warm();
+    await settle();
+    const first = message('?OTR:AAMDone.');
+    readers.add(first, 'e'.repeat(64), true);
+    await settle(); // the first row of its kind is read in an animation frame
+    expect(first.style.color).toBe('transparent');
+    const reads = vi.spyOn(window, 'getComputedStyle');
+    const second = message('?OTR:AAMDtwo.');
+    const box = vi.spyOn(second, 'getBoundingClientRect');
+    readers.add(second, 'f'.repeat(64), true);
+    // Same task: hidden under a frame that fills its box, which keeps the ciphertext's height
+    // until the frame says how tall its text is.
+    expect(second.style.color).toBe('transparent');
+    expect((frames(second)[0] as HTMLIFrameElement).style.height).toBe('100%');
+    expect(second.style.height).toBe('');
+    expect(reads).not.toHaveBeenCalled();
+    expect(box).not.toHaveBeenCalled();
+    reads.mockRestore();
+  });
+
   it('releases a frame off screen for more than 30 s and makes it again when it comes back', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
