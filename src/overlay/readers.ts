@@ -40,6 +40,9 @@ interface RowKind {
   line: number;
 }
 const MAX_KINDS = 16;
+/** How far from view a row's frame stays shown: half a screen above and below. */
+const NEAR_MARGIN = '50% 0px';
+const showFrame = (frame: HTMLIFrameElement, shown: boolean) => (frame.style.display = shown ? '' : 'none');
 const kindKey = (el: HTMLElement) => `${el.tagName} ${el.className}`;
 
 interface Reader {
@@ -50,6 +53,8 @@ interface Reader {
   /** A token request or a placement is under way. */
   busy: boolean;
   offSince: number | null;
+  /** More than half a screen from view: its frame is kept but not shown (see onNear). */
+  far: boolean;
   /** The element's own style attribute, put back when the reader is dropped. */
   style: string | null;
   /** The ciphertext's look (read once; the frame copies it). */
@@ -77,6 +82,7 @@ export class ReaderFrames {
   private rewarmTimer = 0;
   private stopped = false;
   private readonly io: IntersectionObserver;
+  private readonly near: IntersectionObserver;
   private readonly sweep: number;
   private readonly win: Window & typeof globalThis;
   /** A reader frame asks for its mail's encrypted attachments (webmail, mail-files.ts). */
@@ -90,6 +96,9 @@ export class ReaderFrames {
   ) {
     this.win = doc.defaultView as Window & typeof globalThis;
     this.io = new this.win.IntersectionObserver((entries) => this.onIntersect(entries));
+    // scrollMargin widens the chat's own scroll box too, where the browser knows it (Chromium).
+    const margin = { rootMargin: NEAR_MARGIN, scrollMargin: NEAR_MARGIN } as IntersectionObserverInit;
+    this.near = new this.win.IntersectionObserver((entries) => this.onNear(entries), margin);
     this.sweep = this.win.setInterval(() => this.release(), SWEEP_MS);
     this.win.addEventListener('message', this.onMessage);
   }
@@ -163,9 +172,10 @@ export class ReaderFrames {
     const known = this.readers.get(textElement);
     if (known?.messageId === messageId) return;
     if (known) this.drop(textElement);
-    const r: Reader = { messageId, pending: live, frame: null, busy: false, offSince: null, style: null, ...(token ? { given: { token, at: this.now() } } : {}) };
+    const r: Reader = { messageId, pending: live, frame: null, busy: false, offSince: null, far: false, style: null, ...(token ? { given: { token, at: this.now() } } : {}) };
     this.readers.set(textElement, r);
     this.io.observe(textElement);
+    this.near.observe(textElement);
     if (!live) return;
     const t = this.now();
     const warm = this.warmFrames.find((w) => t - w.at < SPARE_MAX_AGE_MS && w.frame.isConnected);
@@ -203,6 +213,7 @@ export class ReaderFrames {
     if (!r) return;
     this.readers.delete(textElement);
     this.io.unobserve(textElement);
+    this.near.unobserve(textElement);
     this.removeFrame(r);
     if (r.style !== null) {
       if (r.style) textElement.setAttribute('style', r.style);
@@ -214,6 +225,7 @@ export class ReaderFrames {
     this.stopped = true;
     for (const w of [...this.warmFrames]) this.unwarm(w);
     this.io.disconnect();
+    this.near.disconnect();
     this.win.clearInterval(this.sweep);
     this.win.removeEventListener('message', this.onMessage);
     if (this.raf) this.win.cancelAnimationFrame(this.raf);
@@ -229,6 +241,21 @@ export class ReaderFrames {
         r.offSince = null;
         if (!r.frame && !r.busy) this.open(el);
       } else if (r.frame) r.offSince ??= this.now();
+    }
+  }
+
+  /**
+   * Frames of rows far from view are not displayed, but not removed: the document stays, so
+   * scrolling back shows the text at once, but the page no longer lays them out and composites
+   * them on every frame it renders (npm run bench: the ~100 frames of rows that a chat had scrolled away doubled the
+   * time to show a new 10-message batch). Removal waits for RELEASE_AFTER_MS off screen.
+   */
+  private onNear(entries: IntersectionObserverEntry[]): void {
+    for (const e of entries) {
+      const r = this.readers.get(e.target as HTMLElement);
+      if (!r) continue;
+      r.far = !e.isIntersecting;
+      if (r.frame) showFrame(r.frame, !r.far);
     }
   }
 
@@ -335,6 +362,7 @@ export class ReaderFrames {
       if (r.style === null) this.cover(el, r, kind, Math.floor(Math.min(height, kind.line)));
       this.removeFrame(r);
       r.frame = readerFrame(this.doc, el, token, readerHash(r.look));
+      if (r.far) showFrame(r.frame, false);
       if (r.frame.contentWindow) this.byWindow.set(r.frame.contentWindow, el);
     });
     return batch[0]?.el ?? null;
@@ -396,6 +424,7 @@ export class ReaderFrames {
     if (el && m?.offrecord === 'file-request') return this.onFileRequest?.(e.source as Window);
     if (!el || !m || m.offrecord !== 'reader-size') return;
     const r = this.readers.get(el);
+    if (r?.far) return; // a frame not shown has no width to measure at; it measures again when shown
     if (r) r.height = Math.ceil(m.height);
     if (r?.style !== null) el.style.height = `${Math.ceil(m.height)}px`;
   };

@@ -195,6 +195,22 @@ describe('ReaderFrames', () => {
     reads.mockRestore();
   });
 
+  it('hides the frame of a row far from view, keeping its document, and shows it again when the row comes near', async () => {
+    const el = message('?OTR:AAMDfar.');
+    readers.add(el, 'a1'.repeat(32), false, 'f'.repeat(32));
+    scroll(el, true);
+    await settle();
+    const frame = frames(el)[0] as HTMLIFrameElement;
+    expect(frame.style.display).toBe('');
+    // Both observers see the row leave: the near one (half a screen wider) hides the frame.
+    scroll(el, false);
+    expect(frame.style.display).toBe('none');
+    expect(frame.isConnected).toBe(true);
+    scroll(el, true);
+    expect(frames(el)[0]).toBe(frame);
+    expect(frame.style.display).toBe('');
+  });
+
   it('releases a frame off screen for more than 30 s and makes it again when it comes back', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
