@@ -92,7 +92,7 @@ export class PortHub implements PortHandlers {
   content(port: PortLike, from: From): void {
     const key = tabKey({ tabId: from.tabId!, frameId: from.frameId! });
     this.contentPorts.set(key, port);
-    // Content scripts only listen; anything they post on the port is ignored.
+    // What content scripts post on the port are requests, which the router answers.
     port.onDisconnect.addListener(() => {
       if (this.contentPorts.get(key) === port) this.contentPorts.delete(key);
     });

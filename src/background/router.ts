@@ -7,7 +7,7 @@
  */
 import { SchemaError } from '../messaging/check';
 import { ENVELOPE, PAGE_CONTEXTS, REQUESTS, isRequestKind, type Context, type PayloadOf, type Reply, type RequestKind, type ResponseOf } from '../messaging/schema';
-import { CONTENT_PORT, EVENTS_PORT, FRAME_PORT } from '../messaging/ports';
+import { CONTENT_PORT, EVENTS_PORT, FRAME_PORT, portRequest, type ContentPush } from '../messaging/ports';
 import { isFrameContext } from '../messaging/frames';
 import { isStoreError } from './errors';
 
@@ -127,8 +127,26 @@ export function createRouter(env: RouterEnv, handlers: Handlers, ports: PortHand
       return;
     }
     if (port.name === EVENTS_PORT) ports.events(port);
-    else if (port.name === CONTENT_PORT) ports.content(port, from);
-    else ports.frame(port, from);
+    else if (port.name === CONTENT_PORT) {
+      ports.content(port, from);
+      port.onMessage.addListener((message) => void answerOnPort(port, message));
+    } else ports.frame(port, from);
+  }
+
+  /** A content script's request on its port: the same checks as a runtime message (its sender is the port's). */
+  async function answerOnPort(port: PortLike, message: unknown): Promise<void> {
+    let request;
+    try {
+      request = portRequest(message, 'request');
+    } catch {
+      return; // not a request: content scripts post nothing else, and a reply needs an id
+    }
+    const reply = await handleMessage({ kind: request.kind, payload: request.payload }, port.sender);
+    try {
+      port.postMessage({ type: 'reply', id: request.id, reply } satisfies ContentPush);
+    } catch {
+      // The tab went away meanwhile.
+    }
   }
 
   return { handleMessage, handleConnect };

@@ -7,7 +7,7 @@
 import { postToHost } from './frame-host';
 import browser from 'webextension-polyfill';
 import type { PayloadOf, RequestKind, ResponseOf, Reply } from './schema';
-import { FRAME_PORT, type BackgroundToFrame, type FrameVerify, type ContentPush, type PushEvent } from './ports';
+import { CONTENT_PORT, FRAME_PORT, type BackgroundToFrame, type FrameVerify, type ContentPush, type PortRequest, type PushEvent } from './ports';
 
 export class RequestError extends Error {
   override readonly name = 'RequestError';
@@ -20,13 +20,41 @@ export class RequestError extends Error {
 }
 
 export async function request<K extends RequestKind>(kind: K, payload: PayloadOf<K>): Promise<ResponseOf<K>> {
-  const reply = (await browser.runtime.sendMessage({ kind, payload })) as Reply<ResponseOf<K>> | undefined;
+  const reply = (requestPort ? await onPort(requestPort, kind, payload) : await browser.runtime.sendMessage({ kind, payload })) as Reply<ResponseOf<K>> | undefined;
   if (!reply || typeof reply !== 'object') throw new RequestError('no-reply', `no reply to ${kind}`);
   if (!reply.ok) throw new RequestError(reply.error.code, reply.error.message);
   return reply.value;
 }
 
-type PushOf<N extends string> = N extends 'offrecord:events' ? PushEvent : N extends 'offrecord:content' ? ContentPush : never;
+/**
+ * A content script makes its requests on its content port while it is connected (ports.ts,
+ * portRequest): a runtime message reaches every extension page and frame, a port message the
+ * background alone.
+ */
+let requestPort: browser.Runtime.Port | null = null;
+const awaiting = new Map<number, (reply: unknown) => void>();
+let nextRequestId = 0;
+
+function onPort(port: browser.Runtime.Port, kind: string, payload: unknown): Promise<unknown> {
+  const id = nextRequestId++;
+  return new Promise((resolve) => {
+    awaiting.set(id, resolve);
+    try {
+      port.postMessage({ type: 'request', id, kind, payload } satisfies PortRequest);
+    } catch {
+      awaiting.delete(id);
+      resolve(undefined);
+    }
+  });
+}
+
+/** The port closed (the worker restarted): what it had not answered gets no answer. */
+function dropAwaiting(): void {
+  for (const resolve of awaiting.values()) resolve(undefined);
+  awaiting.clear();
+}
+
+type PushOf<N extends string> = N extends 'offrecord:events' ? PushEvent : N extends 'offrecord:content' ? Exclude<ContentPush, { type: 'reply' }> : never;
 
 /**
  * Listens to a push port and reconnects when the worker restarts (ports die with it).
@@ -41,10 +69,21 @@ export function subscribe<N extends 'offrecord:events' | 'offrecord:content'>(
   let port: browser.Runtime.Port | undefined;
   const connect = () => {
     if (stopped) return;
-    port = browser.runtime.connect({ name });
-    port.onMessage.addListener((m) => listener(m as PushOf<N>));
-    port.onDisconnect.addListener(() => {
+    const opened = browser.runtime.connect({ name });
+    port = opened;
+    if (name === CONTENT_PORT) requestPort = opened;
+    opened.onMessage.addListener((m) => {
+      const push = m as PushEvent | ContentPush;
+      if (push.type !== 'reply') return listener(push as PushOf<N>);
+      awaiting.get(push.id)?.(push.reply);
+      awaiting.delete(push.id);
+    });
+    opened.onDisconnect.addListener(() => {
       port = undefined;
+      if (requestPort === opened) {
+        requestPort = null;
+        dropAwaiting();
+      }
       // A short pause lets a restarting worker come up before we knock again.
       if (!stopped) setTimeout(connect, 100);
     });

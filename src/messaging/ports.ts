@@ -4,6 +4,8 @@
  * - EVENTS_PORT ('offrecord:events'): popup/options connect; the background pushes PushEvent.
  * - CONTENT_PORT ('offrecord:content'): a content script connects once per frame; the
  *   background pushes ContentPush (wire texts to send, conversation changes). Never plaintext.
+ *   The content script makes its requests on it too ({ type: 'request', id, kind, payload },
+ *   answered { type: 'reply', id, reply }), checked like any runtime message.
  * - FRAME_PORT ('offrecord:frame'): a compose, reader or verify frame connects and sends
  *   { type: 'hello' }; the background answers { type: 'challenge', nonce }, which the frame
  *   posts to its parent window (frame-host.ts). The content script that placed that iframe
@@ -27,9 +29,9 @@
  * After a service-worker restart every port disconnects: reconnect and, for content scripts,
  * register the conversation again; frames need a fresh token.
  */
-import { MAX_TEXT, literal, obj, opt, pattern, str, type Infer } from './check';
+import { MAX_TEXT, int, literal, obj, opt, pattern, str, type Infer } from './check';
 import type { FrameRole } from './frames';
-import type { ConversationView, FileKeyView, IdentityStatus, PeerView, SecurityMark, SmpView } from './types';
+import type { ConversationView, FileKeyView, IdentityStatus, PeerView, Reply, SecurityMark, SmpView } from './types';
 
 export const EVENTS_PORT = 'offrecord:events';
 export const CONTENT_PORT = 'offrecord:content';
@@ -50,7 +52,17 @@ export type ContentPush =
   | { type: 'typing'; conversationId: string }
   | { type: 'conversation'; view: ConversationView }
   | { type: 'fingerprint-changed'; conversationId: string; previous: string; current: string }
-  | { type: 'notice'; conversationId: string; name: string; text: string };
+  | { type: 'notice'; conversationId: string; name: string; text: string }
+  /** The answer to a request the content script made on this port (see PortRequest). */
+  | { type: 'reply'; id: number; reply: Reply<unknown> };
+
+/**
+ * A content script's request, made on its content port rather than with runtime.sendMessage:
+ * a sent message is delivered to every extension page and frame (each of a screenful of reader
+ * frames handled each claim of the others), a port message to the background alone.
+ */
+export const portRequest = obj({ type: literal('request'), id: int(0, Number.MAX_SAFE_INTEGER), kind: str(64, 1), payload: (v: unknown) => v });
+export type PortRequest = Infer<typeof portRequest>;
 
 export const TOKEN = pattern(/^[0-9a-f]{32}$/, 32);
 

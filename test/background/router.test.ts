@@ -70,6 +70,24 @@ describe('router', () => {
     expect(page).toMatchObject({ ok: false, error: { code: 'sender' } });
   });
 
+  it("answers a content script's requests on its content port, with the checks of a runtime message", async () => {
+    const port = bg.connect(CONTENT_PORT, senders.content(5));
+    port.deliver({ type: 'request', id: 7, kind: 'content.register', payload: { site: 'thelounge', account: 'alice', peer: 'bob' } });
+    port.deliver({ type: 'request', id: 8, kind: 'peers.list', payload: {} });
+    port.deliver({ type: 'request', id: 9, kind: 'content.register', payload: { site: 'thelounge' } });
+    port.deliver({ type: 'hello' }); // not a request: no answer
+    await settle();
+    const replies = port.of<{ id: number; reply: { ok: boolean; error?: { code: string } } }>('reply');
+    expect(replies.map((r) => r.id).sort()).toEqual([7, 8, 9]);
+    const byId = new Map(replies.map((r) => [r.id, r.reply]));
+    expect(byId.get(7)).toMatchObject({ ok: true, value: { id: expect.any(String) } });
+    expect(byId.get(8)).toMatchObject({ ok: false, error: { code: 'sender' } });
+    expect(byId.get(9)).toMatchObject({ ok: false, error: { code: 'schema' } });
+    // The same conversation as the runtime message gives the same tab.
+    const again = await bg.ask(senders.content(5), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
+    expect(again.id).toBe((byId.get(7) as unknown as { value: { id: string } }).value.id);
+  });
+
   it('never lets a content script hold a frame port, even with a valid token', async () => {
     const conv = await bg.ask(senders.content(), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
     const messageId = messageIdOf('?OTR:AAMD.');
