@@ -212,7 +212,7 @@ export function createHandlers(s: Services): Handlers {
       own(conversationId, from);
       return { opened: await openPopupOver(from.tabId!) };
     },
-    'content.frameClaim': async ({ token, nonce }, from) => ({ claimed: s.tokens.claim(token, nonce, from.tabId, from.frameId) }),
+    'content.frameClaim': async ({ token, nonce }, from) => ({ claimed: await s.tokens.claim(token, nonce, from.tabId, from.frameId) }),
     ...pickerHandlers(),
     ...roomHandlers(s),
   };

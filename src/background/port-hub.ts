@@ -124,13 +124,14 @@ export class PortHub implements PortHandlers {
       void guard(async () => {
         const hello = frameHello(message, 'frame');
         greeted = true;
-        // The frame posts the nonce to its parent window; the content script that placed it claims
-        // it with the token (tokens.ts). Until then this port gets nothing.
-        nonce = this.tokens.challenge(frameRoleOf(from.context) ?? 'reader', from.tabId, from.frameId, (grant, token) => {
+        // The frame posted the same nonce to its parent window; the content script that placed it
+        // claims it with the token (tokens.ts). Until then this port gets nothing.
+        const fresh = this.tokens.hello(hello.nonce, frameRoleOf(from.context) ?? 'reader', from.tabId, from.frameId, (grant, token) => {
           nonce = null;
           void guard(() => this.granted(port, from, grant, token, hello.messageId, post, fail));
         });
-        post({ type: 'challenge', nonce });
+        if (!fresh) return fail('token', 'that nonce was said already');
+        nonce = hello.nonce;
       });
     });
   }

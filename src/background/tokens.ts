@@ -4,9 +4,10 @@
  * the conversation and the role (and, for a reader, the message); short-lived; used up on first
  * claim. Kept in memory only: after a worker restart frames get new tokens.
  *
- * The token never enters the page: a frame's port gets a challenge, the frame posts it to its
- * parent window, and the content script claims the frame with the token only when the message
- * comes from the very iframe element it placed (`event.source`, which page script cannot fake).
+ * The token never enters the page: a frame draws a nonce, says it on its port and posts it to
+ * its parent window, and the content script claims the frame with the token only when the
+ * message comes from the very iframe element it placed (`event.source`, which page script cannot
+ * fake). The page sees the nonce, but no page can open a port to the background to say it.
  * So a grant goes to that frame alone, a child of the content script's frame, and a frame the
  * page makes at OffRecord's address (or one in another frame or tab) gets nothing.
  */
@@ -26,7 +27,7 @@ export interface TokenGrant {
 }
 
 /** A frame port that said hello and waits for its content script's claim. */
-interface Challenge {
+interface Hello {
   role: FrameRole;
   tabId: number | undefined;
   frameId: number | undefined;
@@ -34,9 +35,22 @@ interface Challenge {
   granted(grant: TokenGrant, token: string): void;
 }
 
+/** A claim that came before its frame's hello (the two travel apart): it waits for the hello. */
+interface EarlyClaim {
+  grant: TokenGrant;
+  token: string;
+  tabId: number | undefined;
+  frameId: number | undefined;
+  expires: number;
+  answer(claimed: boolean): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 const LIFETIME_MS = 60_000;
 /** Far above what one screen of readers, a compose and a verify frame need across all tabs. */
 export const MAX_LIVE = 2000;
+/** How long a claim waits for its frame's hello. */
+const EARLY_CLAIM_MS = 10_000;
 /** Spare readers are held by the content script until a message arrives. */
 const SPARE_LIFETIME_MS = 10 * 60_000;
 
@@ -49,7 +63,8 @@ interface Parked {
 export class FrameTokens {
   private grants = new Map<string, TokenGrant>();
   private parked = new Map<string, Parked>();
-  private challenges = new Map<string, Challenge>();
+  private hellos = new Map<string, Hello>();
+  private early = new Map<string, EarlyClaim>();
 
   constructor(
     private readonly random: (n: number) => Uint8Array,
@@ -65,37 +80,60 @@ export class FrameTokens {
   }
 
   /**
-   * A frame port (role, tab, frame) said hello: the nonce it posts to its parent window. `granted`
-   * runs once its content script claims it with a live token issued for that parent.
+   * A frame port (role, tab, frame) said hello with the nonce it also posted to its parent
+   * window. `granted` runs once its content script claims it with a live token issued for that
+   * parent. False for a nonce already said (each frame draws its own, 128 bits).
    */
-  challenge(role: FrameRole, tabId: number | undefined, frameId: number | undefined, granted: Challenge['granted']): string {
-    this.prune(this.challenges);
-    const nonce = toHex(this.random(16));
-    this.challenges.set(nonce, { role, tabId, frameId, granted, expires: this.now() + LIFETIME_MS });
-    return nonce;
+  hello(nonce: string, role: FrameRole, tabId: number | undefined, frameId: number | undefined, granted: Hello['granted']): boolean {
+    this.prune(this.hellos);
+    if (this.hellos.has(nonce)) return false;
+    const hello = { role, tabId, frameId, granted, expires: this.now() + LIFETIME_MS };
+    const early = this.early.get(nonce);
+    this.early.delete(nonce);
+    if (early) {
+      clearTimeout(early.timer);
+      early.answer(this.grant(early.grant, early.token, hello, early.tabId, early.frameId));
+    } else this.hellos.set(nonce, hello);
+    return true;
   }
 
   /** The frame's port closed before it was claimed. */
   forget(nonce: string): void {
-    this.challenges.delete(nonce);
+    this.hellos.delete(nonce);
   }
 
   /**
    * The content script at (tabId, frameId) says the frame that posted `nonce` is the one it
    * placed for `token`. Granted only if the token was issued to that same content script for
    * this kind of frame, and the frame is in its tab and is not the content script's own frame (a
-   * frame is never its own parent). The token is spent either way; the challenge only on success.
+   * frame is never its own parent). The token is spent either way; the hello only on success.
+   * The frame's hello may come after its claim: the claim waits for it a little.
    */
-  claim(token: string, nonce: string, tabId: number | undefined, frameId: number | undefined): boolean {
+  claim(token: string, nonce: string, tabId: number | undefined, frameId: number | undefined): Promise<boolean> {
     const grant = this.grants.get(token);
     this.grants.delete(token);
-    const waiting = this.challenges.get(nonce);
-    const now = this.now();
-    if (!grant || !waiting || grant.expires < now || waiting.expires < now) return false;
-    if (grant.tabId !== tabId || grant.frameId !== frameId || grant.role !== waiting.role) return false;
-    if (waiting.tabId !== grant.tabId || waiting.frameId === undefined || waiting.frameId === grant.frameId) return false;
-    this.challenges.delete(nonce);
-    waiting.granted(grant, token);
+    if (!grant || grant.expires < this.now()) return Promise.resolve(false);
+    const hello = this.hellos.get(nonce);
+    if (hello) {
+      const granted = this.grant(grant, token, hello, tabId, frameId);
+      if (granted) this.hellos.delete(nonce);
+      return Promise.resolve(granted);
+    }
+    if (this.early.has(nonce)) return Promise.resolve(false);
+    this.prune(this.early);
+    return new Promise((answer) => {
+      const timer = setTimeout(() => {
+        if (this.early.get(nonce)?.timer === timer) this.drop(this.early, nonce);
+      }, EARLY_CLAIM_MS);
+      this.early.set(nonce, { grant, token, tabId, frameId, expires: this.now() + EARLY_CLAIM_MS, answer, timer });
+    });
+  }
+
+  private grant(grant: TokenGrant, token: string, hello: Hello, tabId: number | undefined, frameId: number | undefined): boolean {
+    if (hello.expires < this.now()) return false;
+    if (grant.tabId !== tabId || grant.frameId !== frameId || grant.role !== hello.role) return false;
+    if (hello.tabId !== grant.tabId || hello.frameId === undefined || hello.frameId === grant.frameId) return false;
+    hello.granted(grant, token);
     return true;
   }
 
@@ -135,19 +173,29 @@ export class FrameTokens {
 
   /** Frames waiting for their claim (for tests and the cap). */
   get waiting(): number {
-    return this.challenges.size;
+    return this.hellos.size;
   }
 
   /**
-   * Unclaimed tokens and challenges go when they expire, and at most MAX_LIVE of each are kept
-   * (oldest dropped), so a page asking for tokens it never uses, or framing OffRecord's pages
-   * again and again, cannot grow the worker's memory (item 8).
+   * Unclaimed tokens, hellos and early claims go when they expire, and at most MAX_LIVE of each
+   * are kept (oldest dropped), so a page asking for tokens it never uses, or framing OffRecord's
+   * pages again and again, cannot grow the worker's memory (item 8). An early claim that goes
+   * is answered: not claimed.
    */
   private prune(adding: Map<string, { expires: number }>): void {
     const now = this.now();
-    for (const map of [this.grants, this.challenges] as Map<string, { expires: number }>[]) {
-      for (const [key, entry] of map) if (entry.expires < now) map.delete(key);
+    for (const map of [this.grants, this.hellos, this.early] as Map<string, { expires: number }>[]) {
+      for (const [key, entry] of map) if (entry.expires < now) this.drop(map, key);
     }
-    for (const key of [...adding.keys()].slice(0, Math.max(0, adding.size - MAX_LIVE + 1))) adding.delete(key);
+    for (const key of [...adding.keys()].slice(0, Math.max(0, adding.size - MAX_LIVE + 1))) this.drop(adding, key);
+  }
+
+  private drop(map: Map<string, { expires: number }>, key: string): void {
+    if (map === this.early) {
+      const early = this.early.get(key);
+      if (early) clearTimeout(early.timer);
+      early?.answer(false);
+    }
+    map.delete(key);
   }
 }

@@ -7,7 +7,8 @@
 import { postToHost } from './frame-host';
 import browser from 'webextension-polyfill';
 import type { PayloadOf, RequestKind, ResponseOf, Reply } from './schema';
-import { CONTENT_PORT, FRAME_PORT, type BackgroundToFrame, type FrameVerify, type ContentPush, type PortRequest, type PushEvent } from './ports';
+import { toHex } from '../otr/bytes';
+import { CONTENT_PORT, FRAME_PORT, type BackgroundToFrame, type FrameHello, type FrameVerify, type ContentPush, type PortRequest, type PushEvent } from './ports';
 
 export class RequestError extends Error {
   override readonly name = 'RequestError';
@@ -97,9 +98,9 @@ export function subscribe<N extends 'offrecord:events' | 'offrecord:content'>(
 }
 
 /**
- * A frame's channel. Its hello is answered with a challenge, posted to the parent window so that
- * the content script which placed this frame claims it with its token (tokens.ts); then it talks
- * on the port.
+ * A frame's channel. The frame draws a nonce, says it in its hello and posts it to the parent
+ * window, both at once, so that the content script which placed this frame claims it with its
+ * token (tokens.ts); then it talks on the port.
  */
 export interface FrameChannel {
   send(text: string): void;
@@ -115,14 +116,14 @@ export function connectFrame(
   onClose?: () => void,
   messageId?: string,
 ): FrameChannel {
+  const nonce = toHex(crypto.getRandomValues(new Uint8Array(16)));
   const port = browser.runtime.connect({ name: FRAME_PORT });
-  port.onMessage.addListener((m) => {
-    const message = m as BackgroundToFrame;
-    if (message.type === 'challenge') return postToHost(window, { offrecord: 'frame-ready', nonce: message.nonce });
-    listener(message);
-  });
+  port.onMessage.addListener((m) => listener(m as BackgroundToFrame));
   port.onDisconnect.addListener(() => onClose?.());
-  port.postMessage(messageId ? { type: 'hello', messageId } : { type: 'hello' });
+  port.postMessage({ type: 'hello', nonce, ...(messageId ? { messageId } : {}) } satisfies FrameHello);
+  // Not after an answer on the port: the claim and the hello travel at the same time (a
+  // screenful of history readers waited ~0.5 s for that answer on a busy machine, npm run bench).
+  postToHost(window, { offrecord: 'frame-ready', nonce });
   return {
     send: (text) => port.postMessage({ type: 'send', text }),
     typing: () => port.postMessage({ type: 'typing' }),

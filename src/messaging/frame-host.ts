@@ -5,7 +5,7 @@
  * itself, which a page script cannot fake, and checks the shape here.
  */
 export type FrameToHost =
-  /** The nonce of this frame's port challenge: the content script claims the frame with it (tokens.ts). */
+  /** The nonce this frame said on its port: the content script claims the frame with it (tokens.ts). */
   | { offrecord: 'frame-ready'; nonce: string }
   | { offrecord: 'close-verify' }
   /** Escape in the compose frame: the user goes back to the site's own box (in the clear). */

@@ -6,11 +6,11 @@
  *   background pushes ContentPush (wire texts to send, conversation changes). Never plaintext.
  *   The content script makes its requests on it too ({ type: 'request', id, kind, payload },
  *   answered { type: 'reply', id, reply }), checked like any runtime message.
- * - FRAME_PORT ('offrecord:frame'): a compose, reader or verify frame connects and sends
- *   { type: 'hello' }; the background answers { type: 'challenge', nonce }, which the frame
- *   posts to its parent window (frame-host.ts). The content script that placed that iframe
- *   claims it with the one-time token it got through 'content.frameToken'
- *   ('content.frameClaim'); the token never enters the page. An unclaimed port gets nothing.
+ * - FRAME_PORT ('offrecord:frame'): a compose, reader or verify frame draws a nonce, connects
+ *   and sends { type: 'hello', nonce }, and posts the same nonce to its parent window
+ *   (frame-host.ts) at once. The content script that placed that iframe claims it with the
+ *   one-time token it got through 'content.frameToken' ('content.frameClaim'); the token never
+ *   enters the page. An unclaimed port gets nothing.
  *   Then:
  *     compose frame → { type: 'send', text }            background → { type: 'sent', queued }
  *     compose frame → { type: 'typing' } (throttled)    relayed to its content script, which
@@ -66,8 +66,12 @@ export type PortRequest = Infer<typeof portRequest>;
 
 export const TOKEN = pattern(/^[0-9a-f]{32}$/, 32);
 
-/** `messageId`: a spare reader (placed the moment a message arrived) names its message here. */
-export const frameHello = obj({ type: literal('hello'), messageId: opt(pattern(/^[0-9a-f]{64}$/, 64)) });
+/**
+ * `nonce`: drawn by the frame, also posted to its parent window, where the content script claims
+ * the frame with it. `messageId`: a spare reader (placed the moment a message arrived) names its
+ * message here.
+ */
+export const frameHello = obj({ type: literal('hello'), nonce: TOKEN, messageId: opt(pattern(/^[0-9a-f]{64}$/, 64)) });
 export const frameSend = obj({ type: literal('send'), text: str(MAX_TEXT, 1) });
 /** Compose frames: a key was pressed (throttled). The content script holds inserts meanwhile. */
 export const frameTyping = obj({ type: literal('typing') });
@@ -88,8 +92,6 @@ export type FrameTyping = Infer<typeof frameTyping>;
 
 export type FrameToBackground = FrameHello | FrameSend | FrameTyping | FrameVerify;
 export type BackgroundToFrame =
-  /** Post this to the parent window; the content script that placed the frame claims it. */
-  | { type: 'challenge'; nonce: string }
   | { type: 'ready'; role: FrameRole; conversationId: string; view: ConversationView }
   /** First after the claim, to every role: the user's security mark, which the page never sees. */
   | { type: 'mark'; mark: SecurityMark }

@@ -192,7 +192,7 @@ export const REQUESTS = {
     { token: string }
   >(['content'], obj({ conversationId: ID, role: literal(...FRAME_ROLES), messageId: opt(MESSAGE_ID), pending: opt(bool) })),
   /**
-   * The frame that posted `nonce` from its port's challenge is the iframe this content script
+   * The frame that posted `nonce` (also said in its port's hello) is the iframe this content script
    * placed for `token` (checked by `event.source`): that frame, and only it, gets the grant.
    */
   'content.frameClaim': kind<{ token: string; nonce: string }, { claimed: boolean }>(['content'], obj({ token: TOKEN, nonce: TOKEN })),

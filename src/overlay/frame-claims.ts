@@ -1,6 +1,6 @@
 /**
- * Claims OffRecord's frames for their tokens (background/tokens.ts). A frame's port is answered
- * with a challenge, which the frame posts to this window; it is claimed with the token only when
+ * Claims OffRecord's frames for their tokens (background/tokens.ts). A frame says a nonce on its
+ * port and posts it to this window; it is claimed with the token only when
  * the message's `event.source` is the very iframe element placed for that token. Page script
  * can post the same message, or frame OffRecord's pages itself, but cannot make `event.source`
  * one of our elements, and never sees a token: tokens stay in this content script.

@@ -2,6 +2,7 @@
  * A whole background (stores, sessions, router, ports) on fake-indexeddb and fakeBrowser's
  * storage.session, plus fake ports and senders, so tests drive it the way the browser does.
  */
+import { toHex } from '../../src/otr/bytes';
 import 'fake-indexeddb/auto';
 import { ConfigStore } from '../../src/background/config-store';
 import { createHandlers } from '../../src/background/handlers';
@@ -116,14 +117,15 @@ export async function makeBackground(dbName: string, prefix: string, opts: Backg
   }
   /**
    * A frame says hello on its port and is claimed by the content script that placed it, as in the
-   * browser (frame-claims.ts): the challenge's nonce and the token go back in content.frameClaim.
+   * browser (frame-claims.ts): the nonce the frame said and the token go back in content.frameClaim.
    * `content`: the claiming content script (by default frame 0 of the frame's tab).
    */
   async function present(frame: FakePort, token: string, opts: { content?: SenderInfo; messageId?: string } = {}): Promise<boolean> {
-    frame.deliver(opts.messageId ? { type: 'hello', messageId: opts.messageId } : { type: 'hello' });
+    const nonce = toHex(crypto.getRandomValues(new Uint8Array(16)));
+    frame.deliver({ type: 'hello', nonce, ...(opts.messageId ? { messageId: opts.messageId } : {}) });
     await settle();
-    const nonce = frame.of<{ nonce: string }>('challenge').at(-1)?.nonce;
-    if (!nonce) return false;
+    // A port the background refused said nothing: a claim would wait for its hello in vain.
+    if (frame.disconnected) return false;
     const claimed = await ask(opts.content ?? senders.content(frame.sender.tab?.id), 'content.frameClaim', { token, nonce }).then(
       (r) => r.claimed,
       () => false,

@@ -49,7 +49,7 @@ describe('plaintext bound to its conversation and tab (item 4)', () => {
     const { token } = await bob.bg.ask(senders.content(bob.tab, 4), 'content.frameToken', { conversationId: bob.conv.id, role: 'compose' });
     const frame = bob.bg.connect(FRAME_PORT, senders.compose(bob.tab, 4));
     expect(await bob.bg.present(frame, token, { content: senders.content(bob.tab, 4) })).toBe(false);
-    expect(frame.posted.map((m) => (m as { type: string }).type)).toEqual(['challenge']);
+    expect(frame.posted).toEqual([]);
   });
 });
 
@@ -57,11 +57,11 @@ describe('frame tokens are bound to the frame and its parent (item 8)', () => {
   it('a frame the page makes at our address gets nothing; the frame its content script placed still gets the text', async () => {
     const messageId = await aliceSays('for the real reader');
     const { token } = await bob.bg.ask(senders.content(bob.tab), 'content.frameToken', { conversationId: bob.conv.id, role: 'reader', messageId });
-    // The page framed reader.html itself: its port is challenged, and no content script claims it.
+    // The page framed reader.html itself: its port says hello, and no content script claims it.
     const pageMade = bob.bg.connect(FRAME_PORT, senders.reader(bob.tab, 8));
-    pageMade.deliver({ type: 'hello', messageId });
+    pageMade.deliver({ type: 'hello', nonce: 'cd'.repeat(16), messageId });
     await settle();
-    expect(pageMade.posted.map((m) => (m as { type: string }).type)).toEqual(['challenge']);
+    expect(pageMade.posted).toEqual([]);
     const real = bob.bg.connect(FRAME_PORT, senders.reader(bob.tab, 9));
     expect(await bob.bg.present(real, token)).toBe(true);
     expect(real.of('plaintext')).toEqual([{ type: 'plaintext', messageId, text: 'for the real reader' }]);
@@ -94,21 +94,22 @@ describe('frame tokens are bound to the frame and its parent (item 8)', () => {
 });
 
 describe('frame tokens are pruned (item 8)', () => {
-  it('expired, unclaimed tokens and challenges go, and at most MAX_LIVE of each are kept', () => {
+  it('expired, unclaimed tokens and hellos go, and at most MAX_LIVE of each are kept', async () => {
     let now = 0;
     const tokens = new FrameTokens(cryptoRandom, () => now);
     const granted: string[] = [];
     const first = tokens.issue({ tabId: 1, frameId: 0, conversationId: 'c', role: 'compose' });
-    const waiting = tokens.challenge('compose', 1, 5, (g) => granted.push(g.conversationId));
+    const waiting = 'ab'.repeat(16);
+    tokens.hello(waiting, 'compose', 1, 5, (g) => granted.push(g.conversationId));
     now = 61_000;
     tokens.issue({ tabId: 1, frameId: 0, conversationId: 'c', role: 'compose' });
     expect(tokens.size).toBe(1);
     expect(tokens.waiting).toBe(0);
-    expect(tokens.claim(first, waiting, 1, 0)).toBe(false);
+    expect(await tokens.claim(first, waiting, 1, 0)).toBe(false);
     expect(granted).toEqual([]);
     for (let i = 0; i < MAX_LIVE + 50; i++) {
       tokens.issue({ tabId: 1, frameId: 0, conversationId: 'c', role: 'compose' });
-      tokens.challenge('compose', 1, 5, () => undefined);
+      tokens.hello(i.toString(16).padStart(32, '0'), 'compose', 1, 5, () => undefined);
     }
     expect(tokens.size).toBe(MAX_LIVE);
     expect(tokens.waiting).toBe(MAX_LIVE);

@@ -88,6 +88,19 @@ describe('router', () => {
     expect(again.id).toBe((byId.get(7) as unknown as { value: { id: string } }).value.id);
   });
 
+  it("grants a claim that came before its frame's hello once the hello comes", async () => {
+    const conv = await bg.ask(senders.content(1), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
+    const { token } = await bg.ask(senders.content(1), 'content.frameToken', { conversationId: conv.id, role: 'compose' });
+    const nonce = '34'.repeat(16);
+    const claim = bg.ask(senders.content(1), 'content.frameClaim', { token, nonce });
+    await settle();
+    const frame = bg.connect(FRAME_PORT, senders.compose(1, 5));
+    frame.deliver({ type: 'hello', nonce });
+    expect(await claim).toEqual({ claimed: true });
+    await settle();
+    expect(frame.of('ready')).toHaveLength(1);
+  });
+
   it('never lets a content script hold a frame port, even with a valid token', async () => {
     const conv = await bg.ask(senders.content(), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
     const messageId = messageIdOf('?OTR:AAMD.');
@@ -105,13 +118,21 @@ describe('router', () => {
     const conv = await bg.ask(senders.content(1), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
     const messageId = messageIdOf('?OTR:AAMD.');
     const token = async () => (await bg.ask(senders.content(1), 'content.frameToken', { conversationId: conv.id, role: 'reader', messageId })).token;
-    const served = (p: FakePort) => p.posted.filter((m) => !['challenge', 'error'].includes((m as { type: string }).type));
+    const served = (p: FakePort) => p.posted.filter((m) => (m as { type: string }).type !== 'error');
 
     const unclaimed = bg.connect(FRAME_PORT, senders.reader());
-    unclaimed.deliver({ type: 'hello' });
+    unclaimed.deliver({ type: 'hello', nonce: '12'.repeat(16) });
     await settle();
-    expect(unclaimed.of('challenge')).toHaveLength(1);
-    expect(served(unclaimed)).toEqual([]);
+    expect(unclaimed.disconnected).toBe(false);
+    expect(unclaimed.posted).toEqual([]);
+
+    // A hello with no nonce, or one another frame said already, closes the port.
+    const bare = bg.connect(FRAME_PORT, senders.reader());
+    bare.deliver({ type: 'hello' });
+    const copied = bg.connect(FRAME_PORT, senders.reader());
+    copied.deliver({ type: 'hello', nonce: '12'.repeat(16) });
+    await settle();
+    expect([bare.disconnected, copied.disconnected]).toEqual([true, true]);
 
     const t1 = await token();
     const first = bg.connect(FRAME_PORT, senders.reader());

@@ -124,7 +124,7 @@ async function content<T>(side: Side, op: string, arg: unknown = null): Promise<
             const f = document.createElement('iframe');
             f.setAttribute('data-test', arg.tag);
             f.src = chrome.runtime.getURL(`/${arg.request.role}.html`);
-            // The frame posts its port's challenge to this window; the content script claims it.
+            // The frame posts the nonce it said on its port to this window; the content script claims it.
             const onReady = (e: MessageEvent) => {
               const data = e.data as { offrecord?: string; nonce?: string } | null;
               if (e.source !== f.contentWindow || data?.offrecord !== 'frame-ready') return;
