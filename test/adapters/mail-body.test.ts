@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseMailBody, decodeQuotedPrintable } from '../../src/adapters/core/mail-body';
 import { normaliseMailElement } from '../../src/adapters/core/mail-dom';
-import { decodeMessage } from '../../src/otr/messages';
+import { dataMessageAuthenticated, decodeMessage, encodeDataMessage } from '../../src/otr/messages';
 import { capturedMails, fixtureDocument, fixtureText, textParts } from './mail-fixtures';
 
 const compact = (s: string): string => s.replace(/\s+/g, '');
@@ -139,6 +139,15 @@ describe('mail body normaliser: mangled ciphertext', () => {
     expect(normaliseMailBody('Just a normal mail.\n\n> quoted normal text\n')).toEqual({ body: { kind: 'plain' }, quoted: [], ownText: 'Just a normal mail.' });
     const invite = '?OTRv3?\nalice@offrecord.test has requested an Off-the-Record private conversation.';
     expect(normaliseMailBody(invite).body).toEqual({ kind: 'otr', text: '?OTRv3?', more: [] });
+  });
+
+  it('a 100 KB data message line-wrapped at 76 columns is joined whole', () => {
+    const header = { version: 3 as const, type: 0x03, senderTag: 0x101, receiverTag: 0x202 };
+    const body = { flags: 0, senderKeyId: 1, recipientKeyId: 1, nextDh: 2n ** 1535n + 7n, ctr: new Uint8Array(8), encrypted: new Uint8Array(100 * 1024).fill(0xa5) };
+    const text = encodeDataMessage(dataMessageAuthenticated(header, body), new Uint8Array(20), new Uint8Array(0));
+    expect(text.length).toBeGreaterThan(130_000);
+    const reply = `${wrap(text, 76)}\n\nOn Monday, alice wrote:\n> ${wrap(short, 70).replace(/\n/g, '\n> ')}\n`;
+    expect(normaliseMailBody(reply)).toMatchObject({ body: { kind: 'otr', text, more: [] }, quoted: [{ how: 'quoted', text: short }] });
   });
 
   it('several messages in one body come out in order', () => {

@@ -225,13 +225,17 @@ function encodedMessage(rest: string): { text: string; end: number } | { damaged
   const breaks = new Set<number>(); // base64 lengths at which whitespace separated the text
   let i = 5;
   let terminated = false;
+  // A flag, not b64.endsWith('='): that flattens the growing string at every character, and a
+  // 100 KB mail then took seconds to normalise.
+  let padded = false;
   for (; i < rest.length; i++) {
     const c = rest[i]!;
     if (/[A-Za-z0-9+/]/.test(c)) {
-      if (b64.endsWith('=')) break; // padding closes the base64
+      if (padded) break; // padding closes the base64
       b64 += c;
     } else if (c === '=') {
       b64 += c;
+      padded = true;
     } else if (c === '.') {
       terminated = true;
       i++;

@@ -136,6 +136,11 @@ export interface FirefoxWithExtension {
   close(): Promise<void>;
 }
 
+/** Firefox preferences under which saved files land in `dir` without a dialog. */
+export function firefoxDownloadPrefs(dir: string): Record<string, unknown> {
+  return { 'browser.download.folderList': 2, 'browser.download.dir': dir, 'browser.download.useDownloadDir': true, 'browser.download.always_ask_before_handling_new_types': false };
+}
+
 /**
  * `uuid` pins the add-on's moz-extension:// host; `systemAccess` lets the remote agent reach the
  * browser's chrome scope, the only way to open an extension page (see openFirefoxExtensionPage).
@@ -157,10 +162,7 @@ export async function launchFirefoxWithExtension(
       'app.update.enabled': false,
       'datareporting.policy.dataSubmissionEnabled': false,
       ...(options.uuid ? { 'extensions.webextensions.uuids': JSON.stringify({ [addonId]: options.uuid }) } : {}),
-      // Saved files land in this folder without a dialog.
-      ...(options.downloadDir
-        ? { 'browser.download.folderList': 2, 'browser.download.dir': options.downloadDir, 'browser.download.useDownloadDir': true, 'browser.download.always_ask_before_handling_new_types': false }
-        : {}),
+      ...(options.downloadDir ? firefoxDownloadPrefs(options.downloadDir) : {}),
     },
   });
   try {

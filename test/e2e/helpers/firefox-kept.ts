@@ -28,7 +28,8 @@ export interface KeptFirefox {
   dispose(): Promise<void>;
 }
 
-export function keptFirefox(name: string, extDir = FIREFOX_BUILD): KeptFirefox {
+/** `prefs`: more Firefox preferences for every launch (e.g. firefoxDownloadPrefs). */
+export function keptFirefox(name: string, extDir = FIREFOX_BUILD, prefs: Record<string, unknown> = {}): KeptFirefox {
   const dir = tempDir(`kept-ff-${name}`);
   const addonId = (JSON.parse(readFileSync(join(extDir, 'manifest.json'), 'utf8')) as { browser_specific_settings: { gecko: { id: string } } })
     .browser_specific_settings.gecko.id;
@@ -52,6 +53,7 @@ export function keptFirefox(name: string, extDir = FIREFOX_BUILD): KeptFirefox {
           'extensions.webextensions.uuids': JSON.stringify({ [addonId]: uuid }),
           'extensions.webextensions.keepStorageOnUninstall': true,
           'extensions.webextensions.keepUuidOnUninstall': true,
+          ...prefs,
         },
       });
       try {
