@@ -53,7 +53,7 @@ export class ConversationController {
   /** Messages seen before registration finished, and the feed chain (one at a time, in order). */
   private pending: WatchedMessage[] | null = [];
   private chain: Promise<void> = Promise.resolve();
-  private readonly history = new HistoryBatches<{ m: WatchedMessage; seen: SeenMessage }>(
+  private readonly history = new HistoryBatches<{ m: WatchedMessage; seen: SeenMessage; early: boolean }>(
     (step) => this.queue(step, false),
     (batch) => this.feedHistory(batch),
   );
@@ -283,9 +283,10 @@ export class ConversationController {
     const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
     // Placed now, not after the messages before it: the frame loads while the background
     // decrypts, and waits on its port for the plaintext.
-    const early = readerOnArrival(seen, this.view?.state === 'unverified' || this.view?.state === 'private');
-    const reader = early ? this.readers.add(m.textElement, messageIdOf(m.text), true) : undefined;
-    if (this.batched(m, seen)) return;
+    const when = readerOnArrival(seen, (this.view?.state === 'unverified' || this.view?.state === 'private') && !this.view.locked);
+    const early = when !== null;
+    const reader = when ? this.readers.add(m.textElement, messageIdOf(m.text), when === 'now', undefined, true) : undefined;
+    if (this.batched(m, seen, early)) return;
     this.queue(() => this.feed(m, seen, early, reader), feedsEngine(seen));
   }
 
@@ -321,20 +322,20 @@ export class ConversationController {
    * History of one scan goes in one request (history-feed.ts). Not our own history (no engine)
    * nor mail (a mail's query is held for Start even from history, content.incoming `mail`).
    */
-  private batched(m: WatchedMessage, seen: SeenMessage): boolean {
+  private batched(m: WatchedMessage, seen: SeenMessage, early = false): boolean {
     if (!m.history || !feedsEngine(seen) || this.adapter.mail) return false;
-    this.history.add({ m, seen });
+    this.history.add({ m, seen, early });
     return true;
   }
 
   /** History of one scan, in page order: fed and written at once, then each shown as answered. */
-  private async feedHistory(batch: Array<{ m: WatchedMessage; seen: SeenMessage }>): Promise<void> {
+  private async feedHistory(batch: Array<{ m: WatchedMessage; seen: SeenMessage; early: boolean }>): Promise<void> {
     const id = this.conversationId;
     if (!id || this.stopped) return;
     const { results } = await request('content.history', { conversationId: id, texts: batch.map((b) => b.m.text) });
-    batch.forEach(({ m, seen }, i) => {
+    batch.forEach(({ m, seen, early }, i) => {
       const result = results[i] ?? { error: { code: 'internal', message: 'no answer' } };
-      this.answered(m, seen, 'error' in result ? { messageId: messageIdOf(m.text), display: 'error', send: [] } : result, false, false);
+      this.answered(m, seen, 'error' in result ? { messageId: messageIdOf(m.text), display: 'error', send: [] } : result, early, false);
     });
   }
 

@@ -88,11 +88,15 @@ export function replyDecoration(m: SeenMessage, reply: { display: IncomingDispla
 }
 
 /**
- * A reader frame placed at once, before the answer: only while the conversation is private,
- * when the message may well decrypt (in plaintext state it cannot, and would cost a frame).
+ * A reader before the answer: only while the conversation is private, when the message may well
+ * decrypt (in plaintext state it cannot, and would cost a frame). A live message gets its frame
+ * at once ('now'); history gets one when it comes on screen ('on-screen'), loading while the
+ * background decrypts the page's history, which may take a while (npm run bench: a screenful of
+ * frames took ~1 s to load on a busy machine, after the ~0.5 s the history took).
  */
-export function readerOnArrival(m: SeenMessage, privateNow: boolean): boolean {
-  return privateNow && !m.mine && !m.history && carriesPlaintext(m.wire);
+export function readerOnArrival(m: SeenMessage, privateNow: boolean): 'now' | 'on-screen' | null {
+  if (!privateNow || m.mine || !carriesPlaintext(m.wire)) return null;
+  return m.history ? 'on-screen' : 'now';
 }
 
 /**

@@ -47,7 +47,10 @@ const kindKey = (el: HTMLElement) => `${el.tagName} ${el.className}`;
 
 interface Reader {
   messageId: string;
-  /** Placed as it arrived: the background waits for its plaintext instead of "unavailable". */
+  /**
+   * The background waits for its plaintext instead of saying "unavailable": placed as it
+   * arrived, or history added before the background answered it.
+   */
   pending: boolean;
   frame: HTMLIFrameElement | null;
   /** A token request or a placement is under way. */
@@ -164,15 +167,22 @@ export class ReaderFrames {
   }
 
   /**
-   * A reader for this message: at once when it arrives live, else once it is on screen. Returns
+   * A reader for this message: at once when it arrives live, else once it is on screen.
+   * `waitForText`: the background waits for the plaintext (the message is still being
+   * decrypted) instead of saying it has none. Returns
    * the token of a warm frame now placed for it: the feed of the message names it to the
    * background (content.incoming `reader`), which posts the plaintext straight to that frame.
    */
-  add(textElement: HTMLElement, messageId: string, live: boolean, token?: string): string | undefined {
+  add(textElement: HTMLElement, messageId: string, live: boolean, token?: string, waitForText = live): string | undefined {
     const known = this.readers.get(textElement);
-    if (known?.messageId === messageId) return;
+    if (known?.messageId === messageId) {
+      // Added before the answer (history, waiting for its text): the answer's token saves a
+      // round trip if its frame is not asked for yet.
+      if (token && !known.frame && !known.busy) known.given = { token, at: this.now() };
+      return;
+    }
     if (known) this.drop(textElement);
-    const r: Reader = { messageId, pending: live, frame: null, busy: false, offSince: null, far: false, style: null, ...(token ? { given: { token, at: this.now() } } : {}) };
+    const r: Reader = { messageId, pending: waitForText, frame: null, busy: false, offSince: null, far: false, style: null, ...(token ? { given: { token, at: this.now() } } : {}) };
     this.readers.set(textElement, r);
     this.io.observe(textElement);
     this.near.observe(textElement);
@@ -313,11 +323,12 @@ export class ReaderFrames {
   }
 
   /**
-   * Readers without a frame, with their token at hand, now in view: within the window and within
-   * the box that scrolls the rows just placed (one layout for all of them).
+   * Readers without a frame, with their token at hand (or history still being decrypted, whose
+   * tokens are asked for at once), now in view: within the window and within the box that
+   * scrolls the rows just placed (one layout for all of them).
    */
   private cameOnScreen(near: HTMLElement): HTMLElement[] {
-    const candidates = [...this.readers].filter(([el, r]) => !r.frame && !r.busy && r.given && el.isConnected);
+    const candidates = [...this.readers].filter(([el, r]) => !r.frame && !r.busy && (r.given || r.pending) && el.isConnected);
     if (!candidates.length) return [];
     const clip = this.clipOf(near);
     return candidates

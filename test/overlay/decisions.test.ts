@@ -51,14 +51,15 @@ describe('replyDecoration (after the background answered)', () => {
 });
 
 describe('readerOnArrival', () => {
-  it('places a frame at once only for live incoming data messages and last pieces, while private', () => {
-    expect(readerOnArrival(seen(data), false)).toBe(false);
-    expect(readerOnArrival(seen(data), true)).toBe(true);
-    expect(readerOnArrival(seen(pieces[pieces.length - 1]!), true)).toBe(true);
-    expect(readerOnArrival(seen(pieces[0]!), true)).toBe(false);
-    expect(readerOnArrival(seen(data, { mine: true }), true)).toBe(false);
-    expect(readerOnArrival(seen(data, { history: true }), true)).toBe(false);
-    expect(readerOnArrival(seen('?OTRv3?'), true)).toBe(false);
+  it('places a frame before the answer only for incoming data messages and last pieces, while private: live at once, history on screen', () => {
+    expect(readerOnArrival(seen(data), false)).toBe(null);
+    expect(readerOnArrival(seen(data), true)).toBe('now');
+    expect(readerOnArrival(seen(pieces[pieces.length - 1]!), true)).toBe('now');
+    expect(readerOnArrival(seen(pieces[0]!), true)).toBe(null);
+    expect(readerOnArrival(seen(data, { mine: true }), true)).toBe(null);
+    expect(readerOnArrival(seen(data, { history: true }), true)).toBe('on-screen');
+    expect(readerOnArrival(seen(data, { history: true }), false)).toBe(null);
+    expect(readerOnArrival(seen('?OTRv3?'), true)).toBe(null);
   });
 });
 

@@ -211,6 +211,22 @@ describe('ReaderFrames', () => {
     expect(frame.style.display).toBe('');
   });
 
+  it('a history reader added before its answer asks, once on screen, for a frame that waits for the text; a later token from the answer is kept for a row not yet framed', async () => {
+    const [shown, later] = [message('?OTR:AAMDh1.'), message('?OTR:AAMDh2.')];
+    readers.add(shown, 'a'.repeat(64), false, undefined, true);
+    readers.add(later, 'b'.repeat(64), false, undefined, true);
+    scroll(shown, true);
+    await settle();
+    expect(bg.requests).toEqual([{ conversationId: 'conv-1', role: 'reader', messageId: 'a'.repeat(64), pending: true }]);
+    expect(frames(shown).length).toBe(1);
+    // The background's answer comes with tokens: the row not framed yet takes its token.
+    readers.add(later, 'b'.repeat(64), false, 'c'.repeat(32));
+    scroll(later, true);
+    await settle();
+    expect(bg.requests).toHaveLength(1);
+    expect(frames(later).length).toBe(1);
+  });
+
   it('releases a frame off screen for more than 30 s and makes it again when it comes back', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
