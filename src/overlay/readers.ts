@@ -22,9 +22,9 @@ import { canMoveFrames, moveReaderFrame, readerFrame, warmReaderFrame } from './
 export const RELEASE_AFTER_MS = 30_000;
 const SWEEP_MS = 5_000;
 /** Spare tokens held, and how long one is trusted to be live (the background keeps them 10 min). */
-const SPARES = 2;
+export const SPARES = 4;
 const SPARE_MAX_AGE_MS = 8 * 60_000;
-/** How long a used spare waits to be replaced while another is left (see rewarm). */
+/** How long used spares wait to be replaced (see rewarm). */
 export const REWARM_DELAY_MS = 400;
 /** A history message's token (it came with the feed) is used only this fresh (the background keeps it 60 s). */
 const GIVEN_TOKEN_MAX_AGE_MS = 45_000;
@@ -142,12 +142,12 @@ export class ReaderFrames {
   }
 
   /**
-   * Replaces the spare just used. While another one is left, a little later: a new frame
-   * loading competes for the extension's renderer with the frame that is about to get its
-   * plaintext (npm run bench: up to ~120 ms added to the arrival's delay).
+   * Replaces the spares just used, a little later: a new frame loading competes for the
+   * extension's renderer with the frames about to get their plaintext (npm run bench: up to ~120
+   * ms added to the arrival's delay), and for the page's own rendering of the messages that
+   * used them. Four are held, so a burst of a few messages needs no new frame at all.
    */
   private rewarm(): void {
-    if (this.warmFrames.length + this.spares.length === 0) return this.warm();
     if (this.rewarmTimer) return;
     this.rewarmTimer = this.win.setTimeout(() => {
       this.rewarmTimer = 0;

@@ -15,7 +15,7 @@ vi.mock('../../src/messaging/client', () => ({
   },
 }));
 
-const { ReaderFrames, RELEASE_AFTER_MS, REWARM_DELAY_MS } = await import('../../src/overlay/readers');
+const { ReaderFrames, RELEASE_AFTER_MS, REWARM_DELAY_MS, SPARES } = await import('../../src/overlay/readers');
 
 type Observed = { callback: IntersectionObserverCallback; targets: Set<Element> };
 let observers: Observed[] = [];
@@ -117,10 +117,7 @@ describe('ReaderFrames', () => {
   it('opens a live message at once from a spare token, naming its message in the frame address', async () => {
     readers.warm();
     await settle();
-    expect(bg.requests).toEqual([
-      { conversationId: 'conv-1', role: 'reader', pending: true },
-      { conversationId: 'conv-1', role: 'reader', pending: true },
-    ]);
+    expect(bg.requests).toEqual(Array.from({ length: SPARES }, () => ({ conversationId: 'conv-1', role: 'reader', pending: true })));
     const el = message('?OTR:AAMDlive.');
     readers.add(el, 'a'.repeat(64), true);
     const frame = frames(el)[0] as HTMLIFrameElement | undefined;
@@ -129,12 +126,12 @@ describe('ReaderFrames', () => {
     // The token (0…01 or 0…02 here) stays in the content script (frame-claims.ts).
     expect(frame!.src).not.toContain('0'.repeat(30));
     await settle();
-    // The used spare is replaced a little later while the other one is left, so the new frame
-    // does not load while this message's frame waits for its plaintext.
-    expect(bg.requests.length).toBe(2);
+    // The used spare is replaced a little later, so the new frame does not load while this
+    // message's frame waits for its plaintext.
+    expect(bg.requests.length).toBe(SPARES);
     await new Promise((r) => setTimeout(r, REWARM_DELAY_MS + 50));
     await settle();
-    expect(bg.requests.length).toBe(3);
+    expect(bg.requests.length).toBe(SPARES + 1);
   });
 
   it('where frames can be moved, holds spares as loaded hidden frames and moves one into a live message, naming its token', async () => {
@@ -146,7 +143,7 @@ describe('ReaderFrames', () => {
       readers.warm();
       await settle();
       const hidden = Array.from(document.body.children).filter((e) => e.matches('iframe[data-offrecord=reader]')) as HTMLIFrameElement[];
-      expect(hidden).toHaveLength(2);
+      expect(hidden).toHaveLength(SPARES);
       expect(hidden[0]!.style.visibility).toBe('hidden');
       expect(hidden[0]!.src).not.toContain('m='); // loaded before any message: it names none
       const el = message('?OTR:AAMDlive.');
@@ -159,7 +156,7 @@ describe('ReaderFrames', () => {
       // The used one is replaced; and once the site's look is known (read as the moved frame's
       // box was sized), the warm frames loaded without it are made again with it.
       const warmNow = Array.from(document.body.children).filter((e) => e.matches('iframe[data-offrecord=reader]')) as HTMLIFrameElement[];
-      expect(warmNow).toHaveLength(2);
+      expect(warmNow).toHaveLength(SPARES);
       for (const f of warmNow) expect(f.src).toContain('fontSize=');
     } finally {
       delete proto.moveBefore;
