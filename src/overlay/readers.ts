@@ -72,6 +72,8 @@ export class ReaderFrames {
   private readonly readers = new Map<HTMLElement, Reader>();
   private readonly byWindow = new Map<Window, HTMLElement>();
   private readonly ready: Array<{ el: HTMLElement; token: string }> = [];
+  /** History rows waiting for their text, each to take one line in the next animation frame. */
+  private readonly toCover: HTMLElement[] = [];
   private spares: Array<{ token: string; at: number }> = [];
   /** Spares already loaded in a hidden frame (where frames can be moved), and the look each has. */
   private warmFrames: Array<{ token: string; at: number; frame: HTMLIFrameElement; styled: boolean }> = [];
@@ -186,7 +188,10 @@ export class ReaderFrames {
     this.readers.set(textElement, r);
     this.io.observe(textElement);
     this.near.observe(textElement);
-    if (!live) return;
+    if (!live) {
+      if (waitForText) this.coverSoon(textElement);
+      return;
+    }
     const t = this.now();
     const warm = this.warmFrames.find((w) => t - w.at < SPARE_MAX_AGE_MS && w.frame.isConnected);
     const spare = warm ? undefined : this.spares.shift();
@@ -311,6 +316,7 @@ export class ReaderFrames {
     this.raf = 0;
     this.placing = true;
     try {
+      this.coverWaiting();
       for (let pass = 0; pass < MAX_PASSES && this.ready.length; pass++) {
         const placed = this.placeBatch(this.ready.splice(0));
         if (!placed) break;
@@ -349,6 +355,26 @@ export class ReaderFrames {
       return { top: Math.max(clip.top, box.top), bottom: Math.min(clip.bottom, box.bottom), left: Math.max(clip.left, box.left), right: Math.min(clip.right, box.right) };
     }
     return clip;
+  }
+
+  /**
+   * History still being decrypted takes one line per row at once, every row, framed or not: the
+   * rows on screen then are those that stay there, and their frames are asked for together, not
+   * a few per token round trip as placed rows shrank (npm run bench: five rounds, ~1 s, while
+   * the background was busy decrypting).
+   */
+  private coverSoon(el: HTMLElement): void {
+    this.toCover.push(el);
+    if (!this.raf && !this.placing) this.raf = this.win.requestAnimationFrame(() => this.place());
+  }
+
+  private coverWaiting(): void {
+    const rows = this.toCover.splice(0).filter((el) => this.readers.has(el) && el.isConnected);
+    const kinds = rows.map((el) => this.kindOf(el));
+    rows.forEach((el, i) => {
+      const r = this.readers.get(el)!;
+      if (r.style === null && !r.frame) this.cover(el, r, kinds[i]!, Math.floor(kinds[i]!.line));
+    });
   }
 
   /** Places one batch; returns one of its elements (null when none was placed). */

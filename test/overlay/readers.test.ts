@@ -224,6 +224,20 @@ describe('ReaderFrames', () => {
     expect(frames(later).length).toBe(1);
   });
 
+  it('history waiting for its text takes one line per row in the next animation frame, on screen or not, before any token', async () => {
+    const rows = [message('?OTR:AAMD' + 'x'.repeat(600) + '.'), message('?OTR:AAMD' + 'y'.repeat(600) + '.')];
+    for (const el of rows) Object.assign(el.style, { display: 'block', fontSize: '14px', lineHeight: '20px' });
+    // Rows with their own style attribute are read one by one; these two are.
+    rows.forEach((el, i) => readers.add(el, String(i + 4).repeat(64), false, undefined, true));
+    await settle();
+    expect(rows.map((el) => [el.style.height, el.style.color])).toEqual([
+      ['20px', 'transparent'],
+      ['20px', 'transparent'],
+    ]);
+    expect(bg.requests).toEqual([]);
+    expect(rows.map((el) => frames(el).length)).toEqual([0, 0]);
+  });
+
   it('releases a frame off screen for more than 30 s and makes it again when it comes back', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
