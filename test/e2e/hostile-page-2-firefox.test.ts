@@ -14,8 +14,10 @@
  * Also in Firefox: the comparison step before "Mark as verified" (issue 17), the SMP question
  * kept out of the page (item 6) while Bob's verify frame shows it, Bob's security mark in his
  * genuine frames and in neither the page nor its copies (item 1), a copy of Bob's Converse page
- * on another loopback origin that cannot drive his conversation (item 5), and a changed key's
- * "Check it", which opens the popup page on Bob's tab.
+ * on another loopback origin that cannot drive his conversation (item 5), a copy of his page that
+ * names 300 accounts in turn without growing OffRecord's stores past their caps (item 7), "Always"
+ * on the hostile site (a row Bob added) holding on its origin while the same page on localhost is
+ * manual (item 3), and a changed key's "Check it", which opens the popup page on Bob's tab.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -24,13 +26,23 @@ import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
 import {
-  composeFrames, copyOfPage, copyOurFrames, firefoxRequest, markOf, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED, type HostileSite, type Mark,
+  composeFrames, copyOfPage, copyOurFrames, firefoxRequest, HOSTILE_PAGE, markOf, openFirefoxExtensionPage, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED,
+  type HostileSite, type Mark,
 } from './helpers/hostile-site';
-import { closeVerify, extensionRequest, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
-import { extensionFrames, ffLockState } from './helpers/firefox-kept';
+import { closeVerify, extensionRequest, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { extensionFrames, ffLockState, ffType } from './helpers/firefox-kept';
+import { rotateAccounts, storedCounts, type StoredCounts } from './helpers/hostile-storage';
+import { KEYLESS_ACCOUNT_CAP } from '../../src/background/key-store';
+import { INSTANCE_TAG_CAP } from '../../src/background/key-records';
+import { DEFAULT_MAX_CONVERSATIONS } from '../../src/background/conversation-life';
+import { PLAINTEXT_CAP } from '../../src/background/plaintext-cache';
+import type { SiteView } from '../../src/messaging/types';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
+const ALICE_LIST = 'converse-chat[jid="bob@localhost"] .chat-content__messages';
+/** An OTR data message as a page can make one up (it reaches the engine, which fails to read it). */
+const FAKE_DATA = '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.';
 
 async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout: number, what: string): Promise<T> {
   let last: T | undefined;
@@ -267,6 +279,44 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await bob.evaluate(() => document.querySelectorAll('iframe[data-page-copy]').forEach((f) => f.remove()));
   });
 
+  it('a page rotating its account name 300 times grows no store past its cap; the private conversation goes on (item 7)', async () => {
+    // A copy of Bob's Converse page (no site script, so nothing re-renders what the attack sets).
+    site.serve('/converse-rotate.html', await bob.evaluate(copyOfPage));
+    const page = await ff.browser.newPage();
+    await page.goto(`${site.url}converse-rotate.html`);
+    await poll(() => ffState(page), (s) => s === 'plaintext', 20_000, "the copy's lock");
+    const counts = async () => {
+      const ext = await openFirefoxExtensionPage(ff.browser, uuid, 'popup.html');
+      try {
+        return await ext.evaluate(storedCounts);
+      } finally {
+        await ext.close();
+      }
+    };
+    const before = await counts();
+    await page.bringToFront();
+    const registered = await page.evaluate(rotateAccounts, { count: 300, accountElement: 'converse-user-profile converse-avatar[name]', list: BOB_LIST, text: FAKE_DATA });
+    expect(registered).toBe(300);
+    await page.close();
+    // Every account the page named reached the background (300 more conversations on disk,
+    // under their own cap), and its account list stops at the cap.
+    const after: StoredCounts = await poll(counts, (c) => c.conversations === before.conversations + 300 && c.keyless === KEYLESS_ACCOUNT_CAP, 30_000, 'the stored counts');
+    expect(after.conversations).toBeLessThanOrEqual(DEFAULT_MAX_CONVERSATIONS);
+    // Instance tags: the cap, the newest account's, and that of Bob's private conversation.
+    expect(after.instanceTags).toBeGreaterThan(before.instanceTags);
+    expect(after.instanceTags).toBeLessThanOrEqual(INSTANCE_TAG_CAP + 2);
+    expect(after.session).toBeLessThanOrEqual(PLAINTEXT_CAP);
+    // Bob's private conversation with Alice still sends and reads, both ways.
+    await bob.bringToFront();
+    expect(await ffState(bob)).toBe('private');
+    const line = 'after three hundred names';
+    await typePrivate(alice.page, line);
+    const readers = () => Promise.all(extensionFrames(bob, 'reader').map((f) => f.$eval('[data-offrecord=plaintext]', (e) => e.textContent ?? '').catch(() => '')));
+    await poll(readers, (t) => t.includes(line), 30_000, "Bob's reader of Alice's line");
+    await ffType(bob, 'still here');
+    await waitReader(alice.page, 'still here', ALICE_LIST);
+  });
+
   let siteReady = false;
   async function hostilePage(): Promise<Page> {
     if (!siteReady) await setUpInFirefox(ff.browser, uuid, site.url);
@@ -311,6 +361,45 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
       lock: () => page.$eval('>>> [data-offrecord=lock]', (e) => ({ warning: e.getAttribute('data-offrecord-warning'), label: e.textContent ?? '' })),
     });
     await page.close();
+  });
+
+  it("'Always' on a site Bob added holds for its origin, whatever the adapter; the same page on another origin is manual (item 3)", async () => {
+    await (await hostilePage()).close();
+    const row = (await firefoxRequest<SiteView[]>(ff.browser, uuid, 'sites.list', {})).find((r) => r.name === 'Hostile chat');
+    expect(row).toMatchObject({ builtIn: false, policy: 'always', id: expect.stringMatching(/^user-/) });
+    // Fresh conversations (the generic adapter's peer is the page's path), on this origin and on
+    // localhost, the same page and the same adapter ('generic', an id no site row has).
+    const copyOrigin = site.url.replace('127.0.0.1', 'localhost').replace(/\/$/, '');
+    await setUpInFirefox(ff.browser, uuid, copyOrigin, false);
+    site.serve('/policy.html', HOSTILE_PAGE);
+    const always = await ff.browser.newPage();
+    await always.goto(`${site.url}policy.html`);
+    const copy = await ff.browser.newPage();
+    await copy.goto(`${copyOrigin}/policy.html`);
+    const look = (p: Page) =>
+      p.$eval('>>> [data-offrecord=lock]', (e) => ({ state: e.getAttribute('data-offrecord-state'), policy: e.getAttribute('data-offrecord-policy'), asked: e.getAttribute('data-offrecord-asked'), label: e.textContent ?? '' }));
+    // "Always": the private box from the start, the red "Not private"; the copy: neutral, the site's box.
+    const a = await poll(() => look(always), (l) => l.state === 'plaintext', 20_000, "the lock on Bob's site");
+    expect(a).toMatchObject({ policy: 'always', label: expect.stringContaining('Not private') });
+    await poll(() => always.evaluate(composeFrames), (f) => f.all === 1, 15_000, 'the private box');
+    const c = await poll(() => look(copy), (l) => l.state === 'plaintext', 20_000, "the copy's lock");
+    expect(c).toMatchObject({ policy: 'manual', label: expect.stringContaining('Not started') });
+    expect((await copy.evaluate(composeFrames)).all).toBe(0);
+    // A peer's query: under "Always" answered at once with a D-H Commit; on the copy held for
+    // Bob's Start (the lock says the peer asks), nothing sent.
+    // Texts shown in a list's first 1.5 s are history, which never gets an answer (watcher.ts).
+    await new Promise((r) => setTimeout(r, 1600));
+    // (Each page in front when its query comes, as the user has it: inserting needs the focus.)
+    for (const p of [copy, always]) {
+      await p.bringToFront();
+      await p.evaluate(() => (window as unknown as { fakeQueries(n: number, ms: number): void }).fakeQueries(1, 10));
+    }
+    await poll(() => always.evaluate(readSpy).then((s) => s.sent.filter((t) => t.startsWith('?OTR:AAMC')).length), (n) => n === 1, 20_000, 'the D-H Commit');
+    await poll(() => look(copy), (l) => l.asked === 'true', 20_000, "the copy's lock to say the peer asks");
+    await new Promise((r) => setTimeout(r, 1000)); // an answer the copy would send would be out by now
+    expect((await copy.evaluate(readSpy)).sent).toEqual([]);
+    await always.close();
+    await copy.close();
   });
 
   it('a changed key shows "Check it" on Bob\'s lock, which opens the popup page on his tab', async () => {
