@@ -15,7 +15,10 @@
  * kept out of the page (item 6) while Bob's verify frame shows it, Bob's security mark in his
  * genuine frames and in neither the page nor its copies (item 1), a copy of Bob's Converse page
  * on another loopback origin that cannot drive his conversation (item 5), a copy of his page that
- * names 300 accounts in turn without growing OffRecord's stores past their caps (item 7), "Always"
+ * names 300 accounts in turn without growing OffRecord's stores past their caps (item 7), a
+ * ciphertext of Bob's second private conversation with Alice (a hostile chat page, relayed by the
+ * test) shown in his Converse page, whose reader there gets no plaintext while the owning page's
+ * reader still shows it (item 4), "Always"
  * on the hostile site (a row Bob added) holding on its origin while the same page on localhost is
  * manual (item 3), and a changed key's "Check it", which opens the popup page on Bob's tab.
  */
@@ -26,11 +29,13 @@ import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
 import {
-  composeFrames, copyOfPage, copyOurFrames, firefoxRequest, HOSTILE_PAGE, markOf, openFirefoxExtensionPage, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED,
+  composeFrames, copyOfPage, copyOurFrames, firefoxRequest, genericSetup, HOSTILE_PAGE, markOf, openFirefoxExtensionPage, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED,
   type HostileSite, type Mark,
 } from './helpers/hostile-site';
 import { closeVerify, extensionRequest, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
-import { extensionFrames, ffLockState, ffType } from './helpers/firefox-kept';
+import { extensionFrames, ffLockState, ffMenu, ffType } from './helpers/firefox-kept';
+import { deliverToList, Relay } from './helpers/hostile-relay';
+import type { Page as ChromiumPage } from 'playwright-core';
 import { rotateAccounts, storedCounts, type StoredCounts } from './helpers/hostile-storage';
 import { KEYLESS_ACCOUNT_CAP } from '../../src/background/key-store';
 import { INSTANCE_TAG_CAP } from '../../src/background/key-records';
@@ -315,6 +320,85 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await poll(readers, (t) => t.includes(line), 30_000, "Bob's reader of Alice's line");
     await ffType(bob, 'still here');
     await waitReader(alice.page, 'still here', ALICE_LIST);
+  });
+
+  it("a reader asked for in another of Bob's private conversations gets no plaintext; the owner's reader still shows it (item 4)", async () => {
+    // A second private conversation between Alice and Bob: the hostile chat page (at a path of
+    // its own, so a conversation of its own) in a tab of each, joined by the test as a chat
+    // server would join them (the generic adapter, no site row yet).
+    site.serve('/relay.html', HOSTILE_PAGE);
+    const origin = site.url.replace(/\/$/, '');
+    await setUpInFirefox(ff.browser, uuid, origin, false);
+    const setup = genericSetup(origin);
+    const ext = await alice.browser.context.newPage();
+    await ext.goto(`chrome-extension://${alice.browser.extensionId}/popup.html`);
+    await ext.evaluate(([key, value]) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ [key as string]: value }), [setup.key, setup.value] as const);
+    await ext.close();
+    const alicePage: ChromiumPage = await alice.browser.context.newPage();
+    await alicePage.goto(`${site.url}relay.html`);
+    const bobPage = await ff.browser.newPage();
+    await bobPage.goto(`${site.url}relay.html`);
+    const relay = new Relay([
+      { sent: () => alicePage.evaluate(readSpy).then((s) => s.sent), deliver: (texts) => alicePage.evaluate(deliverToList, texts) },
+      { sent: () => bobPage.evaluate(readSpy).then((s) => s.sent), deliver: (texts) => bobPage.evaluate(deliverToList, texts) },
+    ]);
+    try {
+      await alicePage.bringToFront();
+      await bobPage.bringToFront();
+      await waitState(alicePage, 'plaintext');
+      await poll(() => ffState(bobPage), (st) => st === 'plaintext', 20_000, "the lock on Bob's hostile page");
+      // Texts shown in a list's first 1.5 s are history, which asks nothing (watcher.ts).
+      await new Promise((r) => setTimeout(r, 1600));
+      await menu(alicePage, 'start');
+      await poll(() => bobPage.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-asked')), (a) => a === 'true', 60_000, 'Bob to be asked');
+      await ffMenu(bobPage, 'start');
+      // Private; verified or not (trust belongs to the key, which Bob verified above).
+      await expect.poll(() => lockState(alicePage), { timeout: 60_000 }).toMatch(/^(unverified|private)$/);
+      await poll(() => ffState(bobPage), (st) => st === 'unverified' || st === 'private', 60_000, "Bob's hostile page to be private");
+      // Alice's next message on the hostile page is held back on its way to Bob.
+      relay.holding = true;
+      const line = 'for the hostile page tab alone';
+      await typePrivate(alicePage, line);
+      await poll(async () => relay.held.filter((t) => t.startsWith('?OTR:AAMD')).length, (n) => n === 1, 20_000, "Alice's data message");
+      const ciphertext = relay.held.find((t) => t.startsWith('?OTR:AAMD'))!;
+      // The attack: Bob's Converse page (private with Alice too, so it frames readers) shows that
+      // ciphertext as a message of its own conversation, then it reaches Bob's hostile page.
+      await bob.bringToFront();
+      await bob.evaluate(
+        (list, text) => {
+          const row = document.createElement('converse-chat-message');
+          const div = document.createElement('div');
+          div.className = 'message chat-msg';
+          div.setAttribute('data-msgid', 'copied-from-another-conversation');
+          const body = document.createElement('div');
+          body.className = 'chat-msg__text';
+          body.setAttribute('text', text);
+          body.textContent = text;
+          div.append(body);
+          row.append(div);
+          // The page watches its row: OffRecord frames a reader there (the attack asks for one).
+          const w = window as unknown as { readerPlaced?: boolean };
+          new MutationObserver(() => (w.readerPlaced ||= !!row.querySelector('iframe[data-offrecord=reader]'))).observe(row, { subtree: true, childList: true });
+          document.querySelector(list)!.append(row);
+        },
+        BOB_LIST,
+        ciphertext,
+      );
+      await relay.release();
+      // The hostile page's own reader shows the text: its one delivery was not used up.
+      await bobPage.bringToFront();
+      const readersOf = (p: Page) => Promise.all(extensionFrames(p, 'reader').map((f) => f.$eval('[data-offrecord=plaintext]', (e) => e.textContent ?? '').catch(() => '')));
+      await poll(() => readersOf(bobPage), (t) => t.includes(line), 30_000, "the hostile page's reader");
+      await bob.bringToFront();
+      await new Promise((r) => setTimeout(r, 3000)); // a reader given the text would show it by now
+      expect(await bob.evaluate(() => (window as unknown as { readerPlaced?: boolean }).readerPlaced)).toBe(true);
+      expect(await readersOf(bob)).not.toContain(line);
+      expect(await bob.evaluate(pageText)).not.toContain(line);
+    } finally {
+      relay.stop();
+      await alicePage.close();
+      await bobPage.close();
+    }
   });
 
   let siteReady = false;
