@@ -228,15 +228,19 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await (await copy.waitForSelector('>>> [role=menuitem][data-offrecord=start]'))!.click();
     await copy.evaluate((list) => {
       const root = document.querySelector(list)!;
-      for (const text of ['?OTRv3?', '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.']) {
+      // In Converse's own markup, so that OffRecord reads them as the copy's incoming messages.
+      for (const [i, text] of ['?OTRv3?', '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.'].entries()) {
+        const row = document.createElement('converse-chat-message');
         const div = document.createElement('div');
         div.className = 'message chat-msg';
+        div.setAttribute('data-msgid', `copy-${i}`);
         const body = document.createElement('div');
         body.className = 'chat-msg__text';
         body.setAttribute('text', text);
         body.textContent = text;
         div.append(body);
-        root.append(div);
+        row.append(div);
+        root.append(row);
       }
     }, BOB_LIST);
     await new Promise((r) => setTimeout(r, 3000)); // time for anything the copy set off to reach Bob's tab
