@@ -29,7 +29,7 @@ import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
 import {
-  composeFrames, copyOfPage, copyOurFrames, firefoxRequest, genericSetup, HOSTILE_PAGE, markOf, openFirefoxExtensionPage, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED,
+  composeFrames, copyOfPage, showInConverse, copyOurFrames, firefoxRequest, genericSetup, HOSTILE_PAGE, markOf, openFirefoxExtensionPage, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED,
   type HostileSite, type Mark,
 } from './helpers/hostile-site';
 import { closeVerify, extensionRequest, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
@@ -226,23 +226,8 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     const sentBefore = await bobsOtrReplies(bob);
     await (await copy.waitForSelector('>>> [data-offrecord=lock]'))!.click();
     await (await copy.waitForSelector('>>> [role=menuitem][data-offrecord=start]'))!.click();
-    await copy.evaluate((list) => {
-      const root = document.querySelector(list)!;
-      // In Converse's own markup, so that OffRecord reads them as the copy's incoming messages.
-      for (const [i, text] of ['?OTRv3?', '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.'].entries()) {
-        const row = document.createElement('converse-chat-message');
-        const div = document.createElement('div');
-        div.className = 'message chat-msg';
-        div.setAttribute('data-msgid', `copy-${i}`);
-        const body = document.createElement('div');
-        body.className = 'chat-msg__text';
-        body.setAttribute('text', text);
-        body.textContent = text;
-        div.append(body);
-        row.append(div);
-        root.append(row);
-      }
-    }, BOB_LIST);
+    // In Converse's own markup, so that OffRecord reads them as the copy's incoming messages.
+    await copy.evaluate(showInConverse, { list: BOB_LIST, texts: ['?OTRv3?', FAKE_DATA], id: 'copy' });
     await new Promise((r) => setTimeout(r, 3000)); // time for anything the copy set off to reach Bob's tab
     // Bob's conversation keeps its state, his page sent nothing, and it still works both ways.
     expect(await ffState(bob)).toBe('private');
@@ -368,26 +353,7 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
       // The attack: Bob's Converse page (private with Alice too, so it frames readers) shows that
       // ciphertext as a message of its own conversation, then it reaches Bob's hostile page.
       await bob.bringToFront();
-      await bob.evaluate(
-        (list, text) => {
-          const row = document.createElement('converse-chat-message');
-          const div = document.createElement('div');
-          div.className = 'message chat-msg';
-          div.setAttribute('data-msgid', 'copied-from-another-conversation');
-          const body = document.createElement('div');
-          body.className = 'chat-msg__text';
-          body.setAttribute('text', text);
-          body.textContent = text;
-          div.append(body);
-          row.append(div);
-          // The page watches its row: OffRecord frames a reader there (the attack asks for one).
-          const w = window as unknown as { readerPlaced?: boolean };
-          new MutationObserver(() => (w.readerPlaced ||= !!row.querySelector('iframe[data-offrecord=reader]'))).observe(row, { subtree: true, childList: true });
-          document.querySelector(list)!.append(row);
-        },
-        BOB_LIST,
-        ciphertext,
-      );
+      await bob.evaluate(showInConverse, { list: BOB_LIST, texts: [ciphertext], id: 'copied-from-another-conversation', watch: true });
       await relay.release();
       // The hostile page's own reader shows the text: its one delivery was not used up.
       await bobPage.bringToFront();

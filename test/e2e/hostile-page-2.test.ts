@@ -25,7 +25,7 @@ import type { Page } from 'playwright-core';
 import {
   acceptPrivate, closeVerify, composeInput, extensionRequest, launchProfile, lock, lockNotice, lockState, menu, popupRequest, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile,
 } from './overlay-kit';
-import { composeFrames, copyOfPage, genericSetup, HOSTILE_PAGE, readSpy, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
+import { composeFrames, copyOfPage, showInConverse, genericSetup, HOSTILE_PAGE, readSpy, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
 import { rotateAccounts, storedCounts, type StoredCounts } from './helpers/hostile-storage';
 import { KEYLESS_ACCOUNT_CAP } from '../../src/background/key-store';
 import { DEFAULT_MAX_CONVERSATIONS } from '../../src/background/conversation-life';
@@ -136,23 +136,8 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     const sentBefore = (await bob.page.evaluate(bobsOwnBodies, BOB_LIST)).length;
     // What the copy can do: start (its own conversation), and show OTR texts as if they came in.
     await menu(copy, 'start');
-    await copy.evaluate((list) => {
-      const root = document.querySelector(list)!;
-      // In Converse's own markup, so that OffRecord reads them as the copy's incoming messages.
-      for (const [i, text] of ['?OTRv3?', '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.'].entries()) {
-        const row = document.createElement('converse-chat-message');
-        const div = document.createElement('div');
-        div.className = 'message chat-msg';
-        div.setAttribute('data-msgid', `copy-${i}`);
-        const body = document.createElement('div');
-        body.className = 'chat-msg__text';
-        body.setAttribute('text', text);
-        body.textContent = text;
-        div.append(body);
-        row.append(div);
-        root.append(row);
-      }
-    }, BOB_LIST);
+    // In Converse's own markup, so that OffRecord reads them as the copy's incoming messages.
+    await copy.evaluate(showInConverse, { list: BOB_LIST, texts: ['?OTRv3?', FAKE_DATA], id: 'copy' });
     await copy.waitForTimeout(3000); // time for anything the copy set off to reach Bob's tab
     // Bob's conversation stays private, his page sent nothing, and it still works both ways.
     expect(await lockState(bob.page)).toBe('unverified');

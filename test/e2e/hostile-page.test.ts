@@ -19,7 +19,7 @@ import { converseLogin, converseOpenChat } from './helpers/chat';
 import {
   acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, popupRequest, readerTexts, shot, smpQuestion, smpResult, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile,
 } from './overlay-kit';
-import { copyOurFrames, genericSetup, markOf, readSpy, showing, startHostileSite, tokensIn, type HostileSite, type Mark } from './helpers/hostile-site';
+import { copyOurFrames, genericSetup, markOf, readSpy, showInConverse, showing, startHostileSite, tokensIn, type HostileSite, type Mark } from './helpers/hostile-site';
 import { deliverToList, Relay } from './helpers/hostile-relay';
 import type { Page } from 'playwright-core';
 
@@ -277,25 +277,8 @@ describe.sequential('a hostile page sees no plaintext', () => {
       const ciphertext = relay.held.find((t) => t.startsWith('?OTR:AAMD'))!;
       // The attack: Bob's Converse page (private with Alice too, so it frames readers) shows that
       // ciphertext as a message of its own conversation, then it reaches Bob's hostile page.
-      await bob.page.evaluate(
-        ([list, text]) => {
-          const row = document.createElement('converse-chat-message');
-          const div = document.createElement('div');
-          div.className = 'message chat-msg';
-          div.setAttribute('data-msgid', 'copied-from-another-conversation');
-          const body = document.createElement('div');
-          body.className = 'chat-msg__text';
-          body.setAttribute('text', text!);
-          body.textContent = text!;
-          div.append(body);
-          row.append(div);
-          // The page watches its row: OffRecord frames a reader there (the attack asks for one).
-          const w = window as unknown as { readerPlaced?: boolean };
-          new MutationObserver(() => (w.readerPlaced ||= !!row.querySelector('iframe[data-offrecord=reader]'))).observe(row, { subtree: true, childList: true });
-          document.querySelector(list!)!.append(row);
-        },
-        [LIST.replace('converse-chat', 'converse-chat[jid="alice@localhost"]'), ciphertext],
-      );
+      const list = LIST.replace('converse-chat', 'converse-chat[jid="alice@localhost"]');
+      await bob.page.evaluate(showInConverse, { list, texts: [ciphertext], id: 'copied-from-another-conversation', watch: true });
       await relay.release();
       // The hostile page's own reader shows the text: its one delivery was not used up.
       await bobPage.bringToFront();

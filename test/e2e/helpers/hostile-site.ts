@@ -291,3 +291,27 @@ export function copyOfPage(): string {
   for (const el of Array.from(clone.querySelectorAll('script, iframe, [data-offrecord-host], [data-offrecord]'))) el.remove();
   return `<!doctype html>\n${new XMLSerializer().serializeToString(clone)}`;
 }
+
+/**
+ * Runs in a Converse page's main world: shows each text in `list` as an incoming message, in
+ * Converse's own markup so that OffRecord reads it, with message ids `${id}-N`. With `watch`, the
+ * page notes on `window.readerPlaced` whether OffRecord frames a reader in one of those rows.
+ */
+export function showInConverse({ list, texts, id, watch = false }: { list: string; texts: string[]; id: string; watch?: boolean }): void {
+  const root = document.querySelector(list)!;
+  const w = window as unknown as { readerPlaced?: boolean };
+  texts.forEach((text, i) => {
+    const row = document.createElement('converse-chat-message');
+    const div = document.createElement('div');
+    div.className = 'message chat-msg';
+    div.setAttribute('data-msgid', `${id}-${i}`);
+    const body = document.createElement('div');
+    body.className = 'chat-msg__text';
+    body.setAttribute('text', text);
+    body.textContent = text;
+    div.append(body);
+    row.append(div);
+    if (watch) new MutationObserver(() => (w.readerPlaced ||= !!row.querySelector('iframe[data-offrecord=reader]'))).observe(row, { subtree: true, childList: true });
+    root.append(row);
+  });
+}
