@@ -102,6 +102,32 @@ export function readPassphrase(v: unknown): PassphraseRecord | null {
   return r;
 }
 
+/**
+ * Instance tags kept at most beyond those in `keep` (issue 17 item 7): account names come from
+ * the page, and every account that receives an OTR message gets a tag, so a page naming new
+ * accounts again and again would grow the record without bound. Equal to the account list's cap.
+ */
+export const INSTANCE_TAG_CAP = 256;
+
+/**
+ * Drops the oldest tags (insertion order) beyond INSTANCE_TAG_CAP, never one in `keep` (accounts
+ * with a key of their own, the tag just made, those a private conversation or a key exchange
+ * relies on). A dropped tag is made anew at the account's next use: its peers see a new instance
+ * of us, as after a reinstall, and the next key exchange goes to it. Returns how many went.
+ */
+export function pruneInstanceTags(tags: Record<string, number>, keep: ReadonlySet<string>): number {
+  let excess = Object.keys(tags).filter((k) => !keep.has(k)).length - INSTANCE_TAG_CAP;
+  let dropped = 0;
+  for (const key of Object.keys(tags)) {
+    if (excess <= 0) break;
+    if (keep.has(key)) continue;
+    delete tags[key];
+    excess--;
+    dropped++;
+  }
+  return dropped;
+}
+
 export function accountKey(site: string, account: string): string {
   return JSON.stringify([site, account]);
 }

@@ -16,7 +16,7 @@ import { getAll, getRecord, write } from './idb';
 import type { KeyGenerator } from './keygen';
 import {
   KEY_FORMAT, VERIFIER_TEXT, accountKey, clearKeyOf, fingerprintHex, keyFromJsonText, keyJson, readAccounts,
-  readInstanceTags, readKeyRecord, readPassphrase, type AccountRecord, type KeyRecord, type PassphraseRecord,
+  pruneInstanceTags, readInstanceTags, readKeyRecord, readPassphrase, type AccountRecord, type KeyRecord, type PassphraseRecord,
 } from './key-records';
 import { DEFAULT_SCRYPT, deriveKek, open, seal, type Random, type ScryptParams } from './sealing';
 
@@ -54,6 +54,12 @@ export class KeyStore {
     private readonly db: IDBDatabase,
     private readonly opts: KeyStoreOptions,
   ) {}
+
+  /**
+   * Accounts (accountKey) whose instance tag a conversation relies on now, never pruned (set by
+   * the background to those of private conversations and key exchanges under way).
+   */
+  tagsInUse: () => Iterable<string> = () => [];
 
   /** Whether stored secrets are sealed under a passphrase (conversation-key.ts). */
   passphraseSet(): boolean {
@@ -317,7 +323,8 @@ export class KeyStore {
       const k = accountKey(site, account);
       const known = this.identities.get(k);
       if (known) return known;
-      const own = (await this.accounts()).find((a) => a.site === site && a.account === account)?.keyId ?? null;
+      const accounts = await this.accounts();
+      const own = accounts.find((a) => a.site === site && a.account === account)?.keyId ?? null;
       const keyId = own ?? ((await getRecord(this.db, 'meta', 'identity')) as string);
       const privateKey = this.keys.get(keyId);
       if (!privateKey) storeFail('corrupt', `key ${keyId} for ${account} on ${site} is missing`);
@@ -326,6 +333,8 @@ export class KeyStore {
       if (instanceTag === undefined) {
         instanceTag = generateInstanceTag(this.opts.random);
         tags[k] = instanceTag;
+        const keyed = accounts.filter((a) => a.keyId !== null).map((a) => accountKey(a.site, a.account));
+        pruneInstanceTags(tags, new Set([k, ...keyed, ...this.tagsInUse()]));
         await write(this.db, ['meta'], (tx) => tx.objectStore('meta').put(tags, 'instanceTags'));
       }
       const identity = { privateKey, instanceTag, fingerprint: fingerprintHex(privateKey) };

@@ -11,6 +11,8 @@ import { UserSiteScripts, type ScriptApis } from './content-scripts';
 import { createHandlers, type Services } from './handlers';
 import { openDatabase } from './idb';
 import { KeyStore, type KekCache } from './key-store';
+import { accountKey } from './key-records';
+import { holdsSecrets } from './session-wire';
 import { cryptoRandom, inlineGenerator, pageGenerator, type KeyGenerator } from './keygen';
 import { PortHub } from './port-hub';
 import { FRAMES } from '../messaging/frames';
@@ -63,6 +65,8 @@ export async function buildServices(hub: PortHub, tokens: FrameTokens, generator
     toContent: (tab, push) => hub.toContent(tab, push),
     invitation: async (account) => invitationFor(account, (await config.settings()).storeLinks),
   });
+  // A conversation that is private or in a key exchange keeps its account's instance tag (item 7).
+  keys.tagsInUse = () => [...sessions.life.records.values()].filter((r) => holdsSecrets(r.state)).map((r) => accountKey(r.site, r.account));
   hub.attach(sessions);
   hub.attachMark(() => config.securityMark());
   keys.onStatus((status) => {

@@ -126,4 +126,25 @@ describe('bounded storage (item 7)', () => {
     expect(names).not.toContain('rotating-0');
     expect(names).toContain(`rotating-${KEYLESS_ACCOUNT_CAP + 39}`);
   });
+
+  it('so are their instance tags; those of own-key accounts and of conversations that rely on them stay', async () => {
+    const { INSTANCE_TAG_CAP, accountKey } = await import('../../src/background/key-records');
+    await bg.keys.noteAccount('thelounge', 'keeper');
+    await bg.keys.generateForAccount('thelounge', 'keeper');
+    const keeper = (await bg.keys.identityFor('thelounge', 'keeper')).instanceTag;
+    const busy = (await bg.keys.identityFor('thelounge', 'busy')).instanceTag;
+    bg.keys.tagsInUse = () => [accountKey('thelounge', 'busy')];
+    for (let i = 0; i < INSTANCE_TAG_CAP + 40; i++) await bg.keys.identityFor('thelounge', `rotating-${i}`);
+    const tags = await bg.keys.exportInstanceTags();
+    const tagOf = (account: string) => tags.find((t) => t.account === account)?.instanceTag;
+    // The cap, plus the kept: the newest tag, keeper's and busy's.
+    expect(tags.filter((t) => t.account.startsWith('rotating-')).length).toBe(INSTANCE_TAG_CAP + 1);
+    expect(tags.length).toBe(INSTANCE_TAG_CAP + 3);
+    expect(tagOf('keeper')).toBe(keeper);
+    expect(tagOf('busy')).toBe(busy);
+    expect(tagOf('rotating-0')).toBeUndefined();
+    expect(tagOf(`rotating-${INSTANCE_TAG_CAP + 39}`)).toBeDefined();
+    // A dropped tag is made anew at the account's next use.
+    expect((await bg.keys.identityFor('thelounge', 'rotating-0')).instanceTag).toBeGreaterThanOrEqual(0x100);
+  });
 });

@@ -14,8 +14,13 @@
  * Also in Firefox: the comparison step before "Mark as verified" (issue 17), the SMP question
  * kept out of the page (item 6) while Bob's verify frame shows it, Bob's security mark in his
  * genuine frames and in neither the page nor its copies (item 1), a copy of Bob's Converse page
- * on another loopback origin that cannot drive his conversation (item 5), and a changed key's
- * "Check it", which opens the popup page on Bob's tab.
+ * on another loopback origin that cannot drive his conversation (item 5), a copy of his page that
+ * names 300 accounts in turn without growing OffRecord's stores past their caps (item 7), a
+ * ciphertext of Bob's second private conversation with Alice (a hostile chat page, relayed by the
+ * test) shown in his Converse page, whose reader there gets no plaintext while the owning page's
+ * reader still shows it (item 4), "Always"
+ * on the hostile site (a row Bob added) holding on its origin while the same page on localhost is
+ * manual (item 3), and a changed key's "Check it", which opens the popup page on Bob's tab.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -24,13 +29,25 @@ import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
 import {
-  composeFrames, copyOfPage, copyOurFrames, firefoxRequest, markOf, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED, type HostileSite, type Mark,
+  composeFrames, copyOfPage, showInConverse, copyOurFrames, firefoxRequest, genericSetup, HOSTILE_PAGE, markOf, openFirefoxExtensionPage, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED,
+  type HostileSite, type Mark,
 } from './helpers/hostile-site';
-import { closeVerify, extensionRequest, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitState, type Profile } from './overlay-kit';
-import { extensionFrames, ffLockState } from './helpers/firefox-kept';
+import { closeVerify, extensionRequest, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { extensionFrames, ffLockState, ffMenu, ffType } from './helpers/firefox-kept';
+import { deliverToList, Relay } from './helpers/hostile-relay';
+import type { Page as ChromiumPage } from 'playwright-core';
+import { rotateAccounts, storedCounts, type StoredCounts } from './helpers/hostile-storage';
+import { KEYLESS_ACCOUNT_CAP } from '../../src/background/key-store';
+import { INSTANCE_TAG_CAP } from '../../src/background/key-records';
+import { DEFAULT_MAX_CONVERSATIONS } from '../../src/background/conversation-life';
+import { PLAINTEXT_CAP } from '../../src/background/plaintext-cache';
+import type { SiteView } from '../../src/messaging/types';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
+const ALICE_LIST = 'converse-chat[jid="bob@localhost"] .chat-content__messages';
+/** An OTR data message as a page can make one up (it reaches the engine, which fails to read it). */
+const FAKE_DATA = '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.';
 
 async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout: number, what: string): Promise<T> {
   let last: T | undefined;
@@ -209,19 +226,8 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     const sentBefore = await bobsOtrReplies(bob);
     await (await copy.waitForSelector('>>> [data-offrecord=lock]'))!.click();
     await (await copy.waitForSelector('>>> [role=menuitem][data-offrecord=start]'))!.click();
-    await copy.evaluate((list) => {
-      const root = document.querySelector(list)!;
-      for (const text of ['?OTRv3?', '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.']) {
-        const div = document.createElement('div');
-        div.className = 'message chat-msg';
-        const body = document.createElement('div');
-        body.className = 'chat-msg__text';
-        body.setAttribute('text', text);
-        body.textContent = text;
-        div.append(body);
-        root.append(div);
-      }
-    }, BOB_LIST);
+    // In Converse's own markup, so that OffRecord reads them as the copy's incoming messages.
+    await copy.evaluate(showInConverse, { list: BOB_LIST, texts: ['?OTRv3?', FAKE_DATA], id: 'copy' });
     await new Promise((r) => setTimeout(r, 3000)); // time for anything the copy set off to reach Bob's tab
     // Bob's conversation keeps its state, his page sent nothing, and it still works both ways.
     expect(await ffState(bob)).toBe('private');
@@ -265,6 +271,104 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     expect(marks).toContainEqual(showing(bobMark));
     expect(await bob.evaluate(pageText)).not.toContain(bobMark.symbols);
     await bob.evaluate(() => document.querySelectorAll('iframe[data-page-copy]').forEach((f) => f.remove()));
+  });
+
+  it('a page rotating its account name 300 times grows no store past its cap; the private conversation goes on (item 7)', async () => {
+    // A copy of Bob's Converse page (no site script, so nothing re-renders what the attack sets).
+    site.serve('/converse-rotate.html', await bob.evaluate(copyOfPage));
+    const page = await ff.browser.newPage();
+    await page.goto(`${site.url}converse-rotate.html`);
+    await poll(() => ffState(page), (s) => s === 'plaintext', 20_000, "the copy's lock");
+    const counts = async () => {
+      const ext = await openFirefoxExtensionPage(ff.browser, uuid, 'popup.html');
+      try {
+        return await ext.evaluate(storedCounts);
+      } finally {
+        await ext.close();
+      }
+    };
+    const before = await counts();
+    await page.bringToFront();
+    const registered = await page.evaluate(rotateAccounts, { count: 300, accountElement: 'converse-user-profile converse-avatar[name]', list: BOB_LIST, text: FAKE_DATA });
+    expect(registered).toBe(300);
+    await page.close();
+    // Every account the page named reached the background (300 more conversations on disk,
+    // under their own cap), and its account list stops at the cap.
+    const after: StoredCounts = await poll(counts, (c) => c.conversations === before.conversations + 300 && c.keyless === KEYLESS_ACCOUNT_CAP, 30_000, 'the stored counts');
+    expect(after.conversations).toBeLessThanOrEqual(DEFAULT_MAX_CONVERSATIONS);
+    // Instance tags: the cap, the newest account's, and that of Bob's private conversation.
+    expect(after.instanceTags).toBeGreaterThan(before.instanceTags);
+    expect(after.instanceTags).toBeLessThanOrEqual(INSTANCE_TAG_CAP + 2);
+    expect(after.session).toBeLessThanOrEqual(PLAINTEXT_CAP);
+    // Bob's private conversation with Alice still sends and reads, both ways.
+    await bob.bringToFront();
+    expect(await ffState(bob)).toBe('private');
+    const line = 'after three hundred names';
+    await typePrivate(alice.page, line);
+    const readers = () => Promise.all(extensionFrames(bob, 'reader').map((f) => f.$eval('[data-offrecord=plaintext]', (e) => e.textContent ?? '').catch(() => '')));
+    await poll(readers, (t) => t.includes(line), 30_000, "Bob's reader of Alice's line");
+    await ffType(bob, 'still here');
+    await waitReader(alice.page, 'still here', ALICE_LIST);
+  });
+
+  it("a reader asked for in another of Bob's private conversations gets no plaintext; the owner's reader still shows it (item 4)", async () => {
+    // A second private conversation between Alice and Bob: the hostile chat page (at a path of
+    // its own, so a conversation of its own) in a tab of each, joined by the test as a chat
+    // server would join them (the generic adapter, no site row yet).
+    site.serve('/relay.html', HOSTILE_PAGE);
+    const origin = site.url.replace(/\/$/, '');
+    await setUpInFirefox(ff.browser, uuid, origin, false);
+    const setup = genericSetup(origin);
+    const ext = await alice.browser.context.newPage();
+    await ext.goto(`chrome-extension://${alice.browser.extensionId}/popup.html`);
+    await ext.evaluate(([key, value]) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ [key as string]: value }), [setup.key, setup.value] as const);
+    await ext.close();
+    const alicePage: ChromiumPage = await alice.browser.context.newPage();
+    await alicePage.goto(`${site.url}relay.html`);
+    const bobPage = await ff.browser.newPage();
+    await bobPage.goto(`${site.url}relay.html`);
+    const relay = new Relay([
+      { sent: () => alicePage.evaluate(readSpy).then((s) => s.sent), deliver: (texts) => alicePage.evaluate(deliverToList, texts) },
+      { sent: () => bobPage.evaluate(readSpy).then((s) => s.sent), deliver: (texts) => bobPage.evaluate(deliverToList, texts) },
+    ]);
+    try {
+      await alicePage.bringToFront();
+      await bobPage.bringToFront();
+      await waitState(alicePage, 'plaintext');
+      await poll(() => ffState(bobPage), (st) => st === 'plaintext', 20_000, "the lock on Bob's hostile page");
+      // Texts shown in a list's first 1.5 s are history, which asks nothing (watcher.ts).
+      await new Promise((r) => setTimeout(r, 1600));
+      await menu(alicePage, 'start');
+      await poll(() => bobPage.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-asked')), (a) => a === 'true', 60_000, 'Bob to be asked');
+      await ffMenu(bobPage, 'start');
+      // Private; verified or not (trust belongs to the key, which Bob verified above).
+      await expect.poll(() => lockState(alicePage), { timeout: 60_000 }).toMatch(/^(unverified|private)$/);
+      await poll(() => ffState(bobPage), (st) => st === 'unverified' || st === 'private', 60_000, "Bob's hostile page to be private");
+      // Alice's next message on the hostile page is held back on its way to Bob.
+      relay.holding = true;
+      const line = 'for the hostile page tab alone';
+      await typePrivate(alicePage, line);
+      await poll(async () => relay.held.filter((t) => t.startsWith('?OTR:AAMD')).length, (n) => n === 1, 20_000, "Alice's data message");
+      const ciphertext = relay.held.find((t) => t.startsWith('?OTR:AAMD'))!;
+      // The attack: Bob's Converse page (private with Alice too, so it frames readers) shows that
+      // ciphertext as a message of its own conversation, then it reaches Bob's hostile page.
+      await bob.bringToFront();
+      await bob.evaluate(showInConverse, { list: BOB_LIST, texts: [ciphertext], id: 'copied-from-another-conversation', watch: true });
+      await relay.release();
+      // The hostile page's own reader shows the text: its one delivery was not used up.
+      await bobPage.bringToFront();
+      const readersOf = (p: Page) => Promise.all(extensionFrames(p, 'reader').map((f) => f.$eval('[data-offrecord=plaintext]', (e) => e.textContent ?? '').catch(() => '')));
+      await poll(() => readersOf(bobPage), (t) => t.includes(line), 30_000, "the hostile page's reader");
+      await bob.bringToFront();
+      await new Promise((r) => setTimeout(r, 3000)); // a reader given the text would show it by now
+      expect(await bob.evaluate(() => (window as unknown as { readerPlaced?: boolean }).readerPlaced)).toBe(true);
+      expect(await readersOf(bob)).not.toContain(line);
+      expect(await bob.evaluate(pageText)).not.toContain(line);
+    } finally {
+      relay.stop();
+      await alicePage.close();
+      await bobPage.close();
+    }
   });
 
   let siteReady = false;
@@ -311,6 +415,45 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
       lock: () => page.$eval('>>> [data-offrecord=lock]', (e) => ({ warning: e.getAttribute('data-offrecord-warning'), label: e.textContent ?? '' })),
     });
     await page.close();
+  });
+
+  it("'Always' on a site Bob added holds for its origin, whatever the adapter; the same page on another origin is manual (item 3)", async () => {
+    await (await hostilePage()).close();
+    const row = (await firefoxRequest<SiteView[]>(ff.browser, uuid, 'sites.list', {})).find((r) => r.name === 'Hostile chat');
+    expect(row).toMatchObject({ builtIn: false, policy: 'always', id: expect.stringMatching(/^user-/) });
+    // Fresh conversations (the generic adapter's peer is the page's path), on this origin and on
+    // localhost, the same page and the same adapter ('generic', an id no site row has).
+    const copyOrigin = site.url.replace('127.0.0.1', 'localhost').replace(/\/$/, '');
+    await setUpInFirefox(ff.browser, uuid, copyOrigin, false);
+    site.serve('/policy.html', HOSTILE_PAGE);
+    const always = await ff.browser.newPage();
+    await always.goto(`${site.url}policy.html`);
+    const copy = await ff.browser.newPage();
+    await copy.goto(`${copyOrigin}/policy.html`);
+    const look = (p: Page) =>
+      p.$eval('>>> [data-offrecord=lock]', (e) => ({ state: e.getAttribute('data-offrecord-state'), policy: e.getAttribute('data-offrecord-policy'), asked: e.getAttribute('data-offrecord-asked'), label: e.textContent ?? '' }));
+    // "Always": the private box from the start, the red "Not private"; the copy: neutral, the site's box.
+    const a = await poll(() => look(always), (l) => l.state === 'plaintext', 20_000, "the lock on Bob's site");
+    expect(a).toMatchObject({ policy: 'always', label: expect.stringContaining('Not private') });
+    await poll(() => always.evaluate(composeFrames), (f) => f.all === 1, 15_000, 'the private box');
+    const c = await poll(() => look(copy), (l) => l.state === 'plaintext', 20_000, "the copy's lock");
+    expect(c).toMatchObject({ policy: 'manual', label: expect.stringContaining('Not started') });
+    expect((await copy.evaluate(composeFrames)).all).toBe(0);
+    // A peer's query: under "Always" answered at once with a D-H Commit; on the copy held for
+    // Bob's Start (the lock says the peer asks), nothing sent.
+    // Texts shown in a list's first 1.5 s are history, which never gets an answer (watcher.ts).
+    await new Promise((r) => setTimeout(r, 1600));
+    // (Each page in front when its query comes, as the user has it: inserting needs the focus.)
+    for (const p of [copy, always]) {
+      await p.bringToFront();
+      await p.evaluate(() => (window as unknown as { fakeQueries(n: number, ms: number): void }).fakeQueries(1, 10));
+    }
+    await poll(() => always.evaluate(readSpy).then((s) => s.sent.filter((t) => t.startsWith('?OTR:AAMC')).length), (n) => n === 1, 20_000, 'the D-H Commit');
+    await poll(() => look(copy), (l) => l.asked === 'true', 20_000, "the copy's lock to say the peer asks");
+    await new Promise((r) => setTimeout(r, 1000)); // an answer the copy would send would be out by now
+    expect((await copy.evaluate(readSpy)).sent).toEqual([]);
+    await always.close();
+    await copy.close();
   });
 
   it('a changed key shows "Check it" on Bob\'s lock, which opens the popup page on his tab', async () => {

@@ -12,8 +12,11 @@
  * no frame in Bob's page by itself (item 1).
  *
  * Item 5: a look-alike page on another loopback origin, a copy of Bob's Converse page, runs in a
- * tab of his; whatever it starts or shows, Bob's real conversation is untouched. Last, a changed
- * key's "Check it" opens the popup on Bob's tab.
+ * tab of his; whatever it starts or shows, Bob's real conversation is untouched. Item 7: a copy
+ * of Bob's page names 300 accounts in turn; OffRecord's account list and instance tags stop at
+ * their caps, and his private conversation goes on. Item 3: "Always" on the hostile site (a row
+ * Bob added, a `user-…` id) holds on its origin, and the same page on localhost is manual. Last,
+ * a changed key's "Check it" opens the popup on Bob's tab.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
@@ -22,10 +25,19 @@ import type { Page } from 'playwright-core';
 import {
   acceptPrivate, closeVerify, composeInput, extensionRequest, launchProfile, lock, lockNotice, lockState, menu, popupRequest, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile,
 } from './overlay-kit';
-import { composeFrames, copyOfPage, genericSetup, readSpy, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
+import { composeFrames, copyOfPage, showInConverse, genericSetup, HOSTILE_PAGE, readSpy, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
+import { rotateAccounts, storedCounts, type StoredCounts } from './helpers/hostile-storage';
+import { KEYLESS_ACCOUNT_CAP } from '../../src/background/key-store';
+import { DEFAULT_MAX_CONVERSATIONS } from '../../src/background/conversation-life';
+import { PLAINTEXT_CAP } from '../../src/background/plaintext-cache';
+import { INSTANCE_TAG_CAP } from '../../src/background/key-records';
+import type { SiteView } from '../../src/messaging/types';
 
 const ALICE_BOX = 'converse-chat[jid="bob@localhost"] textarea.chat-textarea';
 const BOB_LIST = 'converse-chat[jid="alice@localhost"] .chat-content__messages';
+const ALICE_LIST = 'converse-chat[jid="bob@localhost"] .chat-content__messages';
+/** An OTR data message as a page can make one up (it reaches the engine, which fails to read it). */
+const FAKE_DATA = '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.';
 
 /** Raw bodies of the messages Bob's own page sent (Converse keeps them in the `text` attribute). */
 function bobsOwnBodies(list: string): string[] {
@@ -33,6 +45,17 @@ function bobsOwnBodies(list: string): string[] {
   return Array.from(root?.querySelectorAll('div.message.chat-msg') ?? [])
     .filter((m) => m.querySelector('.chat-msg__content--me'))
     .map((m) => m.querySelector('.chat-msg__text')?.getAttribute('text') ?? '');
+}
+
+/** Runs `fn` in a page of the profile's extension (its origin: the background's database and storage). */
+async function inExtension<T, A = undefined>(p: Profile, fn: (arg: A) => T | Promise<T>, arg?: A): Promise<T> {
+  const page = await p.browser.context.newPage();
+  try {
+    await page.goto(`chrome-extension://${p.browser.extensionId}/popup.html`);
+    return (await page.evaluate(fn as (arg: unknown) => Promise<T>, arg)) as T;
+  } finally {
+    await page.close();
+  }
 }
 
 describe.sequential('page-supplied queries while private (item 2)', () => {
@@ -113,19 +136,8 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     const sentBefore = (await bob.page.evaluate(bobsOwnBodies, BOB_LIST)).length;
     // What the copy can do: start (its own conversation), and show OTR texts as if they came in.
     await menu(copy, 'start');
-    await copy.evaluate((list) => {
-      const root = document.querySelector(list)!;
-      for (const text of ['?OTRv3?', '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAA==.']) {
-        const div = document.createElement('div');
-        div.className = 'message chat-msg';
-        const body = document.createElement('div');
-        body.className = 'chat-msg__text';
-        body.setAttribute('text', text);
-        body.textContent = text;
-        div.append(body);
-        root.append(div);
-      }
-    }, BOB_LIST);
+    // In Converse's own markup, so that OffRecord reads them as the copy's incoming messages.
+    await copy.evaluate(showInConverse, { list: BOB_LIST, texts: ['?OTRv3?', FAKE_DATA], id: 'copy' });
     await copy.waitForTimeout(3000); // time for anything the copy set off to reach Bob's tab
     // Bob's conversation stays private, his page sent nothing, and it still works both ways.
     expect(await lockState(bob.page)).toBe('unverified');
@@ -137,17 +149,48 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     await copy.close();
   });
 
+  it('a page rotating its account name 300 times grows no store past its cap; the private conversation goes on (item 7)', async () => {
+    // A copy of Bob's Converse page (no site script, so nothing re-renders what the attack sets).
+    site.serve('/converse-rotate.html', await bob.page.evaluate(copyOfPage));
+    const page = await bob.browser.context.newPage();
+    await page.goto(`${site.url}converse-rotate.html`);
+    await expect.poll(() => lockState(page), { timeout: 20_000 }).toBe('plaintext');
+    const counts = () => inExtension<StoredCounts>(bob, storedCounts);
+    const before = await counts();
+    const registered = await page.evaluate(rotateAccounts, { count: 300, accountElement: 'converse-user-profile converse-avatar[name]', list: BOB_LIST, text: FAKE_DATA });
+    expect(registered).toBe(300);
+    await page.close();
+    // Every account the page named reached the background (300 more conversations on disk,
+    // under their own cap), and its account list stops at the cap.
+    await expect.poll(counts, { timeout: 30_000 }).toMatchObject({ conversations: before.conversations + 300, keyless: KEYLESS_ACCOUNT_CAP });
+    const after = await counts();
+    expect(after.conversations).toBeLessThanOrEqual(DEFAULT_MAX_CONVERSATIONS);
+    // Instance tags (each account that got an OTR text has one): the cap, the newest account's,
+    // and that of Bob's private conversation, never dropped.
+    expect(after.instanceTags).toBeGreaterThan(before.instanceTags);
+    expect(after.instanceTags).toBeLessThanOrEqual(INSTANCE_TAG_CAP + 2);
+    expect(after.session).toBeLessThanOrEqual(PLAINTEXT_CAP);
+    // Bob's private conversation with Alice still sends and reads, both ways.
+    expect(await lockState(bob.page)).toBe('unverified');
+    await typePrivate(alice.page, 'after three hundred names');
+    await waitReader(bob.page, 'after three hundred names', BOB_LIST);
+    await typePrivate(bob.page, 'still here');
+    await waitReader(alice.page, 'still here', ALICE_LIST);
+  });
+
+  /** The generic adapter's set-up for `origin` in Bob's browser, as the element picker stores it. */
+  async function storeGenericSetup(origin: string): Promise<void> {
+    const setup = genericSetup(origin);
+    await inExtension(bob, ([key, value]) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ [key as string]: value }), [setup.key, setup.value] as const);
+  }
+
   /** Bob's hostile site: its row with the policy "always", and the generic adapter's set-up. */
   let siteReady = false;
   async function hostilePage(): Promise<Page> {
     const origin = site.url.replace(/\/$/, '');
     if (!siteReady) {
       await popupRequest(bob, 'sites.add', { name: 'Hostile chat', origins: [origin], policy: 'always' });
-      const setup = genericSetup(origin);
-      const popup = await bob.browser.context.newPage();
-      await popup.goto(`chrome-extension://${bob.browser.extensionId}/popup.html`);
-      await popup.evaluate(([key, value]) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ [key as string]: value }), [setup.key, setup.value] as const);
-      await popup.close();
+      await storeGenericSetup(origin);
       siteReady = true;
     }
     const page = await bob.browser.context.newPage();
@@ -191,6 +234,44 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
       lock: async () => ({ warning: await lock(page).getAttribute('data-offrecord-warning', { timeout: 2000 }), label: (await lock(page).textContent({ timeout: 2000 })) ?? '' }),
     });
     await page.close();
+  });
+
+  it("'Always' on a site Bob added holds for its origin, whatever the adapter; the same page on another origin is manual (item 3)", async () => {
+    await hostilePage();
+    const row = (await popupRequest<SiteView[]>(bob, 'sites.list', {})).find((r) => r.name === 'Hostile chat');
+    expect(row).toMatchObject({ builtIn: false, policy: 'always', id: expect.stringMatching(/^user-/) });
+    // Fresh conversations (the generic adapter's peer is the page's path), on this origin and on
+    // localhost, the same page and the same adapter ('generic', an id no site row has).
+    const copyOrigin = site.url.replace('127.0.0.1', 'localhost').replace(/\/$/, '');
+    await storeGenericSetup(copyOrigin);
+    site.serve('/policy.html', HOSTILE_PAGE);
+    const [always, copy] = [await bob.browser.context.newPage(), await bob.browser.context.newPage()];
+    await always.goto(`${site.url}policy.html`);
+    await copy.goto(`${copyOrigin}/policy.html`);
+    await expect.poll(() => lock(always).getAttribute('data-offrecord-state', { timeout: 2000 }).catch(() => null), { timeout: 20_000 }).toBe('plaintext');
+    await expect.poll(() => lock(copy).getAttribute('data-offrecord-state', { timeout: 2000 }).catch(() => null), { timeout: 20_000 }).toBe('plaintext');
+    // "Always": the private box from the start, the red "Not private"; the copy: neutral, the site's box.
+    expect(await lock(always).getAttribute('data-offrecord-policy')).toBe('always');
+    expect(await lock(always).textContent()).toContain('Not private');
+    await expect.poll(() => always.evaluate(composeFrames).then((f) => f.all), { timeout: 15_000 }).toBe(1);
+    expect(await lock(copy).getAttribute('data-offrecord-policy')).toBe('manual');
+    expect(await lock(copy).textContent()).toContain('Not started');
+    expect((await copy.evaluate(composeFrames)).all).toBe(0);
+    // A peer's query: under "Always" answered at once with a D-H Commit; on the copy held for
+    // Bob's Start (the lock says the peer asks), nothing sent.
+    // Texts shown in a list's first 1.5 s are history, which never gets an answer (watcher.ts).
+    await always.waitForTimeout(1600);
+    // (Each page in front when its query comes, as the user has it: inserting needs the focus.)
+    for (const p of [copy, always]) {
+      await p.bringToFront();
+      await p.evaluate(() => (window as unknown as { fakeQueries(n: number, ms: number): void }).fakeQueries(1, 10));
+    }
+    await expect.poll(() => always.evaluate(readSpy).then((s) => s.sent.filter((t) => t.startsWith('?OTR:AAMC')).length), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => lock(copy).getAttribute('data-offrecord-asked', { timeout: 2000 }).catch(() => null), { timeout: 20_000 }).toBe('true');
+    await copy.waitForTimeout(1000); // an answer the copy would send would be out by now
+    expect((await copy.evaluate(readSpy)).sent).toEqual([]);
+    await always.close();
+    await copy.close();
   });
 
   it('a changed key shows "Check it" on Bob\'s lock, which opens the popup on his tab', async () => {

@@ -8,14 +8,20 @@
  * Bob's page has the same spy: Alice's SMP question reaches his verify frame but never his page
  * or its content script's lock (item 6). Each profile's security mark shows in every genuine
  * frame, and in neither the page nor the frames the page makes at the same addresses (item 1).
+ *
+ * Item 4: Alice and Bob also talk privately over a hostile chat page (a tab each, joined by the
+ * test); Bob's Converse page shows a ciphertext of that conversation as its own message, which
+ * gets a reader there, but no plaintext; the hostile page's own reader still shows it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseLogin, converseOpenChat } from './helpers/chat';
 import {
-  acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, popupRequest, shot, smpQuestion, smpResult, verifyFrame, waitIdentity, waitState, type Profile,
+  acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, popupRequest, readerTexts, shot, smpQuestion, smpResult, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile,
 } from './overlay-kit';
-import { copyOurFrames, markOf, showing, tokensIn, type Mark } from './helpers/hostile-site';
+import { copyOurFrames, genericSetup, markOf, readSpy, showInConverse, showing, startHostileSite, tokensIn, type HostileSite, type Mark } from './helpers/hostile-site';
+import { deliverToList, Relay } from './helpers/hostile-relay';
+import type { Page } from 'playwright-core';
 
 const LIST = 'converse-chat .chat-content__messages';
 
@@ -95,6 +101,7 @@ describe.sequential('a hostile page sees no plaintext', () => {
   const QUESTION = 'Our phrase?';
   let aliceMark: Mark;
   let bobMark: Mark;
+  let site: HostileSite | undefined;
 
   beforeAll(async () => {
     stack = await startXmppStack();
@@ -112,6 +119,7 @@ describe.sequential('a hostile page sees no plaintext', () => {
     await alice?.close();
     await bob?.close();
     await stack?.stop();
+    await site?.stop();
   });
 
   it('records what the page can see during a private conversation', async () => {
@@ -226,5 +234,68 @@ describe.sequential('a hostile page sees no plaintext', () => {
     // Keystrokes typed into OffRecord's frames never reach the page's listeners.
     const typed = spied.keys.split('\n').filter((k) => /^key(down|press):[^:]:/.test(k)).map((k) => k.split(':')[1]).join('');
     expect(typed).not.toContain('hello');
+  });
+  it("a reader asked for in another of Bob's private conversations gets no plaintext; the owner's reader still shows it (item 4)", async () => {
+    // A second private conversation between Alice and Bob: the hostile chat page in a tab of
+    // each, joined by the test as a chat server would join them (the generic adapter, no site row).
+    site = await startHostileSite();
+    const origin = site.url.replace(/\/$/, '');
+    const pages: Page[] = [];
+    for (const p of [alice, bob]) {
+      const setup = genericSetup(origin);
+      const ext = await p.browser.context.newPage();
+      await ext.goto(`chrome-extension://${p.browser.extensionId}/popup.html`);
+      await ext.evaluate(([key, value]) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ [key as string]: value }), [setup.key, setup.value] as const);
+      await ext.close();
+      const page = await p.browser.context.newPage();
+      await page.goto(`${site.url}chat.html`);
+      pages.push(page);
+    }
+    const [alicePage, bobPage] = pages as [Page, Page];
+    const relay = new Relay([alicePage, bobPage].map((page) => ({
+      sent: () => page.evaluate(readSpy).then((s) => s.sent),
+      deliver: (texts: string[]) => page.evaluate(deliverToList, texts),
+    })) as [never, never]);
+    try {
+      // Each in front of its browser, as the user has it: inserting into the page needs the focus.
+      await Promise.all([alicePage.bringToFront(), bobPage.bringToFront()]);
+      await waitState(alicePage, 'plaintext');
+      await waitState(bobPage, 'plaintext');
+      // Texts shown in a list's first 1.5 s are history, which asks nothing (watcher.ts).
+      await bobPage.waitForTimeout(1600);
+      await menu(alicePage, 'start');
+      await acceptPrivate(bobPage).catch(async (e: unknown) => {
+        throw new Error(`Bob was not asked; sent ${JSON.stringify([(await alicePage.evaluate(readSpy)).sent, (await bobPage.evaluate(readSpy)).sent])}; Bob's list ${await bobPage.evaluate(() => document.getElementById('list')!.textContent)}`, { cause: e });
+      });
+      // Private; verified or not (trust belongs to the key, which the first test verified).
+      for (const p of [alicePage, bobPage]) await expect.poll(() => lockState(p), { timeout: 60_000 }).toMatch(/^(unverified|private)$/);
+      // Alice's next message on the hostile page is held back on its way to Bob.
+      relay.holding = true;
+      const line = 'for the hostile page tab alone';
+      await typePrivate(alicePage, line);
+      await expect.poll(() => relay.held.filter((t) => t.startsWith('?OTR:AAMD')).length, { timeout: 20_000 }).toBe(1);
+      const ciphertext = relay.held.find((t) => t.startsWith('?OTR:AAMD'))!;
+      // The attack: Bob's Converse page (private with Alice too, so it frames readers) shows that
+      // ciphertext as a message of its own conversation, then it reaches Bob's hostile page.
+      const list = LIST.replace('converse-chat', 'converse-chat[jid="alice@localhost"]');
+      await bob.page.evaluate(showInConverse, { list, texts: [ciphertext], id: 'copied-from-another-conversation', watch: true });
+      await relay.release();
+      // The hostile page's own reader shows the text: its one delivery was not used up.
+      await bobPage.bringToFront();
+      await waitReader(bobPage, line, '#list');
+      await bob.page.bringToFront();
+      await bob.page.waitForTimeout(3000); // a reader given the text would show it by now
+      expect(await bob.page.evaluate(() => (window as unknown as { readerPlaced?: boolean }).readerPlaced)).toBe(true);
+      expect(await readerTexts(bob.page)).not.toContain(line);
+      expect(await bob.page.evaluate(() => document.documentElement.textContent ?? '')).not.toContain(line);
+      // And Bob's Converse conversation still reads what Alice sends there.
+      await alice.page.bringToFront();
+      await typePrivate(alice.page, 'converse still reads');
+      await waitReader(bob.page, 'converse still reads', LIST);
+    } finally {
+      relay.stop();
+      await alicePage.close();
+      await bobPage.close();
+    }
   });
 });

@@ -9,7 +9,8 @@
 import { createServer, type Server } from 'node:http';
 import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core';
 
-const PAGE = `<!doctype html>
+/** The page's markup; served at /chat.html, and at any other path a test names (site.serve). */
+export const HOSTILE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Hostile chat</title></head>
 <body style="font: 14px sans-serif; margin: 20px">
 <ul id="list" style="min-height: 200px"></ul>
@@ -75,7 +76,7 @@ export interface HostileSite {
 }
 
 export async function startHostileSite(): Promise<HostileSite> {
-  const pages = new Map<string, string>([['/chat.html', PAGE]]);
+  const pages = new Map<string, string>([['/chat.html', HOSTILE_PAGE]]);
   const server: Server = createServer((req, res) => {
     const page = pages.get((req.url ?? '/').split('?')[0]!);
     if (page === undefined) return void res.writeHead(404).end();
@@ -138,8 +139,11 @@ export async function openFirefoxExtensionPage(browser: FirefoxBrowser, uuid: st
   throw new Error(`Firefox: ${path} did not open`);
 }
 
-/** Sets up the hostile site in Firefox: its row with the policy "always" and the generic adapter. */
-export async function setUpInFirefox(browser: FirefoxBrowser, uuid: string, origin: string): Promise<void> {
+/**
+ * Sets up the hostile site in Firefox: the generic adapter and, unless `addRow` is false, its
+ * site row with the policy "always" (without one the origin is manual: issue 17 item 3).
+ */
+export async function setUpInFirefox(browser: FirefoxBrowser, uuid: string, origin: string, addRow = true): Promise<void> {
   const page = await openFirefoxExtensionPage(browser, uuid, 'popup.html');
   try {
     const setup = genericSetup(origin);
@@ -147,11 +151,12 @@ export async function setUpInFirefox(browser: FirefoxBrowser, uuid: string, orig
       async (key, value, site) => {
         const api = (globalThis as unknown as { browser: { runtime: { sendMessage(m: unknown): Promise<{ ok: boolean; error?: { message: string } }> }; storage: { local: { set(v: object): Promise<void> } } } }).browser;
         await api.storage.local.set({ [key]: value });
+        if (!site) return { ok: true };
         return api.runtime.sendMessage({ kind: 'sites.add', payload: { name: 'Hostile chat', origins: [site], policy: 'always' } });
       },
       setup.key,
       setup.value,
-      origin.replace(/\/$/, ''),
+      addRow ? origin.replace(/\/$/, '') : '',
     );
     if (!r.ok) throw new Error(`Firefox: sites.add: ${r.error?.message}`);
   } finally {
@@ -285,4 +290,28 @@ export function copyOfPage(): string {
   const clone = document.documentElement.cloneNode(true) as HTMLElement;
   for (const el of Array.from(clone.querySelectorAll('script, iframe, [data-offrecord-host], [data-offrecord]'))) el.remove();
   return `<!doctype html>\n${new XMLSerializer().serializeToString(clone)}`;
+}
+
+/**
+ * Runs in a Converse page's main world: shows each text in `list` as an incoming message, in
+ * Converse's own markup so that OffRecord reads it, with message ids `${id}-N`. With `watch`, the
+ * page notes on `window.readerPlaced` whether OffRecord frames a reader in one of those rows.
+ */
+export function showInConverse({ list, texts, id, watch = false }: { list: string; texts: string[]; id: string; watch?: boolean }): void {
+  const root = document.querySelector(list)!;
+  const w = window as unknown as { readerPlaced?: boolean };
+  texts.forEach((text, i) => {
+    const row = document.createElement('converse-chat-message');
+    const div = document.createElement('div');
+    div.className = 'message chat-msg';
+    div.setAttribute('data-msgid', `${id}-${i}`);
+    const body = document.createElement('div');
+    body.className = 'chat-msg__text';
+    body.setAttribute('text', text);
+    body.textContent = text;
+    div.append(body);
+    row.append(div);
+    if (watch) new MutationObserver(() => (w.readerPlaced ||= !!row.querySelector('iframe[data-offrecord=reader]'))).observe(row, { subtree: true, childList: true });
+    root.append(row);
+  });
 }
