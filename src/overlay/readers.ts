@@ -187,7 +187,6 @@ export class ReaderFrames {
     const r: Reader = { messageId, pending: waitForText, frame: null, busy: false, offSince: null, far: false, style: null, ...(token ? { given: { token, at: this.now() } } : {}) };
     this.readers.set(textElement, r);
     this.io.observe(textElement);
-    this.near.observe(textElement);
     if (!live) {
       if (waitForText) this.coverSoon(textElement);
       return;
@@ -205,7 +204,7 @@ export class ReaderFrames {
     }
     // Placed now, without reading any geometry.
     r.pending = false;
-    if (r.frame.contentWindow) this.byWindow.set(r.frame.contentWindow, textElement);
+    this.framed(textElement, r.frame);
     const kind = this.knownKind(textElement);
     if (kind) {
       // A row like one already read: covered in this task, all writes, nothing read, and no
@@ -228,8 +227,7 @@ export class ReaderFrames {
     if (!r) return;
     this.readers.delete(textElement);
     this.io.unobserve(textElement);
-    this.near.unobserve(textElement);
-    this.removeFrame(r);
+    this.removeFrame(textElement, r);
     if (r.style !== null) {
       if (r.style) textElement.setAttribute('style', r.style);
       else textElement.removeAttribute('style');
@@ -397,10 +395,9 @@ export class ReaderFrames {
       // frame loads in a row). Rather under than over: a row that then grows pushes others
       // away, one that shrinks pulls more rows on screen ('normal' line height is over 1em).
       if (r.style === null) this.cover(el, r, kind, Math.floor(Math.min(height, kind.line)));
-      this.removeFrame(r);
+      this.removeFrame(el, r);
       r.frame = readerFrame(this.doc, el, token, readerHash(r.look));
-      if (r.far) showFrame(r.frame, false);
-      if (r.frame.contentWindow) this.byWindow.set(r.frame.contentWindow, el);
+      this.framed(el, r.frame);
     });
     return batch[0]?.el ?? null;
   }
@@ -468,18 +465,30 @@ export class ReaderFrames {
 
   private release(): void {
     const t = this.now();
-    for (const r of this.readers.values()) {
+    for (const [el, r] of this.readers) {
       if (r.frame && r.offSince !== null && t - r.offSince > RELEASE_AFTER_MS) {
-        this.removeFrame(r);
+        this.removeFrame(el, r);
         r.offSince = null;
       }
     }
   }
 
-  private removeFrame(r: Reader): void {
+  /**
+   * A frame is now in the row: its messages are heard, and whether the row is near view is
+   * watched. Only framed rows are (a history holds hundreds of rows without a frame, and each
+   * observed row costs every rendering update an intersection).
+   */
+  private framed(el: HTMLElement, frame: HTMLIFrameElement): void {
+    if (frame.contentWindow) this.byWindow.set(frame.contentWindow, el);
+    this.near.observe(el);
+  }
+
+  private removeFrame(el: HTMLElement, r: Reader): void {
     if (!r.frame) return;
     if (r.frame.contentWindow) this.byWindow.delete(r.frame.contentWindow);
     r.frame.remove();
     r.frame = null;
+    this.near.unobserve(el);
+    r.far = false;
   }
 }
