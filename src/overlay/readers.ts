@@ -217,7 +217,7 @@ export class ReaderFrames {
     Object.assign(r.frame.style, { position: 'absolute', height: '0' });
     r.busy = true;
     this.ready.push({ el: textElement, token: '' });
-    if (!this.raf) this.raf = this.win.requestAnimationFrame(() => this.place());
+    this.schedule();
     return warm?.token;
   }
 
@@ -260,8 +260,9 @@ export class ReaderFrames {
   /**
    * Frames of rows far from view are not displayed, but not removed: the document stays, so
    * scrolling back shows the text at once, but the page no longer lays them out and composites
-   * them on every frame it renders (npm run bench: the ~100 frames of rows that a chat had scrolled away doubled the
-   * time to show a new 10-message batch). Removal waits for RELEASE_AFTER_MS off screen.
+   * them on every frame it renders (npm run bench: the ~100 frames of rows a chat had scrolled
+   * away doubled the time to show a new 10-message batch). Removal waits for RELEASE_AFTER_MS
+   * off screen.
    */
   private onNear(entries: IntersectionObserverEntry[]): void {
     for (const e of entries) {
@@ -280,7 +281,7 @@ export class ReaderFrames {
     const given = this.takeGiven(r);
     if (given) {
       this.ready.push({ el, token: given });
-      if (!this.raf && !this.placing) this.raf = this.win.requestAnimationFrame(() => this.place());
+      this.schedule();
       return;
     }
     const payload = { conversationId: id, role: 'reader' as const, messageId: r.messageId, ...(r.pending ? { pending: true } : {}) };
@@ -289,7 +290,7 @@ export class ReaderFrames {
       ({ token }) => {
         if (this.readers.get(el) !== r) return;
         this.ready.push({ el, token });
-        if (!this.raf) this.raf = this.win.requestAnimationFrame(() => this.place());
+        this.schedule();
       },
       (e: unknown) => {
         r.busy = false;
@@ -303,6 +304,11 @@ export class ReaderFrames {
     const given = r.given;
     delete r.given;
     return given && this.now() - given.at < GIVEN_TOKEN_MAX_AGE_MS ? given.token : undefined;
+  }
+
+  /** Places what is ready in the next animation frame (once; a pass under way takes it itself). */
+  private schedule(): void {
+    if (!this.raf && !this.placing) this.raf = this.win.requestAnimationFrame(() => this.place());
   }
 
   /**
@@ -323,7 +329,7 @@ export class ReaderFrames {
     } finally {
       this.placing = false;
     }
-    if (this.ready.length && !this.raf) this.raf = this.win.requestAnimationFrame(() => this.place());
+    if (this.ready.length) this.schedule();
   }
 
   /**
@@ -363,7 +369,7 @@ export class ReaderFrames {
    */
   private coverSoon(el: HTMLElement): void {
     this.toCover.push(el);
-    if (!this.raf && !this.placing) this.raf = this.win.requestAnimationFrame(() => this.place());
+    this.schedule();
   }
 
   private coverWaiting(): void {
