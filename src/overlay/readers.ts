@@ -18,6 +18,7 @@ import { request } from '../messaging/client';
 import { msg } from '../ui/i18n';
 import { frameToHost, readerHash, type ReaderLook } from '../messaging/frame-host';
 import { canMoveFrames, moveReaderFrame, readerFrame, warmReaderFrame } from './frames';
+import { claimedFrame } from './frame-claims';
 
 export const RELEASE_AFTER_MS = 30_000;
 const SWEEP_MS = 5_000;
@@ -70,7 +71,8 @@ interface Reader {
 
 export class ReaderFrames {
   private readonly readers = new Map<HTMLElement, Reader>();
-  private readonly byWindow = new Map<Window, HTMLElement>();
+  /** Each placed frame's row, for the frame's messages (claimedFrame names the frame). */
+  private readonly rowOf = new WeakMap<HTMLIFrameElement, HTMLElement>();
   private readonly ready: Array<{ el: HTMLElement; token: string }> = [];
   /** History rows waiting for their text, each to take one line in the next animation frame. */
   private readonly toCover: HTMLElement[] = [];
@@ -459,14 +461,16 @@ export class ReaderFrames {
 
   /** The frame measured its text: the box follows it (its width is the site's). */
   private onMessage = (e: MessageEvent): void => {
-    const el = e.source ? this.byWindow.get(e.source as Window) : undefined;
-    const m = el && frameToHost(e.data);
-    if (el && m?.offrecord === 'file-request') return this.onFileRequest?.(e.source as Window);
-    if (!el || !m || m.offrecord !== 'reader-size') return;
-    const r = this.readers.get(el);
-    if (r?.far) return; // a frame not shown has no width to measure at; it measures again when shown
-    if (r) r.height = Math.ceil(m.height);
-    if (r?.style !== null) el.style.height = `${Math.ceil(m.height)}px`;
+    const frame = claimedFrame(e.source);
+    const el = frame && this.rowOf.get(frame);
+    const r = el && this.readers.get(el);
+    // A frame taken out of its row has no say over the row.
+    const m = r && r.frame === frame ? frameToHost(e.data) : null;
+    if (!el || !r || !m) return;
+    if (m.offrecord === 'file-request') return this.onFileRequest?.(e.source as Window);
+    if (m.offrecord !== 'reader-size' || r.far) return; // a frame not shown has no width to measure at; it measures again when shown
+    r.height = Math.ceil(m.height);
+    if (r.style !== null) el.style.height = `${r.height}px`;
   };
 
   private release(): void {
@@ -485,13 +489,12 @@ export class ReaderFrames {
    * observed row costs every rendering update an intersection).
    */
   private framed(el: HTMLElement, frame: HTMLIFrameElement): void {
-    if (frame.contentWindow) this.byWindow.set(frame.contentWindow, el);
+    this.rowOf.set(frame, el);
     this.near.observe(el);
   }
 
   private removeFrame(el: HTMLElement, r: Reader): void {
     if (!r.frame) return;
-    if (r.frame.contentWindow) this.byWindow.delete(r.frame.contentWindow);
     r.frame.remove();
     r.frame = null;
     this.near.unobserve(el);
