@@ -56,5 +56,5 @@ export function startReader(doc: Document, look: ReaderLook = {}, messageId?: st
       text.textContent = msg('reader_failed', m.message);
       doc.body.dataset.status = 'error';
     }
-  }, undefined, messageId);
+  }, undefined, messageId, true);
 }

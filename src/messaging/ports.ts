@@ -64,6 +64,16 @@ export type ContentPush =
 export const portRequest = obj({ type: literal('request'), id: int(0, Number.MAX_SAFE_INTEGER), kind: str(64, 1), payload: (v: unknown) => v });
 export type PortRequest = Infer<typeof portRequest>;
 
+/**
+ * A reader frame's channel to the service worker (Chromium; client.ts workerLink): the frame
+ * posts WORKER_FRAME_CHANNEL with one MessagePort, sets its address to
+ * reader.html?WORKER_FRAME_QUERY=nonce so the worker can ask the browser which tab and frame it
+ * is, and posts WORKER_FRAME_CLOSE on the port as it goes (a MessagePort has no disconnect).
+ */
+export const WORKER_FRAME_CHANNEL = 'frame-channel';
+export const WORKER_FRAME_QUERY = 'frame';
+export const WORKER_FRAME_CLOSE = 'frame-closed';
+
 export const TOKEN = pattern(/^[0-9a-f]{32}$/, 32);
 
 /**
