@@ -11,7 +11,7 @@ import { type ConversationState, receiveMessage, sendMessage } from '../src/otr/
 import { offRecordIdentity, Pair } from './offrecord';
 import { check, median, timeRuns } from './stats';
 import { fileKeyOf } from '../src/background/file-keys';
-import { decryptAll } from '../src/frames/reader-files';
+import { decryptAll } from '../src/frames/file-decrypt';
 import { toHex } from '../src/otr/bytes';
 
 const THREAD_MAILS = 50;

@@ -7,7 +7,8 @@
  * with the announcing wire text, which leaves with the next mail. JavaScript cannot wipe the
  * file's bytes or the key: they stay in this frame's memory until collected.
  */
-import { connectFrame, request } from '../messaging/client';
+import { request } from '../messaging/client';
+import { connectFrame } from '../messaging/frame-link';
 import { postToHost } from '../messaging/frame-host';
 import { msg } from '../ui/i18n';
 import { FileCryptoError, fileUseData, MAX_FILE_BYTES, sealFile, checkFileSize } from '../files/encrypted-file';

@@ -5,7 +5,8 @@
  * back to the site's own box (the conversation stays private; the lock says which box is in
  * use), and leaving the box with unsent text warns: typing in the site's box is in the clear.
  */
-import { connectFrame, request, type FrameChannel } from '../messaging/client';
+import { request } from '../messaging/client';
+import { connectFrame, type FrameChannel } from '../messaging/frame-link';
 import { postToHost } from '../messaging/frame-host';
 import { msg, t, type MessageKey } from '../ui/i18n';
 import type { BackgroundToFrame } from '../messaging/ports';

@@ -8,8 +8,8 @@
 import { hostFiles, postToHost } from '../messaging/frame-host';
 import { msg } from '../ui/i18n';
 import type { FileKeyView } from '../messaging/types';
-import { FileCryptoError, openFile, type PlainFile } from '../files/encrypted-file';
-import { fromHex } from '../otr/bytes';
+import type { PlainFile } from '../files/encrypted-file';
+import { DECRYPT_GLOBAL, type DecryptAll } from './file-decrypt';
 
 const FETCH_TIMEOUT_MS = 60_000;
 
@@ -33,8 +33,8 @@ export function fileOffer(doc: Document, files: FileKeyView[]): HTMLElement {
   button.addEventListener('click', () => {
     button.disabled = true;
     say(msg('reader_file_fetching'), 'info');
-    void attachments(win)
-      .then((blobs) => {
+    void Promise.all([attachments(win), decryptor(doc)])
+      .then(([blobs, decryptAll]) => {
         const saved = decryptAll(blobs, files);
         for (const file of saved.files) save(doc, file);
         if (saved.files.length > 0) say(msg('reader_file_saved', saved.files.map((f) => `“${f.name}”`).join(', ')), 'done');
@@ -44,6 +44,20 @@ export function fileOffer(doc: Document, files: FileKeyView[]): HTMLElement {
       .finally(() => (button.disabled = false));
   });
   return box;
+}
+
+/** The file decryption (file-decrypt.ts), loaded into this frame on first use as its own script. */
+function decryptor(doc: Document): Promise<DecryptAll> {
+  const win = doc.defaultView as Window & { [DECRYPT_GLOBAL]?: DecryptAll };
+  const loaded = win[DECRYPT_GLOBAL];
+  if (loaded) return Promise.resolve(loaded);
+  return new Promise((resolve, reject) => {
+    const script = doc.createElement('script');
+    script.src = '/reader-files.js';
+    script.onload = () => (win[DECRYPT_GLOBAL] ? resolve(win[DECRYPT_GLOBAL]) : reject(new Error('the file decryption did not load')));
+    script.onerror = () => reject(new Error('the file decryption did not load'));
+    doc.head.append(script);
+  });
 }
 
 /** Asks the host for the mail's encrypted attachments and waits for its answer. */
@@ -64,30 +78,6 @@ function attachments(win: Window): Promise<ArrayBuffer[]> {
     win.addEventListener('message', onMessage);
     postToHost(win, { offrecord: 'file-request' });
   });
-}
-
-/** Each announced file out of the attachments; the first failure is what the user is told. */
-export function decryptAll(blobs: ArrayBuffer[], files: FileKeyView[]): { files: PlainFile[]; problem?: string } {
-  const out: PlainFile[] = [];
-  let problem: string | undefined;
-  for (const blob of blobs) {
-    const bytes = new Uint8Array(blob);
-    let opened: PlainFile | null = null;
-    for (const f of files) {
-      try {
-        opened = openFile(bytes, fromHex(f.fileKey), fromHex(f.useData));
-        break;
-      } catch (e) {
-        if (!(e instanceof FileCryptoError)) throw e;
-        // Several keys: only when none opens it is the attachment at fault.
-        problem ??= e.code === 'auth-failed' || e.code === 'hash-mismatch'
-          ? msg('reader_file_auth_failed')
-          : msg('reader_file_undecryptable', e.message);
-      }
-    }
-    if (opened) out.push(opened);
-  }
-  return out.length > 0 ? { files: out } : problem ? { files: out, problem } : { files: out };
 }
 
 function save(doc: Document, file: PlainFile): void {

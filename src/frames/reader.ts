@@ -4,7 +4,7 @@
  * sends its plaintext once (at once if it has it, else when decrypting finishes). Text goes in
  * through textContent only. The frame tells its host how tall its text is, so the bubble fits.
  */
-import { connectFrame } from '../messaging/client';
+import { connectFrame } from '../messaging/frame-link';
 import { postToHost, type ReaderLook } from '../messaging/frame-host';
 import { lockIcon } from '../overlay/icons';
 import { msg } from '../ui/i18n';

@@ -7,7 +7,8 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { connectFrame, request, type FrameChannel } from '../messaging/client';
+import { request } from '../messaging/client';
+import { connectFrame, type FrameChannel } from '../messaging/frame-link';
 import { postToHost } from '../messaging/frame-host';
 import { msg } from '../ui/i18n';
 import type { ConversationView, SecurityMark } from '../messaging/types';

@@ -2,7 +2,7 @@
  * Every string the popup and options page show goes through the browser's i18n catalogue
  * (public/_locales/<lang>/messages.json), so a translation needs no code change.
  */
-import browser from 'webextension-polyfill';
+import { extensionApi } from '../messaging/extension-api';
 import type catalogue from '../../public/_locales/en/messages.json';
 
 /** A key of the English catalogue, the reference every translation follows. */
@@ -12,7 +12,7 @@ export type MessageKey = keyof typeof catalogue;
 export function t(key: string, subs?: string | string[]): string {
   let text = '';
   try {
-    text = browser.i18n.getMessage(key, subs);
+    text = extensionApi().i18n.getMessage(key, subs);
   } catch {
     // No i18n API (a page opened outside the extension): fall through to the key.
   }

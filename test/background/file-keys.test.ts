@@ -11,7 +11,7 @@ import { messageIdOf } from '../../src/messaging/message-id';
 import { fileUseData, openFile, sealFile, FileCryptoError, type PlainFile } from '../../src/files/encrypted-file';
 import { fromHex, toHex } from '../../src/otr/bytes';
 import { ANNOUNCED_FOR_MS } from '../../src/background/file-keys';
-import { decryptAll } from '../../src/frames/reader-files';
+import { decryptAll } from '../../src/frames/file-decrypt';
 import type { FileKeyView } from '../../src/messaging/types';
 import { msg } from '../../src/ui/i18n';
 import { senders } from './harness';

@@ -9,11 +9,13 @@ import type { BackgroundToFrame } from '../../src/messaging/ports';
 import { conversation, en, installI18n } from './helpers';
 
 const frame = vi.hoisted(() => ({ listener: null as null | ((m: unknown) => void), requests: [] as unknown[][] }));
-vi.mock('../../src/messaging/client', () => ({
+vi.mock('../../src/messaging/frame-link', () => ({
   connectFrame: (listener: (m: unknown) => void) => {
     frame.listener = listener;
     return { send: vi.fn(), close: vi.fn() };
   },
+}));
+vi.mock('../../src/messaging/client', () => ({
   request: async (...args: unknown[]) => {
     frame.requests.push(args);
     return conversation();
