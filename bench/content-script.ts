@@ -257,6 +257,9 @@ async function benchBatches(): Promise<string[]> {
     }));
 
     await waitFor('the lock on the bench page', () => lockState(withExt), (s) => s === 'plaintext', 30_000);
+    // Let the first scan's history readers (those on screen) load before timing; the page's own
+    // marks of OffRecord (the lock is in a shadow root) are those frames.
+    await waitFor('history reader frames', async () => withExt.frames().filter((f) => f.url().includes('/reader.html')).length, (n) => n > 0, 15_000);
     // The anchor must be the page without OffRecord, and both must render (not a hidden tab).
     const look = (p: Page) =>
       p.evaluate(() => {
@@ -266,8 +269,6 @@ async function benchBatches(): Promise<string[]> {
     const [lookExt, lookAnchor] = [await look(withExt), await look(anchor)];
     if (!lookExt.listScrolls || !lookAnchor.listScrolls || !lookExt.ours || lookAnchor.ours || lookExt.visible !== 'visible' || lookAnchor.visible !== 'visible')
       throw new Error(`bench pages not as expected: with OffRecord ${JSON.stringify(lookExt)}, anchor ${JSON.stringify(lookAnchor)}`);
-    // Let the first scan's history readers (those on screen) load before timing.
-    await waitFor('history reader frames', async () => withExt.frames().filter((f) => f.url().includes('/reader.html')).length, (n) => n > 0, 15_000);
     log('bench page ready in both browsers');
     await sleep(1000);
     for (let i = 0; i < WARMUP; i++) for (const n of BATCHES) await Promise.all([batch(withExt, n, true), batch(anchor, n, false)]);
