@@ -15,7 +15,7 @@ import { accountKey } from './key-records';
 import { holdsSecrets } from './session-wire';
 import { cryptoRandom, inlineGenerator, pageGenerator, type KeyGenerator } from './keygen';
 import { PortHub } from './port-hub';
-import { extensionContexts, workerFramePort } from './worker-frames';
+import { listenForWorkerFrames } from './worker-frames';
 import { FRAMES } from '../messaging/frames';
 import { createRouter, type Handlers, type PortLike, type SenderInfo } from './router';
 import { StoreError, isStoreError } from './errors';
@@ -134,29 +134,6 @@ export function startBackground(): void {
   });
   listenForWorkerFrames(env, router);
   browser.tabs.onRemoved.addListener((tabId) => void ready.then((s) => s.sessions.dropTab(tabId), () => undefined));
-}
-
-/** What a frame's message to the worker carries (ExtendableMessageEvent, a subset). */
-interface WorkerMessageEvent {
-  data: unknown;
-  ports: readonly MessagePort[];
-  waitUntil(p: Promise<unknown>): void;
-}
-
-/**
- * Chromium: reader frames open their own MessageChannel to the worker (worker-frames.ts), since
- * a runtime port is handed to every extension frame open. Firefox's background is a page with no
- * such messages, and its frames use runtime ports.
- */
-function listenForWorkerFrames(env: { runtimeId: string; extensionOrigin: string; frameOrigin: string }, router: Promise<{ handleConnect(port: PortLike): void }>): void {
-  const findContexts = extensionContexts();
-  const worker = globalThis as unknown as { registration?: unknown; addEventListener(type: 'message', fn: (e: WorkerMessageEvent) => void): void };
-  if (!findContexts || !worker.registration) return;
-  const origins = [...new Set([env.extensionOrigin, env.frameOrigin])];
-  worker.addEventListener('message', (e) => {
-    const opened = workerFramePort(e.data, e.ports, env.runtimeId, origins, findContexts).then((port) => port && router.then((r) => r.handleConnect(port)));
-    e.waitUntil(opened.catch(() => undefined));
-  });
 }
 
 /** Every request refused with the storage error; identity.status reports it for the popup. */

@@ -21,7 +21,7 @@ export interface ExtensionContextInfo {
 export type FindContexts = (filter: { contextTypes: ['TAB']; documentUrls: string[] }) => Promise<ExtensionContextInfo[]>;
 
 /** runtime.getContexts (Chromium 116 on), or null. Frames check the same before they use a channel. */
-export function extensionContexts(): FindContexts | null {
+function extensionContexts(): FindContexts | null {
   const runtime = (globalThis as { chrome?: { runtime?: { getContexts?: FindContexts } } }).chrome?.runtime;
   return typeof runtime?.getContexts === 'function' ? (filter) => runtime.getContexts!(filter) : null;
 }
@@ -94,4 +94,27 @@ export function messagePortLike(port: MessagePort, nonce: string, sender: Sender
     },
     onDisconnect: { addListener: (fn) => void onDisconnect.push(fn) },
   };
+}
+
+/** What a frame's message to the worker carries (ExtendableMessageEvent, a subset). */
+interface WorkerMessageEvent {
+  data: unknown;
+  ports: readonly MessagePort[];
+  waitUntil(p: Promise<unknown>): void;
+}
+
+/**
+ * Chromium: reader frames open their own MessageChannel to the worker (worker-frames.ts), since
+ * a runtime port is handed to every extension frame open. Firefox's background is a page with no
+ * such messages, and its frames use runtime ports.
+ */
+export function listenForWorkerFrames(env: { runtimeId: string; extensionOrigin: string; frameOrigin: string }, router: Promise<{ handleConnect(port: PortLike): void }>): void {
+  const findContexts = extensionContexts();
+  const worker = globalThis as unknown as { registration?: unknown; addEventListener(type: 'message', fn: (e: WorkerMessageEvent) => void): void };
+  if (!findContexts || !worker.registration) return;
+  const origins = [...new Set([env.extensionOrigin, env.frameOrigin])];
+  worker.addEventListener('message', (e) => {
+    const opened = workerFramePort(e.data, e.ports, env.runtimeId, origins, findContexts).then((port) => port && router.then((r) => r.handleConnect(port)));
+    e.waitUntil(opened.catch(() => undefined));
+  });
 }
