@@ -315,7 +315,10 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     // A second private conversation between Alice and Bob: the hostile chat page (at a path of
     // its own, so a conversation of its own) in a tab of each, joined by the test as a chat
     // server would join them (the generic adapter, no site row yet).
-    site.serve('/relay.html', HOSTILE_PAGE);
+    // A path of this attempt's own: a retry starts a new conversation, not the one the failed
+    // attempt left private.
+    const relayPage = `relay-${randomUUID().slice(0, 8)}.html`;
+    site.serve(`/${relayPage}`, HOSTILE_PAGE);
     const origin = site.url.replace(/\/$/, '');
     await setUpInFirefox(ff.browser, uuid, origin, false);
     const setup = genericSetup(origin);
@@ -324,9 +327,9 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
     await ext.evaluate(([key, value]) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ [key as string]: value }), [setup.key, setup.value] as const);
     await ext.close();
     const alicePage: ChromiumPage = await alice.browser.context.newPage();
-    await alicePage.goto(`${site.url}relay.html`);
+    await alicePage.goto(`${site.url}${relayPage}`);
     const bobPage = await ff.browser.newPage();
-    await bobPage.goto(`${site.url}relay.html`);
+    await bobPage.goto(`${site.url}${relayPage}`);
     const relay = new Relay([
       { sent: () => alicePage.evaluate(readSpy).then((s) => s.sent), deliver: (texts) => alicePage.evaluate(deliverToList, texts) },
       { sent: () => bobPage.evaluate(readSpy).then((s) => s.sent), deliver: (texts) => bobPage.evaluate(deliverToList, texts) },
