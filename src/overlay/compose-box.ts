@@ -112,9 +112,13 @@ export class ComposeBox {
     // Focusing the frame that already has focus is not free: the frame is another process,
     // and a key typed while focus goes round again reaches neither box (a lost 'ü').
     if (!this.frame || this.doc.activeElement === this.frame) return;
+    if (wasInFrame || this.focusInSiteBox()) this.frame.focus();
+  }
+
+  private focusInSiteBox(): boolean {
     const composer = this.adapter.composer(this.doc);
     const active = composer?.ownerDocument.activeElement ?? null;
-    if (wasInFrame || (composer && (active === composer || composer.contains(active)))) this.frame.focus();
+    return !!composer && (active === composer || composer.contains(active));
   }
 
   /** The user types in the private box now. */
@@ -198,7 +202,11 @@ export class ComposeBox {
       this.siteBox = false;
       this.lock.setComposer('private');
       this.place();
-      if (hadFocus) this.frame.addEventListener('load', () => this.frame?.focus(), { once: true });
+      // Only if the focus is still in the site's box when the frame has loaded: the user may
+      // have clicked into the private box already (it works before its load event, which waits
+      // for all of its page). Focusing the frame again from here then raced that click in
+      // Chromium, which went on sending the keys to the page while the box showed the caret.
+      if (hadFocus) this.frame.addEventListener('load', () => this.frame && this.focusInSiteBox() && this.frame.focus(), { once: true });
     } catch (e) {
       if (this.frame === placeholder) this.frame = null;
       this.lock.showNotice(msg('notice_compose_failed', (e as Error).message));

@@ -155,15 +155,60 @@ export const composeInput = (page: Page) => page.frameLocator('[data-offrecord=c
 export async function typePrivate(page: Page, text: string): Promise<void> {
   const input = composeInput(page);
   await expect.poll(() => input.isEnabled(), { timeout: 15_000 }).toBe(true);
+  // What the box saw while the test typed, for composeDiagnosis when the keys went elsewhere.
+  await page.frames().find((f) => f.url().includes('/compose.html'))?.evaluate(() => {
+    const w = window as unknown as { __rec: string[] };
+    w.__rec = [];
+    const t0 = performance.now();
+    const at = () => Math.round(performance.now() - t0);
+    const input = document.querySelector('textarea')!;
+    for (const type of ['keydown', 'beforeinput', 'input', 'focus', 'blur']) input.addEventListener(type, (e) => w.__rec.push(`${at()} ${type} ${(e as KeyboardEvent).key ?? (e as InputEvent).inputType ?? ''} v=${input.value.length} trusted=${e.isTrusted}`), true);
+    for (const type of ['keydown', 'focus', 'blur', 'pagehide']) window.addEventListener(type, (e) => w.__rec.push(`${at()} win ${type} ${(e as KeyboardEvent).key ?? ''}`), true);
+    let last = input.value;
+    setInterval(() => { if (input.value !== last) { w.__rec.push(`${at()} value ${last.length}->${input.value.length}`); last = input.value; } }, 10);
+  }).catch(() => undefined);
   await input.click();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (i > 0) await input.press('Shift+Enter');
     if (lines[i]) await input.pressSequentially(lines[i]!, { delay: 0 });
   }
-  await expect.poll(() => input.inputValue()).toBe(text);
+  await expect
+    .poll(() => input.inputValue())
+    .toBe(text)
+    .catch(async (e: unknown) => {
+      throw new Error(`typed text did not land in the private box: ${await composeDiagnosis(page)}`, { cause: e });
+    });
   await input.press('Enter');
   await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toBe('');
+}
+
+/** Where typing went instead of the private box: for the error of a test that lost its keys. */
+async function composeDiagnosis(page: Page): Promise<string> {
+  const frame = page.frames().find((f) => f.url().includes('/compose.html'));
+  const box = await frame
+    ?.evaluate(() => {
+      const input = document.querySelector('textarea');
+      return { rec: (window as unknown as { __rec?: string[] }).__rec, hasFocus: document.hasFocus(), active: document.activeElement?.tagName, disabled: input?.disabled, placeholder: input?.placeholder, value: input?.value };
+    })
+    .catch((e: unknown) => `unreadable: ${(e as Error).message}`);
+  const outside = await page
+    .evaluate(() => {
+      const active = document.activeElement;
+      // The hostile chat page's record of what it saw (helpers/hostile-site.ts), where it is one.
+      const spy = (window as unknown as { hostileSpy?: { keys: string[]; composer: string[]; sent: string[] } }).hostileSpy;
+      return {
+        composeFrames: document.querySelectorAll('iframe[data-offrecord=compose]').length,
+        pageHasFocus: document.hasFocus(),
+        active: active ? `${active.tagName}#${active.id}[${active.getAttribute('data-offrecord') ?? ''}]` : null,
+        keysSeenByPage: spy?.keys.slice(-12),
+        siteComposer: spy?.composer.slice(-3),
+        sentByPage: spy?.sent.slice(-3).map((t) => t.slice(0, 24)),
+      };
+    })
+    .catch((e: unknown) => `unreadable: ${(e as Error).message}`);
+  const notice = await lockNotice(page);
+  return JSON.stringify({ box, outside, notice, warning: await lock(page).getAttribute('data-offrecord-warning', { timeout: 1000 }).catch(() => null) });
 }
 
 /** A long text pasted into the compose frame (typing 100 KB key by key takes minutes), then Enter. */

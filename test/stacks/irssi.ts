@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeDir, sleep, startProcess, stopProcess, tempDir, type Started } from './process';
+import { killMatching, removeDir, sleep, startProcess, stopProcess, tempDir, type Started } from './process';
 
 export interface IrssiPeer {
   nick: string;
@@ -102,6 +102,9 @@ export async function startIrssi(opts: { ircPort: number; nick: string; host?: s
     async stop() {
       // No /quit and no grace: the IRC server and irssi's temp home go away with the test.
       await stopProcess(child, 0);
+      // irssi runs in a session of its own under `script`, so the group kill above misses it:
+      // killed only by the terminal's hang-up, it would still write its logs while the home goes.
+      await killMatching((argv) => argv[0] === 'irssi' && argv[1] === `--home=${dir}`);
       removeDir(dir);
     },
   };

@@ -3,7 +3,7 @@
  * is registered here so it dies with the stack, and also when the test runner exits early.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -54,7 +54,8 @@ export function tempDir(prefix: string): string {
 }
 
 export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  // A process that outlived its parent's kill may still be closing files there (ENOTEMPTY).
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   dirs.delete(dir);
 }
 
@@ -92,6 +93,40 @@ export async function stopProcess(child: ChildProcess, graceMs = 3000): Promise<
   await exited;
   clearTimeout(timer);
   live.delete(child);
+}
+
+/**
+ * SIGKILLs every process of ours whose argument list `match`es (one started outside the process
+ * groups we track) and resolves once all are gone, within 5 s. Reads Linux's /proc.
+ */
+export async function killMatching(match: (argv: string[]) => boolean): Promise<void> {
+  const pids = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return match(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+      } catch {
+        return false; // exited while we looked
+      }
+    })
+    .map(Number);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  // A zombie has closed its files; whoever adopted it reaps it in its own time.
+  const running = (pid: number): boolean => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  const end = Date.now() + 5000;
+  while (pids.some(running) && Date.now() < end) await sleep(50);
 }
 
 export function freePort(): Promise<number> {
