@@ -104,9 +104,11 @@ export async function lockState(page: Page): Promise<string | null> {
   return (await composeTrust(page)) ?? 'private (trust not shown in this page)';
 }
 
+const composeFrame = (page: Page): Frame | undefined => page.frames().find((f) => f.url().includes('/compose.html'));
+
 /** The private box's own state (extension origin), or null without one. */
 export async function composeTrust(page: Page): Promise<string | null> {
-  const frame = page.frames().find((f) => f.url().includes('/compose.html'));
+  const frame = composeFrame(page);
   const state = await frame?.evaluate(() => document.body.dataset.state ?? null).catch(() => null);
   return state === 'unverified' || state === 'private' ? state : null;
 }
@@ -155,18 +157,6 @@ export const composeInput = (page: Page) => page.frameLocator('[data-offrecord=c
 export async function typePrivate(page: Page, text: string): Promise<void> {
   const input = composeInput(page);
   await expect.poll(() => input.isEnabled(), { timeout: 15_000 }).toBe(true);
-  // What the box saw while the test typed, for composeDiagnosis when the keys went elsewhere.
-  await page.frames().find((f) => f.url().includes('/compose.html'))?.evaluate(() => {
-    const w = window as unknown as { __rec: string[] };
-    w.__rec = [];
-    const t0 = performance.now();
-    const at = () => Math.round(performance.now() - t0);
-    const input = document.querySelector('textarea')!;
-    for (const type of ['keydown', 'beforeinput', 'input', 'focus', 'blur']) input.addEventListener(type, (e) => w.__rec.push(`${at()} ${type} ${(e as KeyboardEvent).key ?? (e as InputEvent).inputType ?? ''} v=${input.value.length} trusted=${e.isTrusted}`), true);
-    for (const type of ['keydown', 'focus', 'blur', 'pagehide']) window.addEventListener(type, (e) => w.__rec.push(`${at()} win ${type} ${(e as KeyboardEvent).key ?? ''}`), true);
-    let last = input.value;
-    setInterval(() => { if (input.value !== last) { w.__rec.push(`${at()} value ${last.length}->${input.value.length}`); last = input.value; } }, 10);
-  }).catch(() => undefined);
   await input.click();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -185,11 +175,11 @@ export async function typePrivate(page: Page, text: string): Promise<void> {
 
 /** Where typing went instead of the private box: for the error of a test that lost its keys. */
 async function composeDiagnosis(page: Page): Promise<string> {
-  const frame = page.frames().find((f) => f.url().includes('/compose.html'));
+  const frame = composeFrame(page);
   const box = await frame
     ?.evaluate(() => {
       const input = document.querySelector('textarea');
-      return { rec: (window as unknown as { __rec?: string[] }).__rec, hasFocus: document.hasFocus(), active: document.activeElement?.tagName, disabled: input?.disabled, placeholder: input?.placeholder, value: input?.value };
+      return { hasFocus: document.hasFocus(), active: document.activeElement?.tagName, disabled: input?.disabled, placeholder: input?.placeholder, value: input?.value };
     })
     .catch((e: unknown) => `unreadable: ${(e as Error).message}`);
   const outside = await page
