@@ -18,6 +18,7 @@ const GUARD_EVERY_MS = 1000;
 const MAX_RECREATE = 3;
 /** How long after a wire text went out the site's box may not take the focus. */
 const HOLD_AFTER_SEND_MS = 1000;
+const KEY_EVENTS = ['keydown', 'keypress', 'keyup'] as const;
 
 /**
  * The composer's box in this page's coordinates. A rich editor's body may live in a same-origin
@@ -65,11 +66,13 @@ export class ComposeBox {
   start(): void {
     this.doc.defaultView!.addEventListener('message', this.onFrameMessage);
     this.doc.addEventListener('focusin', this.keepKeysPrivate, true);
+    for (const type of KEY_EVENTS) this.doc.defaultView!.addEventListener(type, this.catchMisroutedKeys, true);
   }
 
   stop(): void {
     this.doc.defaultView!.removeEventListener('message', this.onFrameMessage);
     this.doc.removeEventListener('focusin', this.keepKeysPrivate, true);
+    for (const type of KEY_EVENTS) this.doc.defaultView!.removeEventListener(type, this.catchMisroutedKeys, true);
     this.release();
     this.frame?.remove();
   }
@@ -167,6 +170,25 @@ export class ComposeBox {
     if (!this.holding()) return;
     const composer = this.adapter.composer(this.doc);
     if (composer && e.target instanceof Node && composer.contains(e.target)) this.frame!.focus();
+  };
+
+  /**
+   * Keys typed in the private box never reach this page, so a trusted key here while the page's
+   * focus is on the box was misrouted. Chromium can lose track of which frame has the keyboard
+   * when focus moves between the page and the box (another process) at the instant of a click:
+   * the box shows the caret, the page's `activeElement` is the box, and every key goes to the
+   * page, even after another click. The key is kept from the site's handlers (page listeners
+   * registered before this script still saw it: nothing can prevent that), and the focus goes
+   * round once, which gives the keyboard back to the box; the lock says the key was lost.
+   */
+  private catchMisroutedKeys = (e: KeyboardEvent): void => {
+    if (!e.isTrusted || this.inserting || !this.focused()) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    if (e.type !== 'keydown') return;
+    this.frame!.blur();
+    this.frame!.focus();
+    this.lock.showNotice(t('compose_keys_misrouted'), 8000);
   };
 
   private holdSiteBox(): void {

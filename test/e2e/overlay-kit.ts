@@ -157,22 +157,35 @@ export const composeInput = (page: Page) => page.frameLocator('[data-offrecord=c
 export async function typePrivate(page: Page, text: string): Promise<void> {
   const input = composeInput(page);
   await expect.poll(() => input.isEnabled(), { timeout: 15_000 }).toBe(true);
-  await input.click();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (i > 0) await input.press('Shift+Enter');
-    if (lines[i]) await input.pressSequentially(lines[i]!, { delay: 0 });
-  }
-  await expect
-    .poll(() => input.inputValue())
-    .toBe(text)
-    .catch(async (e: unknown) => {
+  const typeAll = async () => {
+    await input.click();
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      if (i > 0) await input.press('Shift+Enter');
+      if (lines[i]) await input.pressSequentially(lines[i]!, { delay: 0 });
+    }
+  };
+  const landed = () => expect.poll(() => input.inputValue()).toBe(text);
+  await typeAll();
+  await landed().catch(async (e: unknown) => {
+    // Chromium sent the keys to the page although the box had the caret; OffRecord caught that,
+    // gave the keyboard back to the box and said so on the lock. The user types the line again.
+    if (!(await lockNotice(page)).startsWith(KEYS_MISROUTED)) {
       throw new Error(`typed text did not land in the private box: ${await composeDiagnosis(page)}`, { cause: e });
+    }
+    console.warn(`typePrivate: the keys went to the page; OffRecord said so and the line is typed again (${page.url()})`);
+    await input.fill('');
+    await typeAll();
+    await landed().catch(async (again: unknown) => {
+      throw new Error(`typed text did not land in the private box, typed twice: ${await composeDiagnosis(page)}`, { cause: again });
     });
+  });
   await input.press('Enter');
   await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toBe('');
 }
 
+/** The start of the lock's notice when keys went to the page instead of the private box. */
+const KEYS_MISROUTED = 'A key went to the page instead of the private box';
 /** Where typing went instead of the private box: for the error of a test that lost its keys. */
 async function composeDiagnosis(page: Page): Promise<string> {
   const frame = composeFrame(page);

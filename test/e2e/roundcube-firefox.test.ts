@@ -6,33 +6,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { startMailStack, MAIL_DOMAIN, MAIL_PASSWORD, type MailStack } from '../stacks/mail';
-import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers/browser';
-import { FIREFOX_BUILD } from './overlay-kit';
+import { ffLockState, ffMenu, ffNotice, ffPoll, ffRequest, keptFirefox, type KeptFirefox } from './helpers/firefox-kept';
 import { waitForDelivery } from './helpers/mail';
 import { normaliseMailBody } from '../../src/adapters/core/mail-body';
 import { textParts } from '../adapters/mail-fixtures';
 
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout = 30_000, what = 'condition'): Promise<T> {
-  let last: T | undefined;
-  for (const t = Date.now(); Date.now() - t < timeout; await new Promise((r) => setTimeout(r, 200))) {
-    last = await fn().catch(() => undefined as T);
-    if (last !== undefined && ok(last)) return last;
-  }
-  throw new Error(`Firefox: timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
-
-// puppeteer's `>>>` goes through open shadow roots, where the lock lives.
-const ffState = (page: Page) => page.$eval('>>> [data-offrecord=lock]', (e) => e.getAttribute('data-offrecord-state'));
-
 describe.sequential('Firefox: the overlay on Roundcube', () => {
   let stack: MailStack;
-  let ff: FirefoxWithExtension;
+  let ff: KeptFirefox;
   let alice: Page;
 
   beforeAll(async () => {
     stack = await startMailStack();
-    ff = await launchFirefoxWithExtension(FIREFOX_BUILD);
-    alice = await ff.browser.newPage();
+    ff = keptFirefox('roundcube');
+    ff.via = stack.url;
+    alice = await ff.open();
+    // Starting waits for the identity key, which Firefox makes slowly on a loaded machine
+    // (minutes at worst): wait for it here, as the Chromium test does, so the start is timed alone.
+    await ffPoll(() => ffRequest<{ state: string }>(ff, 'identity.status', {}), (s) => s.state === 'ready', 240_000, 'the identity key');
+    await alice.bringToFront();
     await alice.setViewport({ width: 1400, height: 900 });
     await alice.goto(stack.url);
     await alice.waitForSelector('#rcmloginuser');
@@ -40,9 +32,9 @@ describe.sequential('Firefox: the overlay on Roundcube', () => {
     await alice.type('#rcmloginpwd', MAIL_PASSWORD);
     await Promise.all([alice.waitForNavigation(), alice.click('#rcmloginsubmit')]);
     await alice.waitForSelector('#messagelist', { timeout: 20_000 });
-  });
+  }, 300_000);
   afterAll(async () => {
-    await ff?.close();
+    await ff?.dispose();
     await stack?.stop();
   });
 
@@ -52,12 +44,15 @@ describe.sequential('Firefox: the overlay on Roundcube', () => {
     await alice.type('#compose_to ul.recipient-input input', `bob@${MAIL_DOMAIN}`);
     await alice.keyboard.press('Enter');
     await alice.type('#compose-subject', 'Private message from Firefox');
-    expect(await poll(() => ffState(alice), (s) => s === 'plaintext', 30_000, 'the lock')).toBe('plaintext');
+    expect(await ffPoll(() => ffLockState(alice), (s) => s === 'plaintext', 30_000, 'the lock')).toBe('plaintext');
   });
 
   it('starting a private thread sends a mail carrying the OTR query', async () => {
-    await (await alice.waitForSelector('>>> [data-offrecord=lock]'))!.click();
-    await (await alice.waitForSelector('>>> [role=menuitem][data-offrecord=start]'))!.click();
+    await ffMenu(alice, 'start');
+    // The query goes out through Roundcube's own Send, which leaves the compose screen.
+    await ffPoll(async () => alice.url(), (u) => !u.includes('_action=compose'), 30_000, 'Roundcube to leave the compose screen').catch(async (e: unknown) => {
+      throw new Error(`the query was not sent; the lock says ${JSON.stringify(await ffNotice(alice))}`, { cause: e });
+    });
     const stored = await waitForDelivery(stack, 'bob', (m) => m.raw.includes('Subject: Private message from Firefox'));
     const found = normaliseMailBody(textParts(stored.raw)[0]!.body);
     expect(found.body.kind === 'otr' && found.body.text).toMatch(/^\?OTRv[23]+\?$/);
