@@ -32,9 +32,25 @@ export async function loungeQuery(page: Page, nick: string): Promise<void> {
       await page.waitForSelector(view, { timeout: 10_000 });
       return;
     } catch (e) {
-      if (attempt >= 2) throw e;
+      if (attempt >= 2) throw new Error(`/query ${nick} opened no view: ${await loungeDiagnosis(page)}`, { cause: e });
     }
   }
+}
+
+/** What The Lounge shows, for the error of a test whose view did not open. */
+function loungeDiagnosis(page: Page): Promise<string> {
+  return page
+    .evaluate(() => {
+      const area = document.querySelector<HTMLTextAreaElement>('textarea#input');
+      const shown = [...document.querySelectorAll('#chat .chat-view')].filter((v) => (v as HTMLElement).offsetParent !== null);
+      return JSON.stringify({
+        box: area ? { value: area.value.slice(0, 40), inert: area.inert, disabled: area.disabled } : null,
+        shown: shown.map((v) => `${v.getAttribute('data-type')}:${v.getAttribute('aria-label')}`),
+        sidebar: [...document.querySelectorAll('#sidebar .channel-list-item')].map((i) => i.getAttribute('data-name')),
+        lastLines: [...document.querySelectorAll('#chat .chat-view .msg')].slice(-3).map((m) => (m.textContent ?? '').trim().slice(0, 60)),
+      });
+    })
+    .catch((e: unknown) => `unreadable: ${(e as Error).message}`);
 }
 
 export async function converseLogin(page: Page, url: string, user: string): Promise<void> {
