@@ -188,7 +188,7 @@ export class ComposeBox {
     if (e.type !== 'keydown') return;
     this.frame!.blur();
     this.frame!.focus();
-    this.lock.showNotice(t('compose_keys_misrouted'), 8000);
+    this.lock.showNotice(msg('compose_keys_misrouted'), 8000);
   };
 
   private holdSiteBox(): void {

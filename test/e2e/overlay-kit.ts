@@ -7,7 +7,7 @@
  * written to test-results/logs/ when a profile closes, for debugging failed runs.
  */
 import type { Frame, FrameLocator, Page } from 'playwright-core';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { CHROME_EXT, FIREFOX_EXT, launchChromiumWithExtension, screenshot, ROOT, type ExtensionBrowser } from './helpers/browser';
@@ -170,7 +170,7 @@ export async function typePrivate(page: Page, text: string): Promise<void> {
   await landed().catch(async (e: unknown) => {
     // Chromium sent the keys to the page although the box had the caret; OffRecord caught that,
     // gave the keyboard back to the box and said so on the lock. The user types the line again.
-    if (!(await lockNotice(page)).startsWith(KEYS_MISROUTED)) {
+    if (!(await lockNotice(page)).includes(KEYS_MISROUTED)) {
       throw new Error(`typed text did not land in the private box: ${await composeDiagnosis(page)}`, { cause: e });
     }
     console.warn(`typePrivate: the keys went to the page; OffRecord said so and the line is typed again (${page.url()})`);
@@ -184,8 +184,10 @@ export async function typePrivate(page: Page, text: string): Promise<void> {
   await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toBe('');
 }
 
-/** The start of the lock's notice when keys went to the page instead of the private box. */
-const KEYS_MISROUTED = 'A key went to the page instead of the private box';
+/** The lock's notice when keys went to the page instead of the private box (compose-box.ts). */
+const KEYS_MISROUTED = (JSON.parse(readFileSync(join(ROOT, 'public/_locales/en/messages.json'), 'utf8')) as Record<string, { message: string }>)
+  .compose_keys_misrouted!.message;
+
 /** Where typing went instead of the private box: for the error of a test that lost its keys. */
 async function composeDiagnosis(page: Page): Promise<string> {
   const frame = composeFrame(page);
