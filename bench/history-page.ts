@@ -18,11 +18,13 @@
  *  4. The anchor, same run: the page reloaded. The messages were processed, so their readers
  *     show from the in-memory plaintext cache (storage.session, the Privacy setting "until the
  *     browser closes", set for this run): no decryption, nothing written to IndexedDB.
+ *  5. The floor, same run: the page reloaded with reader.html's script stripped (in the bench's
+ *     copy of the extension). The same frames load empty documents: Chromium's own cost.
  * Readers load only on screen: the newest message is on screen, and history is fed in page
  * order, so its plaintext showing means all 200 were decrypted and persisted.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,12 +77,12 @@ interface RawChromium {
  * which is no part of what a user sees (43 blank extension frames load in ~0.5 s alone and in
  * ~1.1 s under Playwright on the bench machine). It connects afterwards, to read the frames.
  */
-async function rawChromium(profile: string, url: string): Promise<RawChromium> {
+async function rawChromium(profile: string, ext: string, url: string): Promise<RawChromium> {
   const portFile = join(profile, 'DevToolsActivePort');
   rmSync(portFile, { force: true });
   const child = spawn(
     '/usr/bin/chromium',
-    [`--user-data-dir=${profile}`, `--disable-extensions-except=${EXT}`, `--load-extension=${EXT}`, ...QUIET_FLAGS, '--remote-debugging-port=0', '--window-size=1280,863', url],
+    [`--user-data-dir=${profile}`, `--disable-extensions-except=${ext}`, `--load-extension=${ext}`, ...QUIET_FLAGS, '--remote-debugging-port=0', '--window-size=1280,863', url],
     { stdio: 'ignore', detached: true },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -125,6 +127,25 @@ async function readReaders(p: Page): Promise<ReaderRead[]> {
       }, READER_SHOWN_MARK)
       .catch((e: unknown) => ({ status: `unreadable: ${(e as Error).message.slice(0, 60)}`, text: '', shownAt: null }));
     out.push(read ?? { status: 'no frame', text: '', shownAt: null });
+  }
+  return out;
+}
+
+/**
+ * When each reader frame in a message row finished loading (epoch ms), or null while one has
+ * not: the floor opening's frames have no script, so their load event is all there is to time.
+ */
+async function readFrameLoads(p: Page): Promise<Array<number | null>> {
+  const out: Array<number | null> = [];
+  for (const el of await p.$$('div.msg iframe[data-offrecord=reader]')) {
+    const f = await el.contentFrame();
+    const loaded = await f
+      ?.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        return nav && nav.loadEventEnd > 0 ? performance.timeOrigin + nav.loadEventEnd : null;
+      })
+      .catch(() => null);
+    out.push(loaded ?? null);
   }
   return out;
 }
@@ -238,6 +259,26 @@ interface Opening {
 }
 
 /**
+ * The floor opening: the same page reloaded with reader.html stripped of its script (in the
+ * bench's copy of the extension), so every frame is placed as before but loads an empty
+ * document. Lock → the last frame in a row loaded: what Chromium alone spends on that many
+ * extension frames on this machine, which no reader code can go below.
+ */
+async function timeFloor(runs: Runs, cdpUrl: string, url: string): Promise<{ loaded: number; frames: number }> {
+  const stamps = await runs.report(Number(process.env.OFFRECORD_BENCH_WAIT ?? 60_000));
+  const browser = await chromium.connectOverCDP(cdpUrl);
+  try {
+    const p = browser.contexts().flatMap((c) => c.pages()).find((x) => x.url().startsWith(url));
+    if (!p) throw new Error('the chat page is gone');
+    const loads = await waitFor('every blank reader frame to load', () => readFrameLoads(p), (l) => l.length > 0 && l.every((x) => x !== null), 30_000, 250);
+    if (stamps.lockAt === undefined) throw new Error('the lock was never seen entering the page');
+    return { loaded: Math.round(Math.max(...(loads as number[])) - stamps.lockAt), frames: loads.length };
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
  * One opening, timed by the page (the lock, the frames placed) and by each reader frame (its
  * plaintext shown), read once the page reported that the newest message has its frame and no
  * more frames came. History is fed in page order, so the newest showing means all 200 were
@@ -285,10 +326,14 @@ export async function benchHistoryPage(): Promise<string[]> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const profile = mkdtempSync(join(tmpdir(), 'offrecord-bench-history-'));
+  // A copy of the extension, loaded in every opening (its id follows its folder), so that the
+  // floor opening can strip reader.html's script in it.
+  const ext = mkdtempSync(join(tmpdir(), 'offrecord-bench-history-ext-'));
+  cpSync(EXT, ext, { recursive: true });
   let b: ExtensionBrowser | null = null;
   let raw: RawChromium | null = null;
   try {
-    b = await launchChromiumWithExtension(profile, EXT);
+    b = await launchChromiumWithExtension(profile, ext);
     await waitFor('the identity key', () => extensionCall<{ state: string }>(b!, 'identity.status', {}).catch(() => ({ state: 'error' })), (s) => s.state === 'ready', 60_000, 250);
     await extensionCall(b, 'settings.set', { historyRetention: 'session' });
     await goPrivate(b, url, bob);
@@ -309,13 +354,21 @@ export async function benchHistoryPage(): Promise<string[]> {
     }
     html = page(rows, QUIET_MS);
 
-    raw = await rawChromium(profile, `${url}start`);
+    raw = await rawChromium(profile, ext, `${url}start`);
     const persisted = await timeOpening(runs, raw.cdpUrl, url, texts);
     log(`opening 2: ${HISTORY} history messages, shown ${persisted.shown} ms after the lock (${persisted.readers} readers on screen, ${persisted.viewport})`);
     runs.next('reload');
     const cached = await timeOpening(runs, raw.cdpUrl, url, texts);
-    runs.next('stay');
     log(`reload: from the in-memory cache, shown ${cached.shown} ms after the lock (${cached.readers} readers on screen)`);
+    const readerPage = join(ext, 'reader.html');
+    const script = '<script src="/reader-frame.js"></script>';
+    const readerHtml = readFileSync(readerPage, 'utf8');
+    if (!readerHtml.includes(script)) throw new Error(`reader.html no longer loads ${script}: the floor opening cannot blank it`);
+    writeFileSync(readerPage, readerHtml.replace(script, ''));
+    runs.next('reload');
+    const floor = await timeFloor(runs, raw.cdpUrl, url);
+    runs.next('stay');
+    log(`floor: ${floor.frames} blank reader frames loaded ${floor.loaded} ms after the lock`);
     return [
       '',
       `## A chat page opened with ${HISTORY} unread \`?OTR:\` history messages (issue 11, Chromium)`,
@@ -325,15 +378,18 @@ export async function benchHistoryPage(): Promise<string[]> {
         `Timed from the lock entering the page (Date.now() in the page) to the newest message's reader frame, and every other reader on screen, showing its plaintext (the reader's own performance mark, read from each frame after the run; a ${persisted.viewport} viewport). ` +
         'The timed openings run with no debugger attached (Chromium started by the bench; Playwright connects only afterwards to read the frames): attached, Playwright holds every out-of-process frame at its start for its own set-up, which about doubles what each frame costs. ' +
         'History is fed in page order, in batches of at most 100 (one request and one IndexedDB write each), every message decrypted and persisted before its reader may show it, so the newest showing means all were; the older ones show from the cache when scrolled to (readers load only on screen). ' +
-        'The anchor is the same page reloaded in the same run: the messages were processed, so their readers show from the in-memory plaintext cache (storage.session), with no decryption and no IndexedDB write.',
+        'The anchor is the same page reloaded in the same run: the messages were processed, so their readers show from the in-memory plaintext cache (storage.session), with no decryption and no IndexedDB write. ' +
+        "The floor is the page reloaded once more with the reader frames' page stripped of its script (in the bench's copy of the extension): the same frames are placed in the same rows, and each loads an empty extension document. It is what Chromium alone spends on that many extension frames on this machine.",
       '',
       '| page | lock → newest message and every reader on screen show plaintext | ratio | of which: lock → registered (the lock shows its state) | lock → newest message\'s frame placed (all fed and written) | ratio | lock → newest message shows | ratio | readers on screen |',
       '|---|---|---|---|---|---|---|---|---|',
       `| ${HISTORY} unread: restored from IndexedDB, decrypted and persisted before they show | ${persisted.shown} ms | ${(persisted.shown / cached.shown).toFixed(2)}× | ${persisted.registered} ms | ${persisted.framed} ms | ${(persisted.framed / cached.framed).toFixed(2)}× | ${persisted.newest} ms | ${(persisted.newest / cached.newest).toFixed(2)}× | ${persisted.readers} |`,
       `| the same ${HISTORY}, reloaded: from the in-memory plaintext cache | ${cached.shown} ms | 1.00× | ${cached.registered} ms | ${cached.framed} ms | 1.00× | ${cached.newest} ms | 1.00× | ${cached.readers} |`,
+      `| floor: the same page with blank reader frames (no script; lock → every frame loaded) | ${floor.loaded} ms | ${(floor.loaded / cached.shown).toFixed(2)}× | | | | | | ${floor.frames} |`,
       '',
       `Where the time goes: the feed (in page order, one request and one write per batch of at most 100) was answered for the newest message, and its reader frame placed, ${persisted.framed} ms after the lock, of which decrypting and persisting (the difference to the cached page) ≈ ${persisted.framed - cached.framed} ms; ` +
-        `the reader frames on screen (their tokens, loads, claims and plaintexts) took the remaining ${persisted.shown - persisted.framed} ms (${cached.shown - cached.framed} ms on the cached page). Frames load in the extension's one renderer process, so this part follows the machine's load most.`,
+        `the reader frames on screen (their tokens, loads, claims and plaintexts) took the remaining ${persisted.shown - persisted.framed} ms (${cached.shown - cached.framed} ms on the cached page). Frames load in the extension's one renderer process, so this part follows the machine's load most. ` +
+        `Blank frames in the same rows all loaded ${floor.loaded} ms after the lock: the readers' own work (script, claim, plaintext) adds ${persisted.shown - floor.loaded} ms to that floor on the restored page, ${cached.shown - floor.loaded} ms on the cached one.`,
       '',
       `- ${persisted.shown <= TARGET_MS ? 'PASS' : 'FAIL'} ${HISTORY} unread history messages all shown decrypted ≤ ${TARGET_MS / 1000} s after the lock appears (${persisted.shown} ms)`,
     ];
@@ -343,6 +399,7 @@ export async function benchHistoryPage(): Promise<string[]> {
     await b?.close().catch(() => undefined);
     server.close();
     rmSync(profile, { recursive: true, force: true });
+    rmSync(ext, { recursive: true, force: true });
   }
 }
 
