@@ -14,11 +14,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { MODULUS, modPow, powG } from '../src/otr/group';
-import { libotrResults, libotrSamples } from './libotr';
+import { libotrResults, libotrSamples, type LibotrSamples } from './libotr';
 import { benchMail } from './mail';
-import { benchOffRecord } from './offrecord';
+import { offRecordKeys, offRecordPass, offRecordResults, type OffRecordSamples } from './offrecord';
 import { benchOtrJs, OTRJS_DATA_BATCHES, OTRJS_DATA_MESSAGES, OTRJS_SMP_RUNS } from './otrjs';
-import { DATA_BYTES, DATA_MESSAGES, formatSpread, median, type Results, RUNS, timeRuns } from './stats';
+import { AKE_WARMUP, DATA_BYTES, DATA_MESSAGES, formatSpread, median, type Results, RUNS, timeRuns } from './stats';
 
 const root = process.cwd();
 const log = (s: string) => process.stderr.write(`  ${s}\n`);
@@ -55,13 +55,24 @@ const anchorG320 = anchorFixedBase(320);
 const anchorG1536 = anchorFixedBase(1536);
 // modPow with a 320-bit exponent: 4-bit fixed window, 79 digits after the first, 14 table entries.
 const anchorMulmod = anchor320 / (79 * 5 + 14);
-// libotr runs before and after OffRecord and its samples are pooled (bench/libotr.ts).
-process.stderr.write('bench: libotr (first pass)\n');
-const libFirst = libotrSamples(root, Math.ceil(RUNS.keygen / 2));
-process.stderr.write('bench: OffRecord\n');
-const ours = benchOffRecord(log);
-process.stderr.write('bench: libotr (second pass)\n');
-const lib = libotrResults([libFirst, libotrSamples(root, Math.floor(RUNS.keygen / 2))], log);
+// libotr and OffRecord take turns, PASSES passes each, and each side's samples are pooled: a
+// stretch of load on a shared machine then falls on both sides, not on one side's whole run.
+const PASSES = 3;
+const keygenRunsOf = (pass: number) => Math.floor(RUNS.keygen / PASSES) + (pass < RUNS.keygen % PASSES ? 1 : 0);
+const keys = offRecordKeys();
+const libPasses: LibotrSamples[] = [];
+const ourPasses: OffRecordSamples[] = [];
+for (let pass = 0; pass < PASSES; pass++) {
+  if (!libPasses.some((p) => 'skipped' in p)) {
+    process.stderr.write(`bench: libotr, pass ${pass + 1} of ${PASSES}\n`);
+    libPasses.push(libotrSamples(root, keygenRunsOf(pass)));
+  }
+  process.stderr.write(`bench: OffRecord, pass ${pass + 1} of ${PASSES}\n`);
+  ourPasses.push(offRecordPass(keys, keygenRunsOf(pass), log));
+}
+const ours = offRecordResults(keys, ourPasses);
+const lib = libotrResults(libPasses, log);
+
 const js: Results = argv.includes('--no-otrjs') ? {} : (process.stderr.write('bench: otr.js\n'), benchOtrJs(log, otrjsKeygenRuns));
 const libr: Results = 'skipped' in lib ? {} : lib;
 
@@ -72,14 +83,14 @@ const ratio = (other: number | undefined, mine: number | undefined): string =>
 
 const rows: [string, keyof Results][] = [
   [`DSA-1024 keygen (median of ${RUNS.keygen}, libotr too; otr.js ${otrjsKeygenRuns})`, 'keygen'],
-  [`full AKE, both sides, query to both secure (median of ${RUNS.ake})`, 'ake'],
-  [`full SMP, both sides (median of ${RUNS.smp}; otr.js ${OTRJS_SMP_RUNS})`, 'smp'],
+  [`full AKE, both sides, query to both secure (median of ${RUNS.ake * PASSES})`, 'ake'],
+  [`full SMP, both sides (median of ${RUNS.smp * PASSES}; otr.js ${OTRJS_SMP_RUNS})`, 'smp'],
   [
-    `${DATA_MESSAGES} data messages of ${DATA_BYTES} bytes, alternating (median of ${RUNS.data} batches; otr.js ${OTRJS_DATA_BATCHES} batches of ${OTRJS_DATA_MESSAGES}, ×${DATA_MESSAGES / OTRJS_DATA_MESSAGES})`,
+    `${DATA_MESSAGES} data messages of ${DATA_BYTES} bytes, alternating (median of ${RUNS.data * PASSES} batches; otr.js ${OTRJS_DATA_BATCHES} batches of ${OTRJS_DATA_MESSAGES}, ×${DATA_MESSAGES / OTRJS_DATA_MESSAGES})`,
     'data',
   ],
   [
-    `${DATA_MESSAGES} data messages of ${DATA_BYTES} bytes, one way with a reply every 10 (median of ${RUNS.oneWay} batches; otr.js ${OTRJS_DATA_BATCHES} batches of ${OTRJS_DATA_MESSAGES}, ×${DATA_MESSAGES / OTRJS_DATA_MESSAGES})`,
+    `${DATA_MESSAGES} data messages of ${DATA_BYTES} bytes, one way with a reply every 10 (median of ${RUNS.oneWay * PASSES} batches; otr.js ${OTRJS_DATA_BATCHES} batches of ${OTRJS_DATA_MESSAGES}, ×${DATA_MESSAGES / OTRJS_DATA_MESSAGES})`,
     'oneWay',
   ],
 ];
@@ -100,7 +111,12 @@ lines.push(`| anchor: g = 2 by fixed-base table, 320-bit exponent | ${fmt(anchor
 lines.push(`| anchor: g = 2 by fixed-base table, 1536-bit exponent | ${fmt(anchorG1536)} | | | |`);
 lines.push('', `DSA-1024 keygen, every run (min / median / mean / max): OffRecord ${ours.keygenSpread ? formatSpread(ours.keygenSpread) : '–'}; libotr ${libr.keygenSpread ? formatSpread(libr.keygenSpread) : '–'}. Each key's time is set by the number of candidates it tries before a prime (a geometric count), so single runs spread widely.`);
 if ('skipped' in lib) lines.push('', `libotr skipped: ${lib.skipped}`);
-lines.push('', 'libotr: two passes of bench/libotr-bench.c, one before and one after OffRecord\'s part, pooled (medians over both), so load that drifts during the run weighs on both sides.');
+lines.push('', `libotr (bench/libotr-bench.c) and OffRecord take turns, ${PASSES} passes each (libotr first in each turn), and each side's medians are over its pooled passes (${RUNS.ake} AKEs, ${RUNS.smp} SMPs and ${RUNS.data} + ${RUNS.oneWay} data batches per pass; the keys split across the passes): a stretch of load on the shared machine falls on both sides' samples, not on one side's whole run.`);
+{
+  const perPass = (samples: Array<number[] | undefined>, digits: number) => samples.map((x) => (x?.length ? median(x).toFixed(digits) : '–')).join(' / ');
+  const libOf = (op: string) => libPasses.map((p) => ('skipped' in p ? undefined : p[op]));
+  lines.push('', `Each pass's medians, in order (OffRecord; libotr): keygen ${perPass(ourPasses.map((p) => p.keygen), 1)}; ${perPass(libOf('keygen'), 1)} ms. AKE ${perPass(ourPasses.map((p) => p.ake), 2)}; ${perPass(libOf('ake'), 2)} ms. SMP ${perPass(ourPasses.map((p) => p.smp), 1)}; ${perPass(libOf('smp'), 1)} ms. Alternating data ${perPass(ourPasses.map((p) => p.data), 0)}; ${perPass(libOf('data'), 0)} ms. One-way data ${perPass(ourPasses.map((p) => p.oneWay), 0)}; ${perPass(libOf('oneway'), 0)} ms. OffRecord's first pass includes V8's optimising of the engine's code (its AKE runs after ${AKE_WARMUP} unmeasured ones), as a worker's first conversations would.`);
+}
 lines.push('', 'otr.js: its asynchronous `io` (one setTimeout per outgoing message) is replaced by a synchronous emit, so the timer clock is not counted against it.');
 
 lines.push('', '## Exponentiations per operation (OffRecord)', '');

@@ -131,41 +131,70 @@ function countModexps(body: () => void, runs = 1): ModexpCounts {
   return { variable: per('variable'), fixedBase: per('fixedBase'), simultaneous: per('simultaneous'), tables: per('tables'), mulmods: Math.round(per('mulmods')) };
 }
 
-export function benchOffRecord(log: (s: string) => void): Results & { persist: PersistCost; counts: OperationCounts } {
-  // The keygen counts are the mean over the timed runs: one run's count is a geometric draw.
+/** One pass's samples of each operation, in CPU milliseconds (pooled over passes by offRecordResults). */
+export type OffRecordSamples = Record<'keygen' | 'ake' | 'smp' | 'data' | 'oneWay', number[]> & {
+  /** Exponentiations per key over this pass's keys (counting is always on; it costs the timing nothing). */
+  keygenCounts: ModexpCounts;
+};
+
+/** The two long-term keys every pass uses (AKE, SMP and data need keys, not fresh ones). */
+export interface BenchKeys {
+  alice: Identity;
+  bob: Identity;
+}
+
+export function offRecordKeys(): BenchKeys {
   offRecordIdentity(); // warm-up
-  let keygenSamples: number[] = [];
-  const keygenCounts = countModexps(() => (keygenSamples = timeRuns(RUNS.keygen, () => offRecordIdentity(), 0)), RUNS.keygen);
-  const keygenSpread = spread(keygenSamples);
-  const keygen = keygenSpread.median;
-  log(`OffRecord keygen ${keygen.toFixed(1)} ms`);
-  const alice = offRecordIdentity();
-  const bob = offRecordIdentity();
+  return { alice: offRecordIdentity(), bob: offRecordIdentity() };
+}
 
-  const ake = median(timeRuns(RUNS.ake, () => new Pair(alice, bob).ake(), AKE_WARMUP));
-  log(`OffRecord AKE ${ake.toFixed(2)} ms`);
-
+/**
+ * One pass of every operation. The bench alternates passes with libotr's (bench/index.ts), so a
+ * stretch of load on a shared machine falls on both sides' samples instead of one side's.
+ */
+export function offRecordPass(keys: BenchKeys, keygenRuns: number, log: (s: string) => void): OffRecordSamples {
+  const { alice, bob } = keys;
+  let keygen: number[] = [];
+  const keygenCounts = countModexps(() => (keygen = timeRuns(keygenRuns, () => offRecordIdentity(), 0)), keygenRuns);
+  const ake = timeRuns(RUNS.ake, () => new Pair(alice, bob).ake(), AKE_WARMUP);
   const pair = new Pair(alice, bob);
   pair.ake();
-  const smp = median(timeRuns(RUNS.smp, () => pair.smp('the bench secret'), 1));
-  log(`OffRecord SMP ${smp.toFixed(2)} ms`);
-
+  const smp = timeRuns(RUNS.smp, () => pair.smp('the bench secret'), 1);
   pair.data(100); // warm-up
-  const data = median(timeRuns(RUNS.data, () => pair.data(DATA_MESSAGES), 0));
-  log(`OffRecord data ${data.toFixed(1)} ms / ${DATA_MESSAGES}`);
+  const data = timeRuns(RUNS.data, () => pair.data(DATA_MESSAGES), 0);
   pair.data(100, true); // warm-up
-  const oneWay = median(timeRuns(RUNS.oneWay, () => pair.data(DATA_MESSAGES, true), 0));
-  log(`OffRecord one-way data ${oneWay.toFixed(1)} ms / ${DATA_MESSAGES}`);
+  const oneWay = timeRuns(RUNS.oneWay, () => pair.data(DATA_MESSAGES, true), 0);
+  log(`OffRecord pass: keygen ${median(keygen).toFixed(1)} ms, AKE ${median(ake).toFixed(2)} ms, SMP ${median(smp).toFixed(1)} ms, data ${median(data).toFixed(0)} ms, one-way ${median(oneWay).toFixed(0)} ms`);
+  return { keygen, ake, smp, data, oneWay, keygenCounts };
+}
 
-  // Counted on separate runs, so the counting never sits inside a timed one.
+/** Medians over the pooled passes, the exponentiation counts and the persistence cost. */
+export function offRecordResults(keys: BenchKeys, passes: OffRecordSamples[]): Results & { persist: PersistCost; counts: OperationCounts } {
+  const pooled = (op: Exclude<keyof OffRecordSamples, 'keygenCounts'>) => passes.flatMap((p) => p[op]);
+  const keyCount = passes.reduce((n, p) => n + p.keygen.length, 0);
+  const keygenMean = (kind: keyof ModexpCounts) => Math.round((passes.reduce((n, p) => n + p.keygenCounts[kind] * p.keygen.length, 0) / keyCount) * 10) / 10;
+  const { alice, bob } = keys;
+  const pair = new Pair(alice, bob);
+  pair.ake();
+  // Counted on separate runs, so the counting never sits inside a timed one; keygen's is the
+  // mean over every timed key, since one key's count is a geometric draw.
   const counts: OperationCounts = {
-    keygen: keygenCounts,
+    keygen: { variable: keygenMean('variable'), fixedBase: keygenMean('fixedBase'), simultaneous: keygenMean('simultaneous'), tables: keygenMean('tables'), mulmods: Math.round(keygenMean('mulmods')) },
     ake: countModexps(() => new Pair(alice, bob).ake()),
     smp: countModexps(() => pair.smp('the bench secret')),
     data: countModexps(() => pair.data(DATA_MESSAGES)),
     oneWay: countModexps(() => pair.data(DATA_MESSAGES, true)),
   };
-  return { keygen, keygenSpread, ake, smp, data, oneWay, persist: persistCost(alice, bob), counts };
+  return {
+    keygen: median(pooled('keygen')),
+    keygenSpread: spread(pooled('keygen')),
+    ake: median(pooled('ake')),
+    smp: median(pooled('smp')),
+    data: median(pooled('data')),
+    oneWay: median(pooled('oneWay')),
+    persist: persistCost(alice, bob),
+    counts,
+  };
 }
 
 export interface PersistCost {

@@ -74,7 +74,8 @@ export interface Results {
 /**
  * DSA keygen's time is set by how many candidates it tries before a prime, a geometric count:
  * single runs range over 10× and the median of 11 moved by a third from run to run, on both
- * sides. 101 runs, and as many for libotr (its two passes pooled), bring that down to ~10%.
+ * sides. 101 runs, and as many for libotr, bring that down to ~10%. Keygen's runs are split
+ * over the bench's passes; every other count is per pass (bench/index.ts PASSES).
  */
 export const RUNS = { keygen: 101, ake: 21, smp: 11, data: 5, oneWay: 5 } as const;
 /**
