@@ -2,9 +2,9 @@
  * libotr 4.1.1 through bench/libotr-bench.c, compiled here at startup. Skipped (with the
  * reason) when gcc or libotr's headers are missing, so the bench still runs elsewhere.
  *
- * The bench runs the binary twice, once before OffRecord's part and once after, and pools
- * both passes' samples: on a shared machine the load drifts during a run, and pooling puts
- * libotr's samples on both sides of OffRecord's instead of all in one corner of the run.
+ * The bench runs the binary once per pass, taking turns with OffRecord's passes, and pools
+ * the passes' samples (bench/index.ts): on a shared machine the load drifts during a run, and
+ * taking turns puts both sides' samples across the whole run instead of each in one corner.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -31,8 +31,8 @@ function binaryPath(root: string): string | { skipped: string } {
 
 /**
  * One pass of the libotr binary: every measured run of every operation, in milliseconds.
- * `keygenRuns`: the first pass takes half of RUNS.keygen (rounded up), the second the rest,
- * so the pooled keygen samples are as many as OffRecord's.
+ * `keygenRuns`: this pass's share of RUNS.keygen, as OffRecord's pass gets, so the pooled
+ * keygen samples are as many as OffRecord's.
  */
 export function libotrSamples(root: string, keygenRuns: number): LibotrSamples {
   const binary = binaryPath(root);
