@@ -264,15 +264,25 @@ interface Opening {
  * document. Lock → the last frame in a row loaded: what Chromium alone spends on that many
  * extension frames on this machine, which no reader code can go below.
  */
-async function timeFloor(runs: Runs, cdpUrl: string, url: string): Promise<{ loaded: number; frames: number }> {
+function timeFloor(runs: Runs, cdpUrl: string, url: string): Promise<{ loaded: number; frames: number }> {
+  return onReport(runs, cdpUrl, url, async (p, stamps) => {
+    const loads = await waitFor('every blank reader frame to load', () => readFrameLoads(p), (l) => l.length > 0 && l.every((x) => x !== null), 30_000, 250);
+    if (stamps.lockAt === undefined) throw new Error('the lock was never seen entering the page');
+    return { loaded: Math.round(Math.max(...(loads as number[])) - stamps.lockAt), frames: loads.length };
+  });
+}
+
+/**
+ * Once the page has reported an opening: connects to the browser (no debugger was attached
+ * while the opening ran), reads the chat page with `read`, and disconnects; the browser goes on.
+ */
+async function onReport<T>(runs: Runs, cdpUrl: string, url: string, read: (p: Page, stamps: PageStamps) => Promise<T>): Promise<T> {
   const stamps = await runs.report(Number(process.env.OFFRECORD_BENCH_WAIT ?? 60_000));
   const browser = await chromium.connectOverCDP(cdpUrl);
   try {
     const p = browser.contexts().flatMap((c) => c.pages()).find((x) => x.url().startsWith(url));
     if (!p) throw new Error('the chat page is gone');
-    const loads = await waitFor('every blank reader frame to load', () => readFrameLoads(p), (l) => l.length > 0 && l.every((x) => x !== null), 30_000, 250);
-    if (stamps.lockAt === undefined) throw new Error('the lock was never seen entering the page');
-    return { loaded: Math.round(Math.max(...(loads as number[])) - stamps.lockAt), frames: loads.length };
+    return await read(p, stamps);
   } finally {
     await browser.close();
   }
@@ -284,12 +294,8 @@ async function timeFloor(runs: Runs, cdpUrl: string, url: string): Promise<{ loa
  * more frames came. History is fed in page order, so the newest showing means all 200 were
  * decrypted and persisted; the older ones show from the cache as they are scrolled to.
  */
-async function timeOpening(runs: Runs, cdpUrl: string, url: string, texts: string[]): Promise<Opening> {
-  const stamps = await runs.report(Number(process.env.OFFRECORD_BENCH_WAIT ?? 60_000));
-  const browser = await chromium.connectOverCDP(cdpUrl);
-  try {
-    const p = browser.contexts().flatMap((c) => c.pages()).find((x) => x.url().startsWith(url));
-    if (!p) throw new Error('the chat page is gone');
+function timeOpening(runs: Runs, cdpUrl: string, url: string, texts: string[]): Promise<Opening> {
+  return onReport(runs, cdpUrl, url, async (p, stamps) => {
     let reads: ReaderRead[] = [];
     for (const t = Date.now(); !(reads.length && reads.every((r) => r.status === 'plaintext' && r.shownAt !== null)); await sleep(250)) {
       if (Date.now() - t > 30_000) {
@@ -313,9 +319,7 @@ async function timeOpening(runs: Runs, cdpUrl: string, url: string, texts: strin
       readers: new Set(reads.map((r) => r.text)).size,
       viewport: stamps.viewport,
     };
-  } finally {
-    await browser.close(); // disconnects; the browser goes on
-  }
+  });
 }
 
 export async function benchHistoryPage(): Promise<string[]> {

@@ -133,7 +133,7 @@ function countModexps(body: () => void, runs = 1): ModexpCounts {
 
 /** One pass's samples of each operation, in CPU milliseconds (pooled over passes by offRecordResults). */
 export type OffRecordSamples = Record<'keygen' | 'ake' | 'smp' | 'data' | 'oneWay', number[]> & {
-  /** Exponentiations per key over this pass's keys (counting is always on; it costs the timing nothing). */
+  /** Exponentiations over all of this pass's keys (counting is always on; it costs the timing nothing). */
   keygenCounts: ModexpCounts;
 };
 
@@ -155,7 +155,7 @@ export function offRecordKeys(): BenchKeys {
 export function offRecordPass(keys: BenchKeys, keygenRuns: number, log: (s: string) => void): OffRecordSamples {
   const { alice, bob } = keys;
   let keygen: number[] = [];
-  const keygenCounts = countModexps(() => (keygen = timeRuns(keygenRuns, () => offRecordIdentity(), 0)), keygenRuns);
+  const keygenCounts = countModexps(() => (keygen = timeRuns(keygenRuns, () => offRecordIdentity(), 0)));
   const ake = timeRuns(RUNS.ake, () => new Pair(alice, bob).ake(), AKE_WARMUP);
   const pair = new Pair(alice, bob);
   pair.ake();
@@ -171,15 +171,15 @@ export function offRecordPass(keys: BenchKeys, keygenRuns: number, log: (s: stri
 /** Medians over the pooled passes, the exponentiation counts and the persistence cost. */
 export function offRecordResults(keys: BenchKeys, passes: OffRecordSamples[]): Results & { persist: PersistCost; counts: OperationCounts } {
   const pooled = (op: Exclude<keyof OffRecordSamples, 'keygenCounts'>) => passes.flatMap((p) => p[op]);
-  const keyCount = passes.reduce((n, p) => n + p.keygen.length, 0);
-  const keygenMean = (kind: keyof ModexpCounts) => Math.round((passes.reduce((n, p) => n + p.keygenCounts[kind] * p.keygen.length, 0) / keyCount) * 10) / 10;
+  const keyCount = pooled('keygen').length;
+  const perKey = (kind: keyof ModexpCounts) => Math.round((passes.reduce((n, p) => n + p.keygenCounts[kind], 0) / keyCount) * 10) / 10;
   const { alice, bob } = keys;
   const pair = new Pair(alice, bob);
   pair.ake();
   // Counted on separate runs, so the counting never sits inside a timed one; keygen's is the
   // mean over every timed key, since one key's count is a geometric draw.
   const counts: OperationCounts = {
-    keygen: { variable: keygenMean('variable'), fixedBase: keygenMean('fixedBase'), simultaneous: keygenMean('simultaneous'), tables: keygenMean('tables'), mulmods: Math.round(keygenMean('mulmods')) },
+    keygen: { variable: perKey('variable'), fixedBase: perKey('fixedBase'), simultaneous: perKey('simultaneous'), tables: perKey('tables'), mulmods: Math.round(perKey('mulmods')) },
     ake: countModexps(() => new Pair(alice, bob).ake()),
     smp: countModexps(() => pair.smp('the bench secret')),
     data: countModexps(() => pair.data(DATA_MESSAGES)),
