@@ -26,7 +26,9 @@ import { join } from 'node:path';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { CHROME_EXT, launchChromiumWithExtension, ROOT, type ExtensionBrowser } from '../test/e2e/helpers/browser';
 import { loungeJoin } from '../test/e2e/helpers/chat';
-import { startIrcStack, type IrcStack } from '../test/stacks/index';
+import { buildCPeer, spawnPeer } from '../test/interop/harness';
+import { bridgeIrc } from '../test/interop/irc-bridge';
+import { startIrcObserver, startIrcStack, type IrcStack } from '../test/stacks/index';
 import { median, quantile } from './stats';
 
 const EXT = process.env.OFFRECORD_CHROME_EXT ?? CHROME_EXT;
@@ -427,7 +429,80 @@ async function startStack(): Promise<IrcStack | string> {
   }
 }
 
-async function benchLatency(stack: IrcStack): Promise<string[]> {
+interface Stage { index: number; scan: number; place: number; warm: boolean; show: number; total: number }
+interface Arrivals { latencies: number[]; stages: Stage[] }
+
+/**
+ * Sends LATENCY_MESSAGES texts one after another through `send`, and times each from its last
+ * ciphertext line entering Bob's page to the plaintext in its reader frame (stampScript's stamps).
+ */
+async function measureArrivals(b: Page, sender: string, send: (text: string) => Promise<void>): Promise<Arrivals> {
+  const latencies: number[] = [];
+  const stages: Stage[] = [];
+  for (let i = 0; i < LATENCY_MESSAGES; i++) {
+    const text = `bench message ${i} from ${sender}, Grüße 🔐`;
+    const seen = await b.evaluate(() => Object.keys((window as unknown as { __arrivals: Record<string, number> }).__arrivals));
+    await send(text);
+    // Only the new line's own reader frame is read, not every reader frame at each poll: the
+    // bench's evaluations run in the extension's renderer, beside the frame being timed.
+    const shown = await waitFor(
+      `Bob's reader for message ${i}`,
+      async () => {
+        const fresh = await b.evaluate((before) => {
+          document.querySelectorAll('#chat .chat').forEach((e) => (e.scrollTop = e.scrollHeight));
+          return Object.keys((window as unknown as { __arrivals: Record<string, number> }).__arrivals).filter((id) => !before.includes(id));
+        }, seen);
+        for (const id of fresh) {
+          const f = await (await b.$(`[id="${id}"] iframe[data-offrecord=reader]`))?.contentFrame();
+          const s = await f?.evaluate(() => (window as unknown as { __shown?: { text: string; epoch: number; origin: number } }).__shown ?? null).catch(() => null);
+          if (f && s?.text === text) return { frame: f, epoch: s.epoch, origin: s.origin };
+        }
+        return null;
+      },
+      (v) => v !== null,
+      30_000,
+      50,
+    );
+    const { frame, epoch, origin } = shown!;
+    const msgId = await (await frame.frameElement()).evaluate((e) => (e as Element).closest('div.msg')?.id ?? '');
+    const [arrived, placedAt, scanned] = await b.evaluate((id) => {
+      const w = window as unknown as { __arrivals: Record<string, number>; __placed: Record<string, number> };
+      const at = w.__arrivals[id];
+      const scan = performance.getEntriesByName('offrecord:scan').find((e) => at !== undefined && performance.timeOrigin + e.startTime >= at - 1);
+      return [at, w.__placed[id], scan ? Math.round(performance.timeOrigin + scan.startTime) : undefined] as const;
+    }, msgId);
+    if (arrived === undefined) throw new Error(`no arrival stamp for ${msgId}`);
+    latencies.push(epoch - arrived);
+    if (placedAt !== undefined && scanned !== undefined) stages.push({ index: i + 1, scan: scanned - arrived, place: placedAt - arrived, warm: origin < arrived, show: epoch - placedAt, total: epoch - arrived });
+  }
+  log(`${LATENCY_MESSAGES} messages from ${sender} measured`);
+  return { latencies, stages };
+}
+
+function arrivalRow(sender: string, { latencies }: Arrivals): string {
+  const s = [...latencies].sort((x, y) => x - y);
+  const p95 = s[Math.ceil(0.95 * s.length) - 1]!;
+  const verdict = `${median(latencies) <= 50 ? 'PASS' : 'FAIL'} ≤ 50 / ${p95 <= 100 ? 'PASS' : 'FAIL'} ≤ 100`;
+  return `| ${sender} | ${latencies.length} | ${median(latencies).toFixed(0)} ms | ${p95.toFixed(0)} ms | ${s[0]!.toFixed(0)} ms | ${s[s.length - 1]!.toFixed(0)} ms | ${verdict} |`;
+}
+
+function arrivalDetails(sender: string, { latencies, stages }: Arrivals): string[] {
+  if (!stages.length) return [`From ${sender}: no reader frame was seen entering the page (stages not measured).`];
+  const slowest = [...stages]
+    .sort((x, y) => y.total - x.total)
+    .slice(0, 3)
+    .map((x) => `message ${x.index}: ${x.total} ms (scan ${x.scan}, frame in row ${x.place}, shown ${x.show} after, ${x.warm ? 'warm' : 'cold'} frame)`);
+  return [
+    `From ${sender}, each message in the order sent: ${latencies.map((x) => x.toFixed(0)).join(', ')} ms. ` +
+      `Medians of the stages: arrival → the content script's scan ${median(stages.map((x) => x.scan)).toFixed(0)} ms; arrival → reader frame in the message's row ${median(stages.map((x) => x.place)).toFixed(0)} ms; ` +
+      `→ plaintext shown ${median(stages.map((x) => x.show)).toFixed(0)} ms. Frames already loaded (warm, moved into the row) ${stages.filter((x) => x.warm).length} of ${stages.length}. ` +
+      // The tail is what p95 measures: say where the slowest messages spent their time.
+      `Slowest ${slowest.length}: ${slowest.join('; ')}.`,
+  ];
+}
+
+/** Bob in Chromium with OffRecord; Alice is OffRecord too, in a second Chromium on this machine. */
+async function arrivalsFromBrowser(stack: IrcStack): Promise<Arrivals> {
   const [alice, bob] = await Promise.all([launchChromiumWithExtension(undefined, EXT), launchChromiumWithExtension(undefined, EXT)]);
   try {
     await (bob.context as BrowserContext).addInitScript(stampScript);
@@ -445,81 +520,72 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
     log('alice and bob private');
     const input = a.frameLocator('[data-offrecord=compose]').locator('[data-offrecord=compose-input]');
     await waitFor('the compose frame', () => input.isEnabled({ timeout: 1000 }).catch(() => false), (v) => v, 15_000);
-    const latencies: number[] = [];
-    const stages: Array<{ scan: number; place: number; warm: boolean; show: number; total: number }> = [];
-    for (let i = 0; i < LATENCY_MESSAGES; i++) {
-      const text = `bench message ${i} from alice, Grüße 🔐`;
-      const seen = await b.evaluate(() => Object.keys((window as unknown as { __arrivals: Record<string, number> }).__arrivals));
+    return await measureArrivals(b, 'alice', async (text) => {
       await input.fill(text);
       await input.press('Enter');
-      // Only the new line's own reader frame is read, not every reader frame at each poll: the
-      // bench's evaluations run in the extension's renderer, beside the frame being timed.
-      const shown = await waitFor(
-        `Bob's reader for message ${i}`,
-        async () => {
-          const fresh = await b.evaluate((before) => {
-            document.querySelectorAll('#chat .chat').forEach((e) => (e.scrollTop = e.scrollHeight));
-            return Object.keys((window as unknown as { __arrivals: Record<string, number> }).__arrivals).filter((id) => !before.includes(id));
-          }, seen);
-          for (const id of fresh) {
-            const f = await (await b.$(`[id="${id}"] iframe[data-offrecord=reader]`))?.contentFrame();
-            const s = await f?.evaluate(() => (window as unknown as { __shown?: { text: string; epoch: number; origin: number } }).__shown ?? null).catch(() => null);
-            if (f && s?.text === text) return { frame: f, epoch: s.epoch, origin: s.origin };
-          }
-          return null;
-        },
-        (v) => v !== null,
-        30_000,
-        50,
-      );
-      const { frame, epoch, origin } = shown!;
-      const msgId = await (await frame.frameElement()).evaluate((e) => (e as Element).closest('div.msg')?.id ?? '');
-      const [arrived, placedAt, scanned] = await b.evaluate((id) => {
-        const w = window as unknown as { __arrivals: Record<string, number>; __placed: Record<string, number> };
-        const at = w.__arrivals[id];
-        const scan = performance.getEntriesByName('offrecord:scan').find((e) => at !== undefined && performance.timeOrigin + e.startTime >= at - 1);
-        return [at, w.__placed[id], scan ? Math.round(performance.timeOrigin + scan.startTime) : undefined] as const;
-      }, msgId);
-      if (arrived === undefined) throw new Error(`no arrival stamp for ${msgId}`);
-      latencies.push(epoch - arrived);
-      if (placedAt !== undefined && scanned !== undefined) stages.push({ scan: scanned - arrived, place: placedAt - arrived, warm: origin < arrived, show: epoch - placedAt, total: epoch - arrived });
-    }
-    log(`${LATENCY_MESSAGES} messages measured`);
-    const s = [...latencies].sort((x, y) => x - y);
-    const p95 = s[Math.ceil(0.95 * s.length) - 1]!;
-    return [
-      `### (b) Message arriving to its reader frame showing plaintext (The Lounge on ngircd)`,
-      '',
-      `Alice sends ${LATENCY_MESSAGES} messages one after another; for each, from the ciphertext line entering Bob's DOM to the plaintext in its reader frame (Date.now() at both ends, 1 ms resolution). ` +
-        'The bench starts the stack itself (test/stacks/irc.ts startIrcStack): ngircd on a free loopback port, and The Lounge (test/stacks/thelounge, its own Node 22) in public mode beside it; two Chromium profiles with the built extension join #test and go private from the lock.',
-      '',
-      '| messages | median | p95 | min | max |',
-      '|---|---|---|---|---|',
-      `| ${latencies.length} | ${median(latencies).toFixed(0)} ms | ${p95.toFixed(0)} ms | ${s[0]!.toFixed(0)} ms | ${s[s.length - 1]!.toFixed(0)} ms |`,
-      '',
-      `Issue 12 targets (reported, not failing the bench): ${median(latencies) <= 50 ? 'PASS' : 'FAIL'} median ≤ 50 ms; ${p95 <= 100 ? 'PASS' : 'FAIL'} p95 ≤ 100 ms.`,
-      '',
-      stages.length
-        ? `Medians of the stages (${stages.length} messages): arrival → the content script's scan ${median(stages.map((x) => x.scan)).toFixed(0)} ms; arrival → reader frame in the message's row ${median(stages.map((x) => x.place)).toFixed(0)} ms; ` +
-          `→ plaintext shown ${median(stages.map((x) => x.show)).toFixed(0)} ms. Frames already loaded (warm, moved into the row) ${stages.filter((x) => x.warm).length} of ${stages.length}. ` +
-          'Most of what is left is the background: decrypting, then the conversation written to IndexedDB before the reader may show the text (issue 11; a message only read is committed without waiting for the disk flush, a step that sends waits for it), and the messaging between contexts on a loaded machine.'
-        : 'No reader frame was seen entering the page (stages not measured).',
-      '',
-      // The tail is what p95 measures: say where the slowest messages spent their time.
-      stages.length
-        ? `Slowest ${Math.min(3, stages.length)}: ` +
-          [...stages]
-            .sort((x, y) => y.total - x.total)
-            .slice(0, 3)
-            .map((x) => `${x.total} ms (scan ${x.scan}, frame in row ${x.place}, shown ${x.show} after, ${x.warm ? 'warm' : 'cold'} frame)`)
-            .join('; ') +
-          '.'
-        : '',
-    ];
+    });
   } finally {
     await alice.close().catch(() => undefined);
     await bob.close().catch(() => undefined);
   }
+}
+
+/**
+ * Bob in Chromium with OffRecord; the sender is libotr 4.1.1 (the interop harness's C peer, the
+ * library of Pidgin and irssi-otr) on a plain IRC connection (irc-bridge.ts), so no second
+ * browser shares this machine's cores with Bob's, as none would in use.
+ */
+async function arrivalsFromLibotr(stack: IrcStack): Promise<Arrivals> {
+  buildCPeer();
+  const [bob, peer, irc] = await Promise.all([
+    launchChromiumWithExtension(undefined, EXT),
+    // --max 300: libotr fragments to the same IRC line budget as The Lounge's adapter.
+    spawnPeer('libotr', { account: 'libotr', peer: '#test', protocol: 'prpl-irc', max: 300 }),
+    startIrcObserver(stack.ircPort, { nick: 'libotr' }),
+  ]);
+  const stopBridge = bridgeIrc(irc, peer, 'bob2');
+  try {
+    await (bob.context as BrowserContext).addInitScript(stampScript);
+    await waitIdentity(bob);
+    const b = bob.context.pages()[0] ?? (await bob.context.newPage());
+    await loungeJoin(b, stack.url, 'bob2');
+    await waitFor('the lock', () => lockState(b), (s) => s === 'plaintext', 30_000);
+    // Bob starts; libotr answers the query by itself (its policy in the harness).
+    await menuItem(b, 'start');
+    await waitFor('a private conversation', () => lockState(b), (s) => s === 'private', 60_000, 200);
+    await waitFor('libotr encrypted', async () => (await peer.status()).msgstate, (s) => s === 'ENCRYPTED', 30_000, 200);
+    log('bob and libotr private');
+    return await measureArrivals(b, 'libotr', async (text) => peer.say(text));
+  } finally {
+    stopBridge();
+    irc.close();
+    await peer.close().catch(() => undefined);
+    await bob.close().catch(() => undefined);
+  }
+}
+
+async function benchLatency(stack: IrcStack): Promise<string[]> {
+  const fromBrowser = await arrivalsFromBrowser(stack);
+  const fromLibotr = await arrivalsFromLibotr(stack);
+  return [
+    `### (b) Message arriving to its reader frame showing plaintext (The Lounge on ngircd)`,
+    '',
+    `A sender sends ${LATENCY_MESSAGES} messages one after another to Bob, who uses OffRecord in The Lounge in Chromium; for each, from its (last) ciphertext line entering Bob's DOM to the plaintext in its reader frame (Date.now() at both ends, 1 ms resolution). ` +
+      'The bench starts the stack itself (test/stacks/irc.ts startIrcStack): ngircd on a free loopback port, and The Lounge (test/stacks/thelounge, its own Node 22) in public mode beside it. ' +
+      'Two senders in turn: OffRecord in a second Chromium profile on this same machine (both browsers then share its cores, as two people\'s never would), and libotr 4.1.1 (the C library of Pidgin and irssi-otr) on a plain IRC connection. ' +
+      'Bob goes private from the lock each time.',
+    '',
+    '| sender | messages | median | p95 | min | max | issue 12 targets: median, p95 (reported, not failing the bench) |',
+    '|---|---|---|---|---|---|---|',
+    arrivalRow('OffRecord in a second Chromium', fromBrowser),
+    arrivalRow('libotr over plain IRC', fromLibotr),
+    '',
+    ...arrivalDetails('OffRecord', fromBrowser),
+    '',
+    ...arrivalDetails('libotr', fromLibotr),
+    '',
+    'Most of what is left is the background: decrypting, then the conversation written to IndexedDB before the reader may show the text (issue 11; a message only read is committed without waiting for the disk flush, a step that sends waits for it), and the messaging between contexts on a loaded machine.',
+  ];
 }
 
 // ---------------------------------------------------------------- run

@@ -1,39 +1,19 @@
 /**
  * Network agnostic (issue 4): Alice uses OffRecord in The Lounge; her peer is libotr 4.1.1 (the
- * interop harness's C peer) behind a small raw-IRC bridge on the same ngircd. The bridge only
- * moves lines: every PRIVMSG Alice sends to #test becomes `RECV` on the peer's stdin, every
- * `WIRE` the peer prints becomes a PRIVMSG. They hold a private conversation both ways,
+ * interop harness's C peer) behind a small raw-IRC bridge on the same ngircd (irc-bridge.ts,
+ * which only moves lines). They hold a private conversation both ways,
  * including messages that both sides split into fragments, and end it. Then libotr asks: under
  * the default policy Alice's OffRecord answers nothing by itself; her lock pulses once, the
  * popup's This tab offers Start, and one click there answers libotr's query with a D-H Commit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCPeer, esc, spawnPeer, unesc, type Peer } from '../interop/harness';
+import { buildCPeer, esc, spawnPeer, type Peer } from '../interop/harness';
+import { bridgeIrc } from '../interop/irc-bridge';
 import { startIrcObserver, startIrcStack, type IrcObserver, type IrcStack } from '../stacks/index';
 import { loungeJoin } from './helpers/chat';
 import { lock, launchProfile, menu, openPopup, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 const LIST = '#chat .chat-view .messages';
-
-/** Relays #test traffic between IRC and the libotr peer's line contract. */
-function bridge(irc: IrcObserver, peer: Peer, browserNick: string): () => void {
-  let at = irc.lines.length;
-  const pump = setInterval(() => {
-    for (; at < irc.lines.length; at++) {
-      const m = /^:([^! ]+)\S* PRIVMSG #test :(.*)$/.exec(irc.lines[at]!);
-      if (m && m[1] === browserNick) peer.send('RECV ' + esc(m[2]!));
-    }
-  }, 20);
-  const off = peer.onLine((line) => {
-    if (!line.startsWith('WIRE ')) return;
-    // IRC lines cannot hold a newline: a query message's explanation goes as its own line.
-    for (const part of unesc(line.slice(5)).split('\n')) if (part) irc.send(`PRIVMSG #test :${part}`);
-  });
-  return () => {
-    clearInterval(pump);
-    off();
-  };
-}
 
 describe.sequential('OffRecord in The Lounge with a libotr peer over IRC', () => {
   let stack: IrcStack;
@@ -51,7 +31,7 @@ describe.sequential('OffRecord in The Lounge with a libotr peer over IRC', () =>
       spawnPeer('libotr', { account: 'libotr', peer: '#test', protocol: 'prpl-irc', max: 300 }),
       startIrcObserver(stack.ircPort, { nick: 'libotr' }),
     ]);
-    stopBridge = bridge(irc, peer, 'alice');
+    stopBridge = bridgeIrc(irc, peer, 'alice');
     await waitIdentity(alice);
     await loungeJoin(alice.page, stack.url, 'alice');
   });

@@ -11,9 +11,11 @@
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { repoRoot } from '../stacks/process';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+// Found by walking up, so the harness also works bundled into dist/ (npm run bench).
+export const ROOT = repoRoot();
 const TMP = join(ROOT, '.tmp');
 const PEERS = join(ROOT, 'test/interop/peers');
 
