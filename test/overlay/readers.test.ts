@@ -15,7 +15,7 @@ vi.mock('../../src/messaging/client', () => ({
   },
 }));
 
-const { ReaderFrames, RELEASE_AFTER_MS, REWARM_DELAY_MS, SPARES } = await import('../../src/overlay/readers');
+const { LOW_SPARES, ReaderFrames, RELEASE_AFTER_MS, REWARM_DELAY_MS, SPARES } = await import('../../src/overlay/readers');
 
 type Observed = { callback: IntersectionObserverCallback; targets: Set<Element> };
 let observers: Observed[] = [];
@@ -132,6 +132,19 @@ describe('ReaderFrames', () => {
     await new Promise((r) => setTimeout(r, REWARM_DELAY_MS + 50));
     await settle();
     expect(bg.requests.length).toBe(SPARES + 1);
+  });
+
+  it('replaces used spares at once when a burst leaves at most LOW_SPARES, so the next message needs no token round trip', async () => {
+    readers.warm();
+    await settle();
+    expect(bg.requests.length).toBe(SPARES);
+    // Bursts that leave more than LOW_SPARES wait for the delay; the one that leaves LOW_SPARES does not.
+    for (let i = 0; i < SPARES - LOW_SPARES - 1; i++) readers.add(message(`?OTR:AAMDburst${i}.`), String(i).repeat(64), true);
+    await settle();
+    expect(bg.requests.length).toBe(SPARES);
+    readers.add(message('?OTR:AAMDburst-last.'), 'f'.repeat(64), true);
+    await settle();
+    expect(bg.requests.length).toBe(SPARES + SPARES - LOW_SPARES);
   });
 
   it('where frames can be moved, holds spares as loaded hidden frames and moves one into a live message, naming its token', async () => {
