@@ -232,8 +232,12 @@ export async function pastePrivate(page: Page, text: string): Promise<void> {
  * All frames at once and without waiting in any: callers poll, and a frame still loading (or
  * showing a status line) would otherwise cost a wait each, which grows with the conversation.
  */
-export async function readerTexts(page: Page): Promise<string[]> {
-  const frames: Frame[] = page.frames().filter((f) => f.url().includes('/reader.html'));
+/**
+ * The plaintext each reader frame shows. `newest`: only the last frames the page attached
+ * (page.frames() keeps attachment order, and a warm frame moved into a row keeps its place).
+ */
+export async function readerTexts(page: Page, newest = Infinity): Promise<string[]> {
+  const frames: Frame[] = page.frames().filter((f) => f.url().includes('/reader.html')).slice(-newest);
   const texts = await Promise.all(
     frames.map((f) => f.evaluate(() => document.querySelector('body[data-status] [data-offrecord=plaintext]')?.textContent ?? null).catch(() => null)),
   );
@@ -271,12 +275,21 @@ export async function waitReader(page: Page, text: string, listSelector: string,
   }
 }
 
+/**
+ * A new message's frame is among the newest few (at most the warm spares were attached after
+ * it): most polls read only those, so a long conversation's wait does not ask every frame in
+ * the extension's renderer, beside the frames being tested, four times a second. Every fourth
+ * poll reads them all (a row scrolled back on screen gets a frame attached anew).
+ */
+const NEWEST_READERS = 12;
+
 async function waitReaderOnce(page: Page, text: string, listSelector: string, timeout: number): Promise<void> {
+  let polls = 0;
   await expect
     .poll(
       async () => {
         await scrollDown(page, listSelector);
-        return (await readerTexts(page)).includes(text);
+        return (await readerTexts(page, polls++ % 4 === 3 ? Infinity : NEWEST_READERS)).includes(text);
       },
       { timeout, interval: 250 },
     )
