@@ -1,8 +1,8 @@
 /**
  * Network agnostic (issue 4): Alice uses OffRecord in The Lounge; her peer is libotr 4.1.1 (the
  * interop harness's C peer) behind a small raw-IRC bridge on the same ngircd (irc-bridge.ts,
- * which only moves lines). They hold a private conversation both ways,
- * including messages that both sides split into fragments, and end it. Then libotr asks: under
+ * which only moves lines). They hold a private conversation both ways, including messages that
+ * both sides split into fragments, and end it. Then libotr asks: under
  * the default policy Alice's OffRecord answers nothing by itself; her lock pulses once, the
  * popup's This tab offers Start, and one click there answers libotr's query with a D-H Commit.
  */

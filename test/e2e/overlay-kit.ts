@@ -228,13 +228,11 @@ export async function pastePrivate(page: Page, text: string): Promise<void> {
 }
 
 /**
- * Plaintexts shown by the page's reader frames, read inside the extension frames, page order.
- * All frames at once and without waiting in any: callers poll, and a frame still loading (or
+ * Plaintexts shown by the page's reader frames, read inside the extension frames, in the order
+ * the page attached them (page.frames(); a warm frame moved into a row keeps its place). All
+ * frames at once and without waiting in any: callers poll, and a frame still loading (or
  * showing a status line) would otherwise cost a wait each, which grows with the conversation.
- */
-/**
- * The plaintext each reader frame shows. `newest`: only the last frames the page attached
- * (page.frames() keeps attachment order, and a warm frame moved into a row keeps its place).
+ * `newest`: only the last frames attached.
  */
 export async function readerTexts(page: Page, newest = Infinity): Promise<string[]> {
   const frames: Frame[] = page.frames().filter((f) => f.url().includes('/reader.html')).slice(-newest);
