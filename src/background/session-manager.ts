@@ -12,7 +12,7 @@ import {
   abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage,
   startOtr, startSmp, useExtraSymmetricKey, type ConversationState, type Identity, type Invitation, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
-import { classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
+import { carriesPlaintext, classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
 import type { Tlv } from '../otr/tlv';
 import { messageIdOf } from '../messaging/message-id';
 import type { ConversationView, FileKeyView, HistoryEntryResult, IncomingDisplay, IncomingResult, RoomSummary, SitePolicy } from '../messaging/types';
@@ -260,7 +260,20 @@ export class SessionManager {
    */
   receive(id: string, text: string, history = false, mine = false, mail = false): Promise<IncomingResult> {
     const done = () => this.plaintext.received(id, messageIdOf(text));
-    return this.serial(id, () => this.receiveOne(this.record(id), text, history, mine, mail)).finally(done);
+    return this.serial(id, async () => this.framedOnlyIfKept(id, text, await this.receiveOne(this.record(id), text, history, mine, mail))).finally(done);
+  }
+
+  /**
+   * A data message shown "encrypted earlier" gets a reader frame only when its text is kept here
+   * (the Privacy setting, a second tab): otherwise a frame could only say it has none, and an old
+   * history (every message after a browser restart) would cost an extension frame per message
+   * on screen. 'gone' is a status line saying the same. Checked once the step is written, when
+   * the cache holds whatever this feed decrypted.
+   */
+  private framedOnlyIfKept(id: string, text: string, result: IncomingResult): IncomingResult {
+    if (result.display !== 'earlier' && result.display !== 'duplicate') return result;
+    if (!carriesPlaintext(classify(text)) || this.plaintext.has(id, result.messageId)) return result;
+    return { ...result, display: 'gone' };
   }
 
   /**
@@ -285,7 +298,7 @@ export class SessionManager {
       );
       await commit.run();
       if (commit.dirty) await this.pushView(r);
-      return results;
+      return results.map((x, i) => ('display' in x && typeof texts[i] === 'string' ? this.framedOnlyIfKept(id, texts[i], x) : x));
     }).finally(() => {
       for (const t of texts) if (typeof t === 'string') this.plaintext.received(id, messageIdOf(t));
     });

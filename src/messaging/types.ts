@@ -205,6 +205,7 @@ export type IncomingDisplay =
   | 'error' // unreadable / malformed; the background also pushes a notice
   | 'duplicate' // already processed (same text, same conversation): show as before or "encrypted earlier"
   | 'earlier' // history whose keys are gone: "encrypted earlier"
+  | 'gone' // an earlier or duplicate data message with no text kept for it: "encrypted earlier" as a status line, no frame
   | 'locked' // OffRecord is locked: "locked — unlock OffRecord"; feed it again after unlock
   | 'expired' // the conversation ended after its idle days; its keys were wiped
   | 'replayed'; // a data message seen before (replayed or reordered): rejected by the counters

@@ -72,6 +72,12 @@ export function isOtrTraffic(c: WireText): boolean {
   return c.kind !== 'plaintext' || c.tagged;
 }
 
+/** A wire text whose arrival may end in plaintext: a data message, or the last piece of one. */
+export function carriesPlaintext(c: WireText): boolean {
+  if (c.kind === 'encoded') return c.type === 'data';
+  return c.kind === 'fragment' && c.header !== null && c.header.k === c.header.n && c.header.n > 1;
+}
+
 /** A fragment with more pieces still to come after it (k < n). */
 export function isEarlierFragment(c: WireText): boolean {
   return c.kind === 'fragment' && c.header !== null && c.header.k < c.header.n;

@@ -3,7 +3,7 @@
  * header, who sent it, the background's answer), so the choices are pure and tested without a
  * browser; the controller only carries them out.
  */
-import { classify, type WireText } from '../otr/classify';
+import { carriesPlaintext, classify, type WireText } from '../otr/classify';
 import { messageIdOf } from '../messaging/message-id';
 import type { IncomingDisplay } from '../messaging/types';
 
@@ -33,12 +33,6 @@ export function statusText(wire: WireText, own: boolean): string {
   }
 }
 
-/** A wire text whose arrival may end in plaintext: a data message, or the last piece of one. */
-export function carriesPlaintext(wire: WireText): boolean {
-  if (wire.kind === 'encoded') return wire.type === 'data';
-  return wire.kind === 'fragment' && wire.header !== null && wire.header.k === wire.header.n && wire.header.n > 1;
-}
-
 export interface SeenMessage {
   text: string;
   wire: WireText;
@@ -47,6 +41,8 @@ export interface SeenMessage {
 }
 
 export const LOCKED_TEXT = 'locked — unlock OffRecord';
+/** What a reader frame says of a message it has no text for (reader_unavailable), as a line. */
+export const GONE_TEXT = 'Encrypted earlier; keys discarded — this message can no longer be read.';
 
 /**
  * Whether the background hears of it: not our own messages from before this page load (nothing
@@ -74,6 +70,8 @@ export function replyDecoration(m: SeenMessage, reply: { display: IncomingDispla
     case 'duplicate':
     case 'earlier':
       return earlierDecoration(m);
+    case 'gone':
+      return { kind: 'status', text: GONE_TEXT, tone: 'info' };
     case 'hidden':
       return { kind: 'status', text: statusText(m.wire, m.mine), tone: 'info' };
     case 'locked':

@@ -5,7 +5,9 @@
  *   ahead (no round trip); the frame loads while the background decrypts, and the background
  *   pushes the plaintext on the frame's port the moment it has it (bench: the token round trip
  *   waited behind the decryption in the worker, ~50 ms);
- * - history gets a frame only when it comes on screen (IntersectionObserver);
+ * - history gets a frame only when it comes on screen (IntersectionObserver), and only when
+ *   the background can show it: a message read earlier whose text is no longer kept gets a
+ *   status line "encrypted earlier" instead (display 'gone'), so an old history costs no frames;
  * - a frame off screen for more than 30 s is released; scrolling back makes a new one, which
  *   shows the plaintext if the background kept it, else "encrypted earlier";
  * - frames are placed in batches in one animation frame: all reads (box, font, colour) first,

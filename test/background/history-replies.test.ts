@@ -79,7 +79,7 @@ describe('history never talks back', () => {
     expect(live.send[0]).toMatch(/^\?OTR Error:/);
     const fromOld = await incoming(bob, old[0]!, true);
     expect(fromOld.send).toEqual([]);
-    expect(fromOld.display).toBe('earlier');
+    expect(fromOld.display).toBe('gone'); // "encrypted earlier", and no text kept for it
     expect(await fromHistory(alice, [live.send[0]!])).toEqual([]);
   });
 

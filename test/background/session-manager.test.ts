@@ -357,7 +357,8 @@ describe('SessionManager with the engine', () => {
     expect(fromBob).toHaveLength(1);
     const before = await stateOf(alice);
     const elsewhere = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: fromBob[0]!, mine: true });
-    expect(elsewhere).toMatchObject({ display: 'earlier', send: [] });
+    // Nothing kept for it here: "encrypted earlier" as a status line.
+    expect(elsewhere).toMatchObject({ display: 'gone', send: [] });
     // Not fed: the same text from Bob still decrypts.
     const real = await alice.bg.ask(senders.content(), 'content.incoming', { conversationId: alice.conv.id, text: fromBob[0]! });
     expect(real.display).toBe('encrypted');

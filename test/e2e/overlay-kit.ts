@@ -10,6 +10,7 @@ import type { Frame, FrameLocator, Page } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { GONE_TEXT } from '../../src/overlay/decisions';
 import { CHROME_EXT, FIREFOX_EXT, launchChromiumWithExtension, screenshot, ROOT, type ExtensionBrowser } from './helpers/browser';
 
 /** The builds under test; override to test a copy (e.g. while another build runs in .output). */
@@ -241,6 +242,9 @@ export async function readerTexts(page: Page, newest = Infinity): Promise<string
   );
   return texts.filter((t): t is string => t !== null);
 }
+
+/** Status lines saying "encrypted earlier" for a message with no text kept (no frame: display 'gone'). */
+export const earlierLines = (page: Page): Promise<number> => page.locator('[data-offrecord=status]', { hasText: GONE_TEXT }).count();
 
 /** Each reader frame's status: 'plaintext', 'unavailable', 'error' (or '' while loading). */
 export async function readerStatuses(page: Page): Promise<string[]> {

@@ -4,7 +4,7 @@ import { classify } from '../../src/otr/classify';
 import { fragmentMessage } from '../../src/otr/fragment';
 import { messageIdOf } from '../../src/messaging/message-id';
 import {
-  earlierDecoration, feedsEngine, LOCKED_TEXT, pieceGroup, readerOnArrival, replyDecoration, statusText, wholeMessageStatus, type SeenMessage,
+  earlierDecoration, feedsEngine, GONE_TEXT, LOCKED_TEXT, pieceGroup, readerOnArrival, replyDecoration, statusText, wholeMessageStatus, type SeenMessage,
 } from '../../src/overlay/decisions';
 
 const data = `?OTR:${Buffer.from([0, 3, 3, 9, 9, 9, 9, 9, 9]).toString('base64')}.`;
@@ -47,6 +47,10 @@ describe('replyDecoration (after the background answered)', () => {
     expect(replyDecoration(m, { display: 'earlier', messageId: 'x' })).toEqual(earlierDecoration(m));
     expect(replyDecoration(m, { display: 'locked', messageId: 'x' })).toEqual({ kind: 'status', text: LOCKED_TEXT, tone: 'info' });
     for (const display of ['expired', 'replayed'] as const) expect(replyDecoration(m, { display, messageId: 'x' })).toMatchObject({ kind: 'status' });
+  });
+  it('gone (earlier, nothing kept) -> "encrypted earlier" as a status line, not a frame', () => {
+    expect(replyDecoration(m, { display: 'gone', messageId: 'x' })).toEqual({ kind: 'status', text: GONE_TEXT, tone: 'info' });
+    expect(GONE_TEXT).toMatch(/^Encrypted earlier/);
   });
 });
 
