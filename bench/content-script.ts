@@ -260,9 +260,10 @@ async function benchBatches(): Promise<string[]> {
     }));
 
     await waitFor('the lock on the bench page', () => lockState(withExt), (s) => s === 'plaintext', 30_000);
-    // Let the first scan's history readers (those on screen) load before timing; the page's own
-    // marks of OffRecord (the lock is in a shadow root) are those frames.
-    await waitFor('history reader frames', async () => withExt.frames().filter((f) => f.url().includes('/reader.html')).length, (n) => n > 0, 15_000);
+    // Let the first scan's history decorations (those on screen) land before timing; the page's
+    // own marks of OffRecord (the lock is in a shadow root) are those. This history was never read
+    // here, so each old data message is a status line "encrypted earlier" (display 'gone'), not a frame.
+    await waitFor('history decorations', () => withExt.evaluate(() => document.querySelectorAll('[data-offrecord=status], iframe[data-offrecord=reader]').length), (n) => n > 0, 15_000);
     // The anchor must be the page without OffRecord, and both must render (not a hidden tab).
     const look = (p: Page) =>
       p.evaluate(() => {
