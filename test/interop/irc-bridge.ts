@@ -9,11 +9,10 @@ import { esc, unesc, type Peer } from './harness';
 
 export function bridgeIrc(irc: IrcObserver, peer: Peer, browserNick: string, channel = '#test'): () => void {
   let at = irc.lines.length;
-  const privmsg = new RegExp(`^:([^! ]+)\\S* PRIVMSG ${channel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} :(.*)$`);
   const pump = setInterval(() => {
     for (; at < irc.lines.length; at++) {
-      const m = privmsg.exec(irc.lines[at]!);
-      if (m && m[1] === browserNick) peer.send('RECV ' + esc(m[2]!));
+      const m = /^:([^! ]+)\S* PRIVMSG (\S+) :(.*)$/.exec(irc.lines[at]!);
+      if (m && m[1] === browserNick && m[2] === channel) peer.send('RECV ' + esc(m[3]!));
     }
   }, 20);
   const off = peer.onLine((line) => {
