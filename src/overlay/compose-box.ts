@@ -25,6 +25,19 @@ const KEY_EVENTS = ['keydown', 'keypress', 'keyup'] as const;
  * frame (Roundcube's TinyMCE): its own box is in the frame's coordinates, so the frame's box is
  * the editing area to cover.
  */
+/**
+ * The box of the element as laid out, or of its nearest ancestor that is: a mail body that held
+ * only protocol messages is hidden behind its status line, and a hidden element's box is empty
+ * (placing the lock by it put the lock past the window's left edge).
+ */
+function shownBox(element: HTMLElement): DOMRect | null {
+  for (let el: HTMLElement | null = element; el; el = el.parentElement) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0) return box;
+  }
+  return null;
+}
+
 function boxInPage(composer: HTMLElement, doc: Document): DOMRect {
   let frame = composer.ownerDocument === doc ? null : composer.ownerDocument.defaultView?.frameElement;
   if (!frame) return composer.getBoundingClientRect();
@@ -241,7 +254,8 @@ export class ComposeBox {
     if (!composer) {
       // A mail view: the lock sits above the mail body.
       const body = this.adapter.mail?.bodies(this.doc)[0]?.element;
-      if (body) this.lock.place(body.getBoundingClientRect());
+      const box = body && shownBox(body);
+      if (box) this.lock.place(box);
       return;
     }
     this.holdSiteBox();

@@ -7,6 +7,7 @@
  * reply, with a D-H Commit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { startMailStack, type MailStack } from '../stacks/mail';
 import { launchProfile, lock, menu, waitState, type Profile } from './overlay-kit';
 import { MailPair } from './helpers/mail-thread';
@@ -16,6 +17,13 @@ import { roundcubeFillHeaders, roundcubeLeftCompose, roundcubeOpenCompose, round
 const PLAIN = 'Hi bob, an ordinary mail first.';
 /** What marks OTR in a mail: a query, a data or AKE message, or libotr's whitespace tag. */
 const OTR_MARK = /\?OTR|\x20\x09\x20\x20\x09\x09\x09\x09\x20\x09\x20\x09\x20\x09\x20\x20/;
+
+/** The lock's whole button lies inside the window (it is fixed, so scrolling cannot bring it in). */
+async function lockInWindow(page: Page): Promise<boolean> {
+  const box = await lock(page).boundingBox({ timeout: 2000 }).catch(() => null);
+  const size = page.viewportSize();
+  return !!box && !!size && box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width && box.y + box.height <= size.height;
+}
 
 describe.sequential("mail under the 'manual' policy: nothing OTR leaves until the user starts", () => {
   let stack: MailStack;
@@ -77,6 +85,14 @@ describe.sequential("mail under the 'manual' policy: nothing OTR leaves until th
     await expect.poll(() => lock(b).getAttribute('data-offrecord-asked', { timeout: 2000 }).catch(() => null), { timeout: 30_000 }).toBe('true');
     // Held, not answered: nothing kept for a reply, no notice asking for one.
     expect(await b.locator('[data-offrecord=notice]:visible').allTextContents()).not.toContainEqual(expect.stringContaining('Reply to'));
+    // The mail held only the query, so its body gives way to a status line; the lock stays in
+    // the window, above where the body was (a hidden body's empty box once put it off screen).
+    await expect.poll(() => b.locator('#messagebody').isVisible()).toBe(false);
+    // Across several of the content script's placements (every 250 ms), not just the first.
+    for (let look = 0; look < 4; look++) {
+      await b.waitForTimeout(300);
+      expect(await lockInWindow(b)).toBe(true);
+    }
 
     await menu(b, 'start');
     await pair.replyCarriesAke('bob', uid);
