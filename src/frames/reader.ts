@@ -38,8 +38,8 @@ export function startReader(doc: Document, look: ReaderLook = {}, messageId?: st
     postToHost(win, { offrecord: 'reader-size', height });
   }).observe(box);
   const channel = connectFrame((m) => {
-    if (m.type === 'mark') showMark(mark, m.mark);
-    else if (m.type === 'plaintext') {
+    if ((m.type === 'mark' || m.type === 'plaintext' || m.type === 'unavailable') && m.mark) showMark(mark, m.mark);
+    if (m.type === 'plaintext') {
       text.textContent = m.text;
       doc.body.dataset.status = 'plaintext';
       performance.mark(READER_SHOWN_MARK);

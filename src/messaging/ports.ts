@@ -24,7 +24,8 @@
  *   verify frame  → { type: 'verify', action, secret?, question? } for its token's conversation
  *                   (answered by the 'conversation' push, or { type: 'error' })
  *   Every claimed frame first receives { type: 'mark', mark }: the user's security mark (issue 17
- *   item 1), which it shows so the user can tell it from a page's imitation.
+ *   item 1), which it shows so the user can tell it from a page's imitation. A reader whose text
+ *   is at hand gets it inside that text's message instead.
  *   All frames also receive { type: 'conversation', view } on state changes, and { type: 'error' }.
  * After a service-worker restart every port disconnects: reconnect and, for content scripts,
  * register the conversation again; frames need a fresh token.
@@ -108,8 +109,11 @@ export type BackgroundToFrame =
   | { type: 'sent'; queued: boolean }
   /** Compose frames only: the texts waiting for the conversation to become private. */
   | { type: 'queued'; items: { id: string; text: string }[] }
-  /** `files`: encrypted files this message announced (issue 14), each key good for that file only. */
-  | { type: 'plaintext'; messageId: string; text: string; files?: FileKeyView[] }
-  | { type: 'unavailable'; messageId: string }
+  /**
+   * `files`: encrypted files this message announced (issue 14), each key good for that file only.
+   * `mark`: a reader whose text was at hand gets the mark with it instead of first.
+   */
+  | { type: 'plaintext'; messageId: string; text: string; files?: FileKeyView[]; mark?: SecurityMark }
+  | { type: 'unavailable'; messageId: string; mark?: SecurityMark }
   | { type: 'conversation'; view: ConversationView }
   | { type: 'error'; code: string; message: string };

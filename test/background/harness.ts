@@ -38,7 +38,13 @@ export const senders = {
 };
 
 export class FakePort implements PortLike {
+  /**
+   * What the background posted, as the frame acts on it: a reader's text that carries the
+   * security mark (port-hub.ts serveReader) counts as the mark, then the text, so tests read
+   * marks and texts alike however they travelled. `wire` holds each message as it was sent.
+   */
   posted: unknown[] = [];
+  wire: unknown[] = [];
   disconnected = false;
   private messageListeners: ((m: unknown) => void)[] = [];
   private disconnectListeners: (() => void)[] = [];
@@ -47,7 +53,12 @@ export class FakePort implements PortLike {
     readonly sender: SenderInfo,
   ) {}
   postMessage(m: unknown) {
-    this.posted.push(JSON.parse(JSON.stringify(m)));
+    const copy = JSON.parse(JSON.stringify(m)) as { type?: string; mark?: unknown };
+    this.wire.push(copy);
+    if (copy.type !== 'mark' && copy.mark !== undefined) {
+      const { mark, ...rest } = copy;
+      this.posted.push({ type: 'mark', mark }, rest);
+    } else this.posted.push(copy);
   }
   disconnect() {
     this.disconnected = true;

@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { drawSecurityMark, isSecurityMark, MARK_COLOURS, MARK_SYMBOLS } from '../../src/background/security-mark';
 import { FRAME_PORT } from '../../src/messaging/ports';
+import { messageIdOf } from '../../src/messaging/message-id';
 import type { SecurityMark } from '../../src/messaging/types';
 import { makeBackground, senders, settle, type Background } from './harness';
 import { freshDbName } from './helpers';
@@ -54,5 +55,21 @@ describe('the security mark (item 1)', () => {
     expect(real.of<{ mark: SecurityMark }>('mark')[0]!.mark).toEqual(mark);
     expect(copy.posted).toEqual([]);
     expect(JSON.stringify(copy.posted)).not.toContain(mark.symbols);
+  });
+
+  it("reaches a reader with its message's answer when that is at hand, else first while the reader waits", async () => {
+    const mark = await bg.ask(senders.options, 'security.mark', {});
+    const conversation = await bg.ask(senders.content(), 'content.register', { site: 'thelounge', account: 'alice', peer: 'bob' });
+    const messageId = messageIdOf('?OTR:AAMDnever-received.');
+    // Named and never received: the answer (unavailable) is at hand and carries the mark, one message.
+    const named = await bg.ask(senders.content(), 'content.frameToken', { conversationId: conversation.id, role: 'reader', messageId });
+    const reader = bg.connect(FRAME_PORT, senders.reader());
+    expect(await bg.present(reader, named.token)).toBe(true);
+    expect(reader.wire).toEqual([{ type: 'unavailable', messageId, mark }]);
+    // Placed as its message arrives (a spare token): the text is not there yet, the mark is at once.
+    const spare = await bg.ask(senders.content(), 'content.frameToken', { conversationId: conversation.id, role: 'reader', pending: true });
+    const waiting = bg.connect(FRAME_PORT, senders.reader());
+    expect(await bg.present(waiting, spare.token, { messageId: messageIdOf('?OTR:AAMDstill-coming.') })).toBe(true);
+    expect(waiting.wire).toEqual([{ type: 'mark', mark }]);
   });
 });
