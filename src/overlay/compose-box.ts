@@ -21,11 +21,6 @@ const HOLD_AFTER_SEND_MS = 1000;
 const KEY_EVENTS = ['keydown', 'keypress', 'keyup'] as const;
 
 /**
- * The composer's box in this page's coordinates. A rich editor's body may live in a same-origin
- * frame (Roundcube's TinyMCE): its own box is in the frame's coordinates, so the frame's box is
- * the editing area to cover.
- */
-/**
  * The box of the element as laid out, or of its nearest ancestor that is: a mail body that held
  * only protocol messages is hidden behind its status line, and a hidden element's box is empty
  * (placing the lock by it put the lock past the window's left edge).
@@ -38,6 +33,11 @@ function shownBox(element: HTMLElement): DOMRect | null {
   return null;
 }
 
+/**
+ * The composer's box in this page's coordinates. A rich editor's body may live in a same-origin
+ * frame (Roundcube's TinyMCE): its own box is in the frame's coordinates, so the frame's box is
+ * the editing area to cover.
+ */
 function boxInPage(composer: HTMLElement, doc: Document): DOMRect {
   let frame = composer.ownerDocument === doc ? null : composer.ownerDocument.defaultView?.frameElement;
   if (!frame) return composer.getBoundingClientRect();
