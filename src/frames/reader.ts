@@ -38,7 +38,7 @@ export function startReader(doc: Document, look: ReaderLook = {}, messageId?: st
     postToHost(win, { offrecord: 'reader-size', height });
   }).observe(box);
   const channel = connectFrame((m) => {
-    if ((m.type === 'mark' || m.type === 'plaintext' || m.type === 'unavailable') && m.mark) showMark(mark, m.mark);
+    if ('mark' in m && m.mark) showMark(mark, m.mark);
     if (m.type === 'plaintext') {
       text.textContent = m.text;
       doc.body.dataset.status = 'plaintext';
