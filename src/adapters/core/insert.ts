@@ -161,20 +161,26 @@ export async function insertText(composer: HTMLElement, text: string, technique:
       viaPaste(composer, text, doc, win);
       break;
   }
-  return confirmLanded(composer, text, win);
+  return confirmLanded(composer, text, win, technique === 'value-setter' ? FIELD_SETTLE_MS : EDITOR_SETTLE_MS);
 }
 
 /**
- * Editors re-render on a microtask or frame, so poll briefly; and demand the text still be
- * there a moment later, because Draft.js first shows the browser's edit and then re-renders
- * from its own (different) state.
+ * How long an inserted text must stay before it counts as landed. Rich editors need the long
+ * one: Draft.js first shows the browser's edit and then re-renders from its own (different)
+ * state. A plain field's framework takes the 'input' event while it is dispatched (React puts
+ * a controlled value back right then, Vue's v-model copies it), so two frames are plenty; each
+ * wire text waits this long before the site's Send, and an IRC message is two of them.
  */
-async function confirmLanded(composer: HTMLElement, text: string, win: Win): Promise<boolean> {
+const EDITOR_SETTLE_MS = 120;
+const FIELD_SETTLE_MS = 35;
+
+/** Editors re-render on a microtask or frame, so poll briefly, then demand the text stay. */
+async function confirmLanded(composer: HTMLElement, text: string, win: Win, settleMs: number): Promise<boolean> {
   const want = normaliseComposerText(text);
   const matches = () => normaliseComposerText(readComposer(composer)) === want;
   for (let waited = 0; waited <= 400; waited += 25) {
     if (matches()) {
-      await settle(win, 120);
+      await settle(win, settleMs);
       return matches();
     }
     await settle(win, 25);

@@ -40,7 +40,10 @@ export const thelounge: SiteAdapter = {
   },
   editor: 'value-setter',
   maxMessageLength: 300,
-  sendPacingMs: 400, // ngircd throttles bursts of commands from one client
+  // An OTR data message is two IRC lines here (its DH key alone is 256 base64 characters). An
+  // IRC server queues a short burst in order (ngircd's penalty delays a client, never drops), so
+  // the second line need not wait long: 100 ms instead of 400 shows each message ~0.3 s sooner.
+  sendPacingMs: 100,
   conversation(root): ConversationRef | null {
     const view = activeView(root);
     const type = view?.getAttribute('data-type');
