@@ -41,6 +41,17 @@ const QUIET_MS = 150;
 const WARMUP = 2;
 // 40, so p95 is the third slowest rather than the second of 20.
 const LATENCY_MESSAGES = 40;
+/**
+ * The stamps are taken in the page and the frame, so when the bench reads them changes nothing
+ * but its own load: it leaves Bob's browser alone this long after each send, then reads every
+ * 200 ms. Reading every 50 ms from the send (Playwright evaluating in the page and in the reader
+ * frame, beside the frame being timed) gave a libotr sender's p95 148, 89 and 93 ms in three
+ * runs, against 66, 72 and 124 ms read this way; the medians did not move (43–63 against 39–45).
+ * The wait also spaces the messages as a conversation does, past the 400 ms after which a used
+ * warm frame is replaced (readers.ts REWARM_DELAY_MS), instead of a burst.
+ */
+const ARRIVAL_QUIET_MS = 600;
+const ARRIVAL_POLL_MS = 200;
 const t00 = performance.now();
 const log = (s: string) => process.stderr.write(`  ${((performance.now() - t00) / 1000).toFixed(1)} s: ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -445,6 +456,7 @@ async function measureArrivals(b: Page, sender: string, send: (text: string) => 
     const text = `bench message ${i} from ${sender}, Grüße 🔐`;
     const seen = await b.evaluate(() => Object.keys((window as unknown as { __arrivals: Record<string, number> }).__arrivals));
     await send(text);
+    await sleep(ARRIVAL_QUIET_MS);
     // Only the new line's own reader frame is read, not every reader frame at each poll: the
     // bench's evaluations run in the extension's renderer, beside the frame being timed.
     const shown = await waitFor(
@@ -463,7 +475,7 @@ async function measureArrivals(b: Page, sender: string, send: (text: string) => 
       },
       (v) => v !== null,
       30_000,
-      50,
+      ARRIVAL_POLL_MS,
     );
     const { frame, epoch, origin } = shown!;
     const msgId = await (await frame.frameElement()).evaluate((e) => (e as Element).closest('div.msg')?.id ?? '');
@@ -572,7 +584,7 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
   return [
     `### (b) Message arriving to its reader frame showing plaintext (The Lounge on ngircd)`,
     '',
-    `A sender sends ${LATENCY_MESSAGES} messages one after another to Bob, who uses OffRecord in The Lounge in Chromium; for each, from its (last) ciphertext line entering Bob's DOM to the plaintext in its reader frame (Date.now() at both ends, 1 ms resolution). ` +
+    `A sender sends ${LATENCY_MESSAGES} messages one after another to Bob (each once the last has shown; the bench reads nothing from Bob's browser for ${ARRIVAL_QUIET_MS} ms after a send, then every ${ARRIVAL_POLL_MS} ms), who uses OffRecord in The Lounge in Chromium; for each, from its (last) ciphertext line entering Bob's DOM to the plaintext in its reader frame (Date.now() at both ends, 1 ms resolution). ` +
       'The bench starts the stack itself (test/stacks/irc.ts startIrcStack): ngircd on a free loopback port, and The Lounge (test/stacks/thelounge, its own Node 22) in public mode beside it. ' +
       'Two senders in turn: OffRecord in a second Chromium profile on this same machine (both browsers then share its cores, as two people\'s never would), and libotr 4.1.1 (the C library of Pidgin and irssi-otr) on a plain IRC connection. ' +
       'Bob goes private from the lock each time.',
