@@ -130,7 +130,7 @@ async function historyBench(inMemory: boolean): Promise<number> {
   const sessions = new SessionManager({
     keys: { identityFor: async () => alice.me },
     trust: new TrustStore(db),
-    persistence: { loadAll: async () => new Map(), save: async (k, v) => void memory.set(k, v), remove: async (k) => void memory.delete(k) },
+    persistence: { loadAll: async () => new Map(), save: async (entries) => void Object.entries(entries).forEach(([k, v]) => memory.set(k, v)), remove: async (k) => void memory.delete(k) },
     store,
     env,
     notify: () => undefined,

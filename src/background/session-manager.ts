@@ -585,7 +585,8 @@ export class SessionManager {
 
   /** What a step does once it is written: plaintext to readers, rooms told, wire texts handed over. */
   private async saved(r: LiveConversation, result: StepResult, deliver: TabRef | 'reply' | 'last', kept?: () => Promise<void>): Promise<void> {
-    await kept?.();
+    // Its readers get the text now; its copy in storage.session follows (plaintext-cache.ts).
+    void kept?.();
     // After a macrotask: this step's own AKE replies leave first, so data sent on going
     // private does not reach a peer that has not finished the AKE yet.
     // Also on a refresh: two AKEs crossing end in a second one, and what a room sent under the
@@ -599,7 +600,7 @@ export class SessionManager {
     // for the conversation to become private and went out in a later step).
     for (const m of result.sent) {
       const last = m.wire[m.wire.length - 1];
-      if (last && result.send.includes(last)) await this.keep(r, messageIdOf(last), m.text);
+      if (last && result.send.includes(last)) void this.keep(r, messageIdOf(last), m.text);
     }
     const target = deliver === 'last' ? r.tabs[r.tabs.length - 1] : deliver === 'reply' ? undefined : deliver;
     if (result.send.length > 0 && target) this.deps.toContent(target, { type: 'send', conversationId: r.id, texts: result.send });

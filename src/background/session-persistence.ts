@@ -8,7 +8,8 @@ import browser from 'webextension-polyfill';
 
 export interface SessionPersistence {
   loadAll(): Promise<Map<string, unknown>>;
-  save(key: string, value: unknown): Promise<void>;
+  /** Several keys in one call (one round trip to the browser). */
+  save(entries: Record<string, unknown>): Promise<void>;
   remove(key: string): Promise<void>;
 }
 
@@ -20,7 +21,7 @@ export function sessionStoragePersistence(prefix = 'offrecord:'): SessionPersist
       for (const [k, v] of Object.entries(all)) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
       return out;
     },
-    save: (key, value) => browser.storage.session.set({ [prefix + key]: value }),
+    save: (entries) => browser.storage.session.set(Object.fromEntries(Object.entries(entries).map(([k, v]) => [prefix + k, v]))),
     remove: (key) => browser.storage.session.remove(prefix + key),
   };
 }

@@ -50,6 +50,9 @@ export async function bootPair(): Promise<{ alice: Side; bob: Side }> {
 /** The browser quits (storage.session is emptied) and starts again on the same profile. */
 export async function closeBrowser(side: Side): Promise<Side> {
   side.bg.close();
+  // Writes the worker had begun (the plaintext cache's, a task behind) land before the
+  // browser's end wipes storage.session.
+  await settle();
   const all = await browser.storage.session.get(null);
   await browser.storage.session.remove(Object.keys(all).filter((k) => k.startsWith(`${side.name}:`)));
   return boot(side.name, side.db, side.opts, side.tab);
