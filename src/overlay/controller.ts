@@ -361,7 +361,7 @@ export class ConversationController {
     if (!id || this.stopped) return;
     const result = await request('room.incoming', { conversationId: id, from: m.from, text: m.text, fragmentSize: this.adapter.maxMessageLength });
     // A post shown again from history was read (and its key deleted) when it first came.
-    const d = m.history && result.display === 'dropped' ? { kind: 'status' as const, text: 'private room post — read earlier', tone: 'info' as const } : roomDecoration(result);
+    const d = m.history && result.display === 'dropped' ? { kind: 'status' as const, text: msg('room_post_read_earlier'), tone: 'info' as const } : roomDecoration(result);
     this.show(m, d);
     if (result.display === 'waiting') {
       this.memory.decorations.delete(m.text);

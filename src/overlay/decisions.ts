@@ -6,6 +6,7 @@
 import { carriesPlaintext, classify, type WireText } from '../otr/classify';
 import { messageIdOf } from '../messaging/message-id';
 import type { IncomingDisplay } from '../messaging/types';
+import { msg } from '../ui/i18n';
 
 /** How a message is shown, kept by its wire text, so a re-rendered element is shown the same. */
 export type Decoration =
@@ -18,18 +19,17 @@ export type Decoration =
 export function statusText(wire: WireText, own: boolean): string {
   switch (wire.kind) {
     case 'query':
-      return own ? 'You asked for a private conversation' : 'Asked for a private conversation';
+      return msg(own ? 'status_asked_own' : 'status_asked');
     case 'fragment':
-      return wire.header ? `Encrypted message, part ${wire.header.k} of ${wire.header.n}` : 'Part of an encrypted message';
+      return wire.header ? msg('status_part', [String(wire.header.k), String(wire.header.n)]) : msg('status_piece');
     case 'error':
-      return 'OTR error reported by the other side';
+      return msg('status_otr_error');
     case 'encoded':
-      if (wire.type === 'ake') return 'Private conversation handshake';
-      if (wire.type === 'data')
-        return own ? 'Encrypted control message you sent (verification or keep-alive)' : 'Encrypted control message (verification or keep-alive)';
-      return 'Private conversation protocol message';
+      if (wire.type === 'ake') return msg('status_handshake');
+      if (wire.type === 'data') return msg(own ? 'status_control_own' : 'status_control');
+      return msg('status_protocol');
     default:
-      return 'Private conversation protocol message';
+      return msg('status_protocol');
   }
 }
 
@@ -40,9 +40,6 @@ export interface SeenMessage {
   history: boolean;
 }
 
-export const LOCKED_TEXT = 'locked — unlock OffRecord';
-/** What a reader frame says of a message it has no text for (reader_unavailable), as a line. */
-export const GONE_TEXT = 'Encrypted earlier; keys discarded — this message can no longer be read.';
 
 /**
  * Whether the background hears of it: not our own messages from before this page load (nothing
@@ -66,20 +63,21 @@ export function replyDecoration(m: SeenMessage, reply: { display: IncomingDispla
     case 'encrypted':
       return { kind: 'reader', messageId: reply.messageId };
     case 'error':
-      return { kind: 'status', text: 'Encrypted message could not be verified or read', tone: 'warn' };
+      return { kind: 'status', text: msg('status_unreadable'), tone: 'warn' };
     case 'duplicate':
     case 'earlier':
       return earlierDecoration(m);
     case 'gone':
-      return { kind: 'status', text: GONE_TEXT, tone: 'info' };
+      // What a reader frame says of a message it has no text for, as a line.
+      return { kind: 'status', text: msg('reader_unavailable'), tone: 'info' };
     case 'hidden':
       return { kind: 'status', text: statusText(m.wire, m.mine), tone: 'info' };
     case 'locked':
-      return { kind: 'status', text: LOCKED_TEXT, tone: 'info' };
+      return { kind: 'status', text: msg('status_locked'), tone: 'info' };
     case 'expired':
-      return { kind: 'status', text: 'Expired: this private conversation ended after its idle days; its keys were wiped', tone: 'info' };
+      return { kind: 'status', text: msg('status_expired'), tone: 'info' };
     case 'replayed':
-      return { kind: 'status', text: 'Replayed or reordered encrypted message, ignored', tone: 'info' };
+      return { kind: 'status', text: msg('status_replayed'), tone: 'info' };
     default:
       return null;
   }

@@ -6,16 +6,13 @@
  */
 import type { RoomIncomingResult } from '../messaging/types';
 import type { Decoration } from './decisions';
+import { msg } from '../ui/i18n';
 
 /** As src/group/post.ts says (kept here so the content script does not load the group crypto). */
 export function isGroupText(text: string): boolean {
   const t = text.trimStart();
   return t.startsWith('?OTR-G:') || t.startsWith('?OTR-G|');
 }
-
-export const NOT_A_MEMBER = 'private room post — not a member';
-/** Its sender's key is still on its way over the pairwise conversation. */
-export const WAITING = 'private room post — waiting for its key';
 
 export function roomDecoration(result: RoomIncomingResult): Decoration {
   switch (result.display) {
@@ -26,13 +23,14 @@ export function roomDecoration(result: RoomIncomingResult): Decoration {
       // Readable, but its epoch's signing key is public: anyone could have written it.
       return { kind: 'reader', messageId: result.messageId };
     case 'not-a-member':
-      return { kind: 'status', text: NOT_A_MEMBER, tone: 'info' };
+      return { kind: 'status', text: msg('room_post_not_member'), tone: 'info' };
     case 'waiting':
-      return { kind: 'status', text: WAITING, tone: 'info' };
+      // Its sender's key is still on its way over the pairwise conversation.
+      return { kind: 'status', text: msg('room_post_waiting'), tone: 'info' };
     case 'not-yet-member':
-      return { kind: 'status', text: 'private room post — invitation not accepted yet', tone: 'info' };
+      return { kind: 'status', text: msg('room_post_not_yet_member'), tone: 'info' };
     case 'dropped':
-      return { kind: 'status', text: 'private room post dropped: forged, replayed or not from a member', tone: 'warn' };
+      return { kind: 'status', text: msg('room_post_dropped'), tone: 'warn' };
     case 'partial':
     case 'hidden':
       return { kind: 'hidden' };

@@ -10,7 +10,7 @@ import type { Frame, FrameLocator, Page } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { GONE_TEXT } from '../../src/overlay/decisions';
+import catalogue from '../../public/_locales/en/messages.json';
 import { CHROME_EXT, FIREFOX_EXT, launchChromiumWithExtension, screenshot, ROOT, type ExtensionBrowser } from './helpers/browser';
 
 /** The builds under test; override to test a copy (e.g. while another build runs in .output). */
@@ -244,6 +244,8 @@ export async function readerTexts(page: Page, newest = Infinity): Promise<string
 }
 
 /** Status lines saying "encrypted earlier" for a message with no text kept (no frame: display 'gone'). */
+/** The line a message read earlier shows once its text is gone (the English catalogue's). */
+const GONE_TEXT = catalogue.reader_unavailable.message;
 export const earlierLines = (page: Page): Promise<number> => page.locator('[data-offrecord=status]', { hasText: GONE_TEXT }).count();
 
 /** Each reader frame's status: 'plaintext', 'unavailable', 'error' (or '' while loading). */

@@ -22,10 +22,11 @@ import { converseJoinRoom, converseLogin, converseSwitchTo } from './helpers/cha
 import { keptProfile, type KeptProfile } from './helpers/persistent';
 import { everyText, readsAll, roomIn, roomMember } from './helpers/rooms';
 import { acceptPrivate, conversationScript, launchProfile, lock, menu, openPopup, readerTexts, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import catalogue from '../../public/_locales/en/messages.json';
 
 const ROOM = `test@conference.${XMPP_DOMAIN}`;
 const LIST = `converse-muc[jid="${ROOM}"] .chat-content__messages`;
-const NOT_A_MEMBER = 'private room post — not a member';
+const NOT_A_MEMBER = catalogue.room_post_not_member.message;
 
 interface Member {
   user: string;

@@ -19,9 +19,10 @@ import { loungeJoin, loungeQuery, loungeSwitchTo } from './helpers/chat';
 import { keptProfile, type KeptProfile } from './helpers/persistent';
 import { everyText, readsAll, roomIn, roomMember } from './helpers/rooms';
 import { acceptPrivate, conversationScript, launchProfile, lock, menu, openPopup, readerTexts, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import catalogue from '../../public/_locales/en/messages.json';
 
 const LIST = '#chat .chat-view .messages';
-const NOT_A_MEMBER = 'private room post — not a member';
+const NOT_A_MEMBER = catalogue.room_post_not_member.message;
 const CHANNEL = '#test';
 
 interface Member {

@@ -1,11 +1,15 @@
 /** The overlay's pure decisions: message + the background's answer -> what the page shows. */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { classify } from '../../src/otr/classify';
 import { fragmentMessage } from '../../src/otr/fragment';
 import { messageIdOf } from '../../src/messaging/message-id';
 import {
-  earlierDecoration, feedsEngine, GONE_TEXT, LOCKED_TEXT, pieceGroup, readerOnArrival, replyDecoration, statusText, wholeMessageStatus, type SeenMessage,
+  earlierDecoration, feedsEngine, pieceGroup, readerOnArrival, replyDecoration, statusText, wholeMessageStatus, type SeenMessage,
 } from '../../src/overlay/decisions';
+import { en, installI18n } from '../ui/helpers';
+
+// The status lines come from the English catalogue, as the content script's browser.i18n has it.
+beforeEach(installI18n);
 
 const data = `?OTR:${Buffer.from([0, 3, 3, 9, 9, 9, 9, 9, 9]).toString('base64')}.`;
 const seen = (text: string, over: Partial<SeenMessage> = {}): SeenMessage => ({ text, wire: classify(text), mine: false, history: false, ...over });
@@ -45,12 +49,12 @@ describe('replyDecoration (after the background answered)', () => {
   it('duplicate or earlier -> shown as history; locked, expired, replayed -> a status line', () => {
     expect(replyDecoration(m, { display: 'duplicate', messageId: 'x' })).toEqual(earlierDecoration(m));
     expect(replyDecoration(m, { display: 'earlier', messageId: 'x' })).toEqual(earlierDecoration(m));
-    expect(replyDecoration(m, { display: 'locked', messageId: 'x' })).toEqual({ kind: 'status', text: LOCKED_TEXT, tone: 'info' });
+    expect(replyDecoration(m, { display: 'locked', messageId: 'x' })).toEqual({ kind: 'status', text: en('status_locked'), tone: 'info' });
     for (const display of ['expired', 'replayed'] as const) expect(replyDecoration(m, { display, messageId: 'x' })).toMatchObject({ kind: 'status' });
   });
   it('gone (earlier, nothing kept) -> "encrypted earlier" as a status line, not a frame', () => {
-    expect(replyDecoration(m, { display: 'gone', messageId: 'x' })).toEqual({ kind: 'status', text: GONE_TEXT, tone: 'info' });
-    expect(GONE_TEXT).toMatch(/^Encrypted earlier/);
+    expect(replyDecoration(m, { display: 'gone', messageId: 'x' })).toEqual({ kind: 'status', text: en('reader_unavailable'), tone: 'info' });
+    expect(en('reader_unavailable')).toMatch(/^Encrypted earlier/);
   });
 });
 
