@@ -87,11 +87,14 @@ async function withExtensionCdp<T>(
     await page.goto(`chrome-extension://${extensionId}/manifest.json`);
     const cdp = await context.newCDPSession(page);
     let last: SwStatus | null = null;
+    let reported: () => void = () => undefined;
+    const firstReport = new Promise<void>((resolve) => (reported = resolve));
     const waiters: Array<{ want: SwStatus; resolve: () => void }> = [];
     cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
       for (const v of e.versions) {
         if (!v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) continue;
         last = v.runningStatus as SwStatus;
+        reported();
         for (const w of waiters.filter((w) => w.want === last)) {
           waiters.splice(waiters.indexOf(w), 1);
           w.resolve();
@@ -99,6 +102,9 @@ async function withExtensionCdp<T>(
       }
     });
     await cdp.send('ServiceWorker.enable');
+    // enable() reports the current versions, late on a loaded machine (a fixed 200 ms once
+    // read nothing on every try for 15 s in CI).
+    await Promise.race([firstReport, new Promise((r) => setTimeout(r, 5000))]);
     const next = (want: SwStatus) =>
       new Promise<void>((resolve, reject) => {
         const w = { want, resolve };
@@ -117,7 +123,6 @@ async function withExtensionCdp<T>(
  */
 export async function stopServiceWorker(context: BrowserContext, extensionId: string): Promise<void> {
   await withExtensionCdp(context, extensionId, async (cdp, status, next) => {
-    await new Promise((r) => setTimeout(r, 200)); // let enable() report the current versions
     if (status() === 'stopped') return;
     const stopped = next('stopped');
     await cdp.send('ServiceWorker.stopAllWorkers');
@@ -127,10 +132,7 @@ export async function stopServiceWorker(context: BrowserContext, extensionId: st
 
 /** The worker's running status as CDP reports it. */
 export async function serviceWorkerStatus(context: BrowserContext, extensionId: string): Promise<SwStatus | null> {
-  return withExtensionCdp(context, extensionId, async (_cdp, status) => {
-    await new Promise((r) => setTimeout(r, 200));
-    return status();
-  });
+  return withExtensionCdp(context, extensionId, async (_cdp, status) => status());
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
