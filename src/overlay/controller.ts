@@ -10,7 +10,6 @@ import { frameToHost } from '../messaging/frame-host';
 import { messageIdOf } from '../messaging/message-id';
 import type { ContentPush } from '../messaging/ports';
 import type { ConversationView, IncomingResult } from '../messaging/types';
-import { FeedChain } from './feed-chain';
 import { HistoryBatches } from './history-feed';
 import { clearStatus, isDecorated, statusLine, verifyFrame } from './frames';
 import { ComposeBox } from './compose-box';
@@ -51,10 +50,9 @@ export class ConversationController {
   private readonly readers: ReaderFrames;
   /** Rows of fragmented messages whose last piece has not come yet, by piece group. */
   private readonly pieces = new Map<string, Array<Pick<WatchedMessage, 'element' | 'textElement' | 'text'>>>();
-  /** Messages seen before registration finished. */
+  /** Messages seen before registration finished, and the feed chain (one at a time, in order). */
   private pending: WatchedMessage[] | null = [];
-  /** What goes to the background, in page order (feed-chain.ts). */
-  private readonly feeds = new FeedChain((e) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
+  private chain: Promise<void> = Promise.resolve();
   private readonly history = new HistoryBatches<{ m: WatchedMessage; seen: SeenMessage; early: boolean }>(
     (step) => this.queue(step, false),
     (batch) => this.feedHistory(batch),
@@ -289,7 +287,7 @@ export class ConversationController {
     const early = when !== null;
     const reader = when ? this.readers.add(m.textElement, messageIdOf(m.text), when === 'now', undefined, true) : undefined;
     if (this.batched(m, seen, early)) return;
-    this.feed(m, seen, early, reader);
+    this.queue(() => this.feed(m, seen, early, reader), feedsEngine(seen));
   }
 
   /**
@@ -303,30 +301,21 @@ export class ConversationController {
       const part = { ...m, text };
       if (i === parts.length - 1) return this.handle(part);
       const seen = { text, wire: classify(text), mine: m.direction === 'outgoing', history: m.history };
-      this.feed(part, seen, false, undefined, true);
+      this.queue(() => this.feed(part, seen, false, undefined, true));
     });
   }
 
-  /** Onto the feed chain: its request leaves once the ones before it have (feed-chain.ts). */
-  private feed(m: WatchedMessage, seen: SeenMessage, early: boolean, reader?: string, quiet = false): void {
-    if (!feedsEngine(seen)) {
-      if (!quiet) this.queue(() => this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen), false);
-      return;
-    }
-    this.history.close();
-    this.feeds.request(
-      () => {
-        const id = this.conversationId;
-        if (!id || this.stopped) return null;
-        // History is fed too (once; the background keeps what it processed) but never answered,
-        // except to continue an AKE: the background filters `send` (history-replies.ts).
-        // Our own: the background knows which are echoes of what it sent (its `sent` list).
-        return request('content.incoming', {
-          conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}), ...(this.adapter.mail ? { mail: true } : {}),
-        });
-      },
-      (result) => this.answered(m, seen, result, early, quiet),
-    );
+  private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean, reader?: string, quiet = false): Promise<void> {
+    if (!feedsEngine(seen)) return quiet ? undefined : this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
+    const id = this.conversationId;
+    if (!id || this.stopped) return;
+    // History is fed too (once; the background keeps what it processed) but never answered,
+    // except to continue an AKE: the background filters `send` (history-replies.ts).
+    // Our own: the background knows which are echoes of what it sent (its `sent` list).
+    const result = await request('content.incoming', {
+      conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}), ...(this.adapter.mail ? { mail: true } : {}),
+    });
+    this.answered(m, seen, result, early, quiet);
   }
 
   /**
@@ -358,10 +347,10 @@ export class ConversationController {
     if (result.display === 'locked') this.lockedMessages.push(m);
   }
 
-  /** Appends a whole step to the feed chain; one that reaches the engine closes the open history batch. */
-  private queue(step: () => Promise<void> | void, closesHistory = true): void {
+  /** Appends a step to the feed chain; one that reaches the engine closes the open history batch. */
+  private queue(step: () => Promise<void>, closesHistory = true): void {
     if (closesHistory) this.history.close();
-    this.feeds.step(step);
+    this.chain = this.chain.then(step).catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
   }
 
   /** A private room's text: decrypted by the background, shown in a reader frame if readable. */
@@ -394,7 +383,7 @@ export class ConversationController {
       this.memory.decorations.delete(m.text);
       clearStatus(m.textElement);
       const seen = { text: m.text, wire: classify(m.text), mine: m.direction === 'outgoing', history: m.history };
-      if (!this.batched(m, seen)) this.feed(m, seen, false);
+      if (!this.batched(m, seen)) this.queue(() => this.feed(m, seen, false));
     }
   }
 
