@@ -130,11 +130,6 @@ export async function stopServiceWorker(context: BrowserContext, extensionId: st
   });
 }
 
-/** The worker's running status as CDP reports it. */
-export async function serviceWorkerStatus(context: BrowserContext, extensionId: string): Promise<SwStatus | null> {
-  return withExtensionCdp(context, extensionId, async (_cdp, status) => status());
-}
-
 export async function screenshot(page: Page, name: string): Promise<string> {
   const dir = join(ROOT, 'test-results/screenshots');
   mkdirSync(dir, { recursive: true });
