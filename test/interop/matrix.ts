@@ -25,7 +25,6 @@ import {
   type PeerOptions,
 } from './harness';
 
-
 type Case =
   | 'AKE started by the reference peer'
   | 'AKE started by OffRecord'

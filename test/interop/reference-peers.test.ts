@@ -1,5 +1,5 @@
 // Proves the three reference peers (libotr, otr.js, potr) are sound by making
-// them talk to each other. If these pass, a failure in matrix.test.ts points at
+// them talk to each other. If these pass, a failure in the matrix (matrix.ts) points at
 // OffRecord, not at the harness.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
