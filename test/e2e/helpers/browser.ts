@@ -70,64 +70,42 @@ export function launchPlainChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: QUIET_FLAGS });
 }
 
-type SwStatus = 'stopped' | 'starting' | 'running' | 'stopping';
-
 /**
- * A CDP session on one of the extension's own resources (not a page that is a worker client,
- * which would keep waking it): the ServiceWorker domain there sees the extension's registration.
+ * Stops the extension's service worker as Chromium does when it is idle, for restart tests;
+ * resolves once CDP reports it stopped. The next extension event starts it again. The CDP
+ * session is on one of the extension's own resources (not a page that is a worker client, which
+ * would keep waking it), where the ServiceWorker domain sees the extension's registration;
  * Playwright keeps listing a stopped worker, so the status comes from CDP.
  */
-async function withExtensionCdp<T>(
-  context: BrowserContext,
-  extensionId: string,
-  fn: (cdp: import('playwright-core').CDPSession, status: () => SwStatus | null, next: (s: SwStatus) => Promise<void>) => Promise<T>,
-): Promise<T> {
+export async function stopServiceWorker(context: BrowserContext, extensionId: string): Promise<void> {
   const page = await context.newPage();
   try {
     await page.goto(`chrome-extension://${extensionId}/manifest.json`);
     const cdp = await context.newCDPSession(page);
-    let last: SwStatus | null = null;
-    let reported: () => void = () => undefined;
-    const firstReport = new Promise<void>((resolve) => (reported = resolve));
-    const waiters: Array<{ want: SwStatus; resolve: () => void }> = [];
+    let reported: (status: string) => void = () => undefined;
+    let stopped: () => void = () => undefined;
+    const firstReport = new Promise<string>((resolve) => (reported = resolve));
+    const isStopped = new Promise<void>((resolve) => (stopped = resolve));
     cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
       for (const v of e.versions) {
         if (!v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) continue;
-        last = v.runningStatus as SwStatus;
-        reported();
-        for (const w of waiters.filter((w) => w.want === last)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
+        reported(v.runningStatus);
+        if (v.runningStatus === 'stopped') stopped();
       }
     });
     await cdp.send('ServiceWorker.enable');
     // enable() reports the current versions, late on a loaded machine (a fixed 200 ms once
     // read nothing on every try for 15 s in CI).
-    await Promise.race([firstReport, new Promise((r) => setTimeout(r, 5000))]);
-    const next = (want: SwStatus) =>
-      new Promise<void>((resolve, reject) => {
-        const w = { want, resolve };
-        waiters.push(w);
-        setTimeout(() => reject(new Error(`service worker never reached "${want}"`)), 15_000);
-      });
-    return await fn(cdp, () => last, next);
+    const status = await Promise.race([firstReport, new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+    if (status === 'stopped') return;
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await Promise.race([
+      isStopped,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('service worker never reached "stopped"')), 15_000)),
+    ]);
   } finally {
     await page.close();
   }
-}
-
-/**
- * Stops the extension's service worker as Chromium does when it is idle, for restart tests;
- * resolves once CDP reports it stopped. The next extension event starts it again.
- */
-export async function stopServiceWorker(context: BrowserContext, extensionId: string): Promise<void> {
-  await withExtensionCdp(context, extensionId, async (cdp, status, next) => {
-    if (status() === 'stopped') return;
-    const stopped = next('stopped');
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await stopped;
-  });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
