@@ -14,7 +14,7 @@ export default defineConfig({
       { test: { name: 'group', include: ['test/group/**/*.test.ts'], environment: 'node' } },
       {
         plugins: [WxtVitest()],
-        test: { name: 'extension', include: ['test/background/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/overlay/**/*.test.ts'], environment: 'happy-dom' },
+        test: { name: 'extension', include: ['test/background/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/overlay/**/*.test.ts', 'test/messaging/**/*.test.ts'], environment: 'happy-dom' },
       },
       {
         plugins: [WxtVitest()],

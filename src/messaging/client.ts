@@ -20,10 +20,34 @@ export class RequestError extends Error {
 }
 
 export async function request<K extends RequestKind>(kind: K, payload: PayloadOf<K>): Promise<ResponseOf<K>> {
-  const reply = (requestPort ? await onPort(requestPort, kind, payload) : await browser.runtime.sendMessage({ kind, payload })) as Reply<ResponseOf<K>> | undefined;
+  const reply = (requestPort ? await onPort(requestPort, kind, payload) : await sendToBackground({ kind, payload })) as Reply<ResponseOf<K>> | undefined;
   if (!reply || typeof reply !== 'object') throw new RequestError('no-reply', `no reply to ${kind}`);
   if (!reply.ok) throw new RequestError(reply.error.code, reply.error.message);
   return reply.value;
+}
+
+/**
+ * Chrome can refuse a message sent while it brings a stopped service worker back up ("Could
+ * not establish connection. Receiving end does not exist."): its bookkeeping still names the
+ * worker that stopped. The message was delivered nowhere, so sending it again is safe; after
+ * the last pause the error goes to the caller (the extension was removed or reloaded).
+ */
+const NO_RECEIVER_PAUSES_MS = [50, 200, 600];
+
+async function sendToBackground(message: { kind: string; payload: unknown }): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await browser.runtime.sendMessage(message);
+    } catch (e) {
+      const pause = NO_RECEIVER_PAUSES_MS[attempt];
+      if (pause === undefined || !isNoReceiver(e)) throw e;
+      await new Promise((resume) => setTimeout(resume, pause));
+    }
+  }
+}
+
+function isNoReceiver(e: unknown): boolean {
+  return e instanceof Error && /Receiving end does not exist/.test(e.message);
 }
 
 /**

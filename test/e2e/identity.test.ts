@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ROOT, launchChromiumWithExtension, stopWorkerFrom, until, type ExtensionBrowser } from './helpers/browser';
+import { FINGERPRINT, ROOT, launchChromiumWithExtension, stopWorkerFrom, until, type ExtensionBrowser } from './helpers/browser';
 
-const FINGERPRINT = /^[0-9A-F]{8}( [0-9A-F]{8}){4}$/;
 let dir: string;
 let tool: string;
 let b: ExtensionBrowser;

@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Worker } from 'playwright-core';
-import { launchChromiumWithExtension, stopWorkerFrom, until, type ExtensionBrowser } from './helpers/browser';
+import { FINGERPRINT, launchChromiumWithExtension, stopWorkerFrom, until, type ExtensionBrowser } from './helpers/browser';
 
-const FINGERPRINT = /^[0-9A-F]{8}( [0-9A-F]{8}){4}$/;
 let b: ExtensionBrowser;
 let sw: Worker;
 let original: { id: string; record: unknown };

@@ -16,13 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { join } from 'node:path';
 import { startIrcStack, startXmppStack, type IrcStack, type XmppStack } from '../stacks/index';
-import { ROOT } from './helpers/browser';
+import { FINGERPRINT, ROOT } from './helpers/browser';
 import { converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
 import { acceptPrivate, launchProfile, lockState, menu, popupRequest, shot, typePrivate, waitIdentity, waitReader, waitState, openPopup, type Profile } from './overlay-kit';
 
 const IRC_LIST = '#chat .chat-view .messages';
 const XMPP_LIST = 'converse-chat .chat-content__messages';
-const FINGERPRINT = /^[0-9A-F]{8}( [0-9A-F]{8}){4}$/;
 
 const fullShot = (page: Page, name: string) => page.screenshot({ path: join(ROOT, 'test-results/screenshots', `${name}.png`), fullPage: true });
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromiumWithExtension, stopServiceWorker, type ExtensionBrowser } from './helpers/browser';
+import { FINGERPRINT, launchChromiumWithExtension, stopServiceWorker, type ExtensionBrowser } from './helpers/browser';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp } from 'node:fs/promises';
@@ -16,7 +16,6 @@ import { join, resolve } from 'node:path';
 
 const EXT = resolve(__dirname, '../../.output/chrome-mv3');
 const SHOTS = resolve(__dirname, '../../test-results/screenshots');
-const FINGERPRINT = /^[0-9A-F]{8}( [0-9A-F]{8}){4}$/;
 const KEYTOOL_C = resolve(__dirname, '../interop/c/otr-keytool.c');
 
 let browser: ExtensionBrowser;

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../stacks/process';
 
+/** A fingerprint as the popup and the lock show it: five groups of eight hex digits. */
+export const FINGERPRINT = /^[0-9A-F]{8}( [0-9A-F]{8}){4}$/;
 export const ROOT = repoRoot();
 export const CHROME_EXT = join(ROOT, '.output/chrome-mv3');
 export const FIREFOX_EXT = join(ROOT, '.output/firefox-mv2');
