@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FINGERPRINT, ROOT, launchChromiumWithExtension, stopWorkerFrom, until, type ExtensionBrowser } from './helpers/browser';
+import { FINGERPRINT, ROOT, launchChromiumWithExtension, stopServiceWorker, until, type ExtensionBrowser } from './helpers/browser';
 
 let dir: string;
 let tool: string;
@@ -44,10 +44,6 @@ async function request<T>(page: Page, kind: string, payload: unknown): Promise<T
   const reply = await page.evaluate(([kind, payload]) => (globalThis as any).chrome.runtime.sendMessage({ kind, payload }), [kind, payload] as const);
   if (!reply?.ok) throw new Error(`${kind}: ${JSON.stringify(reply)}`);
   return reply.value as T;
-}
-
-async function stopWorker(page: Page): Promise<void> {
-  await stopWorkerFrom(page, b.extensionId);
 }
 
 /** The private exponent x of every stored key, read in the worker from IndexedDB. */
@@ -109,7 +105,7 @@ describe('one identity key (real Chromium, fresh profile)', () => {
 
   it('the same fingerprint after the service worker is stopped', async () => {
     const page = await openPage('popup.html');
-    await stopWorker(page);
+    await stopServiceWorker(b.context, b.extensionId);
     await page.reload();
     expect(await shownFingerprint(page)).toBe(identity);
     await page.close();

@@ -6,15 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchChromiumWithExtension, stopWorkerFrom, until, type ExtensionBrowser } from './helpers/browser';
+import { launchChromiumWithExtension, stopServiceWorker, until, type ExtensionBrowser } from './helpers/browser';
 
 let b: ExtensionBrowser;
 let options: Page;
-
-
-async function stopWorker(): Promise<void> {
-  await stopWorkerFrom(options, b.extensionId);
-}
 
 beforeAll(async () => {
   b = await launchChromiumWithExtension();
@@ -38,7 +33,7 @@ describe('key generation does not block the worker (real Chromium)', () => {
           r.onerror = () => fail(r.error);
         }),
     );
-    await stopWorker();
+    await stopServiceWorker(b.context, b.extensionId);
     await deleted;
     const timeline = await options.evaluate(async () => {
       const chrome = (globalThis as any).chrome;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Worker } from 'playwright-core';
-import { FINGERPRINT, launchChromiumWithExtension, stopWorkerFrom, until, type ExtensionBrowser } from './helpers/browser';
+import { FINGERPRINT, launchChromiumWithExtension, stopServiceWorker, until, type ExtensionBrowser } from './helpers/browser';
 
 let b: ExtensionBrowser;
 let sw: Worker;
@@ -22,13 +22,6 @@ async function status(page: Page): Promise<{ state: string; code?: string; messa
   const reply = await page.evaluate(() => (globalThis as any).chrome.runtime.sendMessage({ kind: 'identity.status', payload: {} }));
   if (!reply?.ok) throw new Error(`identity.status: ${JSON.stringify(reply)}`);
   return reply.value;
-}
-
-/** Stops the extension's worker (CDP ServiceWorker.stopWorker) and waits until it is stopped. */
-async function stopWorker(): Promise<void> {
-  const page = await b.context.newPage();
-  await stopWorkerFrom(page, b.extensionId);
-  await page.close();
 }
 
 /** Runs in the service worker: the 'keys' and 'meta' stores as they are now. */
@@ -70,7 +63,7 @@ async function putKeyRecord(record: unknown): Promise<void> {
 
 /** Restarts the worker and checks the popup shows the store error, and no key was made. */
 async function expectErrorAfterRestart(code: string, words: RegExp): Promise<void> {
-  await stopWorker();
+  await stopServiceWorker(b.context, b.extensionId);
   const page = await popup();
   const st = await status(page);
   expect(st.state).toBe('error');
@@ -121,7 +114,7 @@ describe('corrupt or newer storage (real Chromium)', () => {
     await expectErrorAfterRestart('corrupt', /does not parse|does not match/i);
 
     await putKeyRecord(record);
-    await stopWorker();
+    await stopServiceWorker(b.context, b.extensionId);
     const page = await popup();
     const fp = page.locator('[data-fingerprint]').first();
     await fp.waitFor({ timeout: 15_000 });
@@ -133,7 +126,7 @@ describe('corrupt or newer storage (real Chromium)', () => {
     await putKeyRecord({ ...(original.record as object), format: 99 });
     await expectErrorAfterRestart('version', /format 99|newer|version/i);
     await putKeyRecord(original.record);
-    await stopWorker();
+    await stopServiceWorker(b.context, b.extensionId);
     const page = await popup();
     expect((await status(page)).fingerprint).toBe(fingerprint);
     await page.close();
@@ -156,10 +149,10 @@ describe('corrupt or newer storage (real Chromium)', () => {
           r.onerror = () => fail(r.error);
         }),
     );
-    await stopWorker();
+    await stopServiceWorker(b.context, b.extensionId);
     expect(await upgraded).toBe(99);
     await page.close();
-    await stopWorker().catch(() => undefined); // the UI may have woken it mid-upgrade
+    await stopServiceWorker(b.context, b.extensionId).catch(() => undefined); // the UI may have woken it mid-upgrade
     const again = await popup();
     const st = await status(again);
     expect(st.state).toBe('error');

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stopWorkerFrom, until } from './helpers/browser';
+import { stopServiceWorker, until } from './helpers/browser';
 
 // Runs inside the browser (extension pages and content-script worlds), typed loosely on purpose.
 declare const chrome: any;
@@ -194,7 +194,7 @@ async function restartWorker(side: Side): Promise<void> {
   const sw: Worker = side.ctx.serviceWorkers()[0]!;
   const lostBefore = (await content<{ lost: number }>(side, 'drain')).lost;
   await sw.evaluate(() => ((globalThis as any).__offrecordMark = true));
-  await stopWorkerFrom(side.chat, side.id);
+  await stopServiceWorker(side.ctx, side.id);
   side.restarts++;
   // The content script sees its port close, then reconnects and registers again.
   await until(async () => (await content<{ lost: number }>(side, 'state')).lost > lostBefore, 10_000);

@@ -74,37 +74,29 @@ export function launchPlainChromium(): Promise<Browser> {
 
 /**
  * Stops the extension's service worker as Chromium does when it is idle, for restart tests;
- * resolves once CDP reports it stopped. The next extension event starts it again. The CDP
- * session is on one of the extension's own resources (not a page that is a worker client, which
- * would keep waking it), where the ServiceWorker domain sees the extension's registration;
- * Playwright keeps listing a stopped worker, so the status comes from CDP.
+ * resolves once CDP reports that very version stopped. The next extension event starts it
+ * again. Only an activated, running version is stopped: one stopped while it installs (in the
+ * first half second of a fresh profile) is never started again by Chromium, and every message
+ * then fails with "Receiving end does not exist". The CDP session is on one of the extension's
+ * own resources; Playwright keeps listing a stopped worker, so the status comes from CDP.
  */
 export async function stopServiceWorker(context: BrowserContext, extensionId: string): Promise<void> {
   const page = await context.newPage();
   try {
     await page.goto(`chrome-extension://${extensionId}/manifest.json`);
     const cdp = await context.newCDPSession(page);
-    let reported: (status: string) => void = () => undefined;
-    let stopped: () => void = () => undefined;
-    const firstReport = new Promise<string>((resolve) => (reported = resolve));
-    const isStopped = new Promise<void>((resolve) => (stopped = resolve));
+    const seen: Array<{ versionId: string; running: string; status: string }> = [];
     cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
       for (const v of e.versions) {
-        if (!v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) continue;
-        reported(v.runningStatus);
-        if (v.runningStatus === 'stopped') stopped();
+        if (v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) seen.push({ versionId: v.versionId, running: v.runningStatus, status: v.status });
       }
     });
     await cdp.send('ServiceWorker.enable');
-    // enable() reports the current versions, late on a loaded machine (a fixed 200 ms once
-    // read nothing on every try for 15 s in CI).
-    const status = await Promise.race([firstReport, new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
-    if (status === 'stopped') return;
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await Promise.race([
-      isStopped,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('service worker never reached "stopped"')), 15_000)),
-    ]);
+    await until(async () => seen.at(-1)?.running === 'running' && seen.at(-1)?.status === 'activated', 15_000);
+    const { versionId } = seen.at(-1)!;
+    const before = seen.length;
+    await cdp.send('ServiceWorker.stopWorker', { versionId });
+    await until(async () => seen.slice(before).some((v) => v.versionId === versionId && v.running === 'stopped'), 15_000);
   } finally {
     await page.close();
   }
@@ -170,28 +162,4 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number): P
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/**
- * Stops the extension's worker through a CDP session on `page` with ServiceWorker.stopWorker
- * and the running version's id (stopAllWorkers was not reliable there), and waits until CDP
- * reports that very version stopped.
- */
-export async function stopWorkerFrom(page: Page, extensionId: string): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  const statuses: string[] = [];
-  let versionId = '';
-  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
-    for (const v of e.versions) {
-      if (!v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) continue;
-      versionId = v.versionId;
-      statuses.push(v.runningStatus);
-    }
-  });
-  await cdp.send('ServiceWorker.enable');
-  await until(async () => versionId !== '' && statuses.at(-1) === 'running', 10_000);
-  const before = statuses.length;
-  await cdp.send('ServiceWorker.stopWorker', { versionId });
-  await until(async () => statuses.slice(before).includes('stopped'), 10_000);
-  await cdp.detach();
 }
