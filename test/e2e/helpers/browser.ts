@@ -92,8 +92,10 @@ export async function stopServiceWorker(context: BrowserContext, extensionId: st
       }
     });
     await cdp.send('ServiceWorker.enable');
-    await until(async () => seen.at(-1)?.running === 'running' && seen.at(-1)?.status === 'activated', 15_000);
-    const { versionId } = seen.at(-1)!;
+    // Chromium may have stopped an idle worker already (after 30 s): then there is nothing to do.
+    await until(async () => seen.at(-1)?.status === 'activated' && ['running', 'stopped'].includes(seen.at(-1)!.running), 15_000);
+    const { versionId, running } = seen.at(-1)!;
+    if (running === 'stopped') return;
     const before = seen.length;
     await cdp.send('ServiceWorker.stopWorker', { versionId });
     await until(async () => seen.slice(before).some((v) => v.versionId === versionId && v.running === 'stopped'), 15_000);
