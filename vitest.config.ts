@@ -7,8 +7,7 @@ export default defineConfig({
   test: {
     // Vitest's default on 2 cores is one worker. The first five projects start no browser, so
     // two workers cut their wall time (325 s to 177–214 s); the e2e project runs its files one at
-    // a time (fileParallelism below). In one `vitest run` the e2e files come after the rest;
-    // `npm run test:all` runs the two as separate, concurrent runs (scripts/test-all.sh).
+    // a time, alone, after them (fileParallelism below).
     maxWorkers: 2,
     projects: [
       { test: { name: 'otr', include: ['test/otr/**/*.test.ts', 'test/files/**/*.test.ts'], environment: 'node' } },
