@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FINGERPRINT, ROOT, launchChromiumWithExtension, stopServiceWorker, until, type ExtensionBrowser } from './helpers/browser';
+import { FINGERPRINT, ROOT, launchChromiumWithExtension, shownFingerprint, stopServiceWorker, until, type ExtensionBrowser } from './helpers/browser';
 
 let dir: string;
 let tool: string;
@@ -32,12 +32,6 @@ async function openPage(path: string): Promise<Page> {
   const page = await b.context.newPage();
   await page.goto(`chrome-extension://${b.extensionId}/${path}`);
   return page;
-}
-
-async function shownFingerprint(page: Page): Promise<string> {
-  const fp = page.locator('[data-fingerprint]').first();
-  await fp.waitFor({ timeout: 60_000 });
-  return (await fp.getAttribute('data-fingerprint')) ?? '';
 }
 
 async function request<T>(page: Page, kind: string, payload: unknown): Promise<T> {

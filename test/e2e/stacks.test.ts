@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { startIrcStack, startXmppStack, startIrcObserver, type IrcStack, type XmppStack } from '../stacks/index';
-import { FINGERPRINT, launchChromiumWithExtension, launchFirefoxWithExtension, launchPlainChromium, screenshot, stopServiceWorker, CHROME_EXT, FIREFOX_EXT } from './helpers/browser';
+import { FINGERPRINT, launchChromiumWithExtension, launchFirefoxWithExtension, launchPlainChromium, screenshot, shownFingerprint, stopServiceWorker, CHROME_EXT, FIREFOX_EXT } from './helpers/browser';
 import { converseLogin, converseOpenChat, loungeJoin, loungeQuery } from './helpers/chat';
 import { injectAdapters } from './helpers/bundle';
 
@@ -178,9 +178,7 @@ describe('the built extension loads', () => {
       // Chrome is still bringing the worker back up.
       const page = await ext.context.newPage();
       await page.goto(`chrome-extension://${ext.extensionId}/popup.html`);
-      const shown = page.locator('[data-fingerprint]').first();
-      await shown.waitFor({ timeout: 60_000 });
-      expect(await shown.getAttribute('data-fingerprint')).toMatch(FINGERPRINT);
+      expect(await shownFingerprint(page)).toMatch(FINGERPRINT);
     } finally {
       await ext.close();
     }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Worker } from 'playwright-core';
-import { FINGERPRINT, launchChromiumWithExtension, stopServiceWorker, until, type ExtensionBrowser } from './helpers/browser';
+import { FINGERPRINT, launchChromiumWithExtension, shownFingerprint, stopServiceWorker, until, type ExtensionBrowser } from './helpers/browser';
 
 let b: ExtensionBrowser;
 let sw: Worker;
@@ -84,9 +84,7 @@ beforeAll(async () => {
   b = await launchChromiumWithExtension();
   sw = b.serviceWorker;
   const page = await popup();
-  const fp = page.locator('[data-fingerprint]').first();
-  await fp.waitFor({ timeout: 60_000 });
-  fingerprint = (await fp.getAttribute('data-fingerprint')) ?? '';
+  fingerprint = await shownFingerprint(page);
   await page.close();
   const stores = await readStores();
   const id = stores.identity as string;
@@ -116,9 +114,7 @@ describe('corrupt or newer storage (real Chromium)', () => {
     await putKeyRecord(record);
     await stopServiceWorker(b.context, b.extensionId);
     const page = await popup();
-    const fp = page.locator('[data-fingerprint]').first();
-    await fp.waitFor({ timeout: 15_000 });
-    expect(await fp.getAttribute('data-fingerprint')).toBe(fingerprint);
+    expect(await shownFingerprint(page, 15_000)).toBe(fingerprint);
     await page.close();
   });
 

@@ -157,6 +157,13 @@ export async function launchFirefoxWithExtension(
   }
 }
 
+/** The first fingerprint an extension page shows (the popup's identity key), once it shows one. */
+export async function shownFingerprint(page: Page, timeoutMs = 60_000): Promise<string> {
+  const fp = page.locator('[data-fingerprint]').first();
+  await fp.waitFor({ timeout: timeoutMs });
+  return (await fp.getAttribute('data-fingerprint')) ?? '';
+}
+
 /** Polls `check` every 100 ms until it holds, or throws after `timeoutMs`. */
 export async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
