@@ -290,7 +290,7 @@ export async function waitReader(page: Page, text: string, listSelector: string,
 /**
  * A new message's frame is among the newest few (at most the warm spares were attached after
  * it): most polls read only those, so a long conversation's wait does not ask every frame in
- * the extension's renderer, beside the frames being tested, four times a second. Every fourth
+ * the extension's renderer, beside the frames being tested, ten times a second. Every fourth
  * poll reads them all (a row scrolled back on screen gets a frame attached anew).
  */
 const NEWEST_READERS = 12;
@@ -303,7 +303,7 @@ async function waitReaderOnce(page: Page, text: string, listSelector: string, ti
         await scrollDown(page, listSelector);
         return (await readerTexts(page, polls++ % 4 === 3 ? Infinity : NEWEST_READERS)).includes(text);
       },
-      { timeout, interval: 250 },
+      { timeout, interval: 100 },
     )
     .toBe(true);
 }

@@ -40,7 +40,7 @@ export async function readsAll(page: Page, list: string, texts: string[], who: s
         missing = texts.filter((t) => !shown.has(t));
         return missing.length;
       },
-      { timeout: 60_000, interval: 500 },
+      { timeout: 60_000, interval: 200 },
     )
     .toBe(0)
     .catch(async (e: unknown) => {
