@@ -29,24 +29,28 @@ export async function request<K extends RequestKind>(kind: K, payload: PayloadOf
 /**
  * Chrome can refuse a message sent while it brings a stopped service worker back up ("Could
  * not establish connection. Receiving end does not exist."): its bookkeeping still names the
- * worker that stopped. The message was delivered nowhere, so sending it again is safe; after
- * the last pause the error goes to the caller (the extension was removed or reloaded).
+ * worker that stopped. The message was delivered nowhere, so sending it again is safe. After
+ * the last pause the caller gets a RequestError coded NO_RECEIVER, with the browser's words:
+ * the background is out of reach (Chrome did not start the worker again, or the extension was
+ * reloaded), and the UI offers to restart OffRecord.
  */
 const NO_RECEIVER_PAUSES_MS = [50, 200, 600];
+export const NO_RECEIVER = 'no-receiver';
 
 async function sendToBackground(message: { kind: string; payload: unknown }): Promise<unknown> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await browser.runtime.sendMessage(message);
     } catch (e) {
+      if (!isNoReceiver(e)) throw e;
       const pause = NO_RECEIVER_PAUSES_MS[attempt];
-      if (pause === undefined || !isNoReceiver(e)) throw e;
+      if (pause === undefined) throw new RequestError(NO_RECEIVER, e.message);
       await new Promise((resume) => setTimeout(resume, pause));
     }
   }
 }
 
-function isNoReceiver(e: unknown): boolean {
+function isNoReceiver(e: unknown): e is Error {
   return e instanceof Error && /Receiving end does not exist/.test(e.message);
 }
 

@@ -79,6 +79,14 @@ export function openOptions(): void {
   void browser.runtime.openOptionsPage();
 }
 
+/**
+ * Reloads the whole extension, which starts its background afresh. Saved conversations come
+ * back from storage; pages and frames of the old instance stop working until their tab reloads.
+ */
+export function restartOffRecord(): void {
+  browser.runtime.reload();
+}
+
 /** "How to talk with Pidgin, Adium, irssi or ChatSecure users", in its own tab. */
 export function openFirstContact(): void {
   void browser.tabs.create({ url: browser.runtime.getURL('/first-contact.html') });

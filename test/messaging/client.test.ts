@@ -30,10 +30,10 @@ describe('request over runtime.sendMessage', () => {
     for (const call of send.mock.calls) expect(call[0]).toEqual({ kind: 'identity.status', payload: {} });
   });
 
-  it('gives up after three pauses with the browser’s own error', async () => {
+  it('gives up after three pauses with a typed error that keeps the browser’s words', async () => {
     const send = vi.spyOn(browser.runtime, 'sendMessage').mockRejectedValue(new Error(NO_RECEIVER));
     const answer = request('identity.status', {});
-    const settled = expect(answer).rejects.toThrow(NO_RECEIVER);
+    const settled = expect(answer).rejects.toMatchObject({ name: 'RequestError', code: 'no-receiver', message: NO_RECEIVER });
     await vi.runAllTimersAsync();
     await settled;
     expect(send).toHaveBeenCalledTimes(4);

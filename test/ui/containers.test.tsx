@@ -5,6 +5,7 @@
  */
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import browser from 'webextension-polyfill';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { IdentityStatus, SiteView } from '../../src/messaging/schema';
 import { OptionsApp } from '../../src/ui/options/OptionsApp';
@@ -86,6 +87,40 @@ describe('PopupApp', () => {
     fireEvent.input(screen.getByLabelText(en('passphrase')), { target: { value: 'right passphrase' } });
     fireEvent.click(screen.getByRole('button', { name: en('unlock') }));
     expect(await screen.findByLabelText(`${en('identity_fp_label')}: ${FP_ALICE}`)).toBeTruthy();
+  });
+});
+
+describe('the background out of reach', () => {
+  // Chrome's words when no worker takes the message; the client tries four times, 850 ms in all.
+  const refuse = () => vi.spyOn(browser.runtime, 'sendMessage').mockRejectedValue(new Error('Could not establish connection. Receiving end does not exist.'));
+  afterEach(() => vi.restoreAllMocks());
+
+  it('the popup says so in plain words and offers to restart OffRecord', async () => {
+    refuse();
+    const reload = vi.spyOn(browser.runtime, 'reload').mockImplementation(() => undefined);
+    render(<PopupApp />);
+    const alert = await screen.findByRole('alert', {}, { timeout: 3000 });
+    expect(alert.textContent).toContain(en('background_unreachable'));
+    expect(alert.textContent).not.toContain('Receiving end');
+    fireEvent.click(screen.getByRole('button', { name: en('background_restart') }));
+    expect(reload).toHaveBeenCalledOnce();
+  });
+
+  it('the options page too', async () => {
+    refuse();
+    const reload = vi.spyOn(browser.runtime, 'reload').mockImplementation(() => undefined);
+    render(<OptionsApp />);
+    const alert = await screen.findByRole('alert', {}, { timeout: 3000 });
+    expect(alert.textContent).toContain(en('background_unreachable'));
+    fireEvent.click(screen.getByRole('button', { name: en('background_restart') }));
+    expect(reload).toHaveBeenCalledOnce();
+  });
+
+  it('a refusal from the background is shown as it is, with nothing to restart', async () => {
+    vi.spyOn(browser.runtime, 'sendMessage').mockResolvedValue({ ok: false, error: { code: 'corrupt', message: 'the key store cannot be read' } });
+    render(<PopupApp />);
+    expect((await screen.findByRole('alert')).textContent).toBe('the key store cannot be read');
+    expect(screen.queryByRole('button', { name: en('background_restart') })).toBeNull();
   });
 });
 

@@ -9,6 +9,7 @@ function actions(): PopupActions {
   return {
     unlock: vi.fn(async () => {}),
     openOptions: vi.fn(),
+    restart: vi.fn(),
     start: vi.fn(),
     end: vi.fn(),
     acknowledgeChange: vi.fn(),

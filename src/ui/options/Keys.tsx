@@ -3,6 +3,7 @@ import type { AccountView, IdentityStatus, KeyView, LibotrFiles } from '../../me
 import { Fingerprint } from '../components/Fingerprint';
 import { Progress } from '../components/Progress';
 import { formatDate } from '../format';
+import { errorText } from '../components/ErrorBanner';
 import { t } from '../i18n';
 import { Passphrase } from './Passphrase';
 
@@ -28,10 +29,6 @@ const FILES = [
   { field: 'fingerprints', name: 'otr.fingerprints' },
   { field: 'instanceTags', name: 'otr.instance_tags' },
 ] as const;
-
-function errorText(err: unknown): string {
-  return err instanceof Error && err.message ? err.message : t('request_failed');
-}
 
 export function Keys({ status, keys, accounts, actions }: { status: IdentityStatus | null; keys: KeyView[]; accounts: AccountView[]; actions: KeysActions }) {
   const [error, setError] = useState('');

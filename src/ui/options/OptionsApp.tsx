@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { addSite, onPush, request, requestHostPermission } from '../backend';
+import { addSite, onPush, request, requestHostPermission, restartOffRecord } from '../backend';
+import { uiError } from '../components/ErrorBanner';
 import { t } from '../i18n';
 import { OptionsView, type OptionsActions, type OptionsData } from './OptionsView';
 
@@ -22,7 +23,7 @@ export function OptionsApp() {
       const [keys, accounts] = ready ? await Promise.all([request('keys.list', {}), request('keys.accounts', {})]) : [[], []];
       setData({ identity, sites, settings, mark, keys, accounts });
     } catch (err) {
-      setData((d) => ({ ...d, error: err instanceof Error ? err.message : t('request_failed') }));
+      setData((d) => ({ ...d, error: uiError(err) }));
     }
   }, []);
 
@@ -43,9 +44,10 @@ export function OptionsApp() {
     return value;
   };
   const report = (work: Promise<unknown>) =>
-    void work.then(reload, (err: unknown) => setData((d) => ({ ...d, error: err instanceof Error ? err.message : t('request_failed') })));
+    void work.then(reload, (err: unknown) => setData((d) => ({ ...d, error: uiError(err) })));
 
   const actions: OptionsActions = {
+    restart: restartOffRecord,
     sites: {
       add: async (name, pattern) => {
         // The browser's prompt first, while the click still counts as a user gesture.

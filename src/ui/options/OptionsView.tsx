@@ -1,4 +1,5 @@
 import type { AccountView, IdentityStatus, KeyView, SecurityMark, Settings, SiteView } from '../../messaging/schema';
+import { ErrorBanner, type UiError } from '../components/ErrorBanner';
 import { t } from '../i18n';
 import { Logo } from '../popup/PopupView';
 import { Keys, type KeysActions } from './Keys';
@@ -15,13 +16,15 @@ export interface OptionsData {
   settings: Settings | null;
   /** Optional so that views made before issue 17's mark (tests, stories) still build. */
   mark?: SecurityMark | null;
-  error?: string;
+  error?: UiError;
 }
 
 export interface OptionsActions {
   sites: SitesActions;
   keys: KeysActions;
   setSettings(change: Partial<Settings>): void;
+  /** Reloads the extension: the way out when its background does not answer. */
+  restart(): void;
   /** Draws a new security mark. */
   newMark?(): Promise<void>;
 }
@@ -44,11 +47,7 @@ export function OptionsView({ data, actions }: { data: OptionsData; actions: Opt
           <a href="#invitation">{t('invite_nav')}</a>
         </nav>
         <main class="options-main">
-          {data.error && (
-            <p class="alert alert-inline" role="alert">
-              {data.error}
-            </p>
-          )}
+          <ErrorBanner error={data.error} onRestart={actions.restart} />
           <Sites sites={data.sites} actions={actions.sites} />
           <Keys status={data.identity} keys={data.keys} accounts={data.accounts} actions={actions.keys} />
           <Privacy settings={data.settings} onChange={actions.setSettings} />

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { errorText } from '../components/ErrorBanner';
 import { t } from '../i18n';
 
 /** Turn the passphrase on, change it, or turn it off. `set` throws on a wrong current one. */
@@ -27,7 +28,7 @@ export function Passphrase({ enabled, set }: { enabled: boolean; set: (current: 
       setDone(t(mode === 'remove' ? 'pass_removed' : mode === 'set' ? 'pass_set' : 'pass_changed'));
       reset();
     } catch (err) {
-      setError(err instanceof Error && err.message ? err.message : t('request_failed'));
+      setError(errorText(err));
     }
   };
   const input = (label: string, value: string, onValue: (v: string) => void, auto: string) => (

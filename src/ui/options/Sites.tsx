@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { SitePolicy, SiteView } from '../../messaging/schema';
+import { errorText } from '../components/ErrorBanner';
 import { t } from '../i18n';
 
 export interface SitesActions {
@@ -54,7 +55,7 @@ export function Sites({ sites, actions }: { sites: SiteView[]; actions: SitesAct
         setBusy(false);
       },
       (err: unknown) => {
-        setError(err instanceof Error && err.message ? err.message : t('request_failed'));
+        setError(errorText(err));
         setBusy(false);
       },
     );

@@ -1,14 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { PushEvent } from '../../messaging/ports';
-import { acknowledgePeer, activeTabId, loadPopup, onPush, openFirstContact, openOptions, request, setTrust } from '../backend';
-import { t } from '../i18n';
+import { acknowledgePeer, activeTabId, loadPopup, onPush, openFirstContact, openOptions, request, restartOffRecord, setTrust } from '../backend';
+import { uiError } from '../components/ErrorBanner';
 import { PopupView, type PopupActions, type PopupData } from './PopupView';
 
 const EMPTY: PopupData = { identity: null, keys: [], accounts: [], peers: [], conversations: [] };
-
-function message(err: unknown): string {
-  return err instanceof Error && err.message ? err.message : t('request_failed');
-}
 
 /** The popup wired to the background: loads on open, follows pushed events. */
 export function PopupApp() {
@@ -20,7 +16,7 @@ export function PopupApp() {
       const next = await loadPopup(tabId.current);
       setData({ ...next });
     } catch (err) {
-      setData((d) => ({ ...d, error: message(err) }));
+      setData((d) => ({ ...d, error: uiError(err) }));
     }
   }, []);
 
@@ -66,7 +62,7 @@ export function PopupApp() {
   const run = (work: () => Promise<unknown>) => {
     work().then(
       () => reload(),
-      (err) => setData((d) => ({ ...d, error: message(err) })),
+      (err) => setData((d) => ({ ...d, error: uiError(err) })),
     );
   };
 
@@ -78,11 +74,12 @@ export function PopupApp() {
     },
     openOptions,
     openFirstContact,
+    restart: restartOffRecord,
     setUpPage: () => {
       if (tabId.current === undefined) return Promise.resolve();
       return request('picker.start', { tabId: tabId.current }).then(
         () => setData((d) => ({ ...d, error: undefined })),
-        (err: unknown) => setData((d) => ({ ...d, error: message(err) })),
+        (err: unknown) => setData((d) => ({ ...d, error: uiError(err) })),
       );
     },
     forgetPage: () => {
@@ -90,7 +87,7 @@ export function PopupApp() {
       const id = tabId.current;
       return request('picker.forget', { tabId: id }).then(
         () => reload(),
-        (err: unknown) => setData((d) => ({ ...d, error: message(err) })),
+        (err: unknown) => setData((d) => ({ ...d, error: uiError(err) })),
       );
     },
     start: (id) => run(() => request('conversation.start', { conversationId: id })),

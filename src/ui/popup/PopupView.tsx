@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { AccountView, ConversationView, IdentityStatus, KeyView, PeerView, ProblemView } from '../../messaging/schema';
+import { ErrorBanner, type UiError } from '../components/ErrorBanner';
 import { Tabs } from '../components/Tabs';
 import { t } from '../i18n';
 import { Identity } from './Identity';
@@ -22,7 +23,7 @@ export interface PopupData {
   /** Storage faults (unreadable saved conversation, full disk, the cap), listed on This tab. */
   problems?: ProblemView[];
   /** A failed request, shown until the next success. */
-  error?: string;
+  error?: UiError;
 }
 
 export interface PopupActions
@@ -31,6 +32,8 @@ export interface PopupActions
     VerifyActions {
   unlock(passphrase: string): Promise<void>;
   openOptions(): void;
+  /** Reloads the extension: the way out when its background does not answer. */
+  restart(): void;
   /** Opens "How to talk with Pidgin, Adium, irssi or ChatSecure users". */
   openFirstContact?(): void;
 }
@@ -94,11 +97,7 @@ export function PopupView({ data, actions, initialTab }: { data: PopupData; acti
           {t('open_settings')}
         </button>
       </header>
-      {data.error && (
-        <p class="alert alert-inline" role="alert">
-          {data.error}
-        </p>
-      )}
+      <ErrorBanner error={data.error} onRestart={actions.restart} />
       <main>{body}</main>
       {actions.openFirstContact && (
         <footer class="popup-footer">
