@@ -3,27 +3,22 @@ import { WxtVitest } from 'wxt/testing/vitest-plugin';
 
 // Four layers (the group engine is the first layer's second project) (see README "Tests"): pure engine, extension units (fakeBrowser), UI components
 // (happy-dom), and the slow suites that start real peers, servers and browsers.
-// A liveness bound, not a timing goal (those live in `npm run bench`): under test:all these
-// projects run niced beside the browsers, where a test that takes 1 s alone can take several.
-const UNIT_TIMEOUT = { testTimeout: 30_000 };
-
 export default defineConfig({
   test: {
     // Vitest's default on 2 cores is one worker. The first five projects start no browser, so
     // two workers cut their wall time (325 s to 177–214 s); the e2e project runs its files one at
-    // a time (fileParallelism below). In one `vitest run` the e2e files come after the rest;
-    // `npm run test:all` runs the two as separate, concurrent runs (scripts/test-all.sh).
+    // a time, alone, after them (fileParallelism below).
     maxWorkers: 2,
     projects: [
-      { test: { name: 'otr', include: ['test/otr/**/*.test.ts', 'test/files/**/*.test.ts'], environment: 'node', ...UNIT_TIMEOUT } },
-      { test: { name: 'group', include: ['test/group/**/*.test.ts'], environment: 'node', ...UNIT_TIMEOUT } },
+      { test: { name: 'otr', include: ['test/otr/**/*.test.ts', 'test/files/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'group', include: ['test/group/**/*.test.ts'], environment: 'node' } },
       {
         plugins: [WxtVitest()],
-        test: { name: 'extension', include: ['test/background/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/overlay/**/*.test.ts', 'test/messaging/**/*.test.ts'], environment: 'happy-dom', ...UNIT_TIMEOUT },
+        test: { name: 'extension', include: ['test/background/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/overlay/**/*.test.ts', 'test/messaging/**/*.test.ts'], environment: 'happy-dom' },
       },
       {
         plugins: [WxtVitest()],
-        test: { name: 'ui', include: ['test/ui/**/*.test.tsx'], environment: 'happy-dom', ...UNIT_TIMEOUT },
+        test: { name: 'ui', include: ['test/ui/**/*.test.tsx'], environment: 'happy-dom' },
       },
       {
         test: {
