@@ -102,6 +102,8 @@ describe('the background out of reach', () => {
     const alert = await screen.findByRole('alert', {}, { timeout: 3000 });
     expect(alert.textContent).toContain(en('background_unreachable'));
     expect(alert.textContent).not.toContain('Receiving end');
+    // Nothing is loading any more: no "Loading…" under the banner.
+    expect(screen.queryByText(en('loading'))).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: en('background_restart') }));
     expect(reload).toHaveBeenCalledOnce();
   });

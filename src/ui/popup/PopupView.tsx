@@ -58,7 +58,10 @@ export function PopupView({ data, actions, initialTab }: { data: PopupData; acti
   const verifyConv = verifying ? data.conversations.find((c) => c.id === verifying) : undefined;
 
   let body;
-  if (!status) {
+  if (!status && data.error?.unreachable) {
+    // Nothing is on its way: the banner above says why and offers the restart.
+    body = null;
+  } else if (!status) {
     body = <p class="muted center" role="status">{t('loading')}</p>;
   } else if (status.state === 'locked') {
     body = <Unlock onUnlock={actions.unlock} />;
