@@ -95,25 +95,18 @@ describe('the background out of reach', () => {
   const refuse = () => vi.spyOn(browser.runtime, 'sendMessage').mockRejectedValue(new Error('Could not establish connection. Receiving end does not exist.'));
   afterEach(() => vi.restoreAllMocks());
 
-  it('the popup says so in plain words and offers to restart OffRecord', async () => {
+  // The popup has one body, which then shows nothing; the options page keeps its sections.
+  it.each([
+    ['the popup', PopupApp, true],
+    ['the options page', OptionsApp, false],
+  ])('%s says so in plain words and offers to restart OffRecord', async (_, App, bodyEmpty) => {
     refuse();
     const reload = vi.spyOn(browser.runtime, 'reload').mockImplementation(() => undefined);
-    render(<PopupApp />);
+    render(<App />);
     const alert = await screen.findByRole('alert', {}, { timeout: 3000 });
     expect(alert.textContent).toContain(en('background_unreachable'));
     expect(alert.textContent).not.toContain('Receiving end');
-    // Nothing is loading any more: no "Loading…" under the banner.
-    expect(screen.queryByText(en('loading'))).toBeNull();
-    fireEvent.click(screen.getByRole('button', { name: en('background_restart') }));
-    expect(reload).toHaveBeenCalledOnce();
-  });
-
-  it('the options page too', async () => {
-    refuse();
-    const reload = vi.spyOn(browser.runtime, 'reload').mockImplementation(() => undefined);
-    render(<OptionsApp />);
-    const alert = await screen.findByRole('alert', {}, { timeout: 3000 });
-    expect(alert.textContent).toContain(en('background_unreachable'));
+    if (bodyEmpty) expect(screen.queryByText(en('loading'))).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: en('background_restart') }));
     expect(reload).toHaveBeenCalledOnce();
   });
