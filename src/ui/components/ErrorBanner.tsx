@@ -8,14 +8,16 @@ export interface UiError {
   unreachable: boolean;
 }
 
+const unreachable = (err: unknown): boolean => err instanceof RequestError && err.code === NO_RECEIVER;
+
 /** The words for a failed request: the background's own message, or a general one. */
 export function errorText(err: unknown): string {
-  if (err instanceof RequestError && err.code === NO_RECEIVER) return t('background_unreachable');
+  if (unreachable(err)) return t('background_unreachable');
   return err instanceof Error && err.message ? err.message : t('request_failed');
 }
 
 export function uiError(err: unknown): UiError {
-  return { text: errorText(err), unreachable: err instanceof RequestError && err.code === NO_RECEIVER };
+  return { text: errorText(err), unreachable: unreachable(err) };
 }
 
 export function ErrorBanner({ error, onRestart }: { error: UiError | undefined; onRestart: () => void }) {
