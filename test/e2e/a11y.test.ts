@@ -36,8 +36,7 @@ describe.sequential('accessibility of every OffRecord surface (axe-core)', () =>
     observer = await startIrcObserver(stack.ircPort, { nick: 'plainirc' });
     [alice, bob] = await Promise.all([launchProfile('a11y-alice'), launchProfile('a11y-bob')]);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
-    await loungeJoin(alice.page, stack.url, 'alice');
-    await loungeJoin(bob.page, stack.url, 'bob');
+    await Promise.all([loungeJoin(alice.page, stack.url, 'alice'), loungeJoin(bob.page, stack.url, 'bob')]);
   });
   afterAll(async () => {
     const dir = join(ROOT, 'test-results');

@@ -45,9 +45,9 @@ describe.sequential('The Lounge on a phone-sized Firefox with touch', () => {
   beforeAll(async () => {
     if (!existsSync(join(EXT, 'manifest.json'))) throw new Error('no Android build: run npm run build:android first');
     mkdirSync(SHOTS, { recursive: true });
-    stack = await startIrcStack();
     const puppeteer = (await import('puppeteer-core')).default;
-    [browser, bob] = await Promise.all([
+    [stack, browser, bob] = await Promise.all([
+      startIrcStack(),
       puppeteer.launch({
         browser: 'firefox',
         executablePath: '/usr/bin/firefox-esr',
@@ -56,17 +56,22 @@ describe.sequential('The Lounge on a phone-sized Firefox with touch', () => {
       }),
       launchProfile('android-lounge-bob'),
     ]);
-    await browser.installExtension(EXT);
-    alice = await browser.newPage();
-    await alice.setViewport({ width: 360, height: 640 });
-    await alice.goto(stack.url);
-    await alice.waitForSelector('input[name=nick]');
-    await alice.$eval('input[name=nick]', (e) => ((e as HTMLInputElement).value = ''));
-    await alice.type('input[name=nick]', 'alice');
-    await alice.click('form.container button[type=submit]');
-    await alice.waitForSelector('#chat .chat-view[data-type="channel"] .userlist [data-name="alice"]', { timeout: 20_000 });
-    await waitIdentity(bob);
-    await loungeJoin(bob.page, stack.url, 'bob');
+    const aliceSide = async () => {
+      await browser.installExtension(EXT);
+      alice = await browser.newPage();
+      await alice.setViewport({ width: 360, height: 640 });
+      await alice.goto(stack.url);
+      await alice.waitForSelector('input[name=nick]');
+      await alice.$eval('input[name=nick]', (e) => ((e as HTMLInputElement).value = ''));
+      await alice.type('input[name=nick]', 'alice');
+      await alice.click('form.container button[type=submit]');
+      await alice.waitForSelector('#chat .chat-view[data-type="channel"] .userlist [data-name="alice"]', { timeout: 20_000 });
+    };
+    const bobSide = async () => {
+      await waitIdentity(bob);
+      await loungeJoin(bob.page, stack.url, 'bob');
+    };
+    await Promise.all([aliceSide(), bobSide()]);
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

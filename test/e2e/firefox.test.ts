@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, ROOT, type FirefoxWithExtension } from './helpers/browser';
-import { converseLogin, converseOpenChat } from './helpers/chat';
+import { converseChat } from './helpers/chat';
 import { acceptPrivate, FIREFOX_BUILD, launchProfile, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 import { ffLockState } from './helpers/firefox-kept';
 
@@ -86,22 +86,25 @@ describe.sequential('Firefox: the overlay on Converse.js', () => {
   let bob: Profile;
 
   beforeAll(async () => {
-    stack = await startXmppStack();
-    [ff, bob] = await Promise.all([launchFirefoxWithExtension(FIREFOX_BUILD), launchProfile('firefox-bob')]);
-    alice = await ff.browser.newPage();
-    await alice.goto(stack.url);
-    await alice.waitForSelector('#converse-login-jid');
-    await alice.type('#converse-login-jid', 'alice');
-    await alice.type('#converse-login-password', XMPP_PASSWORD);
-    await alice.click('#converse-login button[type=submit]');
-    await alice.waitForSelector('#controlbox:not(.logged-out) converse-roster', { timeout: 20_000 });
-    await alice.waitForFunction(() => 'converseTestApi' in window);
-    await alice.evaluate(() => {
-      void (window as unknown as { converseTestApi: { chats: { open(j: string): Promise<unknown> } } }).converseTestApi.chats.open('bob@localhost');
-    });
-    await waitIdentity(bob);
-    await converseLogin(bob.page, stack.url, 'bob');
-    await converseOpenChat(bob.page, 'alice');
+    [stack, ff, bob] = await Promise.all([startXmppStack(), launchFirefoxWithExtension(FIREFOX_BUILD), launchProfile('firefox-bob')]);
+    const aliceSide = async () => {
+      alice = await ff.browser.newPage();
+      await alice.goto(stack.url);
+      await alice.waitForSelector('#converse-login-jid');
+      await alice.type('#converse-login-jid', 'alice');
+      await alice.type('#converse-login-password', XMPP_PASSWORD);
+      await alice.click('#converse-login button[type=submit]');
+      await alice.waitForSelector('#controlbox:not(.logged-out) converse-roster', { timeout: 20_000 });
+      await alice.waitForFunction(() => 'converseTestApi' in window);
+      await alice.evaluate(() => {
+        void (window as unknown as { converseTestApi: { chats: { open(j: string): Promise<unknown> } } }).converseTestApi.chats.open('bob@localhost');
+      });
+    };
+    const bobSide = async () => {
+      await waitIdentity(bob);
+      await converseChat(bob.page, stack.url, 'bob', 'alice');
+    };
+    await Promise.all([aliceSide(), bobSide()]);
   });
   afterAll(async () => {
     await ff?.close();

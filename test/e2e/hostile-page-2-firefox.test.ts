@@ -26,7 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers/browser';
-import { converseLogin, converseOpenChat } from './helpers/chat';
+import { converseChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
 import {
   composeFrames, copyOfPage, showInConverse, copyOurFrames, firefoxRequest, genericSetup, HOSTILE_PAGE, markOf, openFirefoxExtensionPage, pageText, readSpy, setUpInFirefox, showing, startHostileSite, tamperScenario, tokensIn, TYPED,
@@ -96,23 +96,30 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
   const uuid = randomUUID();
 
   beforeAll(async () => {
-    site = await startHostileSite();
-    stack = await startXmppStack();
-    [ff, alice] = await Promise.all([launchFirefoxWithExtension(FIREFOX_BUILD, { uuid, systemAccess: true }), launchProfile('hostile2-ff-alice')]);
-    bob = await ff.browser.newPage();
-    await bob.goto(stack.url);
-    await bob.waitForSelector('#converse-login-jid');
-    await bob.type('#converse-login-jid', 'bob');
-    await bob.type('#converse-login-password', XMPP_PASSWORD);
-    await bob.click('#converse-login button[type=submit]');
-    await bob.waitForSelector('#controlbox:not(.logged-out) converse-roster', { timeout: 20_000 });
-    await bob.waitForFunction(() => 'converseTestApi' in window);
-    await bob.evaluate(() => {
-      void (window as unknown as { converseTestApi: { chats: { open(j: string): Promise<unknown> } } }).converseTestApi.chats.open('alice@localhost');
-    });
-    await waitIdentity(alice);
-    await converseLogin(alice.page, stack.url, 'alice');
-    await converseOpenChat(alice.page, 'bob');
+    [site, stack, ff, alice] = await Promise.all([
+      startHostileSite(),
+      startXmppStack(),
+      launchFirefoxWithExtension(FIREFOX_BUILD, { uuid, systemAccess: true }),
+      launchProfile('hostile2-ff-alice'),
+    ]);
+    const bobSide = async () => {
+      bob = await ff.browser.newPage();
+      await bob.goto(stack.url);
+      await bob.waitForSelector('#converse-login-jid');
+      await bob.type('#converse-login-jid', 'bob');
+      await bob.type('#converse-login-password', XMPP_PASSWORD);
+      await bob.click('#converse-login button[type=submit]');
+      await bob.waitForSelector('#controlbox:not(.logged-out) converse-roster', { timeout: 20_000 });
+      await bob.waitForFunction(() => 'converseTestApi' in window);
+      await bob.evaluate(() => {
+        void (window as unknown as { converseTestApi: { chats: { open(j: string): Promise<unknown> } } }).converseTestApi.chats.open('alice@localhost');
+      });
+    };
+    const aliceSide = async () => {
+      await waitIdentity(alice);
+      await converseChat(alice.page, stack.url, 'alice', 'bob');
+    };
+    await Promise.all([bobSide(), aliceSide()]);
     bobMark = await firefoxRequest<Mark>(ff.browser, uuid, 'security.mark', {});
   });
   afterAll(async () => {

@@ -20,7 +20,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
-import { converseLogin, converseOpenChat } from './helpers/chat';
+import { converseChat } from './helpers/chat';
 import type { Page } from 'playwright-core';
 import {
   acceptPrivate, closeVerify, composeInput, extensionRequest, launchProfile, lock, lockNotice, lockState, menu, popupRequest, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile,
@@ -69,10 +69,7 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
     stack = await startXmppStack();
     [alice, bob] = await Promise.all([launchProfile('hostile2-alice'), launchProfile('hostile2-bob')]);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
-    await converseLogin(alice.page, stack.url, 'alice');
-    await converseOpenChat(alice.page, 'bob');
-    await converseLogin(bob.page, stack.url, 'bob');
-    await converseOpenChat(bob.page, 'alice');
+    await Promise.all([converseChat(alice.page, stack.url, 'alice', 'bob'), converseChat(bob.page, stack.url, 'bob', 'alice')]);
   });
   afterAll(async () => {
     await alice?.close();

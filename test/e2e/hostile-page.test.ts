@@ -15,7 +15,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
-import { converseLogin, converseOpenChat } from './helpers/chat';
+import { converseChat } from './helpers/chat';
 import {
   acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, popupRequest, readerTexts, shot, smpQuestion, smpResult, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile,
 } from './overlay-kit';
@@ -109,10 +109,7 @@ describe.sequential('a hostile page sees no plaintext', () => {
     await alice.page.addInitScript(spy);
     await bob.page.addInitScript(spy);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
-    await converseLogin(alice.page, stack.url, 'alice');
-    await converseOpenChat(alice.page, 'bob');
-    await converseLogin(bob.page, stack.url, 'bob');
-    await converseOpenChat(bob.page, 'alice');
+    await Promise.all([converseChat(alice.page, stack.url, 'alice', 'bob'), converseChat(bob.page, stack.url, 'bob', 'alice')]);
     [aliceMark, bobMark] = await Promise.all([popupRequest<Mark>(alice, 'security.mark', {}), popupRequest<Mark>(bob, 'security.mark', {})]);
   });
   afterAll(async () => {

@@ -62,10 +62,8 @@ describe('encrypted file through The Lounge upload, private query (Chromium)', (
     irc = await startIrcStack({ uploads: true });
     [alice, bob] = await Promise.all([launchProfile('lounge-attach-alice'), launchProfile('lounge-attach-bob')]);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
-    await loungeJoin(alice.page, irc.url, 'alice');
-    await loungeJoin(bob.page, irc.url, 'bob');
-    await loungeQuery(alice.page, 'bob');
-    await loungeQuery(bob.page, 'alice');
+    await Promise.all([loungeJoin(alice.page, irc.url, 'alice'), loungeJoin(bob.page, irc.url, 'bob')]);
+    await Promise.all([loungeQuery(alice.page, 'bob'), loungeQuery(bob.page, 'alice')]);
   }, 120_000);
 
   afterAll(async () => {

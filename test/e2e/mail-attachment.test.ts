@@ -52,10 +52,12 @@ describe('encrypted attachment through Roundcube, Postfix and Dovecot', () => {
   let stored: StoredMail;
 
   beforeAll(async () => {
-    stack = await startMailStack();
-    browser = await launchPlainChromium();
-    alicePeer = await spawnPeer('offrecord', { account: 'alice@offrecord.test', peer: 'bob@offrecord.test', protocol: 'mail' });
-    bobPeer = await spawnPeer('offrecord', { account: 'bob@offrecord.test', peer: 'alice@offrecord.test', protocol: 'mail' });
+    [stack, browser, alicePeer, bobPeer] = await Promise.all([
+      startMailStack(),
+      launchPlainChromium(),
+      spawnPeer('offrecord', { account: 'alice@offrecord.test', peer: 'bob@offrecord.test', protocol: 'mail' }),
+      spawnPeer('offrecord', { account: 'bob@offrecord.test', peer: 'alice@offrecord.test', protocol: 'mail' }),
+    ]);
     const link = connect(alicePeer, bobPeer);
     await goSecure(alicePeer, bobPeer);
     // From here on, what alice's engine sends reaches bob only by mail.

@@ -15,8 +15,7 @@ describe('mail stack: Postfix + Dovecot + Roundcube', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    stack = await startMailStack();
-    browser = await launchPlainChromium();
+    [stack, browser] = await Promise.all([startMailStack(), launchPlainChromium()]);
   });
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});

@@ -32,14 +32,14 @@ describe('a private mail thread over Roundcube, Postfix and Dovecot', () => {
   let mailNo = 0;
 
   beforeAll(async () => {
-    stack = await startMailStack();
-    browser = await launchPlainChromium();
-    for (const user of ['alice', 'bob'] as const) {
+    [stack, browser] = await Promise.all([startMailStack(), launchPlainChromium()]);
+    const side = async (user: MailUser) => {
       const peer = await spawnPeer('offrecord', { account: `${user}@offrecord.test`, peer: `${other(user)}@offrecord.test`, protocol: 'mail' });
       const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
       await roundcubeLogin(page, stack.url, user);
       sides[user] = { user, peer, page };
-    }
+    };
+    await Promise.all([side('alice'), side('bob')]);
   });
   afterAll(async () => {
     await closeAll();

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startIrcObserver, startIrcStack, startXmppStack, type IrcObserver, type IrcStack, type XmppStack } from '../stacks/index';
-import { converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
+import { converseChat, converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
 import {
   acceptPrivate, closeVerify, earlierLines, exchange, launchProfile, lockState, menu, popupRequest, readerStatuses, readerTexts, scrollDown, shot, smpQuestion, smpResult,
   typePrivate, visibleNotices, waitIdentity, waitReader, waitState, type Profile,
@@ -129,11 +129,7 @@ describe.sequential('overlay on Converse.js (XMPP)', () => {
   beforeAll(async () => {
     [stack, [alice, bob]] = await Promise.all([startXmppStack(), Promise.all([launchProfile('converse-alice'), launchProfile('converse-bob')])]);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
-    const chatWith = async (p: Profile, user: string, peer: string) => {
-      await converseLogin(p.page, stack.url, user);
-      await converseOpenChat(p.page, peer);
-    };
-    await Promise.all([chatWith(alice, 'alice', 'bob'), chatWith(bob, 'bob', 'alice')]);
+    await Promise.all([converseChat(alice.page, stack.url, 'alice', 'bob'), converseChat(bob.page, stack.url, 'bob', 'alice')]);
   });
   afterAll(async () => {
     await alice?.close();

@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 import { join } from 'node:path';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { launchChromiumWithExtension, ROOT, type ExtensionBrowser } from './helpers/browser';
-import { converseLogin, converseOpenChat } from './helpers/chat';
+import { converseChat } from './helpers/chat';
 import { acceptPrivate, launchProfile, lockNotice, lockState, menu, popupRequest, shot, verifyFrame, waitIdentity, waitState, openPopup, type Profile } from './overlay-kit';
 
 const QUESTION = 'Which city did we meet in?';
@@ -70,10 +70,7 @@ describe.sequential('popup Verify dialog with a live conversation (XMPP)', () =>
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
     aliceChat = alice.page;
     bobChat = bob.page;
-    await converseLogin(aliceChat, stack.url, 'alice');
-    await converseOpenChat(aliceChat, 'bob');
-    await converseLogin(bobChat, stack.url, 'bob');
-    await converseOpenChat(bobChat, 'alice');
+    await Promise.all([converseChat(aliceChat, stack.url, 'alice', 'bob'), converseChat(bobChat, stack.url, 'bob', 'alice')]);
     bobFingerprint = (await popupRequest<{ fingerprint: string }>(bob, 'identity.status', {})).fingerprint;
   }, 180_000);
 

@@ -46,14 +46,19 @@ describe('private rooms beside irssi-otr: a non-member sees prefix text, its OTR
   };
 
   beforeAll(async () => {
-    stack = await startIrcStack();
-    const [irssi, p] = await Promise.all([startIrssi({ ircPort: stack.ircPort, nick: 'erin' }), launchProfile('rooms-irssi-alice')]);
-    erin = irssi;
+    const [ircStack, p] = await Promise.all([startIrcStack(), launchProfile('rooms-irssi-alice')]);
+    stack = ircStack;
     alice = p;
-    erin.type(`/join ${CHANNEL}`);
-    await erin.waitAll(/erin \S* ?has joined #test/, 20_000);
-    await waitIdentity(alice);
-    await loungeJoin(alice.page, stack.url, 'alice');
+    const erinSide = async () => {
+      erin = await startIrssi({ ircPort: stack.ircPort, nick: 'erin' });
+      erin.type(`/join ${CHANNEL}`);
+      await erin.waitAll(/erin \S* ?has joined #test/, 20_000);
+    };
+    const aliceSide = async () => {
+      await waitIdentity(alice);
+      await loungeJoin(alice.page, stack.url, 'alice');
+    };
+    await Promise.all([erinSide(), aliceSide()]);
     popup = await openPopup(alice, alice.page);
   });
   afterAll(async () => {

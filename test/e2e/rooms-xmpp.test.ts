@@ -85,24 +85,30 @@ describe.sequential('private rooms in an XMPP groupchat: three members and a pla
       .evaluateAll((els) => els.map((e) => e.getAttribute('text') ?? e.textContent ?? ''));
 
   beforeAll(async () => {
-    stack = await startXmppStack();
     bobKept = keptProfile('rooms-xmpp-bob');
-    const [pa, pb, pc] = await Promise.all([launchProfile('rooms-xmpp-alice'), bobKept.open(), launchProfile('rooms-xmpp-carol')]);
+    const [xmppStack, pa, pb, pc, plainBrowser] = await Promise.all([
+      startXmppStack(),
+      launchProfile('rooms-xmpp-alice'),
+      bobKept.open(),
+      launchProfile('rooms-xmpp-carol'),
+      launchPlainChromium(),
+    ]);
+    stack = xmppStack;
     profiles = [pa, pc];
-    plain = await launchPlainChromium();
+    plain = plainBrowser;
+    // Dave is in the room before anyone else, so he sees everything that is posted there.
     dave = await (await plain.newContext()).newPage();
     await converseLogin(dave, stack.url, 'dave');
     await converseJoinRoom(dave, ROOM, 'dave');
-    const members: Member[] = [];
-    for (const [user, p] of [['alice', pa!], ['bob', pb!], ['carol', pc!]] as const) {
+    const member = async (user: string, p: Profile): Promise<Member> => {
       await waitIdentity(p);
       await converseLogin(p.page, stack.url, user);
       await converseJoinRoom(p.page, ROOM, user);
       // The popup lists the conversations the tab registered when it opens.
       await p.page.locator('[data-offrecord=lock][data-offrecord-state]').waitFor({ timeout: 20_000 });
-      members.push({ user, jid: `${user}@${XMPP_DOMAIN}`, p, popup: await openPopup(p, p.page) });
-    }
-    [alice, bob, carol] = members as [Member, Member, Member];
+      return { user, jid: `${user}@${XMPP_DOMAIN}`, p, popup: await openPopup(p, p.page) };
+    };
+    [alice, bob, carol] = await Promise.all([member('alice', pa), member('bob', pb), member('carol', pc)]);
   });
   afterAll(async () => {
     await plain?.close();

@@ -71,17 +71,16 @@ describe.sequential('private rooms over IRC: three members and a plain observer'
   let bobKept: KeptProfile;
 
   beforeAll(async () => {
-    stack = await startIrcStack();
-    dave = await startIrcObserver(stack.ircPort, { nick: 'dave' });
     bobKept = keptProfile('rooms-bob');
-    const [pa, pb, pc] = await Promise.all([launchProfile('rooms-alice'), bobKept.open(), launchProfile('rooms-carol')]);
-    const members: Member[] = [];
-    for (const [nick, p] of [['alice', pa!], ['bob', pb!], ['carol', pc!]] as const) {
+    const [ircStack, pa, pb, pc] = await Promise.all([startIrcStack(), launchProfile('rooms-alice'), bobKept.open(), launchProfile('rooms-carol')]);
+    stack = ircStack;
+    dave = await startIrcObserver(stack.ircPort, { nick: 'dave' });
+    const member = async (nick: string, p: Profile): Promise<Member> => {
       await waitIdentity(p);
       await loungeJoin(p.page, stack.url, nick);
-      members.push({ nick, p, popup: await openPopup(p, p.page) });
-    }
-    [alice, bob, carol] = members as [Member, Member, Member];
+      return { nick, p, popup: await openPopup(p, p.page) };
+    };
+    [alice, bob, carol] = await Promise.all([member('alice', pa), member('bob', pb), member('carol', pc)]);
   });
   afterAll(async () => {
     dave?.close();

@@ -43,12 +43,9 @@ describe('encrypted attachment through the lock menu, Roundcube to Roundcube (Ch
     const big = openSync(join(dir, 'too-big.bin'), 'w');
     ftruncateSync(big, 25 * 1024 * 1024 + 1);
     closeSync(big);
-    stack = await startMailStack();
-    alice = await launchProfile('rc-attach-alice');
-    bob = await launchProfile('rc-attach-bob');
+    [stack, alice, bob] = await Promise.all([startMailStack(), launchProfile('rc-attach-alice'), launchProfile('rc-attach-bob')]);
     pair = new MailPair(stack, alice, bob);
-    await pair.prepare('alice', 'always');
-    await pair.prepare('bob', 'always');
+    await Promise.all([pair.prepare('alice', 'always'), pair.prepare('bob', 'always')]);
   }, 120_000);
   afterAll(async () => {
     await alice?.close();

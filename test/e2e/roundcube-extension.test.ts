@@ -16,8 +16,7 @@ describe('extension on Roundcube (Chromium)', () => {
   let alice: Profile;
 
   beforeAll(async () => {
-    stack = await startMailStack();
-    alice = await launchProfile('roundcube-alice');
+    [stack, alice] = await Promise.all([startMailStack(), launchProfile('roundcube-alice')]);
     await waitIdentity(alice);
     await alice.page.setViewportSize({ width: 1400, height: 900 });
     await roundcubeLogin(alice.page, stack.url, 'alice');

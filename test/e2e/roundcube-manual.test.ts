@@ -32,8 +32,7 @@ describe.sequential("mail under the 'manual' policy: nothing OTR leaves until th
   let pair: MailPair;
 
   beforeAll(async () => {
-    stack = await startMailStack();
-    [alice, bob] = await Promise.all([launchProfile('rc-manual-alice'), launchProfile('rc-manual-bob')]);
+    [stack, alice, bob] = await Promise.all([startMailStack(), launchProfile('rc-manual-alice'), launchProfile('rc-manual-bob')]);
     pair = new MailPair(stack, alice, bob);
     await Promise.all([pair.prepare('alice', 'manual'), pair.prepare('bob', 'manual')]);
   }, 120_000);

@@ -77,12 +77,9 @@ describe('private mail thread between two profiles on Roundcube (Chromium)', () 
   }
 
   beforeAll(async () => {
-    stack = await startMailStack();
     aliceKept = keptProfile('rc-thread-alice');
-    alice = await aliceKept.open();
-    bob = await launchProfile('rc-thread-bob');
-    await prepare(alice, 'alice');
-    await prepare(bob, 'bob');
+    [stack, alice, bob] = await Promise.all([startMailStack(), aliceKept.open(), launchProfile('rc-thread-bob')]);
+    await Promise.all([prepare(alice, 'alice'), prepare(bob, 'bob')]);
   }, 120_000);
   afterAll(async () => {
     await aliceKept?.dispose();

@@ -80,8 +80,7 @@ describe('IRC stack: ngircd + The Lounge', () => {
   let stack: IrcStack;
   let browser: Browser;
   beforeAll(async () => {
-    stack = await startIrcStack();
-    browser = await launchPlainChromium();
+    [stack, browser] = await Promise.all([startIrcStack(), launchPlainChromium()]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -131,8 +130,7 @@ describe('XMPP stack: Prosody + Converse.js', () => {
   let stack: XmppStack;
   let browser: Browser;
   beforeAll(async () => {
-    stack = await startXmppStack();
-    browser = await launchPlainChromium();
+    [stack, browser] = await Promise.all([startXmppStack(), launchPlainChromium()]);
   });
   afterAll(async () => {
     await browser?.close();

@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 import { join } from 'node:path';
 import { startIrcStack, startXmppStack, type IrcStack, type XmppStack } from '../stacks/index';
 import { FINGERPRINT, ROOT } from './helpers/browser';
-import { converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
+import { converseChat, loungeJoin } from './helpers/chat';
 import { acceptPrivate, launchProfile, lockState, menu, popupRequest, shot, typePrivate, waitIdentity, waitReader, waitState, openPopup, type Profile } from './overlay-kit';
 
 const IRC_LIST = '#chat .chat-view .messages';
@@ -110,12 +110,12 @@ describe.sequential('one identity on IRC and XMPP', () => {
     aliceIrc = alice.page;
     bobIrc = bob.page;
     [aliceXmpp, bobXmpp] = await Promise.all([alice.browser.context.newPage(), bob.browser.context.newPage()]);
-    await loungeJoin(aliceIrc, irc.url, 'alice');
-    await loungeJoin(bobIrc, irc.url, 'bob');
-    await converseLogin(aliceXmpp, xmpp.url, 'alice');
-    await converseOpenChat(aliceXmpp, 'bob');
-    await converseLogin(bobXmpp, xmpp.url, 'bob');
-    await converseOpenChat(bobXmpp, 'alice');
+    await Promise.all([
+      loungeJoin(aliceIrc, irc.url, 'alice'),
+      loungeJoin(bobIrc, irc.url, 'bob'),
+      converseChat(aliceXmpp, xmpp.url, 'alice', 'bob'),
+      converseChat(bobXmpp, xmpp.url, 'bob', 'alice'),
+    ]);
     aliceIdentity = await identityOf(alice);
   }, 180_000);
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
 import { startIrcStack, startXmppStack, type IrcStack, type XmppStack } from '../stacks/index';
-import { converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
+import { converseChat, loungeJoin } from './helpers/chat';
 import { acceptPrivate, launchProfile, menu, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
 
 interface Fit {
@@ -75,8 +75,7 @@ describe.sequential('visual check on The Lounge', () => {
     stack = await startIrcStack();
     [alice, bob] = await Promise.all([launchProfile('visual-lounge-alice'), launchProfile('visual-lounge-bob')]);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
-    await loungeJoin(alice.page, stack.url, 'alice');
-    await loungeJoin(bob.page, stack.url, 'bob');
+    await Promise.all([loungeJoin(alice.page, stack.url, 'alice'), loungeJoin(bob.page, stack.url, 'bob')]);
   });
   afterAll(async () => {
     await alice?.close();
@@ -121,10 +120,7 @@ describe.sequential('visual check on Converse.js', () => {
     stack = await startXmppStack();
     [alice, bob] = await Promise.all([launchProfile('visual-converse-alice'), launchProfile('visual-converse-bob')]);
     await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
-    await converseLogin(alice.page, stack.url, 'alice');
-    await converseOpenChat(alice.page, 'bob');
-    await converseLogin(bob.page, stack.url, 'bob');
-    await converseOpenChat(bob.page, 'alice');
+    await Promise.all([converseChat(alice.page, stack.url, 'alice', 'bob'), converseChat(bob.page, stack.url, 'bob', 'alice')]);
   });
   afterAll(async () => {
     await alice?.close();

@@ -74,6 +74,12 @@ export async function converseOpenChat(page: Page, user: string): Promise<void> 
   await page.waitForSelector(`converse-chat[jid="${jid}"] converse-message-form textarea.chat-textarea`, { timeout: 20_000 });
 }
 
+/** Logs `user` in to Converse and opens the 1:1 chat with `peer`: one side's whole set-up. */
+export async function converseChat(page: Page, url: string, user: string, peer: string): Promise<void> {
+  await converseLogin(page, url, user);
+  await converseOpenChat(page, peer);
+}
+
 /**
  * The Lounge in private mode: sign in, unless a kept profile still holds her session token and
  * The Lounge signs her in by itself; the server has kept her networks and history.
