@@ -119,11 +119,13 @@ export const TYPED = 'zebra quiz '.repeat(7);
  * (launchFirefoxWithExtension's options): the remote protocol will not navigate a tab to a
  * moz-extension:// address, so the tab is added from the browser's own chrome scope.
  */
-export async function openFirefoxExtensionPage(browser: FirefoxBrowser, uuid: string, path: string): Promise<FirefoxPage> {
+export async function openFirefoxExtensionPage(browser: FirefoxBrowser, uuid: string, path: string, timeoutMs = 40_000): Promise<FirefoxPage> {
   const conn = (browser as unknown as { connection: { send(m: string, p: object): Promise<{ result: { contexts: Array<{ context: string }> } }> } }).connection;
   const tree = await conn.send('browsingContext.getTree', { 'moz:scope': 'chrome' });
   const url = `moz-extension://${uuid}/${path}`;
-  const before = (await browser.pages()).length;
+  // Tabs are told apart by identity, not counted: a tab closing meanwhile (an add-on reload
+  // closes its own pages) must not hide the new one.
+  const before = new Set(await browser.pages());
   await conn.send('script.evaluate', {
     expression: `(() => { const w = Services.wm.getMostRecentWindow('navigator:browser');
       w.gBrowser.selectedTab = w.gBrowser.addTab(${JSON.stringify(url)}, { triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() }); })()`,
@@ -131,10 +133,9 @@ export async function openFirefoxExtensionPage(browser: FirefoxBrowser, uuid: st
     awaitPromise: false,
   });
   // A loaded machine may take long to open an extension tab; it need not be the last one listed.
-  for (const t = Date.now(); Date.now() - t < 40_000; await new Promise((r) => setTimeout(r, 200))) {
-    const pages = await browser.pages();
-    if (pages.length <= before) continue;
-    for (const p of pages.slice().reverse()) if (p.url().startsWith(url) || (await p.evaluate(() => location.href).catch(() => '')).startsWith(url)) return p;
+  for (const t = Date.now(); Date.now() - t < timeoutMs; await new Promise((r) => setTimeout(r, 200))) {
+    const added = (await browser.pages()).filter((p) => !before.has(p));
+    for (const p of added.reverse()) if (p.url().startsWith(url) || (await p.evaluate(() => location.href).catch(() => '')).startsWith(url)) return p;
   }
   throw new Error(`Firefox: ${path} did not open`);
 }
@@ -253,8 +254,8 @@ export interface Mark {
 export const showing = (mark: Mark) => ({ symbols: mark.symbols, colour: mark.colour, shown: true });
 
 /** A request as Firefox's popup page sends it (launched with `uuid` and system access). */
-export async function firefoxRequest<T>(browser: FirefoxBrowser, uuid: string, kind: string, payload: unknown): Promise<T> {
-  const page = await openFirefoxExtensionPage(browser, uuid, 'popup.html');
+export async function firefoxRequest<T>(browser: FirefoxBrowser, uuid: string, kind: string, payload: unknown, openTimeoutMs?: number): Promise<T> {
+  const page = await openFirefoxExtensionPage(browser, uuid, 'popup.html', openTimeoutMs);
   try {
     const r = await page.evaluate(
       (k, p) => (globalThis as unknown as { browser: { runtime: { sendMessage(m: unknown): Promise<{ ok: boolean; value?: unknown; error?: { message: string } }> } } }).browser.runtime.sendMessage({ kind: k, payload: p }),
