@@ -5,66 +5,17 @@
  * the warm-frame path where it has Element.moveBefore), end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Frame, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
+import { startXmppStack, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, ROOT, type FirefoxWithExtension } from './helpers/browser';
 import { converseChat } from './helpers/chat';
 import { acceptPrivate, FIREFOX_BUILD, launchProfile, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
-import { ffLockState } from './helpers/firefox-kept';
+import { extensionFrames, ffConverseChat, ffLockState, ffMenu, ffPoll, ffReaders, ffType } from './helpers/firefox-kept';
 
 const LIST = 'converse-chat .chat-content__messages';
 
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeout = 30_000, what = 'condition'): Promise<T> {
-  let last: T | undefined;
-  for (const t = Date.now(); Date.now() - t < timeout; await new Promise((r) => setTimeout(r, 200))) {
-    last = await fn().catch(() => undefined as T);
-    if (last !== undefined && ok(last)) return last;
-  }
-  throw new Error(`Firefox: timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
-
-// puppeteer's `>>>` goes through open shadow roots, where the lock lives.
-/** Trust comes from the private box, not the page (issue 17). */
-const ffState = ffLockState;
-
-async function ffMenu(page: Page, item: 'start' | 'end'): Promise<void> {
-  await (await page.waitForSelector('>>> [data-offrecord=lock]'))!.click();
-  await (await page.waitForSelector(`>>> [role=menuitem][data-offrecord=${item}]`))!.click();
-}
-
-const extensionFrames = (page: Page, name: string): Frame[] => page.frames().filter((f) => f.url().startsWith('moz-extension://') && f.url().includes(`/${name}.html`));
-
-async function ffType(page: Page, text: string): Promise<void> {
-  const frame = (await poll(async () => extensionFrames(page, 'compose')[0], (f) => !!f, 30_000, 'the compose frame'))!;
-  const input = await frame.waitForSelector('[data-offrecord=compose-input]:not([disabled])');
-  await input!.click();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (i > 0) {
-      await page.keyboard.down('Shift');
-      await page.keyboard.press('Enter');
-      await page.keyboard.up('Shift');
-    }
-    await input!.type(lines[i]!);
-  }
-  await poll(() => frame.$eval('[data-offrecord=compose-input]', (e) => (e as HTMLTextAreaElement).value), (v) => v === text, 5000, 'the typed text');
-  await input!.press('Enter');
-  await poll(() => frame.$eval('[data-offrecord=compose-input]', (e) => (e as HTMLTextAreaElement).value), (v) => v === '', 15_000, 'the compose box to clear');
-}
-
-async function ffReaders(page: Page): Promise<string[]> {
-  await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => (e.scrollTop = e.scrollHeight)), LIST);
-  const out: string[] = [];
-  for (const f of extensionFrames(page, 'reader')) {
-    const t = await f.$eval('body[data-status] [data-offrecord=plaintext]', (e) => e.textContent).catch(() => null);
-    if (t !== null) out.push(t);
-  }
-  return out;
-}
-
-/** How the reader frame showing `text` got there, read from its element in the page. */
 async function readerPath(page: Page, text: string): Promise<{ inRow: boolean; warm: boolean; canMove: boolean }> {
   for (const f of extensionFrames(page, 'reader')) {
     const t = await f.$eval('body[data-status] [data-offrecord=plaintext]', (e) => e.textContent).catch(() => null);
@@ -87,24 +38,8 @@ describe.sequential('Firefox: the overlay on Converse.js', () => {
 
   beforeAll(async () => {
     [stack, ff, bob] = await Promise.all([startXmppStack(), launchFirefoxWithExtension(FIREFOX_BUILD), launchProfile('firefox-bob')]);
-    const aliceSide = async () => {
-      alice = await ff.browser.newPage();
-      await alice.goto(stack.url);
-      await alice.waitForSelector('#converse-login-jid');
-      await alice.type('#converse-login-jid', 'alice');
-      await alice.type('#converse-login-password', XMPP_PASSWORD);
-      await alice.click('#converse-login button[type=submit]');
-      await alice.waitForSelector('#controlbox:not(.logged-out) converse-roster', { timeout: 20_000 });
-      await alice.waitForFunction(() => 'converseTestApi' in window);
-      await alice.evaluate(() => {
-        void (window as unknown as { converseTestApi: { chats: { open(j: string): Promise<unknown> } } }).converseTestApi.chats.open('bob@localhost');
-      });
-    };
-    const bobSide = async () => {
-      await waitIdentity(bob);
-      await converseChat(bob.page, stack.url, 'bob', 'alice');
-    };
-    await Promise.all([aliceSide(), bobSide()]);
+    alice = await ff.browser.newPage();
+    await Promise.all([ffConverseChat(alice, stack.url, 'alice', 'bob'), waitIdentity(bob).then(() => converseChat(bob.page, stack.url, 'bob', 'alice'))]);
   });
   afterAll(async () => {
     await ff?.close();
@@ -114,11 +49,11 @@ describe.sequential('Firefox: the overlay on Converse.js', () => {
 
   it('starts from the lock in Firefox', async () => {
     // First run in Firefox makes the identity key; the lock works once the page is recognised.
-    await poll(() => ffState(alice), (s) => s === 'plaintext', 60_000, 'the lock');
+    await ffPoll(() => ffLockState(alice), (s) => s === 'plaintext', 60_000, 'the lock');
     await ffMenu(alice, 'start');
     // Bob's OffRecord holds Alice's query (default policy) until he starts too.
     await acceptPrivate(bob.page);
-    await poll(() => ffState(alice), (s) => s === 'unverified', 90_000, "Alice's lock to become unverified");
+    await ffPoll(() => ffLockState(alice), (s) => s === 'unverified', 90_000, "Alice's lock to become unverified");
     await waitState(bob.page, 'unverified', 60_000);
   });
 
@@ -130,7 +65,7 @@ describe.sequential('Firefox: the overlay on Converse.js', () => {
       await ffType(alice, fromAlice[i]!);
       await waitReader(bob.page, fromAlice[i]!, LIST);
       await typePrivate(bob.page, fromBob[i]!);
-      await poll(() => ffReaders(alice), (t) => t.includes(fromBob[i]!), 30_000, `Firefox reader to show ${fromBob[i]}`);
+      await ffPoll(() => ffReaders(alice, LIST), (t) => t.includes(fromBob[i]!), 30_000, `Firefox reader to show ${fromBob[i]}`);
       // The frame showing it sits in the message's row, and came by the path this Firefox
       // allows: a warm frame moved in (Element.moveBefore, which firefox-esr 153 has and which
       // keeps the frame's document) names no message in its address; without moveBefore, a
@@ -150,7 +85,7 @@ describe.sequential('Firefox: the overlay on Converse.js', () => {
 
   it('ends from Firefox: finished on the peer', async () => {
     await ffMenu(alice, 'end');
-    await poll(() => ffState(alice), (s) => s === 'plaintext', 30_000, 'plaintext');
+    await ffPoll(() => ffLockState(alice), (s) => s === 'plaintext', 30_000, 'plaintext');
     await waitState(bob.page, 'finished');
     expect(stack.traffic()).not.toContain('hello from Firefox');
   });

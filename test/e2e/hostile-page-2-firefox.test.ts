@@ -24,7 +24,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { startXmppStack, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
+import { startXmppStack, type XmppStack } from '../stacks/index';
 import { launchFirefoxWithExtension, type FirefoxWithExtension } from './helpers/browser';
 import { converseChat } from './helpers/chat';
 import { randomUUID } from 'node:crypto';
@@ -33,7 +33,7 @@ import {
   type HostileSite, type Mark,
 } from './helpers/hostile-site';
 import { closeVerify, extensionRequest, FIREFOX_BUILD, launchProfile, lockState, menu, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
-import { extensionFrames, ffLockState, ffMenu, ffType } from './helpers/firefox-kept';
+import { extensionFrames, ffConverseChat, ffLockState, ffMenu, ffType } from './helpers/firefox-kept';
 import { deliverToList, Relay } from './helpers/hostile-relay';
 import type { Page as ChromiumPage } from 'playwright-core';
 import { rotateAccounts, storedCounts, type StoredCounts } from './helpers/hostile-storage';
@@ -102,24 +102,8 @@ describe.sequential('Firefox: page-supplied queries while private (item 2)', () 
       launchFirefoxWithExtension(FIREFOX_BUILD, { uuid, systemAccess: true }),
       launchProfile('hostile2-ff-alice'),
     ]);
-    const bobSide = async () => {
-      bob = await ff.browser.newPage();
-      await bob.goto(stack.url);
-      await bob.waitForSelector('#converse-login-jid');
-      await bob.type('#converse-login-jid', 'bob');
-      await bob.type('#converse-login-password', XMPP_PASSWORD);
-      await bob.click('#converse-login button[type=submit]');
-      await bob.waitForSelector('#controlbox:not(.logged-out) converse-roster', { timeout: 20_000 });
-      await bob.waitForFunction(() => 'converseTestApi' in window);
-      await bob.evaluate(() => {
-        void (window as unknown as { converseTestApi: { chats: { open(j: string): Promise<unknown> } } }).converseTestApi.chats.open('alice@localhost');
-      });
-    };
-    const aliceSide = async () => {
-      await waitIdentity(alice);
-      await converseChat(alice.page, stack.url, 'alice', 'bob');
-    };
-    await Promise.all([bobSide(), aliceSide()]);
+    bob = await ff.browser.newPage();
+    await Promise.all([ffConverseChat(bob, stack.url, 'bob', 'alice'), waitIdentity(alice).then(() => converseChat(alice.page, stack.url, 'alice', 'bob'))]);
     bobMark = await firefoxRequest<Mark>(ff.browser, uuid, 'security.mark', {});
   });
   afterAll(async () => {

@@ -7,30 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, Page } from 'puppeteer-core';
-import { startXmppStack, XMPP_DOMAIN, XMPP_PASSWORD, type XmppStack } from '../stacks/index';
-import { extensionFrames, ffLockState, ffPoll, ffReaders, ffRequest, ffType, keptFirefox, type KeptFirefox } from './helpers/firefox-kept';
+import { startXmppStack, type XmppStack } from '../stacks/index';
+import { extensionFrames, ffConverseChat, ffLockState, ffPoll, ffReaders, ffRequest, ffType, keptFirefox, type KeptFirefox } from './helpers/firefox-kept';
 
 const LIST = 'converse-chat .chat-content__messages';
 const WAITED = 'waited for you, bob — ünïcödé 🔐';
 const CANCELLED = 'never mind this one';
-
-async function converseLogin(page: Page, url: string, user: string): Promise<void> {
-  await page.goto(url);
-  await page.waitForSelector('#converse-login-jid', { timeout: 20_000 });
-  await page.type('#converse-login-jid', user);
-  await page.type('#converse-login-password', XMPP_PASSWORD);
-  await page.click('#converse-login button[type=submit]');
-  await page.waitForSelector('#controlbox:not(.logged-out) converse-roster', { timeout: 20_000 });
-}
-
-async function converseOpenChat(page: Page, user: string): Promise<void> {
-  const jid = `${user}@${XMPP_DOMAIN}`;
-  await page.waitForFunction(() => 'converseTestApi' in window);
-  await page.evaluate((j) => {
-    void (window as unknown as { converseTestApi: { chats: { open(j: string): Promise<unknown> } } }).converseTestApi.chats.open(j);
-  }, jid);
-  await page.waitForSelector(`converse-chat[jid="${jid}"] converse-message-form textarea.chat-textarea`, { timeout: 20_000 });
-}
 
 /** The texts of the compose frame's waiting list ([] while there is no frame). */
 async function queued(page: Page): Promise<string[]> {
@@ -56,8 +38,7 @@ describe.sequential('Scenario 2 (Firefox): an AKE across browser openings, never
       await ffRequest(who, 'sites.update', { id: 'converse', policy: 'always' });
     }
     step(`${user}: signing in`);
-    await converseLogin(page, stack.url, user);
-    await converseOpenChat(page, peer);
+    await ffConverseChat(page, stack.url, user, peer);
     return page;
   }
 

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { FIREFOX_BUILD } from '../overlay-kit';
 import { recordsInPage, type DiskRecord } from './persistent';
 import { removeDir, sleep, tempDir } from '../../stacks/process';
+import { XMPP_DOMAIN, XMPP_PASSWORD } from '../../stacks/xmpp';
 
 export interface KeptFirefox {
   dir: string;
@@ -125,6 +126,7 @@ export const extensionFrames = (page: Page, name: string): Frame[] =>
  * Types one line into the compose frame and sends it with Enter. Typed again (at most three
  * times) when the frame was placed anew while typing and the text did not all arrive.
  */
+/** Types `text` in the compose frame and sends it; a new line is typed as Shift+Enter. */
 export async function ffType(page: Page, text: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const frame = (await ffPoll(async () => extensionFrames(page, 'compose')[0], (f) => !!f, 30_000, 'the compose frame'))!;
@@ -133,7 +135,14 @@ export async function ffType(page: Page, text: string): Promise<void> {
       const input = await frame.waitForSelector('[data-offrecord=compose-input]:not([disabled])');
       await input!.evaluate((e) => void ((e as HTMLTextAreaElement).value = ''));
       await input!.click();
-      await input!.type(text);
+      for (const [i, line] of text.split('\n').entries()) {
+        if (i > 0) {
+          await page.keyboard.down('Shift');
+          await page.keyboard.press('Enter');
+          await page.keyboard.up('Shift');
+        }
+        await input!.type(line);
+      }
       await ffPoll(value, (v) => v === text, 5000, 'the typed text');
       await input!.press('Enter');
     } catch (e) {
@@ -154,6 +163,22 @@ export async function ffReaders(page: Page, list: string): Promise<string[]> {
     if (t !== null) out.push(t);
   }
   return out;
+}
+
+/** Converse in Firefox: logs `user` in and opens the 1:1 chat with `peer` (see chat.ts's converseChat). */
+export async function ffConverseChat(page: Page, url: string, user: string, peer: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForSelector('#converse-login-jid', { timeout: 20_000 });
+  await page.type('#converse-login-jid', user);
+  await page.type('#converse-login-password', XMPP_PASSWORD);
+  await page.click('#converse-login button[type=submit]');
+  await page.waitForSelector('#controlbox:not(.logged-out) converse-roster', { timeout: 20_000 });
+  const jid = `${peer}@${XMPP_DOMAIN}`;
+  await page.waitForFunction(() => 'converseTestApi' in window);
+  await page.evaluate((j) => {
+    void (window as unknown as { converseTestApi: { chats: { open(j: string): Promise<unknown> } } }).converseTestApi.chats.open(j);
+  }, jid);
+  await page.waitForSelector(`converse-chat[jid="${jid}"] converse-message-form textarea.chat-textarea`, { timeout: 20_000 });
 }
 
 /** The Lounge in private mode in Firefox: sign in unless the kept profile's token does it. */
