@@ -123,10 +123,10 @@ export const extensionFrames = (page: Page, name: string): Frame[] =>
   page.frames().filter((f) => f.url().startsWith('moz-extension://') && f.url().includes(`/${name}.html`));
 
 /**
- * Types one line into the compose frame and sends it with Enter. Typed again (at most three
- * times) when the frame was placed anew while typing and the text did not all arrive.
+ * Types `text` into the compose frame (a new line as Shift+Enter) and sends it with Enter. Typed
+ * again (at most three times) when the frame was placed anew while typing and the text did not
+ * all arrive.
  */
-/** Types `text` in the compose frame and sends it; a new line is typed as Shift+Enter. */
 export async function ffType(page: Page, text: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const frame = (await ffPoll(async () => extensionFrames(page, 'compose')[0], (f) => !!f, 30_000, 'the compose frame'))!;
