@@ -43,7 +43,7 @@ describe('a background that does not answer (real Chromium)', () => {
   beforeAll(async () => {
     copy = silentCopy(CHROME_EXT, 'silent-chrome');
     // Chromium reloads an unpacked extension only with developer mode on, as it is for anyone who
-    // loaded one (a store install reloads its package); without it runtime.reload() unloads it.
+    // loaded one from chrome://extensions; without it runtime.reload() unloads it for good.
     const profile = tempDir('silent-chrome-profile');
     mkdirSync(join(profile, 'Default'));
     writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify({ extensions: { ui: { developer_mode: true } } }));

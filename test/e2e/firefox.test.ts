@@ -16,6 +16,7 @@ import { extensionFrames, ffConverseChat, ffLockState, ffMenu, ffPoll, ffReaders
 
 const LIST = 'converse-chat .chat-content__messages';
 
+/** How the reader frame showing `text` got there, read from its element in the page. */
 async function readerPath(page: Page, text: string): Promise<{ inRow: boolean; warm: boolean; canMove: boolean }> {
   for (const f of extensionFrames(page, 'reader')) {
     const t = await f.$eval('body[data-status] [data-offrecord=plaintext]', (e) => e.textContent).catch(() => null);
