@@ -203,11 +203,18 @@ async function goPrivate(b: ExtensionBrowser, url: string, bob: Bob): Promise<vo
   }
 }
 
+/** Chromium alone's page: when its content script started, and when each blank frame loaded (epoch ms). */
+interface AloneReport {
+  start: number;
+  loads: number[];
+}
+
 /** The bench's side of the page's stamps: each run's report, and its word to go on. */
 class Runs {
   private reports: PageStamps[] = [];
   private waiting: ((s: PageStamps) => void) | null = null;
   private held: ServerResponse | null = null;
+  private aloneReported: ((r: AloneReport) => void) | null = null;
 
   serve(req: IncomingMessage, res: ServerResponse, html: () => string): void {
     if (req.url === '/report' && req.method === 'POST') {
@@ -223,9 +230,34 @@ class Runs {
       return;
     }
     if (req.url === '/next') return void (this.held = res);
-    if (req.url === '/start') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>start</title><script>setTimeout(() => location.replace('/'), ${OPEN_AFTER_MS})</script>`);
-    if (req.url !== '/') return void res.writeHead(404).end();
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/start') {
+      const to = JSON.stringify(new URL(req.url!, 'http://127.0.0.1').searchParams.get('to') ?? '/');
+      return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>start</title><script>setTimeout(() => location.replace(${to}), ${OPEN_AFTER_MS})</script>`);
+    }
+    if (req.url === '/alone-report' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        res.writeHead(204).end();
+        this.aloneReported?.(JSON.parse(body) as AloneReport);
+      });
+      return;
+    }
+    if (path !== '/' && path !== '/alone') return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html());
+  }
+
+  /** The next report of Chromium alone's blank frames (timeChromiumAlone). */
+  alone(timeoutMs: number): Promise<AloneReport> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Chromium alone's blank frames did not all load within ${timeoutMs / 1000} s`)), timeoutMs);
+      this.aloneReported = (r) => {
+        clearTimeout(timer);
+        this.aloneReported = null;
+        resolve(r);
+      };
+    });
   }
 
   report(timeoutMs: number): Promise<PageStamps> {
@@ -322,6 +354,55 @@ function timeOpening(runs: Runs, cdpUrl: string, url: string, texts: string[]): 
   });
 }
 
+/**
+ * Chromium alone, with no OffRecord at all: a fresh profile with a minimal extension whose
+ * content script, when the chat page is ready (where OffRecord's lock would appear), puts a
+ * blank extension frame in each of the newest `frames` rows of the same page, all at once. Start
+ * → every frame loaded: what this machine's Chromium spends on that many extension frames before
+ * any reader, token or decryption of ours.
+ */
+async function timeChromiumAlone(runs: Runs, url: string, frames: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'offrecord-bench-alone-'));
+  const ext = join(dir, 'ext');
+  mkdirSync(ext);
+  const manifest = {
+    manifest_version: 3,
+    name: 'blank frames',
+    version: '1',
+    content_scripts: [{ matches: ['http://127.0.0.1/*'], js: ['frames.js'], run_at: 'document_idle' }],
+    web_accessible_resources: [{ resources: ['blank.html'], matches: ['http://127.0.0.1/*'] }],
+  };
+  writeFileSync(join(ext, 'manifest.json'), JSON.stringify(manifest));
+  writeFileSync(join(ext, 'blank.html'), '<!doctype html><meta charset="utf-8">');
+  const script = () => {
+    if (location.pathname !== '/alone') return;
+    const start = Date.now();
+    const rows = [...document.querySelectorAll('div.msg .content')].slice(-Number(new URLSearchParams(location.search).get('n')));
+    let left = rows.length;
+    const loads: number[] = [];
+    for (const row of rows) {
+      const f = document.createElement('iframe');
+      f.style.cssText = 'position:absolute;inset:0;width:100%;height:100%;border:0';
+      f.onload = () => {
+        loads.push(Date.now());
+        if (--left === 0) void fetch('/alone-report', { method: 'POST', body: JSON.stringify({ start, loads }) });
+      };
+      f.src = (globalThis as unknown as { chrome: { runtime: { getURL(p: string): string } } }).chrome.runtime.getURL('blank.html');
+      row.append(f);
+    }
+  };
+  writeFileSync(join(ext, 'frames.js'), `(${script.toString()})();`);
+  const report = runs.alone(60_000);
+  const raw = await rawChromium(join(dir, 'profile'), ext, `${url}start?to=${encodeURIComponent(`/alone?n=${frames}`)}`);
+  try {
+    const { start, loads } = await report;
+    return Math.round(Math.max(...loads) - start);
+  } finally {
+    await raw.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function benchHistoryPage(): Promise<string[]> {
   const bob: Bob = { me: { privateKey: generateDsaKey(env.random), instanceTag: generateInstanceTag(env.random) }, state: createConversation({ account: 'bob', peer: 'alice', protocol: 'thelounge' }) };
   let html = page([], QUIET_MS);
@@ -373,6 +454,10 @@ export async function benchHistoryPage(): Promise<string[]> {
     const floor = await timeFloor(runs, raw.cdpUrl, url);
     runs.next('stay');
     log(`floor: ${floor.frames} blank reader frames loaded ${floor.loaded} ms after the lock`);
+    await raw.stop();
+    raw = null;
+    const alone = await timeChromiumAlone(runs, url, floor.frames);
+    log(`Chromium alone: ${floor.frames} blank extension frames loaded ${alone} ms after the page was ready`);
     return [
       '',
       `## A chat page opened with ${HISTORY} unread \`?OTR:\` history messages (issue 11, Chromium)`,
@@ -390,10 +475,13 @@ export async function benchHistoryPage(): Promise<string[]> {
       `| ${HISTORY} unread: restored from IndexedDB, decrypted and persisted before they show | ${persisted.shown} ms | ${(persisted.shown / cached.shown).toFixed(2)}× | ${persisted.registered} ms | ${persisted.framed} ms | ${(persisted.framed / cached.framed).toFixed(2)}× | ${persisted.newest} ms | ${(persisted.newest / cached.newest).toFixed(2)}× | ${persisted.readers} |`,
       `| the same ${HISTORY}, reloaded: from the in-memory plaintext cache | ${cached.shown} ms | 1.00× | ${cached.registered} ms | ${cached.framed} ms | 1.00× | ${cached.newest} ms | 1.00× | ${cached.readers} |`,
       `| floor: the same page with blank reader frames (no script; lock → every frame loaded) | ${floor.loaded} ms | ${(floor.loaded / cached.shown).toFixed(2)}× | | | | | | ${floor.frames} |`,
+      `| Chromium alone: a minimal extension puts a blank frame in the same rows at once, no OffRecord (page ready → every frame loaded) | ${alone} ms | ${(alone / cached.shown).toFixed(2)}× | | | | | | ${floor.frames} |`,
       '',
       `Where the time goes: the feed (in page order, one request and one write per batch of at most 100) was answered for the newest message, and its reader frame placed, ${persisted.framed} ms after the lock, of which decrypting and persisting (the difference to the cached page) ≈ ${persisted.framed - cached.framed} ms; ` +
         `the reader frames on screen (their tokens, loads, claims and plaintexts) took the remaining ${persisted.shown - persisted.framed} ms (${cached.shown - cached.framed} ms on the cached page). Frames load in the extension's one renderer process, so this part follows the machine's load most. ` +
-        `Blank frames in the same rows all loaded ${floor.loaded} ms after the lock: the readers' own work (script, claim, plaintext) adds ${persisted.shown - floor.loaded} ms to that floor on the restored page, ${cached.shown - floor.loaded} ms on the cached one.`,
+        `Blank frames in the same rows all loaded ${floor.loaded} ms after the lock: the readers' own work (script, claim, plaintext) adds ${persisted.shown - floor.loaded} ms to that floor on the restored page, ${cached.shown - floor.loaded} ms on the cached one. ` +
+        `With no OffRecord at all, a minimal extension's ${floor.frames} blank frames, placed at once in the same rows of a fresh Chromium, loaded ${alone} ms after the page was ready: ` +
+        `what is left of the ${TARGET_MS} ms target for registering, the feed, decrypting and the readers is ${TARGET_MS - alone} ms on this machine.`,
       '',
       `- ${persisted.shown <= TARGET_MS ? 'PASS' : 'FAIL'} ${HISTORY} unread history messages all shown decrypted ≤ ${TARGET_MS / 1000} s after the lock appears (${persisted.shown} ms)`,
     ];
