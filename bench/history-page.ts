@@ -209,6 +209,16 @@ interface AloneReport {
   loads: number[];
 }
 
+/** A page's POSTed JSON, answered 204 once read. */
+function posted<T>(req: IncomingMessage, res: ServerResponse, then: (body: T) => void): void {
+  let body = '';
+  req.on('data', (c: Buffer) => (body += c.toString()));
+  req.on('end', () => {
+    res.writeHead(204).end();
+    then(JSON.parse(body) as T);
+  });
+}
+
 /** The bench's side of the page's stamps: each run's report, and its word to go on. */
 class Runs {
   private reports: PageStamps[] = [];
@@ -218,32 +228,19 @@ class Runs {
 
   serve(req: IncomingMessage, res: ServerResponse, html: () => string): void {
     if (req.url === '/report' && req.method === 'POST') {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        res.writeHead(204).end();
-        const stamps = JSON.parse(body) as PageStamps;
+      return posted<PageStamps>(req, res, (stamps) => {
         if (this.waiting) this.waiting(stamps);
         else this.reports.push(stamps);
         this.waiting = null;
       });
-      return;
     }
     if (req.url === '/next') return void (this.held = res);
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const { pathname: path, searchParams } = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (path === '/start') {
-      const to = JSON.stringify(new URL(req.url!, 'http://127.0.0.1').searchParams.get('to') ?? '/');
+      const to = JSON.stringify(searchParams.get('to') ?? '/');
       return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>start</title><script>setTimeout(() => location.replace(${to}), ${OPEN_AFTER_MS})</script>`);
     }
-    if (req.url === '/alone-report' && req.method === 'POST') {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        res.writeHead(204).end();
-        this.aloneReported?.(JSON.parse(body) as AloneReport);
-      });
-      return;
-    }
+    if (req.url === '/alone-report' && req.method === 'POST') return posted<AloneReport>(req, res, (r) => this.aloneReported?.(r));
     if (path !== '/' && path !== '/alone') return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html());
   }
