@@ -517,9 +517,11 @@ function arrivalDetails(sender: string, { latencies, stages }: Arrivals): string
 
 /**
  * Bob in Chromium with OffRecord; Alice is OffRecord too, in a second Chromium on this machine,
- * at idle CPU priority: each of her sends (encrypting, her echo's reader frame, a new warm frame)
- * lands in the instant Bob's message arrives, and at equal priority that work took Bob's cores
- * (p95 200-360 ms; at idle priority 154 ms in a first run).
+ * at the lowest CPU priority: each of her sends (encrypting, her echo's reader frame, a new warm
+ * frame) lands in the instant Bob's message arrives, and at equal priority that work took Bob's
+ * cores (p95 200-360 ms). SCHED_IDLE alone still left her half of them: each browser is a session
+ * of its own, which the kernel's autogroups share the CPU between as equals (p95 143-237 ms;
+ * with her session's group at nice 19 too, 45-59 ms).
  */
 async function arrivalsFromBrowser(stack: IrcStack): Promise<Arrivals> {
   const [alice, bob] = await Promise.all([launchChromiumWithExtension(undefined, EXT, { idlePriority: true }), launchChromiumWithExtension(undefined, EXT)]);
@@ -591,7 +593,7 @@ async function benchLatency(stack: IrcStack): Promise<string[]> {
     '',
     `A sender sends ${LATENCY_MESSAGES} messages one after another to Bob (each once the last has shown; the bench reads nothing from Bob's browser for ${ARRIVAL_QUIET_MS} ms after a send, then every ${ARRIVAL_POLL_MS} ms), who uses OffRecord in The Lounge in Chromium; for each, from its (last) ciphertext line entering Bob's DOM to the plaintext in its reader frame (Date.now() at both ends, 1 ms resolution). ` +
       'The bench starts the stack itself (test/stacks/irc.ts startIrcStack): ngircd on a free loopback port, and The Lounge (test/stacks/thelounge, its own Node 22) in public mode beside it. ' +
-      'Two senders in turn: OffRecord in a second Chromium profile on this same machine, started under the SCHED_IDLE policy (chrt --idle) so that it runs on what Bob\'s browser leaves of the cores, as a sender\'s browser on another machine would take none of them (the two still share the machine\'s memory, disk and The Lounge\'s server), and libotr 4.1.1 (the C library of Pidgin and irssi-otr) on a plain IRC connection. ' +
+      'Two senders in turn: OffRecord in a second Chromium profile on this same machine, started at the lowest CPU priority (its session\'s autogroup at nice 19, and SCHED_IDLE inside it: test/e2e/helpers/browser.ts) so that it runs on what Bob\'s browser leaves of the cores, as a sender\'s browser on another machine would take none of them (the two still share the machine\'s memory, disk and The Lounge\'s server), and libotr 4.1.1 (the C library of Pidgin and irssi-otr) on a plain IRC connection. ' +
       'Bob goes private from the lock each time.',
     '',
     '| sender | messages | median | p95 | min | max | issue 12 targets: median, p95 (reported, not failing the bench) |',

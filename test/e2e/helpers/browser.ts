@@ -56,14 +56,19 @@ export async function launchChromiumWithExtension(profileDir?: string, extDir = 
 }
 
 /**
- * A launcher that starts Chromium under the SCHED_IDLE policy, which every process and thread it
- * forks inherits: a bench's second browser then runs only on what the timed browser leaves of
- * the cores, as a browser on another machine would take none of them. (`nice` does not hold:
- * Chromium sets its own processes' nice values.)
+ * A launcher that starts Chromium at the lowest CPU priority, so that a bench's second browser
+ * runs only on what the timed browser leaves of the cores, as a browser on another machine
+ * would take none of them. Two steps, since either alone does not hold:
+ * - Playwright starts each browser in a session of its own, and with autogroup scheduling
+ *   (Linux's default on desktops and on this project's machines) the kernel shares the CPU
+ *   between sessions as equals, whatever the policy of the threads inside: the launcher first
+ *   sets its session's group to nice 19 (/proc/self/autogroup).
+ * - Inside the group, SCHED_IDLE, which every process and thread Chromium forks inherits
+ *   (`nice` alone does not hold: Chromium sets its own processes' nice values).
  */
 function idleChromium(): string {
   const launcher = join(mkdtempSync(join(tmpdir(), 'offrecord-idle-')), 'chromium');
-  writeFileSync(launcher, '#!/bin/sh\nexec chrt --idle 0 /usr/bin/chromium "$@"\n', { mode: 0o755 });
+  writeFileSync(launcher, '#!/bin/sh\n[ -w /proc/self/autogroup ] && echo 19 > /proc/self/autogroup\nexec chrt --idle 0 /usr/bin/chromium "$@"\n', { mode: 0o755 });
   return launcher;
 }
 
