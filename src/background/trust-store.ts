@@ -60,6 +60,14 @@ function capSightings(record: PeerRecord): void {
 
 export class TrustStore {
   private chain: Promise<unknown> = Promise.resolve();
+  /**
+   * Each fingerprint's trust as last read or written here, the one writer of the peers store:
+   * every step of a conversation builds its view with its trust, and a read of IndexedDB per
+   * message waited behind the conversation's own write (~10–30 ms on a loaded machine).
+   */
+  private trusts = new Map<string, Trust>();
+  /** Counts writes, so that a read which began before one never caches what it replaced. */
+  private writes = 0;
 
   /**
    * `contactLog` false (Settings › Privacy): no first/last-seen times are kept, only which
@@ -126,12 +134,26 @@ export class TrustStore {
         tx.objectStore('peers').put(record);
         tx.objectStore('contacts').put(next);
       });
+      this.wrote(fp, record.trust);
       return { changed, trust: record.trust };
     });
   }
 
   async trustOf(fingerprint: string): Promise<Trust> {
-    return (await this.peer(normalizeFingerprint(fingerprint)))?.trust ?? 'unverified';
+    const fp = normalizeFingerprint(fingerprint);
+    const known = this.trusts.get(fp);
+    if (known) return known;
+    const before = this.writes;
+    const trust = (await this.peer(fp))?.trust ?? 'unverified';
+    if (this.writes === before) this.trusts.set(fp, trust);
+    return trust;
+  }
+
+  /** A write of `fp`'s record, done: the cache follows it (a missing record is 'unverified'). */
+  private wrote(fp: string, trust: Trust | undefined): void {
+    this.writes++;
+    if (trust) this.trusts.set(fp, trust);
+    else this.trusts.delete(fp);
   }
 
   setTrust(fingerprint: string, trust: Trust): Promise<PeerView> {
@@ -141,6 +163,7 @@ export class TrustStore {
       const record = (await this.peer(fp)) ?? { fingerprint: fp, trust, firstSeen: t, lastSeen: t, seen: [] };
       record.trust = trust;
       await write(this.db, ['peers'], (tx) => tx.objectStore('peers').put(record));
+      this.wrote(fp, record.trust);
       return this.view(record, await this.contacts());
     });
   }
@@ -171,6 +194,7 @@ export class TrustStore {
           else if (c.changedTo === fp) tx.objectStore('contacts').put({ ...c, changedTo: undefined });
         }
       });
+      this.wrote(fp, undefined);
     });
   }
 
@@ -227,6 +251,7 @@ export class TrustStore {
           tx.objectStore('peers').put(record);
           if (!existing) tx.objectStore('contacts').put({ id, site: e.site, account: e.account, peer: e.peer, fingerprint: fp });
         });
+        this.wrote(fp, record.trust);
       }
       return entries.length;
     });

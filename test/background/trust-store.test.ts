@@ -59,6 +59,23 @@ describe('TrustStore', () => {
     expect((await trust.observe('thelounge', 'alice', 'bob', MALLORY)).changed).toBeNull();
   });
 
+  it('trust as read for every view follows each change, and a restarted worker reads the same from disk', async () => {
+    const name = freshDbName();
+    const trust = new TrustStore(await openDatabase(name));
+    expect(await trust.trustOf(BOB)).toBe('unverified');
+    await trust.observe('thelounge', 'alice', 'bob', BOB);
+    const before = trust.trustOf(BOB);
+    await trust.setTrust(BOB, 'smp');
+    expect(['unverified', 'smp']).toContain(await before);
+    expect(await trust.trustOf(formatFingerprint(fingerprint(bobKey)))).toBe('smp');
+    expect(await new TrustStore(await openDatabase(name)).trustOf(BOB)).toBe('smp');
+    await trust.importEntries([{ site: 'converse', account: 'alice', peer: 'bob', fingerprint: BOB, trust: 'manual' }]);
+    expect(await trust.trustOf(BOB)).toBe('manual');
+    await trust.forget(BOB);
+    expect(await trust.trustOf(BOB)).toBe('unverified');
+    expect(await new TrustStore(await openDatabase(name)).trustOf(BOB)).toBe('unverified');
+  });
+
   it('keeps at most MAX_SIGHTINGS names per key, dropping the least recently seen', async () => {
     const trust = await store();
     for (let i = 0; i < MAX_SIGHTINGS + 10; i++) await trust.observe('converse', 'alice', `bob${i}`, BOB);
