@@ -60,6 +60,11 @@ function isNoReceiver(e: unknown): e is Error {
  * background alone.
  */
 let requestPort: browser.Runtime.Port | null = null;
+
+/** Requests made now reach the background in the order made (one port; runtime messages may not). */
+export function requestsKeepOrder(): boolean {
+  return requestPort !== null;
+}
 const awaiting = new Map<number, (reply: unknown) => void>();
 let nextRequestId = 0;
 

@@ -5,12 +5,13 @@
  */
 import type { ConversationRef, SiteAdapter } from '../adapters/core/types';
 import type { WatchedMessage } from '../adapters/core/watcher';
-import { request } from '../messaging/client';
+import { request, requestsKeepOrder } from '../messaging/client';
 import { frameToHost } from '../messaging/frame-host';
 import { messageIdOf } from '../messaging/message-id';
 import type { ContentPush } from '../messaging/ports';
 import type { ConversationView, IncomingResult } from '../messaging/types';
 import { HistoryBatches } from './history-feed';
+import { InOrder } from './in-order';
 import { clearStatus, isDecorated, statusLine, verifyFrame } from './frames';
 import { ComposeBox } from './compose-box';
 import { ReaderFrames } from './readers';
@@ -20,7 +21,7 @@ import { WireSender } from './sender';
 import { holdForReply, takeHeld } from './mail-outbox';
 import { openAttach, sendAttachments } from './mail-files';
 import { msg, t } from '../ui/i18n';
-import { classify, mayBeOtr } from '../otr/classify';
+import { classify, isEarlierFragment, mayBeOtr } from '../otr/classify';
 import { isGroupText, roomDecoration } from './room-posts';
 import { earlierDecoration, feedsEngine, pieceGroup, wholeMessageStatus, readerOnArrival, replyDecoration, type Decoration, type SeenMessage } from './decisions';
 
@@ -53,6 +54,7 @@ export class ConversationController {
   /** Messages seen before registration finished, and the feed chain (one at a time, in order). */
   private pending: WatchedMessage[] | null = [];
   private chain: Promise<void> = Promise.resolve();
+  private answers = new InOrder();
   private readonly history = new HistoryBatches<{ m: WatchedMessage; seen: SeenMessage; early: boolean }>(
     (step) => this.queue(step, false),
     (batch) => this.feedHistory(batch),
@@ -306,16 +308,21 @@ export class ConversationController {
   }
 
   private async feed(m: WatchedMessage, seen: SeenMessage, early: boolean, reader?: string, quiet = false): Promise<void> {
-    if (!feedsEngine(seen)) return quiet ? undefined : this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen);
+    if (!feedsEngine(seen)) return quiet ? undefined : this.answers.handle(Promise.resolve(), () => this.show(m, this.memory.decorations.get(m.text) ?? earlierDecoration(seen), seen));
     const id = this.conversationId;
     if (!id || this.stopped) return;
     // History is fed too (once; the background keeps what it processed) but never answered,
     // except to continue an AKE: the background filters `send` (history-replies.ts).
     // Our own: the background knows which are echoes of what it sent (its `sent` list).
-    const result = await request('content.incoming', {
+    const asked = request('content.incoming', {
       conversationId: id, text: m.text, history: m.history, ...(seen.mine ? { mine: true } : {}), ...(reader ? { reader } : {}), ...(this.adapter.mail ? { mail: true } : {}),
     });
-    this.answered(m, seen, result, early, quiet);
+    const handled = this.answers.handle(asked, (result) => this.answered(m, seen, result, early, quiet));
+    // A piece before the last only has to reach the background before the next one, and the
+    // port keeps that order: the next piece goes now, not after this one's answer waited for
+    // the background's write (on IRC nearly every private message is two pieces or more).
+    if (!isEarlierFragment(seen.wire) || !requestsKeepOrder()) return handled;
+    handled.catch((e: unknown) => this.lock.showNotice(msg('notice_error', (e as Error).message)));
   }
 
   /**
