@@ -37,6 +37,12 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+          // One worker process runs every e2e file in turn, so Playwright and the stacks' modules
+          // load once rather than once per file (~1 s a file). Each file still starts and stops
+          // its own browsers and servers.
+          isolate: false,
+          // After the projects above, on its own (a single-worker project needs a group of its own).
+          sequence: { groupOrder: 1 },
           // A real browser on a loaded 2-core machine now and then misses a beat (a frame
           // placed anew mid-click). One retry, and the closing summary names every test that
           // needed it, so flakiness stays visible instead of failing or hiding the run.

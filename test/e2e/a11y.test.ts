@@ -14,7 +14,7 @@ import { startIrcObserver, startIrcStack, type IrcObserver, type IrcStack } from
 import { loungeJoin } from './helpers/chat';
 import { AXE_VERSION, runAxe, serious, type AxeReport } from './helpers/axe';
 import { ROOT } from './helpers/browser';
-import { acceptPrivate, launchProfile, lock, menu, openPopup, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { acceptPrivate, lock, menu, openPopup, readyProfiles, shot, typePrivate, waitReader, waitState, type Profile } from './overlay-kit';
 
 const LIST = '#chat .chat-view .messages';
 const reports: AxeReport[] = [];
@@ -32,10 +32,8 @@ describe.sequential('accessibility of every OffRecord surface (axe-core)', () =>
   let bob: Profile;
 
   beforeAll(async () => {
-    stack = await startIrcStack();
+    [stack, [alice, bob]] = await Promise.all([startIrcStack(), readyProfiles('a11y-alice', 'a11y-bob')]);
     observer = await startIrcObserver(stack.ircPort, { nick: 'plainirc' });
-    [alice, bob] = await Promise.all([launchProfile('a11y-alice'), launchProfile('a11y-bob')]);
-    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
     await Promise.all([loungeJoin(alice.page, stack.url, 'alice'), loungeJoin(bob.page, stack.url, 'bob')]);
   });
   afterAll(async () => {

@@ -23,7 +23,7 @@ import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseChat } from './helpers/chat';
 import type { Page } from 'playwright-core';
 import {
-  acceptPrivate, closeVerify, composeInput, extensionRequest, launchProfile, lock, lockNotice, lockState, menu, popupRequest, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile,
+  acceptPrivate, closeVerify, composeInput, extensionRequest, lock, lockNotice, lockState, menu, popupRequest, readyProfiles, typePrivate, verifyFrame, waitReader, waitState, type Profile,
 } from './overlay-kit';
 import { composeFrames, copyOfPage, showInConverse, genericSetup, HOSTILE_PAGE, readSpy, startHostileSite, tamperScenario, TYPED, type HostileSite } from './helpers/hostile-site';
 import { rotateAccounts, storedCounts, type StoredCounts } from './helpers/hostile-storage';
@@ -65,10 +65,7 @@ describe.sequential('page-supplied queries while private (item 2)', () => {
   let site: HostileSite;
 
   beforeAll(async () => {
-    site = await startHostileSite();
-    stack = await startXmppStack();
-    [alice, bob] = await Promise.all([launchProfile('hostile2-alice'), launchProfile('hostile2-bob')]);
-    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    [site, stack, [alice, bob]] = await Promise.all([startHostileSite(), startXmppStack(), readyProfiles('hostile2-alice', 'hostile2-bob')]);
     await Promise.all([converseChat(alice.page, stack.url, 'alice', 'bob'), converseChat(bob.page, stack.url, 'bob', 'alice')]);
   });
   afterAll(async () => {

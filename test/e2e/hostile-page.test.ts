@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { converseChat } from './helpers/chat';
 import {
-  acceptPrivate, closeVerify, exchange, launchProfile, lockState, menu, popupRequest, readerTexts, shot, smpQuestion, smpResult, typePrivate, verifyFrame, waitIdentity, waitReader, waitState, type Profile,
+  acceptPrivate, closeVerify, exchange, lockState, menu, popupRequest, readerTexts, readyProfiles, shot, smpQuestion, smpResult, typePrivate, verifyFrame, waitReader, waitState, type Profile,
 } from './overlay-kit';
 import { copyOurFrames, genericSetup, markOf, readSpy, showInConverse, showing, startHostileSite, tokensIn, type HostileSite, type Mark } from './helpers/hostile-site';
 import { deliverToList, Relay } from './helpers/hostile-relay';
@@ -104,11 +104,9 @@ describe.sequential('a hostile page sees no plaintext', () => {
   let site: HostileSite | undefined;
 
   beforeAll(async () => {
-    stack = await startXmppStack();
-    [alice, bob] = await Promise.all([launchProfile('hostile-alice'), launchProfile('hostile-bob')]);
+    [stack, [alice, bob]] = await Promise.all([startXmppStack(), readyProfiles('hostile-alice', 'hostile-bob')]);
     await alice.page.addInitScript(spy);
     await bob.page.addInitScript(spy);
-    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
     await Promise.all([converseChat(alice.page, stack.url, 'alice', 'bob'), converseChat(bob.page, stack.url, 'bob', 'alice')]);
     [aliceMark, bobMark] = await Promise.all([popupRequest<Mark>(alice, 'security.mark', {}), popupRequest<Mark>(bob, 'security.mark', {})]);
   });

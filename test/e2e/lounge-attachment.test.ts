@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { startIrcStack, type IrcStack } from '../stacks/index';
 import { tempDir, removeDir } from '../stacks/process';
 import { loungeJoin, loungeQuery } from './helpers/chat';
-import { acceptPrivate, launchProfile, menu, scrollDown, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { acceptPrivate, menu, readyProfiles, scrollDown, typePrivate, waitReader, waitState, type Profile } from './overlay-kit';
 import { UPLOAD_NAME } from '../../src/files/neutral-upload';
 
 const LIST = '#chat .chat-view .messages';
@@ -59,9 +59,7 @@ describe('encrypted file through The Lounge upload, private query (Chromium)', (
     contents = randomBytes(1024 * 1024);
     contents.write(MARKER, 8192, 'latin1');
     writeFileSync(join(dir, FILE_NAME), contents);
-    irc = await startIrcStack({ uploads: true });
-    [alice, bob] = await Promise.all([launchProfile('lounge-attach-alice'), launchProfile('lounge-attach-bob')]);
-    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    [irc, [alice, bob]] = await Promise.all([startIrcStack({ uploads: true }), readyProfiles('lounge-attach-alice', 'lounge-attach-bob')]);
     await Promise.all([loungeJoin(alice.page, irc.url, 'alice'), loungeJoin(bob.page, irc.url, 'bob')]);
     await Promise.all([loungeQuery(alice.page, 'bob'), loungeQuery(bob.page, 'alice')]);
   }, 120_000);

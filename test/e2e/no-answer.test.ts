@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIrcObserver, startIrcStack, type IrcObserver, type IrcStack } from '../stacks/index';
 import { loungeJoin, loungeQuery } from './helpers/chat';
 import { shiftWorkerClock } from './helpers/persistent';
-import { launchProfile, lock, lockState, menu, shot, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { lock, lockState, menu, readyProfiles, shot, waitState, type Profile } from './overlay-kit';
 
 /** The product's wait (NO_ANSWER_MS; its module loads the extension API, so not imported here). */
 const NO_ANSWER_MS = 30_000;
@@ -27,10 +27,8 @@ describe.sequential('no answer from a buddy without OTR', () => {
   let alice: Profile;
 
   beforeAll(async () => {
-    stack = await startIrcStack();
+    [stack, [alice]] = await Promise.all([startIrcStack(), readyProfiles('no-answer-alice')]);
     carol = await startIrcObserver(stack.ircPort, { nick: 'carol' });
-    alice = await launchProfile('no-answer-alice');
-    await waitIdentity(alice);
     await loungeJoin(alice.page, stack.url, 'alice');
     await loungeQuery(alice.page, 'carol');
     await alice.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(stack.url).origin });

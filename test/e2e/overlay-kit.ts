@@ -79,7 +79,7 @@ export async function waitIdentity(p: Profile): Promise<void> {
   const popup = await p.browser.context.newPage();
   await popup.goto(`chrome-extension://${p.browser.extensionId}/popup.html`);
   let state: string | undefined = '';
-  for (const t = Date.now(); Date.now() - t < 60_000; await popup.waitForTimeout(250)) {
+  for (const t = Date.now(); Date.now() - t < 60_000; await popup.waitForTimeout(100)) {
     state = await popup.evaluate(async () => {
       const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome;
       const r = (await api.runtime.sendMessage({ kind: 'identity.status', payload: {} })) as { ok: boolean; value?: { state: string } };
@@ -89,6 +89,19 @@ export async function waitIdentity(p: Profile): Promise<void> {
   }
   await popup.close();
   if (state !== 'ready') throw new Error(`${p.name}: identity not ready (${state})`);
+}
+
+/**
+ * Fresh profiles launched side by side, each returned once its identity key exists: a test's
+ * set-up starts its chat stack meanwhile (Promise.all), rather than one after the other.
+ */
+export function readyProfiles<Names extends string[]>(...names: Names): Promise<{ [K in keyof Names]: Profile }> {
+  const ready = async (name: string) => {
+    const p = await launchProfile(name);
+    await waitIdentity(p);
+    return p;
+  };
+  return Promise.all(names.map(ready)) as Promise<{ [K in keyof Names]: Profile }>;
 }
 
 export const lock = (page: Page) => page.locator('[data-offrecord=lock]');
@@ -330,9 +343,9 @@ export async function exchange(alice: Page, bob: Page, list: string, tag: string
   const a = conversationScript(`A-${tag}`).slice(0, count);
   const b = conversationScript(`B-${tag}`).slice(0, count);
   for (let i = 0; i < count; i++) {
-    await typePrivate(alice, a[i]!);
+    const t0=Date.now();await typePrivate(alice, a[i]!);const t1=Date.now();
     sent.push(a[i]!);
-    await waitReader(bob, a[i]!, list);
+    await waitReader(bob, a[i]!, list);console.log('XCH type',t1-t0,'wait',Date.now()-t1);
     await typePrivate(bob, b[i]!);
     sent.push(b[i]!);
     await waitReader(alice, b[i]!, list);

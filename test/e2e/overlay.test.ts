@@ -12,8 +12,7 @@ import type { Page } from 'playwright-core';
 import { startIrcObserver, startIrcStack, startXmppStack, type IrcObserver, type IrcStack, type XmppStack } from '../stacks/index';
 import { converseChat, converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
 import {
-  acceptPrivate, closeVerify, earlierLines, exchange, launchProfile, lockState, menu, popupRequest, readerStatuses, readerTexts, scrollDown, shot, smpQuestion, smpResult,
-  typePrivate, visibleNotices, waitIdentity, waitReader, waitState, type Profile,
+  acceptPrivate, closeVerify, earlierLines, exchange, lockState, menu, popupRequest, readerStatuses, readerTexts, readyProfiles, scrollDown, shot, smpQuestion, smpResult, typePrivate, visibleNotices, waitReader, waitState, type Profile,
 } from './overlay-kit';
 
 const LOUNGE_LIST = '#chat .chat-view .messages';
@@ -54,9 +53,8 @@ describe.sequential('overlay on The Lounge (IRC)', () => {
 
   beforeAll(async () => {
     // The stack and both browsers start together; the observer is on IRC before anyone joins.
-    [stack, [alice, bob]] = await Promise.all([startIrcStack(), Promise.all([launchProfile('lounge-alice'), launchProfile('lounge-bob')])]);
+    [stack, [alice, bob]] = await Promise.all([startIrcStack(), readyProfiles('lounge-alice', 'lounge-bob')]);
     observer = await startIrcObserver(stack.ircPort, { nick: 'observer' });
-    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
     await Promise.all([loungeJoin(alice.page, stack.url, 'alice'), loungeJoin(bob.page, stack.url, 'bob')]);
   });
   afterAll(async () => {
@@ -127,8 +125,7 @@ describe.sequential('overlay on Converse.js (XMPP)', () => {
   const sent: string[] = [];
 
   beforeAll(async () => {
-    [stack, [alice, bob]] = await Promise.all([startXmppStack(), Promise.all([launchProfile('converse-alice'), launchProfile('converse-bob')])]);
-    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    [stack, [alice, bob]] = await Promise.all([startXmppStack(), readyProfiles('converse-alice', 'converse-bob')]);
     await Promise.all([converseChat(alice.page, stack.url, 'alice', 'bob'), converseChat(bob.page, stack.url, 'bob', 'alice')]);
   });
   afterAll(async () => {

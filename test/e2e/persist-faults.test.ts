@@ -42,16 +42,14 @@ describe.sequential('Kept conversations that end by themselves (Chromium): a cor
   }
 
   beforeAll(async () => {
-    stack = await startIrcStack({ accounts: ['alice'] });
     alice = keptProfile('faults-alice');
-    const [b, c, first] = await Promise.all([
+    const [irc, first] = await Promise.all([startIrcStack({ accounts: ['alice'] }), alice.open()]);
+    stack = irc;
+    [bob, carol] = await Promise.all([
       startIrssi({ ircPort: stack.ircPort, nick: 'bob' }),
       startIrssi({ ircPort: stack.ircPort, nick: 'carol' }),
-      alice.open(),
+      waitIdentity(first),
     ]);
-    bob = b;
-    carol = c;
-    await waitIdentity(first);
   });
   afterAll(async () => {
     await alice?.dispose();

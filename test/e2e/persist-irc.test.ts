@@ -53,11 +53,10 @@ describe.sequential('Scenario 1 (Chromium): a private conversation with irssi-ot
   }
 
   beforeAll(async () => {
-    stack = await startIrcStack({ accounts: ['alice'] });
     alice = keptProfile('scenario1-alice');
-    const [irssi, first] = await Promise.all([startIrssi({ ircPort: stack.ircPort, nick: 'bob' }), alice.open()]);
-    bob = irssi;
-    await waitIdentity(first);
+    const [irc, first] = await Promise.all([startIrcStack({ accounts: ['alice'] }), alice.open()]);
+    stack = irc;
+    [bob] = await Promise.all([startIrssi({ ircPort: stack.ircPort, nick: 'bob' }), waitIdentity(first)]);
   });
   afterAll(async () => {
     await alice?.dispose();

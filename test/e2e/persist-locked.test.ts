@@ -26,11 +26,10 @@ describe.sequential('A passphrase-locked profile after a restart (Chromium)', ()
   let alice: KeptProfile;
 
   beforeAll(async () => {
-    stack = await startIrcStack({ accounts: ['alice'] });
     alice = keptProfile('locked-alice');
-    const [irssi, first] = await Promise.all([startIrssi({ ircPort: stack.ircPort, nick: 'bob' }), alice.open()]);
-    bob = irssi;
-    await waitIdentity(first);
+    const [irc, first] = await Promise.all([startIrcStack({ accounts: ['alice'] }), alice.open()]);
+    stack = irc;
+    [bob] = await Promise.all([startIrssi({ ircPort: stack.ircPort, nick: 'bob' }), waitIdentity(first)]);
   });
   afterAll(async () => {
     await alice?.dispose();

@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHROME_EXT } from './helpers/browser';
-import { acceptPrivate, launchProfile, lock, menu, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { acceptPrivate, lock, menu, readyProfiles, typePrivate, waitReader, waitState, type Profile } from './overlay-kit';
 
 const CHAT_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Tiny chat</title>
 <style>#log{height:260px;overflow:auto;border:1px solid #999;margin:0;padding:4px;list-style:none}
@@ -133,8 +133,7 @@ async function setUpWithPicker(p: Profile, chat: Page): Promise<void> {
 beforeAll(async () => {
   if (!existsSync(join(CHROME_EXT, 'manifest.json'))) throw new Error(`no build at ${CHROME_EXT}: run npm run build first`);
   await startChatServer();
-  [alice, bob] = await Promise.all([launchProfile('picker-alice'), launchProfile('picker-bob')]);
-  await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+  [alice, bob] = await readyProfiles('picker-alice', 'picker-bob');
   await alice.page.goto(`${base}/chat?me=alice`);
   await bob.page.goto(`${base}/chat?me=bob`);
   // Some plain chatter first, to be sure none of it ends up in storage.

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { startXmppStack, type XmppStack } from '../stacks/index';
 import { launchChromiumWithExtension, ROOT, type ExtensionBrowser } from './helpers/browser';
 import { converseChat } from './helpers/chat';
-import { acceptPrivate, launchProfile, lockNotice, lockState, menu, popupRequest, shot, verifyFrame, waitIdentity, waitState, openPopup, type Profile } from './overlay-kit';
+import { acceptPrivate, lockNotice, lockState, menu, openPopup, popupRequest, readyProfiles, shot, verifyFrame, waitState, type Profile } from './overlay-kit';
 
 const QUESTION = 'Which city did we meet in?';
 const fullShot = (page: Page, name: string) => page.screenshot({ path: join(ROOT, 'test-results/screenshots', `${name}.png`), fullPage: true });
@@ -65,9 +65,7 @@ describe.sequential('popup Verify dialog with a live conversation (XMPP)', () =>
   let bobFingerprint = '';
 
   beforeAll(async () => {
-    stack = await startXmppStack();
-    [alice, bob] = await Promise.all([launchProfile('popup-verify-alice'), launchProfile('popup-verify-bob')]);
-    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    [stack, [alice, bob]] = await Promise.all([startXmppStack(), readyProfiles('popup-verify-alice', 'popup-verify-bob')]);
     aliceChat = alice.page;
     bobChat = bob.page;
     await Promise.all([converseChat(aliceChat, stack.url, 'alice', 'bob'), converseChat(bobChat, stack.url, 'bob', 'alice')]);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailStack, type MailStack } from '../stacks/mail';
-import { launchProfile, lock, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { lock, menu, readyProfiles, waitState, type Profile } from './overlay-kit';
 import { roundcubeFillHeaders, roundcubeLogin, roundcubeOpenCompose, roundcubeUseHtmlEditor, waitForDelivery } from './helpers/mail';
 import { normaliseMailBody } from '../../src/adapters/core/mail-body';
 import { textParts } from '../adapters/mail-fixtures';
@@ -16,8 +16,7 @@ describe('extension on Roundcube (Chromium)', () => {
   let alice: Profile;
 
   beforeAll(async () => {
-    [stack, alice] = await Promise.all([startMailStack(), launchProfile('roundcube-alice')]);
-    await waitIdentity(alice);
+    [stack, [alice]] = await Promise.all([startMailStack(), readyProfiles('roundcube-alice')]);
     await alice.page.setViewportSize({ width: 1400, height: 900 });
     await roundcubeLogin(alice.page, stack.url, 'alice');
   });

@@ -17,10 +17,9 @@ describe.sequential('Firefox: the overlay on Roundcube', () => {
   let alice: Page;
 
   beforeAll(async () => {
-    stack = await startMailStack();
     ff = keptFirefox('roundcube');
+    [stack, alice] = await Promise.all([startMailStack(), ff.open()]);
     ff.via = stack.url;
-    alice = await ff.open();
     // Starting waits for the identity key, which Firefox makes slowly on a loaded machine
     // (minutes at worst): wait for it here, as the Chromium test does, so the start is timed alone.
     await ffPoll(() => ffRequest<{ state: string }>(ff, 'identity.status', {}), (s) => s.state === 'ready', 240_000, 'the identity key');

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { startIrcStack, startXmppStack, type IrcStack, type XmppStack } from '../stacks/index';
 import { FINGERPRINT, ROOT } from './helpers/browser';
 import { converseChat, loungeJoin } from './helpers/chat';
-import { acceptPrivate, launchProfile, lockState, menu, popupRequest, shot, typePrivate, waitIdentity, waitReader, waitState, openPopup, type Profile } from './overlay-kit';
+import { acceptPrivate, lockState, menu, openPopup, popupRequest, readyProfiles, shot, typePrivate, waitReader, waitState, type Profile } from './overlay-kit';
 
 const IRC_LIST = '#chat .chat-view .messages';
 const XMPP_LIST = 'converse-chat .chat-content__messages';
@@ -104,9 +104,7 @@ describe.sequential('one identity on IRC and XMPP', () => {
   const xmppAccount = 'alice@localhost';
 
   beforeAll(async () => {
-    [irc, xmpp] = await Promise.all([startIrcStack(), startXmppStack()]);
-    [alice, bob] = await Promise.all([launchProfile('two-sites-alice'), launchProfile('two-sites-bob')]);
-    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    [irc, xmpp, [alice, bob]] = await Promise.all([startIrcStack(), startXmppStack(), readyProfiles('two-sites-alice', 'two-sites-bob')]);
     aliceIrc = alice.page;
     bobIrc = bob.page;
     [aliceXmpp, bobXmpp] = await Promise.all([alice.browser.context.newPage(), bob.browser.context.newPage()]);

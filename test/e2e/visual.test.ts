@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
 import { startIrcStack, startXmppStack, type IrcStack, type XmppStack } from '../stacks/index';
 import { converseChat, loungeJoin } from './helpers/chat';
-import { acceptPrivate, launchProfile, menu, shot, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { acceptPrivate, menu, readyProfiles, shot, typePrivate, waitReader, waitState, type Profile } from './overlay-kit';
 
 interface Fit {
   frameHeight: number;
@@ -72,9 +72,7 @@ describe.sequential('visual check on The Lounge', () => {
   let alice: Profile;
   let bob: Profile;
   beforeAll(async () => {
-    stack = await startIrcStack();
-    [alice, bob] = await Promise.all([launchProfile('visual-lounge-alice'), launchProfile('visual-lounge-bob')]);
-    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    [stack, [alice, bob]] = await Promise.all([startIrcStack(), readyProfiles('visual-lounge-alice', 'visual-lounge-bob')]);
     await Promise.all([loungeJoin(alice.page, stack.url, 'alice'), loungeJoin(bob.page, stack.url, 'bob')]);
   });
   afterAll(async () => {
@@ -117,9 +115,7 @@ describe.sequential('visual check on Converse.js', () => {
   let alice: Profile;
   let bob: Profile;
   beforeAll(async () => {
-    stack = await startXmppStack();
-    [alice, bob] = await Promise.all([launchProfile('visual-converse-alice'), launchProfile('visual-converse-bob')]);
-    await Promise.all([waitIdentity(alice), waitIdentity(bob)]);
+    [stack, [alice, bob]] = await Promise.all([startXmppStack(), readyProfiles('visual-converse-alice', 'visual-converse-bob')]);
     await Promise.all([converseChat(alice.page, stack.url, 'alice', 'bob'), converseChat(bob.page, stack.url, 'bob', 'alice')]);
   });
   afterAll(async () => {
