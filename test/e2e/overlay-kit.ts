@@ -343,9 +343,9 @@ export async function exchange(alice: Page, bob: Page, list: string, tag: string
   const a = conversationScript(`A-${tag}`).slice(0, count);
   const b = conversationScript(`B-${tag}`).slice(0, count);
   for (let i = 0; i < count; i++) {
-    const t0=Date.now();await typePrivate(alice, a[i]!);const t1=Date.now();
+    await typePrivate(alice, a[i]!);
     sent.push(a[i]!);
-    await waitReader(bob, a[i]!, list);console.log('XCH type',t1-t0,'wait',Date.now()-t1);
+    await waitReader(bob, a[i]!, list);
     await typePrivate(bob, b[i]!);
     sent.push(b[i]!);
     await waitReader(alice, b[i]!, list);
