@@ -20,7 +20,7 @@ import { englishInvitation, queryMessage } from '../../src/otr/invitation';
 import { DEFAULT_STORE_LINKS } from '../../src/background/config-store';
 import { POLICY_MANUAL } from '../../src/otr/policy';
 import { CHROME_EXT } from './helpers/browser';
-import { launchProfile, lock, menu, waitIdentity, waitState, type Profile } from './overlay-kit';
+import { lock, menu, readyProfiles, waitState, type Profile } from './overlay-kit';
 // @ts-expect-error plain .mjs build script without type declarations
 import { buildEditorPages } from '../../scripts/build-editor-pages.mjs';
 
@@ -120,9 +120,8 @@ beforeAll(async () => {
   const addr = server.address();
   if (!addr || typeof addr === 'string') throw new Error('no server address');
   base = `http://127.0.0.1:${addr.port}`;
-  profile = await launchProfile('editors-extension');
+  [profile] = await readyProfiles('editors-extension');
   await profile.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-  await waitIdentity(profile);
 }, 180_000);
 
 afterAll(async () => {

@@ -12,7 +12,8 @@ import type { Page } from 'playwright-core';
 import { startIrcObserver, startIrcStack, startXmppStack, type IrcObserver, type IrcStack, type XmppStack } from '../stacks/index';
 import { converseChat, converseLogin, converseOpenChat, loungeJoin } from './helpers/chat';
 import {
-  acceptPrivate, closeVerify, earlierLines, exchange, lockState, menu, popupRequest, readerStatuses, readerTexts, readyProfiles, scrollDown, shot, smpQuestion, smpResult, typePrivate, visibleNotices, waitReader, waitState, type Profile,
+  acceptPrivate, closeVerify, earlierLines, exchange, lockState, menu, popupRequest, readerStatuses, readerTexts, readyProfiles, scrollDown, shot, smpQuestion, smpResult,
+  typePrivate, visibleNotices, waitReader, waitState, type Profile,
 } from './overlay-kit';
 
 const LOUNGE_LIST = '#chat .chat-view .messages';

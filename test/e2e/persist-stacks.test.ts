@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { startIrcObserver, startIrcStack, startIrssi, waitOnIrc, type IrcObserver, type IrcStack, type IrssiPeer } from '../stacks/index';
 import { launchPlainChromium } from './helpers/browser';
 import { loungeQuery, loungeSignIn, loungeSwitchTo } from './helpers/chat';
-import { launchProfile, menu, typePrivate, waitIdentity, waitReader, waitState, type Profile } from './overlay-kit';
+import { menu, readyProfiles, typePrivate, waitReader, waitState, type Profile } from './overlay-kit';
 
 const LIST = '#chat .chat-view .messages';
 const compact = (fp: string | null | undefined) => (fp ?? '').replace(/\s/g, '').toUpperCase();
@@ -60,8 +60,7 @@ describe.sequential('irssi-otr as a peer of OffRecord over The Lounge', () => {
 
   beforeAll(async () => {
     stack = await startIrcStack({ accounts: ['alice'] });
-    [bob, alice] = await Promise.all([startIrssi({ ircPort: stack.ircPort, nick: 'bob' }), launchProfile('irssi-alice')]);
-    await waitIdentity(alice);
+    [bob, [alice]] = await Promise.all([startIrssi({ ircPort: stack.ircPort, nick: 'bob' }), readyProfiles('irssi-alice')]);
     await loungeSignIn(alice.page, stack.url, 'alice', stack.password!);
     await loungeQuery(alice.page, 'bob');
   });

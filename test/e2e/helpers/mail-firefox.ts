@@ -9,7 +9,7 @@ import type { Page as FfPage } from 'puppeteer-core';
 import { MAIL_PASSWORD, type MailStack } from '../../stacks/mail';
 import { firefoxDownloadPrefs } from './browser';
 import { ffPoll, ffReaders, ffType, keptFirefox, type KeptFirefox } from './firefox-kept';
-import { launchProfile, pastePrivate, popupRequest, typePrivate, waitIdentity, waitState, FIREFOX_BUILD, type Profile } from '../overlay-kit';
+import { pastePrivate, popupRequest, readyProfiles, typePrivate, waitState, FIREFOX_BUILD, type Profile } from '../overlay-kit';
 import { roundcubeFillHeaders, roundcubeLeftCompose, roundcubeLogin, roundcubeNewestUid, roundcubeOpenCompose, roundcubeReplyTo, roundcubeShow, waitForDelivery } from './mail';
 
 /** Texts longer than this are pasted into the compose frame, not typed. */
@@ -33,8 +33,7 @@ export class BrowsersMailPair {
   }
 
   private async launchBob(name: string): Promise<void> {
-    this.bob = await launchProfile(`${name}-bob`);
-    await waitIdentity(this.bob);
+    [this.bob] = await readyProfiles(`${name}-bob`);
     await popupRequest(this.bob, 'sites.update', { id: 'roundcube', policy: 'always' });
     await this.bob.page.setViewportSize({ width: 1400, height: 900 });
     await roundcubeLogin(this.bob.page, this.stack.url, 'bob');
