@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FINGERPRINT, ROOT, launchChromiumWithExtension, shownFingerprint, stopServiceWorker, until, type ExtensionBrowser } from './helpers/browser';
+import { buildKeytool } from '../interop/harness';
+import { FINGERPRINT, launchChromiumWithExtension, shownFingerprint, stopServiceWorker, until, type ExtensionBrowser } from './helpers/browser';
 
 let dir: string;
 let tool: string;
@@ -76,8 +77,7 @@ async function expectNoSecretsInStorage(): Promise<void> {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'offrecord-identity-'));
-  tool = join(dir, 'otr-keytool');
-  execFileSync('gcc', ['-O1', join(ROOT, 'test/interop/c/otr-keytool.c'), '-o', tool, '-lotr', '-lgcrypt', '-lgpg-error']);
+  tool = buildKeytool(dir);
 });
 
 afterAll(async () => {

@@ -5,18 +5,14 @@
  * service-worker restart, the options page shows its three sections, and keyboard focus is
  * visible. Screenshots go to test-results/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { FINGERPRINT, launchChromiumWithExtension, stopServiceWorker, type ExtensionBrowser } from './helpers/browser';
-import { existsSync } from 'node:fs';
+import { buildKeytool } from '../interop/harness';
+import { CHROME_EXT, FINGERPRINT, launchChromiumWithExtension, screenshot, shownFingerprint, stopServiceWorker, type ExtensionBrowser } from './helpers/browser';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const EXT = resolve(__dirname, '../../.output/chrome-mv3');
-const SHOTS = resolve(__dirname, '../../test-results/screenshots');
-const KEYTOOL_C = resolve(__dirname, '../interop/c/otr-keytool.c');
+import { join } from 'node:path';
 
 let browser: ExtensionBrowser;
 let context: BrowserContext;
@@ -30,17 +26,12 @@ async function open(path: string, width: number, height: number, scheme: 'light'
   return page;
 }
 
-/** Waits for the identity fingerprint (key generation may take a few seconds) and returns it. */
-async function identityFingerprint(page: Page): Promise<string> {
-  const fp = page.locator('.fp-large code[data-fingerprint]').first();
-  await fp.waitFor({ state: 'visible', timeout: 120_000 });
-  return (await fp.getAttribute('data-fingerprint')) ?? '';
-}
+/** The identity's large fingerprint, once shown (key generation may take a few seconds). */
+const identityFingerprint = (page: Page): Promise<string> => shownFingerprint(page, 120_000, '.fp-large code[data-fingerprint]');
 
 beforeAll(async () => {
-  if (!existsSync(join(EXT, 'manifest.json'))) throw new Error(`no build at ${EXT}: run npm run build first`);
-  await mkdir(SHOTS, { recursive: true });
-  browser = await launchChromiumWithExtension(undefined, EXT);
+  if (!existsSync(join(CHROME_EXT, 'manifest.json'))) throw new Error(`no build at ${CHROME_EXT}: run npm run build first`);
+  browser = await launchChromiumWithExtension(undefined, CHROME_EXT);
   context = browser.context;
   extensionId = browser.extensionId;
 });
@@ -58,14 +49,14 @@ describe('popup on a fresh profile', () => {
     // First run: either the progress bar is still up, or generation already finished.
     const progress = page.getByRole('progressbar');
     if (await progress.isVisible().catch(() => false)) {
-      await page.screenshot({ path: join(SHOTS, 'popup-generating.png') });
+      await screenshot(page, 'popup-generating');
     }
     first = await identityFingerprint(page);
     expect(first).toMatch(FINGERPRINT);
     expect(await page.getByRole('tab', { name: 'My identity' }).getAttribute('aria-selected')).toBe('true');
     await page.getByRole('button', { name: 'Show QR code' }).click();
     await expect.poll(() => page.getByRole('img', { name: /QR code of the fingerprint/ }).count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, 'popup-identity.png'), fullPage: true });
+    await screenshot(page, 'popup-identity', { fullPage: true });
     await page.close();
   });
 
@@ -84,16 +75,16 @@ describe('popup on a fresh profile', () => {
     await page.keyboard.press('ArrowLeft');
     expect(await page.getByRole('tab', { name: /This tab/ }).getAttribute('aria-selected')).toBe('true');
     await expect.poll(() => page.getByText('No conversations on this page').count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, 'popup-this-tab-dark.png') });
+    await screenshot(page, 'popup-this-tab-dark');
     await page.keyboard.press('End');
     expect(await page.getByRole('tab', { name: /Known peers/ }).getAttribute('aria-selected')).toBe('true');
     await expect.poll(() => page.getByRole('searchbox', { name: 'Search known peers' }).count()).toBe(1);
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     expect(outline).not.toBe('none');
-    await page.screenshot({ path: join(SHOTS, 'popup-peers-dark.png') });
+    await screenshot(page, 'popup-peers-dark');
     await page.keyboard.press('ArrowLeft');
     await identityFingerprint(page);
-    await page.screenshot({ path: join(SHOTS, 'popup-identity-dark.png') });
+    await screenshot(page, 'popup-identity-dark');
     await page.close();
   });
 });
@@ -110,9 +101,9 @@ describe('options page', () => {
     expect(await page.getByText(/Who talks to whom/).count()).toBe(1);
     expect(await page.getByRole('radio', { name: /Not at all/ }).count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Add site' }).count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, 'options.png'), fullPage: true });
+    await screenshot(page, 'options', { fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot({ path: join(SHOTS, 'options-dark.png'), fullPage: true });
+    await screenshot(page, 'options-dark', { fullPage: true });
     await page.close();
   });
 
@@ -125,9 +116,9 @@ describe('options page', () => {
   });
 
   it('imports a two-account otr.private_key made by libotr and shows both fingerprints as libotr computes them', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'offrecord-libotr-'));
-    const tool = join(dir, 'otr-keytool');
-    execFileSync('gcc', [KEYTOOL_C, '-o', tool, '-lotr', '-lgcrypt', '-lgpg-error']);
+    const dir = mkdtempSync(join(tmpdir(), 'offrecord-libotr-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const tool = buildKeytool(dir);
     const keyFile = join(dir, 'otr.private_key');
     const out = execFileSync(tool, ['gen', keyFile, 'alice@irc.example.net', 'prpl-irc', 'alice@localhost', 'prpl-jabber'], { encoding: 'utf8' });
     const expected = out.trim().split('\n').map((line) => line.split('\t')[2]!.toUpperCase());
@@ -144,7 +135,7 @@ describe('options page', () => {
     // The accounts list now shows each imported account with its own key.
     for (const fp of expected) await expect.poll(() => page.locator(`.rows [data-fingerprint="${fp}"]`).count()).toBeGreaterThan(0);
     await result.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SHOTS, 'options-import.png'), fullPage: true });
+    await screenshot(page, 'options-import', { fullPage: true });
     await page.close();
   });
 });

@@ -62,6 +62,13 @@ export function buildCPeer(): void {
   execFileSync('bash', [join(ROOT, 'scripts/build-c-peer.sh')], { stdio: 'inherit' });
 }
 
+/** Builds test/interop/c/otr-keytool.c (libotr's own key files and fingerprints) into `dir`; returns its path. */
+export function buildKeytool(dir: string): string {
+  const tool = join(dir, 'otr-keytool');
+  execFileSync('gcc', ['-O1', '-Wall', '-Werror', join(ROOT, 'test/interop/c/otr-keytool.c'), '-o', tool, '-lotr', '-lgcrypt', '-lgpg-error']);
+  return tool;
+}
+
 function command(kind: PeerKind): [string, string[]] {
   switch (kind) {
     case 'offrecord':

@@ -20,6 +20,7 @@ import {
   type DsaPrivateKey,
 } from '../../src/otr/dsa';
 import { modPow } from '../../src/otr/group';
+import { buildKeytool, ROOT } from './harness';
 import { generateInstanceTag } from '../../src/otr/instance-tag';
 import {
   formatFingerprints,
@@ -33,7 +34,6 @@ import {
   type PrivateKeyEntry,
 } from '../../src/otr/libotr-files';
 
-const root = new URL('../../', import.meta.url).pathname;
 const random = (n: number) => webcrypto.getRandomValues(new Uint8Array(n));
 let dir: string;
 let tool: string;
@@ -63,10 +63,9 @@ function hasRawByteMpi(file: Uint8Array): boolean {
 }
 
 beforeAll(() => {
-  mkdirSync(join(root, '.tmp'), { recursive: true });
-  dir = mkdtempSync(join(root, '.tmp', 'libotr-keys-'));
-  tool = join(dir, 'otr-keytool');
-  execFileSync('gcc', ['-O1', '-Wall', '-Werror', join(root, 'test/interop/c/otr-keytool.c'), '-o', tool, '-lotr', '-lgcrypt', '-lgpg-error']);
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  dir = mkdtempSync(join(ROOT, '.tmp', 'libotr-keys-'));
+  tool = buildKeytool(dir);
 });
 
 afterAll(() => {

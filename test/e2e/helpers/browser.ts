@@ -109,11 +109,11 @@ export async function stopServiceWorker(context: BrowserContext, extensionId: st
   }
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   const dir = join(ROOT, 'test-results/screenshots');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name.replace(/[^\w.-]+/g, '_')}.png`);
-  await page.screenshot({ path });
+  await page.screenshot({ path, ...options });
   return path;
 }
 
@@ -162,9 +162,12 @@ export async function launchFirefoxWithExtension(
   }
 }
 
-/** The first fingerprint an extension page shows (the popup's identity key), once it shows one. */
-export async function shownFingerprint(page: Page, timeoutMs = 60_000): Promise<string> {
-  const fp = page.locator('[data-fingerprint]').first();
+/**
+ * The first fingerprint an extension page shows (the popup's identity key), once it shows one;
+ * `selector` narrows it to one display (the identity's large one, say).
+ */
+export async function shownFingerprint(page: Page, timeoutMs = 60_000, selector = '[data-fingerprint]'): Promise<string> {
+  const fp = page.locator(selector).first();
   await fp.waitFor({ timeout: timeoutMs });
   return (await fp.getAttribute('data-fingerprint')) ?? '';
 }
