@@ -271,6 +271,16 @@ export class Step {
 
   /** The AKE finished: switch the instance to ENCRYPTED with fresh data keys. */
   goSecure(inst: InstanceState, done: AkeResult): void {
+    // Our unaddressed v3 commit (instance "0") is spent once an exchange built on it finishes:
+    // left waiting, a replayed D-H Key and Signature could finish it again with the same keys.
+    const pending = this.state.instances['0'];
+    if (pending && pending !== inst && pending.ake.state === 'AWAITING_DHKEY' && pending.ake.gx === done.ourGx) pending.ake = AKE_NONE;
+    if (inst.msgstate === 'ENCRYPTED' && inst.data && sameSessionKeys(inst.data, done)) {
+      // The exchange agreed on the keys this session already has (libotr's go_encrypted does the
+      // same): new data keys would restart the counters, and a counter reused is a keystream reused.
+      this.event({ type: 'still_secure' });
+      return;
+    }
     const refreshed = inst.msgstate === 'ENCRYPTED' && inst.theirFingerprint === done.theirFingerprint;
     inst.version = done.version;
     inst.msgstate = 'ENCRYPTED';
@@ -291,4 +301,11 @@ export class Step {
   result(): StepResult {
     return { state: this.state, send: this.send, sent: this.sent, show: this.show, events: this.events };
   }
+}
+
+/** The AKE's DH keys are ones this session still holds (its current or previous pair). */
+function sameSessionKeys(data: DataKeyState, done: AkeResult): boolean {
+  const theirs = data.theirCurrent === done.theirDh || data.theirPrevious === done.theirDh;
+  const ours = data.ourCurrent.gx === done.ourGx || data.ourPrevious.gx === done.ourGx;
+  return theirs && ours;
 }

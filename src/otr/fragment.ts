@@ -47,8 +47,9 @@ export interface Fragment {
   piece: string;
 }
 
-const V3_FRAGMENT = /^\?OTR\|([0-9a-fA-F]{1,8})\|([0-9a-fA-F]{1,8}),(\d{1,5}),(\d{1,5}),([^,]*),/;
-const V2_FRAGMENT = /^\?OTR,(\d{1,5}),(\d{1,5}),([^,]*),/;
+// The spec: each piece is non-empty (libotr's parse needs a character there too).
+const V3_FRAGMENT = /^\?OTR\|([0-9a-fA-F]{1,8})\|([0-9a-fA-F]{1,8}),(\d{1,5}),(\d{1,5}),([^,]+),/;
+const V2_FRAGMENT = /^\?OTR,(\d{1,5}),(\d{1,5}),([^,]+),/;
 
 export function parseFragment(text: string): Fragment {
   const v3 = V3_FRAGMENT.exec(text);

@@ -133,6 +133,9 @@ function receiveEncoded(step: Step, text: string): void {
   const { header } = decoded;
   const inst = step.instance(header.version === 3 ? header.senderTag : 0);
   if (header.version === 3) adoptPendingAke(step, inst, header.type);
+  // An answer in another version than the exchange under way is not an answer to it: the
+  // header is not authenticated, so a rewritten one would otherwise set the session's version.
+  if (decoded.kind !== 'dh-commit' && decoded.kind !== 'data' && inst.ake.state !== 'NONE' && inst.ake.version !== header.version) return;
 
   switch (decoded.kind) {
     case 'dh-commit': {

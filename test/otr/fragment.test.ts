@@ -73,6 +73,9 @@ describe('reassembly rules', () => {
     for (const bad of ['?OTR,00000,00001,abc,', '?OTR,00001,00000,abc,', '?OTR,00003,00002,abc,', '?OTR|00000100|00000101,00000,00002,x,'])
       expect(() => parseFragment(bad)).toThrow(OtrError);
   });
+  it('an empty piece is illegal (spec: each piece is non-empty)', () => {
+    for (const bad of ['?OTR,00001,00002,,', '?OTR|00000100|00000101,00001,00002,,']) expect(() => parseFragment(bad)).toThrow(OtrError);
+  });
   it('bad instance tags are rejected', () => {
     expect(() => parseFragment('?OTR|00000005|00000101,00001,00002,x,')).toThrow(OtrError);
     expect(() => parseFragment('?OTR|00000100|00000001,00001,00002,x,')).toThrow(OtrError);

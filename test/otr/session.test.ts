@@ -11,10 +11,10 @@ import { fromBase64, toHex } from '../../src/otr/bytes';
 import type { DsaPrivateKey } from '../../src/otr/dsa';
 import { fingerprint, publicKeyOf } from '../../src/otr/dsa';
 import { parseFragment } from '../../src/otr/fragment';
-import { armor, decodeMessage, FLAG_IGNORE_UNREADABLE, MSG_DATA } from '../../src/otr/messages';
+import { armor, decodeMessage, FLAG_IGNORE_UNREADABLE, MSG_DATA, MSG_DH_KEY } from '../../src/otr/messages';
 import { POLICY_ALLOW_V2, POLICY_ALWAYS, POLICY_DEFAULT, POLICY_MANUAL } from '../../src/otr/policy';
 import { conversationStatus } from '../../src/otr/session';
-import { type Clock, flipByte, header, Network, Party, testKey } from './helpers';
+import { build, type Clock, flipByte, header, Network, Party, testKey } from './helpers';
 import { encryptData } from '../../src/otr/data';
 import { MAX_INSTANCES } from '../../src/otr/conversation';
 
@@ -501,6 +501,96 @@ describe('v3 instances', () => {
     expect(target.shown.at(-1)).toEqual({ text: 'to you only', encrypted: true });
     expect(other.shown.map((s) => s.text)).not.toContain('to you only');
     expect(other.msgEvents('RCVDMSG_FOR_OTHER_INSTANCE').length).toBeGreaterThan(0);
+  });
+});
+
+describe('replayed or rewritten key exchanges', () => {
+  /** Bob asks, so Alice's D-H Commit goes out unaddressed (instance 0) and Bob's answers to it are kept. */
+  function aliceCommits() {
+    const p = parties();
+    p.bob.query();
+    p.net.pump();
+    expect(conversationStatus(p.alice.state).msgstate).toBe('ENCRYPTED');
+    const fromBob = p.net.transcript.filter((r) => r.from === 'bob' && r.wire.startsWith('?OTR:')).map((r) => r.wire);
+    const dhKey = fromBob.find((w) => decodeMessage(w).kind === 'dh-key')!;
+    const signature = fromBob.find((w) => decodeMessage(w).kind === 'signature')!;
+    expect(dhKey && signature).toBeTruthy();
+    p.alice.drainEvents();
+    return { ...p, dhKey, signature };
+  }
+  const keysAndCounter = (wire: string) => {
+    const d = decodeMessage(wire);
+    if (d.kind !== 'data') throw new Error(`not a data message: ${d.kind}`);
+    return `${d.body.senderKeyId}:${d.body.recipientKeyId}:${toHex(d.body.ctr)}`;
+  };
+
+  it("a replayed D-H Key and Signature do not restart the session's keys (no counter, so no keystream, is used twice)", () => {
+    const { alice, bob, net, dhKey, signature } = aliceCommits();
+    alice.send('attack at dawn');
+    const first = take(alice)[0]!;
+    bob.receive(first);
+    bob.send('hello from bob');
+    const fromBob = take(bob)[0]!;
+    alice.receive(fromBob);
+    expect(alice.drainShown().map((m) => m.text)).toEqual(['hello from bob']);
+
+    // The network replays Bob's half of the exchange; nothing of it may reach Bob's session.
+    alice.receive(dhKey);
+    alice.receive(signature);
+    take(alice);
+    expect(alice.eventsOf('gone_secure')).toEqual([]);
+    expect(alice.state.instances['0']?.ake.state ?? 'NONE').toBe('NONE');
+    alice.send('retreat at ten');
+    expect(keysAndCounter(take(alice)[0]!)).not.toBe(keysAndCounter(first));
+    // Nor is Bob's message shown a second time.
+    alice.receive(fromBob);
+    expect(alice.drainShown()).toEqual([]);
+    expect(net.transcript.length).toBeGreaterThan(0);
+  });
+
+  it('after End, the replayed exchange does not make the conversation private again', () => {
+    const { alice, dhKey, signature } = aliceCommits();
+    alice.end();
+    take(alice);
+    alice.drainEvents();
+    alice.receive(dhKey);
+    alice.receive(signature);
+    expect(alice.eventsOf('gone_secure')).toEqual([]);
+    expect(conversationStatus(alice.state).msgstate).not.toBe('ENCRYPTED');
+  });
+
+  it('a D-H Key whose header was rewritten to another version gets no answer (the version is not authenticated)', () => {
+    const { alice, bob } = parties();
+    bob.query();
+    bob.outbox.splice(0).forEach((w) => alice.receive(w));
+    const commit = take(alice).find((w) => decodeMessage(w).kind === 'dh-commit')!;
+    bob.receive(commit);
+    const answer = decodeMessage(take(bob).find((w) => decodeMessage(w).kind === 'dh-key')!);
+    if (answer.kind !== 'dh-key') throw new Error('no D-H Key');
+    alice.receive(build.dhKey(header(2, MSG_DH_KEY), answer.body.gy));
+    expect(take(alice)).toEqual([]);
+    // The genuine v3 answer still completes the exchange.
+    alice.receive(build.dhKey({ senderTag: BOB_TAG, receiverTag: ALICE_TAG }, answer.body.gy));
+    expect(take(alice).map((w) => decodeMessage(w).kind)).toEqual(['reveal-signature']);
+  });
+
+  it("two clients answering one unaddressed D-H Commit both go private (each takes the exchange before it is spent)", () => {
+    const clock = { ms: 1_000_000 };
+    const alice = new Party('alice', aliceKey, ALICE_TAG, { policy: POLICY_MANUAL }, clock);
+    const bob1 = new Party('bob1', bobKey, 0x2001, { policy: POLICY_MANUAL }, clock);
+    const bob2 = new Party('bob2', bobKey, 0x2002, { policy: POLICY_MANUAL }, clock);
+    const net = new Network(
+      new Map([
+        [alice, [bob1, bob2]],
+        [bob1, [alice]],
+        [bob2, [alice]],
+      ]),
+    );
+    bob1.query();
+    net.pump();
+    expect(alice.state.instances['8193']?.msgstate).toBe('ENCRYPTED');
+    expect(alice.state.instances['8194']?.msgstate).toBe('ENCRYPTED');
+    expect(alice.state.instances['0']?.ake.state ?? 'NONE').toBe('NONE');
   });
 });
 
