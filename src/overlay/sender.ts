@@ -112,10 +112,12 @@ export class WireSender {
         const wait = this.lastSent + this.adapter.sendPacingMs - Date.now();
         if (wait > 0) await sleep(win, wait);
         if (!(await this.whileShown(win))) return; // stop() took the text back
+        const sentBefore = this.lastSent;
         await this.sendOne(text, win);
         if (this.stopped) return;
         this.next = null; // sent, held for a reply, or put back at the head of the queue
-        this.lastSent = Date.now();
+        // Nothing reached the site's Send (held, handed to the clipboard, put back): pace from now.
+        if (this.lastSent === sentBefore) this.lastSent = Date.now();
       }
     } finally {
       this.running = false;
@@ -157,6 +159,9 @@ export class WireSender {
       }
       this.next = null;
       this.adapter.send(this.doc, composer);
+      // A site throttles the gap between its sends, so pacing counts from here, not from the
+      // echo that confirms this one landed (which on IRC alone takes a server round trip).
+      this.lastSent = Date.now();
     } finally {
       release();
       if (fromFrame || movesFocus) this.hooks.refocus(fromFrame);
