@@ -64,6 +64,8 @@ export class ConversationLife {
   private refused = new Map<string, LoadProblem>();
   /** Record keys on disk, for the cap. */
   private onDisk = new Set<string>();
+  /** Record keys the cap evicted whose removal waits on their own conversation's chain. */
+  private evicting = new Set<string>();
   /** Per conversation, the tabs (tab:frame) known to have been told its pendingNotice. */
   private told = new Map<string, Set<string>>();
   problems: ProblemView[] = [];
@@ -120,8 +122,16 @@ export class ConversationLife {
       const placeholder = this.records.get(c.id);
       this.records.set(c.id, { ...c, tabs: placeholder?.tabs ?? [] });
     }
-    for (const r of this.records.values()) {
+    for (const r of [...this.records.values()]) {
       if (!r.locked) continue;
+      const refused = this.refused.get(recordKeyOf(r.id));
+      if (refused) {
+        // Registered while locked, before its record could be read: refused as adopt() would,
+        // so nothing is ever saved over the newer record.
+        this.records.delete(r.id);
+        this.noticeTabs(r, 'STORE_VERSION', refused.message);
+        continue;
+      }
       delete r.locked;
       this.adoptEnded(r);
     }
@@ -200,6 +210,8 @@ export class ConversationLife {
   async save(r: LiveConversation, durability: Durability = 'strict'): Promise<void> {
     if (r.locked) return;
     const key = recordKeyOf(r.id);
+    const refused = this.refused.get(key);
+    if (refused) storeFail('version', refused.message);
     const isNew = !this.onDisk.has(key);
     if (!r.ended) {
       delete r.pendingNotice;
@@ -211,13 +223,21 @@ export class ConversationLife {
       else await this.deps.store.put(stored(r), durability);
     } catch (e) {
       if (!isStoreError(e) || e.code !== 'quota') throw e;
+      // The last record that did fit holds older keys and counters: after a restart it would
+      // send under them again. A delete needs no space, so the record goes (the conversation
+      // ends with the browser) before this step's ciphertext leaves.
+      await this.deps.store.remove(key);
+      this.onDisk.delete(key);
+      this.tombstones.delete(key);
       if (!r.unsaved) this.report({ code: 'quota', conversationId: r.id, title: r.title, message: e.message });
       r.unsaved = true;
       return;
     }
     delete r.unsaved;
-    this.onDisk.add(key);
     if (!r.ended) this.tombstones.delete(key);
+    // Being evicted: its task, queued behind this step, removes the record just written.
+    if (this.evicting.has(key)) return;
+    this.onDisk.add(key);
     if (isNew) await this.enforceCap(key);
   }
 
@@ -240,19 +260,28 @@ export class ConversationLife {
         if (!oldest || r.lastActivity < oldest.at) oldest = { key, at: r.lastActivity, r };
       }
       if (!oldest) return;
-      this.onDisk.delete(oldest.key);
-      this.tombstones.delete(oldest.key);
-      await this.deps.store.remove(oldest.key);
+      const key = oldest.key;
+      this.onDisk.delete(key);
+      this.tombstones.delete(key);
       const evicted = oldest.r;
-      if (evicted) {
-        // On its own chain, not awaited: this runs on the chain of the conversation that grew.
-        void this.serial(evicted.id, async () => {
-          endConversation(evicted, 'evicted');
-          this.report({ code: 'evicted', conversationId: evicted.id, title: evicted.title, message: `The private conversation with ${evicted.peer} was ended: OffRecord keeps at most ${max} conversations.` });
-          this.noticeTabs(evicted, 'STORE_EVICTED', `OffRecord ended this private conversation: at most ${max} are kept.`);
-          await this.pushView(evicted);
-        });
+      if (!evicted) {
+        await this.deps.store.remove(key);
+        continue;
       }
+      // On its own chain, not awaited: this runs on the chain of the conversation that grew.
+      // The record is removed there too, after any step already queued on it has written.
+      this.evicting.add(key);
+      void this.serial(evicted.id, async () => {
+        try {
+          endConversation(evicted, 'evicted');
+          await this.deps.store.remove(key);
+        } finally {
+          this.evicting.delete(key);
+        }
+        this.report({ code: 'evicted', conversationId: evicted.id, title: evicted.title, message: `The private conversation with ${evicted.peer} was ended: OffRecord keeps at most ${max} conversations.` });
+        this.noticeTabs(evicted, 'STORE_EVICTED', `OffRecord ended this private conversation: at most ${max} are kept.`);
+        await this.pushView(evicted);
+      });
     }
   }
 

@@ -171,8 +171,9 @@ export class ConversationStore {
     await this.writing(() => write(this.db, ['conversations'], (tx) => tx.objectStore('conversations').put(disk)));
   }
 
+  /** Flushed like a strict put: a full disk's stale record must be gone before the step's ciphertext leaves. */
   async remove(recordKey: string): Promise<void> {
-    await write(this.db, ['conversations'], (tx) => tx.objectStore('conversations').delete(recordKey));
+    await write(this.db, ['conversations'], (tx) => tx.objectStore('conversations').delete(recordKey), { durability: 'strict' });
   }
 
   async count(): Promise<number> {

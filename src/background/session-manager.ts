@@ -9,7 +9,7 @@
  * token for that message. Loading, expiry, the cap and faults are in conversation-life.ts.
  */
 import {
-  abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage,
+  abortSmp, answerSmp, conversationStatus, createConversation, endOtr, isOtrError, receiveMessage, sendMessage, POLICY_REQUIRE_ENCRYPTION,
   startOtr, startSmp, useExtraSymmetricKey, type ConversationState, type Identity, type Invitation, type OtrEnv, type OtrEvent, type StepResult,
 } from '../otr/index';
 import { carriesPlaintext, classify, isEarlierFragment, isEncodedWire, isOtrTraffic } from '../otr/classify';
@@ -285,6 +285,8 @@ export class SessionManager {
   receiveHistory(id: string, texts: unknown[]): Promise<HistoryEntryResult[]> {
     return this.serial(id, async () => {
       const r = this.record(id);
+      // Before the batch's step, as receiveOne does for a single text.
+      await this.life.expireIfIdle(r);
       const commit = new HistoryCommit();
       const results = await this.step(r, () =>
         feedBatch(texts, commit, {
@@ -322,10 +324,18 @@ export class SessionManager {
     if (history && !heldFromMail && !feedsFromHistory(wire)) return { messageId, display: wire.kind !== 'plaintext' ? 'hidden' : 'plain', send: [] };
     // Issue 16 (held-query.ts): under 'manual' a peer's query waits for the user's Start.
     if ((!history || heldFromMail) && mustHold(r, wire)) {
+      const before = { heldQuery: r.heldQuery, peerAsked: r.peerAsked };
       if (holdQuery(r, wire.versions)) {
         if (commit) commit.add('strict');
         else {
-          await this.life.save(r);
+          try {
+            await this.life.save(r);
+          } catch (e) {
+            // Not held after all, as on disk: the same query again is held and saved then.
+            Object.assign(r, before);
+            if (before.heldQuery === undefined) delete r.heldQuery;
+            throw e;
+          }
           await this.pushView(r);
         }
       }
@@ -340,12 +350,13 @@ export class SessionManager {
       } else if (secure && wire.kind === 'plaintext') fed = withoutTags(text);
       else if (!this.limiter.allow(id, triggerKey(wire))) return { messageId, display: wire.kind === 'plaintext' ? 'plain' : 'hidden', send: [] };
     }
+    // Before the step, so a step that fails cannot roll the wiped keys back (a batch expired first).
+    if (!commit) await this.life.expireIfIdle(r);
     return this.step(r, () => this.feed(r, fed, messageId, otr, history, commit));
   }
 
   private async feed(r: LiveConversation, text: string, messageId: string, otr: boolean, history: boolean, commit?: HistoryCommit): Promise<IncomingResult> {
     const id = r.id;
-    await this.life.expireIfIdle(r);
     const me = await this.deps.keys.identityFor(r.site, r.account);
     let result: StepResult;
     try {
@@ -390,13 +401,20 @@ export class SessionManager {
     return this.serial(id, async () => {
       const r = this.record(id);
       this.usable(r);
+      // Before the step: the refusal below would otherwise roll the wiped keys back into memory.
+      await this.life.expireIfIdle(r);
       if (r.fingerprintChanged) storeFail('fingerprint-changed', `${r.peer}'s key changed; acknowledge it before sending`);
+      // Refused, not dropped: the compose frame keeps the text (nothing goes out in the clear).
+      const msgstate = conversationStatus(r.state).msgstate;
+      if (msgstate === 'FINISHED') {
+        storeFail('invalid', r.ended === 'expired' ? 'this private conversation expired; restart it from the lock' : 'the private conversation ended; end or restart it from the lock');
+      }
+      // The engine passes text through unencrypted unless the policy requires encryption (then it
+      // queues it): the conversation may have ended, or never started, since the user typed.
+      if (msgstate !== 'ENCRYPTED' && !(r.state.policy & POLICY_REQUIRE_ENCRYPTION)) {
+        storeFail('invalid', 'the conversation is not private: nothing was sent; start it from the lock');
+      }
       return this.step(r, async () => {
-        await this.life.expireIfIdle(r);
-        // Refused, not dropped: the compose frame keeps the text (nothing goes out in the clear).
-        if (conversationStatus(r.state).msgstate === 'FINISHED') {
-          storeFail('invalid', r.ended === 'expired' ? 'this private conversation expired; restart it from the lock' : 'the private conversation ended; end or restart it from the lock');
-        }
         const me = await this.deps.keys.identityFor(r.site, r.account);
         const result = withOfflineOffer(this.deps.env, me, sendMessage(this.deps.env, me, r.state, text), true);
         const queued = conversationStatus(result.state).queued > conversationStatus(r.state).queued;
@@ -414,9 +432,11 @@ export class SessionManager {
       if (tabId !== undefined && !r.tabs.some((t) => t.tabId === tabId)) storeFail('invalid', 'that conversation is not shown in this tab');
       const i = r.queuedIds.indexOf(queuedId);
       if (i < 0) storeFail('not-found', 'that message is no longer waiting (sent or cancelled)');
-      r.state = { ...r.state, queued: r.state.queued.filter((_, j) => j !== i) };
-      r.queuedIds = r.queuedIds.filter((_, j) => j !== i);
-      await this.life.save(r);
+      await this.step(r, async () => {
+        r.state = { ...r.state, queued: r.state.queued.filter((_, j) => j !== i) };
+        r.queuedIds = r.queuedIds.filter((_, j) => j !== i);
+        await this.life.save(r);
+      });
       await this.pushView(r);
       return this.view(r);
     });
@@ -538,8 +558,10 @@ export class SessionManager {
     for (const id of ids) {
       await this.serial(id, async () => {
         const r = this.record(id);
-        delete r.fingerprintChanged;
-        await this.life.save(r);
+        await this.step(r, async () => {
+          delete r.fingerprintChanged;
+          await this.life.save(r);
+        });
         this.deps.notify({ type: 'conversation', view: await this.view(r) });
       });
     }

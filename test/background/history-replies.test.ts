@@ -6,6 +6,8 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { policyBits } from '../../src/background/config-store';
+import { whitespaceTag } from '../../src/otr/query';
 import { senders } from './harness';
 import { freshDbName } from './helpers';
 import { boot, bootPair, closeBrowser, typed, goPrivate, incoming, readPlaintext, type Side, pushed, viewOf } from './sides';
@@ -60,9 +62,9 @@ describe('history never talks back', () => {
   });
 
   it('an old whitespace-tagged message starts nothing', async () => {
-    await alice.bg.ask(senders.popup, 'sites.update', { id: 'thelounge', policy: 'opportunistic' });
-    alice = await closeBrowser(alice);
-    const tagged = await typed(alice, 'hello in the clear');
+    // What an OTR client under 'opportunistic' sends in the clear (OffRecord's compose frame
+    // sends only in a private conversation; the page's own input box sends plaintext).
+    const tagged = [`hello in the clear${whitespaceTag(policyBits('opportunistic'))}`];
     expect(tagged[0]).toContain(' \t  \t\t\t\t \t \t \t  ');
     const result = await incoming(bob, tagged[0]!, true);
     expect(result.send).toEqual([]);
