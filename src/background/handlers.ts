@@ -13,6 +13,7 @@ import type { From, Handlers } from './router';
 import type { SessionManager } from './session-manager';
 import type { FrameTokens } from './tokens';
 import type { TrustStore } from './trust-store';
+import type { FrameRole } from '../messaging/frames';
 import type { RoomManager } from './rooms/room-manager';
 import { roomHandlers } from './rooms/room-handlers';
 import { openPopupOver } from './open-popup';
@@ -54,6 +55,15 @@ export function createHandlers(s: Services): Handlers {
   /** Content requests name only conversations their own tab and frame registered (item 5). */
   const own = (conversationId: string, from: From) => {
     if (from.context === 'content') s.sessions.assertRegisteredBy(conversationId, { tabId: from.tabId!, frameId: from.frameId! });
+  };
+  /**
+   * A frame's own requests (outside its port) name only the conversation its token granted that
+   * frame, while its page is claimed (tokens.ts frameGrant), as its port's actions do.
+   */
+  const grantedTo = (conversationId: string, from: From, role: FrameRole) => {
+    const grant = s.tokens.frameGrant(from.tabId, from.frameId);
+    if (!grant || grant.role !== role || grant.conversationId !== conversationId || grant.tabId !== from.tabId)
+      storeFail('invalid', 'this frame was not granted that conversation');
   };
   /** Every live conversation takes the policy of its origin's site rows again. */
   const policiesChanged = async () => {
@@ -113,8 +123,10 @@ export function createHandlers(s: Services): Handlers {
 
     'conversations.list': ({ tabId }) => s.sessions.listForTab(tabId),
     'conversations.problems': async () => s.sessions.life.problems,
-    'conversation.cancelQueued': ({ conversationId, queuedId }, from) =>
-      s.sessions.cancelQueued(conversationId, queuedId, from.context === 'compose-frame' ? from.tabId : undefined),
+    'conversation.cancelQueued': async ({ conversationId, queuedId }, from) => {
+      if (from.context === 'compose-frame') grantedTo(conversationId, from, 'compose');
+      return s.sessions.cancelQueued(conversationId, queuedId, from.context === 'compose-frame' ? from.tabId : undefined);
+    },
     'conversation.start': async ({ conversationId }, from) => {
       own(conversationId, from);
       return forContext(await s.sessions.start(conversationId), from);
@@ -126,7 +138,10 @@ export function createHandlers(s: Services): Handlers {
     'smp.start': ({ conversationId, secret, question }) => s.sessions.smpStart(conversationId, secret, question),
     'smp.answer': ({ conversationId, secret }) => s.sessions.smpAnswer(conversationId, secret),
     'smp.abort': ({ conversationId }) => s.sessions.smpAbort(conversationId),
-    'file.announce': ({ conversationId, useData }) => s.sessions.announceFile(conversationId, useData),
+    'file.announce': async ({ conversationId, useData }, from) => {
+      grantedTo(conversationId, from, 'attach');
+      return s.sessions.announceFile(conversationId, useData);
+    },
     'conversation.verifyManual': ({ conversationId }) => s.sessions.verifyManual(conversationId),
 
     'sites.list': () => s.config.sites(),

@@ -25,6 +25,19 @@ const MARK_SHARED_MS = 1_000;
 
 const tabKey = (t: TabRef) => `${t.tabId}:${t.frameId}`;
 
+/**
+ * Posts on a port that may have closed meanwhile (Chromium throws "Attempting to use a
+ * disconnected port object"): false if it did, and the caller forgets the port.
+ */
+function postTo(port: PortLike, message: unknown): boolean {
+  try {
+    port.postMessage(message);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class PortHub implements PortHandlers {
   private eventPorts = new Set<PortLike>();
   private contentPorts = new Map<string, PortLike>();
@@ -68,20 +81,25 @@ export class PortHub implements PortHandlers {
     this.rooms = rooms;
   }
 
+  /** One port that went without our hearing of it never keeps the others from their push. */
   broadcast(event: PushEvent): void {
-    for (const p of this.eventPorts) p.postMessage(event);
+    for (const p of [...this.eventPorts]) if (!postTo(p, event)) this.eventPorts.delete(p);
     if (event.type === 'conversation') {
-      for (const [p, b] of this.framePorts) {
+      for (const [p, b] of [...this.framePorts]) {
         if (b.conversationId !== event.view.id) continue;
-        p.postMessage({ type: 'conversation', view: event.view } satisfies BackgroundToFrame);
         // Waiting texts go to compose frames only (extension origin), never to the page.
-        if (b.role === 'compose') p.postMessage({ type: 'queued', items: this.sessions.queuedTexts(b.conversationId) } satisfies BackgroundToFrame);
+        const ok =
+          postTo(p, { type: 'conversation', view: event.view } satisfies BackgroundToFrame) &&
+          (b.role !== 'compose' || postTo(p, { type: 'queued', items: this.sessions.queuedTexts(b.conversationId) } satisfies BackgroundToFrame));
+        if (!ok) this.framePorts.delete(p);
       }
     }
   }
 
   toContent(tab: TabRef, push: ContentPush): void {
-    this.contentPorts.get(tabKey(tab))?.postMessage(contentPush(push));
+    const key = tabKey(tab);
+    const port = this.contentPorts.get(key);
+    if (port && !postTo(port, contentPush(push)) && this.contentPorts.get(key) === port) this.contentPorts.delete(key);
   }
 
   events(port: PortLike): void {
@@ -101,10 +119,19 @@ export class PortHub implements PortHandlers {
   frame(port: PortLike, from: From): void {
     let greeted = false;
     let nonce: string | null = null;
-    const post = (m: BackgroundToFrame) => port.postMessage(m);
+    let closed = false;
+    /** What the frame was claimed for, once it was. */
+    let claimed: { grant: TokenGrant; token: string } | null = null;
+    const post = (m: BackgroundToFrame) => {
+      if (!closed && !postTo(port, m)) closed = true;
+    };
     const fail = (code: string, message: string) => {
       post({ type: 'error', code, message });
-      port.disconnect();
+      try {
+        port.disconnect();
+      } catch {
+        // closed already
+      }
     };
     const guard = async (step: () => Promise<void>) => {
       try {
@@ -116,8 +143,16 @@ export class PortHub implements PortHandlers {
       }
     };
     port.onDisconnect.addListener(() => {
+      closed = true;
       this.framePorts.delete(port);
       if (nonce) this.tokens.forget(nonce);
+      if (!claimed) return;
+      const { grant, token } = claimed;
+      this.tokens.left(from.tabId, from.frameId, grant, token);
+      // A reader closes its port once it shows its text. Any other frame keeps its port while
+      // its page lives: closed, that page went, and the element may now show the page's own
+      // document (srcdoc, its address), so the content script that placed it is told.
+      if (grant.role !== 'reader') this.toContent({ tabId: grant.tabId, frameId: grant.frameId }, { type: 'frame-gone', conversationId: grant.conversationId, token });
     });
     port.onMessage.addListener((message) => {
       if (greeted) return;
@@ -128,7 +163,8 @@ export class PortHub implements PortHandlers {
         // claims it with the token (tokens.ts). Until then this port gets nothing.
         const fresh = this.tokens.hello(hello.nonce, frameRoleOf(from.context) ?? 'reader', from.tabId, from.frameId, (grant, token) => {
           nonce = null;
-          void guard(() => this.granted(port, from, grant, token, hello.messageId, post, fail));
+          claimed = { grant, token };
+          void guard(() => this.granted(port, from, grant, token, hello.messageId, post, fail, () => closed));
         });
         if (!fresh) return fail('token', 'that nonce was said already');
         nonce = hello.nonce;
@@ -145,9 +181,16 @@ export class PortHub implements PortHandlers {
     helloMessageId: string | undefined,
     post: (m: BackgroundToFrame) => void,
     fail: (code: string, message: string) => void,
+    closed: () => boolean,
   ): Promise<void> {
     const role = grant.role;
     const mark = this.securityMark ? await this.mark(this.securityMark) : undefined;
+    // The frame went while the mark was read: its disconnect was heard already, so a port kept
+    // now would stay for good (and every push to its conversation would post to a dead port).
+    if (closed()) {
+      this.tokens.served(token);
+      return;
+    }
     this.framePorts.set(port, { conversationId: grant.conversationId, role });
     if (role === 'reader') return this.serveReader(port, from, grant, token, helloMessageId, mark, post, fail);
     if (mark) post({ type: 'mark', mark });
@@ -196,6 +239,8 @@ export class PortHub implements PortHandlers {
       post(text === null ? { type: 'unavailable', messageId, ...withMark } : { type: 'plaintext', messageId, text, ...(files.length ? { files } : {}), ...withMark });
     };
     const messageId = grant.messageId ?? (grant.pending ? helloMessageId : undefined);
+    // From here a message named for this frame (tokens.bind) is told by park's deliver.
+    this.tokens.served(token);
     if (messageId) return await deliver(messageId);
     markNow();
     if (!grant.pending) return fail('token', 'a reader must name its message');
@@ -218,10 +263,10 @@ export class PortHub implements PortHandlers {
             : action === 'smp.abort'
               ? await this.sessions.smpAbort(conversationId)
               : await this.sessions.verifyManual(conversationId);
-      port.postMessage({ type: 'conversation', view } satisfies BackgroundToFrame);
+      postTo(port, { type: 'conversation', view } satisfies BackgroundToFrame);
     } catch (e) {
       const code = e instanceof SchemaError ? 'schema' : isStoreError(e) ? e.code : 'internal';
-      port.postMessage({ type: 'error', code, message: e instanceof Error ? e.message : String(e) } satisfies BackgroundToFrame);
+      postTo(port, { type: 'error', code, message: e instanceof Error ? e.message : String(e) } satisfies BackgroundToFrame);
     }
   }
 
@@ -239,14 +284,14 @@ export class PortHub implements PortHandlers {
       if (room) {
         this.rooms!.showing(ref.site, ref.account, ref.peer, tab, conversationId, ref.fragmentSize);
         await this.rooms!.post(room, text, tab);
-        port.postMessage({ type: 'sent', queued: false } satisfies BackgroundToFrame);
+        postTo(port, { type: 'sent', queued: false } satisfies BackgroundToFrame);
         return;
       }
       const { queued } = await this.sessions.send(conversationId, text, tab);
-      port.postMessage({ type: 'sent', queued } satisfies BackgroundToFrame);
+      postTo(port, { type: 'sent', queued } satisfies BackgroundToFrame);
     } catch (e) {
       const code = e instanceof SchemaError ? 'schema' : isStoreError(e) ? e.code : 'internal';
-      port.postMessage({ type: 'error', code, message: e instanceof Error ? e.message : String(e) } satisfies BackgroundToFrame);
+      postTo(port, { type: 'error', code, message: e instanceof Error ? e.message : String(e) } satisfies BackgroundToFrame);
     }
   }
 }

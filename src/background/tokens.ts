@@ -7,7 +7,8 @@
  * The token never enters the page: a frame draws a nonce, says it on its port and posts it to
  * its parent window, and the content script claims the frame with the token only when the
  * message comes from the very iframe element it placed (`event.source`, which page script cannot
- * fake). The page sees the nonce, but no page can open a port to the background to say it.
+ * fake) and from the extension's origin (`event.origin`: not a document the page put into that
+ * element). The page sees the nonce, but no page can open a port to the background to say it.
  * So a grant goes to that frame alone, a child of the content script's frame, and a frame the
  * page makes at OffRecord's address (or one in another frame or tab) gets nothing.
  */
@@ -60,11 +61,30 @@ interface Parked {
   deliver(messageId: string): void;
 }
 
+/** A claimed grant not yet served, which a warm reader's message may still be named on (bind). */
+interface Claimed {
+  grant: TokenGrant;
+  expires: number;
+}
+
+const frameKey = (tabId: number | undefined, frameId: number | undefined) => `${tabId}:${frameId}`;
+
 export class FrameTokens {
   private grants = new Map<string, TokenGrant>();
   private parked = new Map<string, Parked>();
   private hellos = new Map<string, Hello>();
   private early = new Map<string, EarlyClaim>();
+  /**
+   * Spare reader grants from their claim until their frame is served (the claim may wait for
+   * the frame's hello, then the security mark is read): a message named meanwhile is kept on
+   * the grant, which the frame reads once served (port-hub.ts serveReader).
+   */
+  private claimed = new Map<string, Claimed>();
+  /**
+   * Claimed frames other than readers, by the frame's own tab and frame: what such a frame asks
+   * outside its port (file.announce, conversation.cancelQueued) is held to its grant.
+   */
+  private frames = new Map<string, TokenGrant>();
 
   constructor(
     private readonly random: (n: number) => Uint8Array,
@@ -113,28 +133,60 @@ export class FrameTokens {
     const grant = this.grants.get(token);
     this.grants.delete(token);
     if (!grant || grant.expires < this.now()) return Promise.resolve(false);
+    if (this.early.has(nonce)) return Promise.resolve(false);
+    const spare = grant.role === 'reader' && grant.pending && !grant.messageId;
+    if (spare) {
+      this.prune(this.claimed);
+      this.claimed.set(token, { grant, expires: this.now() + EARLY_CLAIM_MS + LIFETIME_MS });
+    }
+    const answered = (granted: boolean) => {
+      if (!granted) this.claimed.delete(token);
+      return granted;
+    };
     const hello = this.hellos.get(nonce);
     if (hello) {
       const granted = this.grant(grant, token, hello, tabId, frameId);
       if (granted) this.hellos.delete(nonce);
-      return Promise.resolve(granted);
+      return Promise.resolve(answered(granted));
     }
-    if (this.early.has(nonce)) return Promise.resolve(false);
     this.prune(this.early);
-    return new Promise((answer) => {
+    return new Promise<boolean>((answer) => {
       const timer = setTimeout(() => {
         if (this.early.get(nonce)?.timer === timer) this.drop(this.early, nonce);
       }, EARLY_CLAIM_MS);
       this.early.set(nonce, { grant, token, tabId, frameId, expires: this.now() + EARLY_CLAIM_MS, answer, timer });
-    });
+    }).then(answered);
   }
 
   private grant(grant: TokenGrant, token: string, hello: Hello, tabId: number | undefined, frameId: number | undefined): boolean {
     if (hello.expires < this.now()) return false;
     if (grant.tabId !== tabId || grant.frameId !== frameId || grant.role !== hello.role) return false;
     if (hello.tabId !== grant.tabId || hello.frameId === undefined || hello.frameId === grant.frameId) return false;
+    if (grant.role !== 'reader') {
+      const key = frameKey(hello.tabId, hello.frameId);
+      this.frames.delete(key);
+      this.frames.set(key, grant);
+      for (const old of [...this.frames.keys()].slice(0, Math.max(0, this.frames.size - MAX_LIVE))) this.frames.delete(old);
+    }
     hello.granted(grant, token);
     return true;
+  }
+
+  /** The claimed frame is served (or went before it was): a message named for it now goes by park. */
+  served(token: string): void {
+    this.claimed.delete(token);
+  }
+
+  /** The claimed frame's port closed: its page is gone, and with it the frame's grant. */
+  left(tabId: number | undefined, frameId: number | undefined, grant: TokenGrant, token: string): void {
+    this.claimed.delete(token);
+    const key = frameKey(tabId, frameId);
+    if (this.frames.get(key) === grant) this.frames.delete(key);
+  }
+
+  /** The grant of the frame at (tabId, frameId) while its page is claimed and its port open (not readers). */
+  frameGrant(tabId: number | undefined, frameId: number | undefined): TokenGrant | undefined {
+    return this.frames.get(frameKey(tabId, frameId));
   }
 
   /**
@@ -142,6 +194,7 @@ export class FrameTokens {
    * any message arrived) waits under that token until its content script names the message.
    */
   park(token: string, grant: TokenGrant, deliver: (messageId: string) => void): () => void {
+    this.claimed.delete(token);
     this.parked.set(token, { grant, deliver });
     return () => this.parked.delete(token);
   }
@@ -153,11 +206,11 @@ export class FrameTokens {
    */
   bind(token: string, tabId: number | undefined, frameId: number | undefined, conversationId: string, messageId: string): boolean {
     const parked = this.parked.get(token);
-    const g = parked?.grant ?? this.grants.get(token);
+    const g = parked?.grant ?? this.grants.get(token) ?? this.claimed.get(token)?.grant;
     if (!g || g.role !== 'reader' || !g.pending || g.messageId || g.tabId !== tabId || g.frameId !== frameId || g.conversationId !== conversationId) return false;
     if (!parked) {
       // Moved into the row before its page had loaded (the message came just after the spare
-      // was made): the frame is told its message with its grant when it presents the token.
+      // was made), or claimed but not yet served: the frame is told its message with its grant.
       g.messageId = messageId;
       return true;
     }
@@ -184,7 +237,7 @@ export class FrameTokens {
    */
   private prune(adding: Map<string, { expires: number }>): void {
     const now = this.now();
-    for (const map of [this.grants, this.hellos, this.early] as Map<string, { expires: number }>[]) {
+    for (const map of [this.grants, this.hellos, this.early, this.claimed] as Map<string, { expires: number }>[]) {
       for (const [key, entry] of map) if (entry.expires < now) this.drop(map, key);
     }
     for (const key of [...adding.keys()].slice(0, Math.max(0, adding.size - MAX_LIVE + 1))) this.drop(adding, key);

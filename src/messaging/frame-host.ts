@@ -2,7 +2,9 @@
  * Messages an OffRecord frame posts to the page window holding it (window.parent.postMessage).
  * They carry no secret: a frame's size is visible to the page anyway, and so is closing it.
  * The host accepts one only when `event.source` is the contentWindow of a frame it placed
- * itself, which a page script cannot fake, and checks the shape here.
+ * itself, which a page script cannot fake, and `event.origin` is the extension's (the page can
+ * navigate that very element to a document of its own: same window, the page's origin)
+ * (overlay/frame-claims.ts fromFrame), and checks the shape here.
  */
 export type FrameToHost =
   /** The nonce this frame said on its port: the content script claims the frame with it (tokens.ts). */

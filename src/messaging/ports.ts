@@ -54,6 +54,12 @@ export type ContentPush =
   | { type: 'conversation'; view: ConversationView }
   | { type: 'fingerprint-changed'; conversationId: string; previous: string; current: string }
   | { type: 'notice'; conversationId: string; name: string; text: string }
+  /**
+   * The page in the compose, verify or attach frame claimed with `token` (which this content
+   * script holds already) went: its port closed. An element still in the page then shows
+   * something else (the page may have navigated it), and is taken away (frame-claims.ts).
+   */
+  | { type: 'frame-gone'; conversationId: string; token: string }
   /** The answer to a request the content script made on this port (see PortRequest). */
   | { type: 'reply'; id: number; reply: Reply<unknown> };
 

@@ -114,7 +114,10 @@ export const REQUESTS = {
   'conversations.list': kind<{ tabId: number }, ConversationView[]>(PAGES, obj({ tabId: int(0) })),
   /** Storage faults since the background started (unreadable records, full disk, the cap). */
   'conversations.problems': kind<{}, ProblemView[]>(PAGES, EMPTY),
-  /** Drops one text waiting for the conversation to become private (it is never sent). */
+  /**
+   * Drops one text waiting for the conversation to become private (it is never sent). A compose
+   * frame may name only the conversation it is claimed for (tokens.ts frameGrant).
+   */
   'conversation.cancelQueued': kind<{ conversationId: string; queuedId: string }, ConversationView>(
     [...PAGES, 'compose-frame'],
     obj({ conversationId: ID, queuedId: pattern(/^[0-9a-f]{16}$/, 16) }),
@@ -193,7 +196,7 @@ export const REQUESTS = {
   >(['content'], obj({ conversationId: ID, role: literal(...FRAME_ROLES), messageId: opt(MESSAGE_ID), pending: opt(bool) })),
   /**
    * The frame that posted `nonce` (also said in its port's hello) is the iframe this content script
-   * placed for `token` (checked by `event.source`): that frame, and only it, gets the grant.
+   * placed for `token` (checked by `event.source` and `event.origin`): that frame, and only it, gets the grant.
    */
   'content.frameClaim': kind<{ token: string; nonce: string }, { claimed: boolean }>(['content'], obj({ token: TOKEN, nonce: TOKEN })),
   /**

@@ -10,6 +10,7 @@ import { frameToHost } from '../messaging/frame-host';
 import { t, msg } from '../ui/i18n';
 import { composeFrame, placeOver } from './frames';
 import { composeTamper } from './frame-guard';
+import { fromFrame } from './frame-claims';
 import type { Lock } from './lock';
 
 /** How often placement also checks that the compose frame is still seen (frame-guard.ts). */
@@ -155,9 +156,9 @@ export class ComposeBox {
     }
   }
 
-  /** Only the compose frame placed here may ask (a page cannot fake `source`). */
+  /** Only OffRecord's page in the compose frame placed here may ask (a page cannot fake `source` or `origin`). */
   private onFrameMessage = (e: MessageEvent): void => {
-    if (!this.frame || e.source !== this.frame.contentWindow) return;
+    if (!fromFrame(e, this.frame)) return;
     const m = frameToHost(e.data);
     if (m?.offrecord === 'compose-escape') this.useSiteBox(true);
     else if (m?.offrecord === 'compose-size') {

@@ -13,6 +13,7 @@ import type { ConversationView, IncomingResult } from '../messaging/types';
 import { HistoryBatches } from './history-feed';
 import { InOrder } from './in-order';
 import { clearStatus, isDecorated, statusLine, verifyFrame } from './frames';
+import { frameGone, fromFrame } from './frame-claims';
 import { ComposeBox } from './compose-box';
 import { ReaderFrames } from './readers';
 import { Lock, NEUTRAL_SUBJECT, type LockAction } from './lock';
@@ -170,6 +171,7 @@ export class ConversationController {
     else if (push.type === 'fingerprint-changed')
       this.lock.showKeyWarning(msg('notice_key_changed_was', [this.ref.peerId, push.previous]));
     else if (push.type === 'notice') this.lock.showNotice(push.text);
+    else if (push.type === 'frame-gone') frameGone(push.token);
   }
 
   private setView(view: ConversationView): void {
@@ -231,7 +233,7 @@ export class ConversationController {
     // The frame asks to be closed with a message carrying nothing but a fixed name.
     const win = this.doc.defaultView!;
     const onMessage = (e: MessageEvent) => {
-      if (e.source !== f.contentWindow || frameToHost(e.data)?.offrecord !== 'close-verify') return;
+      if (!fromFrame(e, f) || frameToHost(e.data)?.offrecord !== 'close-verify') return;
       f.remove();
       if (this.verify === f) this.verify = null;
       win.removeEventListener('message', onMessage);

@@ -3,7 +3,9 @@
  * the DOM around the frame and can remove it, hide it, make it transparent or lay something over
  * it, so a user would type into the site's box believing it private. Checked at placement time
  * (about once a second, not per event): the frame's own computed style, its ancestors' opacity,
- * where it really is, and what `elementFromPoint` finds at its centre.
+ * where it really is, and what `elementFromPoint` finds at its centre. A frame whose page went
+ * while the element stayed (the page navigated it, say to a `srcdoc` look-alike) is taken out of
+ * the page when the background says so (frame-claims.ts frameGone), and so found 'removed'.
  */
 export type Tamper = 'removed' | 'hidden' | 'moved' | 'transparent' | 'covered';
 

@@ -15,6 +15,7 @@ import { request } from '../messaging/client';
 import type { SiteAdapter } from '../adapters/core/types';
 import { UPLOAD_NAME, UPLOAD_TYPE } from '../files/neutral-upload';
 import { attachFrame } from './frames';
+import { fromFrame } from './frame-claims';
 import { msg } from '../ui/i18n';
 import { readComposer } from '../adapters/core/insert';
 
@@ -45,7 +46,8 @@ export async function openAttach(doc: Document, adapter: SiteAdapter, conversati
   doc.body.append(frame);
   const win = doc.defaultView!;
   const onMessage = (e: MessageEvent) => {
-    if (e.source !== frame.contentWindow) return;
+    // OffRecord's page in the frame placed here, not one the page navigated the element to.
+    if (!fromFrame(e, frame)) return;
     const m = frameToHost(e.data);
     if (m?.offrecord === 'close-attach') {
       frame.remove();

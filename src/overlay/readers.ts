@@ -474,7 +474,7 @@ export class ReaderFrames {
 
   /** The frame measured its text: the box follows it (its width is the site's). */
   private onMessage = (e: MessageEvent): void => {
-    const frame = claimedFrame(e.source);
+    const frame = claimedFrame(e);
     const el = frame && this.rowOf.get(frame);
     const r = el && this.readers.get(el);
     // A frame taken out of its row has no say over the row.

@@ -19,6 +19,7 @@ import { freshDbName } from './helpers';
 import { boot, clockEnv, goPrivate, incoming, pushed, readPlaintext, typed, type Clock, type Side } from './sides';
 import type { SenderInfo } from '../../src/background/router';
 import { ORIGIN, RUNTIME_ID } from './harness';
+import { FRAME_PORT } from '../../src/messaging/ports';
 
 const attachFrame: SenderInfo = { id: RUNTIME_ID, url: `${ORIGIN}/attach.html`, origin: ORIGIN, tab: { id: 1 }, frameId: 7 };
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
@@ -33,6 +34,9 @@ beforeEach(async () => {
   alice = await boot('alice', freshDbName(), { env: clockEnv(clock) });
   bob = await boot('bob', freshDbName(), { env: clockEnv(clock) });
   await goPrivate(alice, bob);
+  // The attach frame's requests count only while it is claimed for alice's conversation.
+  const { token } = await alice.bg.ask(senders.content(alice.tab), 'content.frameToken', { conversationId: alice.conv.id, role: 'attach' });
+  expect(await alice.bg.present(alice.bg.connect(FRAME_PORT, attachFrame), token)).toBe(true);
 });
 
 async function announce(): Promise<{ fileKey: string; wire: string[]; useData: Uint8Array }> {
