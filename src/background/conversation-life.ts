@@ -248,22 +248,32 @@ export class ConversationLife {
     this.tombstones.set(key, { key, ended, lastActivity });
   }
 
-  /** Beyond the cap the least recently used conversation on disk ends (keys wiped), with a notice. */
+  /**
+   * Beyond the cap, records that hold nothing private go first, least recently used first, and
+   * silently: a tombstone, or a chat never made private (a page naming a new peer each time
+   * makes those by the hundred, and must not push private conversations out). Only then does the
+   * least recently used private conversation end (keys wiped), with a notice.
+   */
   private async enforceCap(keep: string): Promise<void> {
     const max = this.deps.maxConversations ?? DEFAULT_MAX_CONVERSATIONS;
     while (this.onDisk.size > max) {
-      let oldest: { key: string; at: number; r?: LiveConversation } | null = null;
-      for (const t of this.tombstones.values()) if (!oldest || t.lastActivity < oldest.at) oldest = { key: t.key, at: t.lastActivity };
+      type Candidate = { key: string; at: number; r?: LiveConversation };
+      let plain: Candidate | null = null;
+      let secret: Candidate | null = null;
+      for (const t of this.tombstones.values()) if (!plain || t.lastActivity < plain.at) plain = { key: t.key, at: t.lastActivity };
       for (const r of this.records.values()) {
         const key = recordKeyOf(r.id);
-        if (key === keep || r.locked || !this.onDisk.has(key)) continue;
-        if (!oldest || r.lastActivity < oldest.at) oldest = { key, at: r.lastActivity, r };
+        if (key === keep || r.locked || !this.onDisk.has(key) || this.tombstones.has(key)) continue;
+        if (holdsSecrets(r.state)) {
+          if (!secret || r.lastActivity < secret.at) secret = { key, at: r.lastActivity, r };
+        } else if (!plain || r.lastActivity < plain.at) plain = { key, at: r.lastActivity, r };
       }
-      if (!oldest) return;
-      const key = oldest.key;
+      const victim = plain ?? secret;
+      if (!victim) return;
+      const key = victim.key;
       this.onDisk.delete(key);
       this.tombstones.delete(key);
-      const evicted = oldest.r;
+      const evicted = victim.r;
       if (!evicted) {
         await this.deps.store.remove(key);
         continue;
@@ -272,12 +282,16 @@ export class ConversationLife {
       // The record is removed there too, after any step already queued on it has written.
       this.evicting.add(key);
       void this.serial(evicted.id, async () => {
+        // A step queued before this one may have made it private: then it ends, never goes silently.
+        const ends = victim === secret || holdsSecrets(evicted.state);
         try {
-          endConversation(evicted, 'evicted');
+          if (ends) endConversation(evicted, 'evicted');
           await this.deps.store.remove(key);
         } finally {
           this.evicting.delete(key);
         }
+        // A chat with nothing private stays as it is in memory; written again, it counts again.
+        if (!ends) return;
         this.report({ code: 'evicted', conversationId: evicted.id, title: evicted.title, message: `The private conversation with ${evicted.peer} was ended: OffRecord keeps at most ${max} conversations.` });
         this.noticeTabs(evicted, 'STORE_EVICTED', `OffRecord ended this private conversation: at most ${max} are kept.`);
         await this.pushView(evicted);

@@ -12,6 +12,8 @@ import { StoreError } from '../../src/background/errors';
 import { recordKeyOf } from '../../src/background/conversation-store';
 import { toHex } from '../../src/otr/bytes';
 import { decodeMessage, isEncodedMessage } from '../../src/otr/messages';
+import { createConversation, receiveMessage } from '../../src/otr/index';
+import { testKey } from '../otr/helpers';
 import type { ContentPush } from '../../src/messaging/ports';
 import { senders } from './harness';
 import { freshDbName } from './helpers';
@@ -157,7 +159,10 @@ describe('the cap', () => {
     bob = await boot('bob', freshDbName(), { env: clockEnv(clock) });
     await goPrivate(alice, bob);
     clock.now += 60_000;
-    await registerPeer(alice, 'carol');
+    // Carol's chat holds a key exchange under way, so Bob's private one is what the cap ends.
+    const carol = await registerPeer(alice, 'carol');
+    const commit = receiveMessage(clockEnv(clock), { privateKey: testKey('persistence-integrity-carol'), instanceTag: 0x4000 }, createConversation({ account: 'carol', protocol: 'thelounge', peer: 'alice' }), '?OTRv3?').send[0]!;
+    await alice.bg.ask(senders.content(alice.tab), 'content.incoming', { conversationId: carol.id, text: commit });
     clock.now += 60_000;
     // Bob's conversation has a write in progress when dave's registration evicts it.
     const realPut = alice.bg.store.put.bind(alice.bg.store);
