@@ -35,6 +35,8 @@ export interface LiveConversation extends StoredConversation {
   heldQuery?: string;
   /** We sent a query (with its invitation) and no OTR answer has come yet. */
   asked?: AskedView;
+  /** What the site says this chat is, as of its last registration (not stored: a tab says it again). */
+  kind?: 'channel' | 'direct';
 }
 
 interface LifeDeps {
@@ -53,7 +55,7 @@ export const DEFAULT_MAX_CONVERSATIONS = 1000;
 const PROBLEM_LIMIT = 50;
 
 function stored(r: LiveConversation): StoredConversation {
-  const { tabs: _t, locked: _l, unsaved: _u, pendingNotice: _n, ...rest } = r;
+  const { tabs: _t, locked: _l, unsaved: _u, pendingNotice: _n, kind: _k, ...rest } = r;
   return rest;
 }
 
@@ -70,6 +72,8 @@ export class ConversationLife {
   private told = new Map<string, Set<string>>();
   problems: ProblemView[] = [];
   locked = false;
+  /** Called as OffRecord locks, or loads locked (set by SessionManager: the plaintext cache is cleared). */
+  onLock: (() => void) | null = null;
   idleDays = 7;
 
   constructor(
@@ -96,6 +100,7 @@ export class ConversationLife {
     } catch (e) {
       if (!isStoreError(e) || e.code !== 'locked') throw e;
       this.locked = true;
+      this.onLock?.();
       await this.sweep();
       return;
     }
@@ -142,6 +147,7 @@ export class ConversationLife {
   /** OffRecord was locked: every conversation drops its state (keys) and waits for unlock. */
   async lock(): Promise<void> {
     this.locked = true;
+    this.onLock?.();
     for (const r of [...this.records.values()]) {
       await this.serial(r.id, async () => {
         const placeholder: LiveConversation = {

@@ -179,7 +179,7 @@ export function createHandlers(s: Services): Handlers {
       return settings;
     },
 
-    'content.register': async ({ site, account, peer, title, fragmentSize }, from) => {
+    'content.register': async ({ site, account, peer, title, fragmentSize, kind }, from) => {
       // Policy from the origin the browser says sent this, not from the adapter id it names.
       const origin = from.origin!;
       const { policy, fragmentSize: siteFragmentSize } = await s.config.policyFor(origin, site);
@@ -187,6 +187,7 @@ export function createHandlers(s: Services): Handlers {
       const input = {
         origin, site, account, peer, policy, fragmentSize: siteFragmentSize,
         ...(fragmentSize === undefined ? {} : { adapterLimit: fragmentSize }),
+        ...(kind === undefined ? {} : { kind }),
       };
       return contentView(await s.sessions.register(title === undefined ? input : { ...input, title }, { tabId: from.tabId!, frameId: from.frameId! }));
     },

@@ -1,6 +1,9 @@
 /**
  * Decrypted texts waiting for their reader frames, and kept for the browser's session when the
- * Privacy setting says so (storage.session, never on disk). Keyed by (conversation, message):
+ * Privacy setting says so (storage.session, never on disk). With retention 'off' ("Not at all")
+ * a text is held only until the tabs waiting for it have shown it or closed: in storage.session
+ * meanwhile too, since the engine cannot decrypt a message twice and a worker restart between
+ * decrypt and show must not lose it (issue 11). Keyed by (conversation, message):
  * a reader of another conversation can neither read nor use up this one's text (issue 17 item
  * 4). A JavaScript string cannot be wiped: a text dropped here is gone from the map and from
  * storage.session, not from the worker's memory until the engine collects it.
@@ -32,8 +35,8 @@ const plainKey = (conversationId: string, messageId: string) => `${conversationI
 const STORED = 'plain:';
 
 export class PlaintextCache {
-  /** 'off': a text is dropped once every tab waiting for it has shown it. */
-  retention: 'off' | 'session' = 'off';
+  /** 'off': a text is dropped once every tab waiting for it has shown it (or closed). */
+  private kept: 'off' | 'session' = 'off';
   /** Insertion order is the eviction order: the oldest text goes first. */
   private readonly texts = new Map<string, Plain>();
   /** Reader frames waiting for a message still being received (see whenReceived). */
@@ -51,10 +54,48 @@ export class PlaintextCache {
     private readonly shownIn: (conversationId: string) => number[] | undefined,
   ) {}
 
-  /** The texts storage.session kept through a worker restart. */
+  get retention(): 'off' | 'session' {
+    return this.kept;
+  }
+
+  /** Switching to 'off' forgets everything kept, in memory and in storage.session. */
+  set retention(value: 'off' | 'session') {
+    const was = this.kept;
+    this.kept = value;
+    if (value === 'off' && was !== 'off') this.clear();
+  }
+
+  /** The texts storage.session kept through a worker restart (with 'off', those not yet shown). */
   restore(entries: Iterable<[string, unknown]>): void {
     for (const [key, value] of entries) {
       if (key.startsWith(STORED) && typeof value === 'string' && key.includes(' ')) this.texts.set(key.slice(STORED.length), { text: value, waiting: new Set() });
+    }
+  }
+
+  /** Forgets every kept text and file key (OffRecord locked, retention turned 'off'). */
+  clear(): void {
+    for (const key of [...this.texts.keys(), ...[...this.unwritten.keys()].map((k) => k.slice(STORED.length))]) this.unstore(key);
+    this.texts.clear();
+  }
+
+  /** Forgets one conversation's kept texts and file keys (the conversation was ended). */
+  forget(conversationId: string): void {
+    for (const key of [...this.texts.keys()]) {
+      if (!key.startsWith(`${conversationId} `)) continue;
+      this.texts.delete(key);
+      this.unstore(key);
+    }
+  }
+
+  /**
+   * A tab closed: it no longer waits for any text. With retention 'off' a text nobody waits
+   * for any more is dropped (a reader never placed would otherwise keep it).
+   */
+  dropTab(tabId: number): void {
+    for (const [key, entry] of [...this.texts]) {
+      if (!entry.waiting.delete(tabId) || this.kept !== 'off' || entry.waiting.size > 0) continue;
+      this.texts.delete(key);
+      this.unstore(key);
     }
   }
 
@@ -154,7 +195,7 @@ export class PlaintextCache {
       if (!(tabs ? tabs.includes(tabId) : entry.waiting.has(tabId))) return null;
       entry.waiting.delete(tabId);
     }
-    if (this.retention === 'off' && entry.waiting.size === 0) {
+    if (this.kept === 'off' && entry.waiting.size === 0) {
       this.texts.delete(key);
       // Not awaited: the reader shows the text while storage forgets it.
       this.unstore(key);

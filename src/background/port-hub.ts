@@ -199,7 +199,18 @@ export class PortHub implements PortHandlers {
       post({ type: 'queued', items: this.sessions.queuedTexts(grant.conversationId) });
       port.onMessage.addListener((m) => void this.composeSend(port, m, grant.conversationId, { tabId: grant.tabId, frameId: grant.frameId }, from));
     } else if (role === 'verify') {
-      port.onMessage.addListener((m) => void this.verifyAction(port, m, grant.conversationId));
+      port.onMessage.addListener((m) => {
+        // Only that a key was pressed, to the content script that placed this frame (sender.ts).
+        if ((m as { type?: unknown } | null)?.type === 'typing') {
+          try {
+            frameTyping(m, 'frame');
+          } catch {
+            return;
+          }
+          return this.toContent({ tabId: grant.tabId, frameId: grant.frameId }, { type: 'typing', conversationId: grant.conversationId });
+        }
+        void this.verifyAction(port, m, grant.conversationId);
+      });
     }
   }
 

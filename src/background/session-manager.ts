@@ -91,9 +91,14 @@ export class SessionManager {
     this.waitingFiles = new WaitingFiles(deps.env.now);
     this.life = new ConversationLife(deps, (id, fn) => this.serial(id, fn), (r) => this.pushView(r));
     this.plaintext = new PlaintextCache(deps.persistence, (id) => this.records.get(id)?.tabs.map((t) => t.tabId));
+    // Locked: nothing decrypted stays behind, in memory or in storage.session.
+    this.life.onLock = () => {
+      this.plaintext.clear();
+      for (const id of this.records.keys()) this.waitingFiles.take(id);
+    };
   }
 
-  /** The Privacy setting: keep decrypted texts until the browser closes, or not at all. */
+  /** The Privacy setting: keep decrypted texts until the browser closes, or not at all (switching to it purges). */
   get retention(): 'off' | 'session' {
     return this.plaintext.retention;
   }
@@ -157,12 +162,19 @@ export class SessionManager {
    * showing the conversation has shown it (a message is decrypted once, shown in each tab).
    */
   async plaintextFor(conversationId: string, messageId: string, tabId?: number): Promise<string | null> {
+    if (this.lockedOut(conversationId)) return null;
     return this.plaintext.take(conversationId, messageId, tabId);
   }
 
   /** The file keys a kept message carries (read before plaintextFor, which may drop the entry). */
   filesFor(conversationId: string, messageId: string): FileKeyView[] {
+    if (this.lockedOut(conversationId)) return [];
     return this.plaintext.files(conversationId, messageId);
+  }
+
+  /** OffRecord, or this conversation, is locked: no kept text or file key leaves. */
+  private lockedOut(conversationId: string): boolean {
+    return this.life.locked || this.records.get(conversationId)?.locked === true;
   }
 
   /**
@@ -218,7 +230,10 @@ export class SessionManager {
   }
 
   register(
-    input: { origin: string; site: string; account: string; peer: string; title?: string; policy: SitePolicy; fragmentSize: number; adapterLimit?: number },
+    input: {
+      origin: string; site: string; account: string; peer: string; title?: string; policy: SitePolicy; fragmentSize: number; adapterLimit?: number;
+      kind?: 'channel' | 'direct';
+    },
     tab?: TabRef,
   ): Promise<ConversationView> {
     const id = conversationIdOf(input.origin, input.site, input.account, input.peer);
@@ -237,6 +252,7 @@ export class SessionManager {
         r = this.life.adopt(fresh);
       }
       if (input.adapterLimit !== undefined) r.adapterLimit = input.adapterLimit;
+      if (input.kind) r.kind = input.kind;
       this.applyPolicy(r, input.policy, input.fragmentSize);
       if (input.title) r.title = input.title;
       if (tab) r.tabs = [...r.tabs.filter((t) => t.tabId !== tab.tabId || t.frameId !== tab.frameId), tab];
@@ -474,9 +490,14 @@ export class SessionManager {
       return result;
     });
   }
-  /** Ends at once: what is written to disk afterwards holds no session keys. */
+  /**
+   * Ends at once: what is written to disk afterwards holds no session keys, and the texts and
+   * file keys kept for its readers are forgotten (a reader placed again shows "unavailable").
+   */
   end(id: string): Promise<ConversationView> {
     return this.action(id, (me, s) => {
+      this.plaintext.forget(id);
+      this.waitingFiles.take(id);
       const result = endOtr(this.deps.env, me, s);
       const fresh = createConversation({ account: s.account, protocol: s.protocol, peer: s.peer, policy: s.policy, maxFragmentSize: s.maxFragmentSize });
       return { ...result, state: fresh };
@@ -542,10 +563,11 @@ export class SessionManager {
    * The conversation with a contact, whatever page origin it was opened on (ids include the
    * origin): the one with the latest activity. Group rooms address members this way.
    */
-  contactConversation(site: string, account: string, peer: string): string | undefined {
+  contactConversation(site: string, account: string, peer: string, kind?: 'channel'): string | undefined {
     let best: LiveConversation | undefined;
     for (const r of this.records.values()) {
       if (r.site !== site || r.account !== account || r.peer !== peer) continue;
+      if (kind && r.kind !== kind) continue;
       if (!best || (r.lastActivity ?? 0) > (best.lastActivity ?? 0)) best = r;
     }
     return best?.id;
@@ -714,8 +736,9 @@ export class SessionManager {
     return fp ? { ...ref, fingerprint: fp } : ref;
   }
 
-  /** Forgets a tab's registrations when it closes (tabs are not persisted). */
+  /** Forgets a tab's registrations when it closes (tabs are not persisted), and the texts it waited for. */
   async dropTab(tabId: number): Promise<void> {
+    this.plaintext.dropTab(tabId);
     for (const r of this.records.values()) {
       if (!r.tabs.some((t) => t.tabId === tabId)) continue;
       await this.serial(r.id, async () => {

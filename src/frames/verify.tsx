@@ -19,6 +19,9 @@ function close(): void {
   postToHost(window, { offrecord: 'close-verify' });
 }
 
+/** As the compose frame's (compose.ts). */
+const TYPING_EVERY_MS = 150;
+
 function VerifyApp() {
   const [view, setView] = useState<ConversationView | null>(null);
   const [mine, setMine] = useState('');
@@ -34,10 +37,23 @@ function VerifyApp() {
       } else if (m.type === 'error') setError(msg('verify_refused', m.message));
     });
     setChannel(ch);
+    // While an SMP secret is typed here, the content script moves no focus to the site's box
+    // (sender.ts): say when a key is pressed, at most every TYPING_EVERY_MS, never which.
+    let lastTyping = 0;
+    const onKey = () => {
+      const now = Date.now();
+      if (now - lastTyping < TYPING_EVERY_MS) return;
+      lastTyping = now;
+      ch.typing();
+    };
+    document.addEventListener('keydown', onKey, true);
     request('identity.status', {})
       .then((s) => s.state === 'ready' && setMine(s.fingerprint))
       .catch(() => undefined);
-    return () => ch.close();
+    return () => {
+      document.removeEventListener('keydown', onKey, true);
+      ch.close();
+    };
   }, []);
   // The conversation is the one the token names: the id the dialog passes is not sent.
   const actions: VerifyActions = {

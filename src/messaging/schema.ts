@@ -158,9 +158,9 @@ export const REQUESTS = {
 
   /** A content script found a conversation; the sender's tab and frame are remembered. */
   'content.register': kind<
-    { site: string; account: string; peer: string; title?: string; fragmentSize?: number },
+    { site: string; account: string; peer: string; title?: string; fragmentSize?: number; kind?: 'channel' | 'direct' },
     ConversationView
-  >(['content'], obj({ ...ACCOUNT, peer: ID, title: opt(str(256)), fragmentSize: opt(int(0, 1 << 20)) })),
+  >(['content'], obj({ ...ACCOUNT, peer: ID, title: opt(str(256)), fragmentSize: opt(int(0, 1 << 20)), kind: opt(literal('channel', 'direct')) })),
   /**
    * A wire text seen in the page (incoming, or our own echoed). Never answered with plaintext.
    * `history`: shown from before this page load; it is fed once but never answered (except

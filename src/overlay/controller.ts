@@ -91,11 +91,15 @@ export class ConversationController {
       notice: (t) => this.lock.showNotice(t),
       refocus: (wasInFrame) => this.compose.refocus(wasInFrame),
       composeFocused: () => this.compose.focused(),
+      focusedFrame: () => {
+        const active = doc.activeElement;
+        return active instanceof HTMLIFrameElement && active.matches('iframe[data-offrecord=verify], iframe[data-offrecord=attach]') ? active : null;
+      },
       hold: adapter.mail ? (t) => this.holdForReply(t) : undefined,
       shown: () => this.shown(),
     });
     this.readers = new ReaderFrames(doc, () => this.conversationId, (t) => this.lock.showNotice(t));
-    if (adapter.mail || adapter.uploads) this.readers.onFileRequest = (reader) => void sendAttachments(doc, adapter, reader).catch((e: unknown) => this.lock.showNotice(msg('notice_attachment_fetch_failed', (e as Error).message)));
+    if (adapter.mail || adapter.uploads) this.readers.onFileRequest = (reader, origin) => void sendAttachments(doc, adapter, reader, origin).catch((e: unknown) => this.lock.showNotice(msg('notice_attachment_fetch_failed', (e as Error).message)));
   }
 
   /** The page still shows this conversation (between two views it names none: still ours). */
@@ -155,6 +159,7 @@ export class ConversationController {
       peer: this.ref.peerId,
       title: this.ref.title,
       fragmentSize: this.adapter.maxMessageLength,
+      ...(this.ref.kind ? { kind: this.ref.kind } : {}),
     };
     const view = await request('content.register', payload);
     if (this.stopped) return;

@@ -23,6 +23,9 @@ export function composeTamper(frame: HTMLIFrameElement, placedAt: { left: number
   const style = win.getComputedStyle(frame);
   const box = frame.getBoundingClientRect();
   if (style.display === 'none' || style.visibility !== 'visible' || box.width < 40 || box.height < 16) return 'hidden';
+  // Clicks would fall through to the site's box under it, and the keys after them with them
+  // (pointer-events is inherited: an ancestor's counts too).
+  if (style.pointerEvents === 'none') return 'hidden';
   if (Math.abs(box.left - placedAt.left) > 8 || Math.abs(box.top - placedAt.top) > 8) return 'moved';
   if (style.filter !== 'none' || style.clipPath !== 'none' || style.mixBlendMode !== 'normal') return 'transparent';
   for (let el: Element | null = frame; el; el = el.parentElement) {

@@ -81,14 +81,21 @@ async function postUpload(doc: Document, adapter: SiteAdapter, wire: string[], h
   hooks.notice(msg('notice_upload_unfinished', adapter.name));
 }
 
-/** Answers a reader frame's request with the shown mail's encrypted attachments (ciphertext). */
-export async function sendAttachments(doc: Document, adapter: SiteAdapter, reader: Window): Promise<void> {
+/**
+ * Answers a reader frame's request with the shown mail's encrypted attachments (ciphertext),
+ * posted to the reader's own origin: the page may navigate that window meanwhile.
+ */
+export async function sendAttachments(doc: Document, adapter: SiteAdapter, reader: Window, readerOrigin: string): Promise<void> {
   // A chat shows every upload of the conversation: the newest are this message's.
   const urls = adapter.mail ? (adapter.mail.encryptedAttachments?.(doc) ?? []).slice(0, 16) : (adapter.uploads?.links(doc) ?? []).slice(-8);
   const files: ArrayBuffer[] = [];
+  const site = doc.defaultView!.location.origin;
   for (const url of urls) {
+    // Only the site's own files: a link a peer posted could name any address, and a content
+    // script's fetch carries the extension's reach (Firefox) and the user's cookies there.
+    if (new URL(url, doc.baseURI).origin !== site) continue;
     const response = await fetch(url, { credentials: 'include' });
     if (response.ok) files.push(await response.arrayBuffer());
   }
-  reader.postMessage({ offrecord: 'files', files }, '*', files);
+  reader.postMessage({ offrecord: 'files', files }, readerOrigin, files);
 }

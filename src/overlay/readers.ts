@@ -97,7 +97,7 @@ export class ReaderFrames {
   private readonly sweep: number;
   private readonly win: Window & typeof globalThis;
   /** A reader frame asks for its mail's encrypted attachments (webmail, mail-files.ts). */
-  onFileRequest: ((reader: Window) => void) | null = null;
+  onFileRequest: ((reader: Window, origin: string) => void) | null = null;
 
   constructor(
     private readonly doc: Document,
@@ -480,7 +480,7 @@ export class ReaderFrames {
     // A frame taken out of its row has no say over the row.
     const m = r && r.frame === frame ? frameToHost(e.data) : null;
     if (!el || !r || !m) return;
-    if (m.offrecord === 'file-request') return this.onFileRequest?.(e.source as Window);
+    if (m.offrecord === 'file-request') return this.onFileRequest?.(e.source as Window, e.origin);
     if (m.offrecord !== 'reader-size' || r.far) return; // a frame not shown has no width to measure at; it measures again when shown
     r.height = Math.ceil(m.height);
     if (r.style !== null) el.style.height = `${r.height}px`;

@@ -17,6 +17,11 @@ export interface SendHooks {
   refocus(wasInFrame: boolean): void;
   /** The user's focus is in OffRecord's compose frame (typing there must never reach the page). */
   composeFocused(): boolean;
+  /**
+   * Another OffRecord frame that has the focus (the verify dialog, where an SMP secret is
+   * typed): an insert waits for its keys to pause too, and gives the focus back to it.
+   */
+  focusedFrame?(): HTMLElement | null;
   /** Webmail, no composer on this screen (a mail view): keep the text for the reply. */
   hold?(text: string): void;
   /**
@@ -142,7 +147,8 @@ export class WireSender {
     // `next` keeps the text until it has left: a stop() during the insert hands it back.
     this.hooks.sending(text);
     const fromFrame = this.hooks.composeFocused();
-    const release = movesFocus || fromFrame ? this.holdKeys(composer) : () => undefined;
+    const dialog = fromFrame ? null : (this.hooks.focusedFrame?.() ?? null);
+    const release = movesFocus || fromFrame || dialog ? this.holdKeys(composer) : () => undefined;
     try {
       const how = await insertCiphertext(composer, text, editor, { focusOnFallback: !fromFrame });
       if (how === 'fallback') {
@@ -164,7 +170,10 @@ export class WireSender {
       this.lastSent = Date.now();
     } finally {
       release();
-      if (fromFrame || movesFocus) this.hooks.refocus(fromFrame);
+      // Back to the dialog the user was typing in, never to the private box, where the rest of
+      // a secret and its Enter would go out as a chat message.
+      if (dialog && movesFocus) dialog.focus();
+      else if (fromFrame || movesFocus) this.hooks.refocus(fromFrame);
     }
     if (!(await this.landed(composer, text, win))) {
       this.hooks.notice(t('send_unconfirmed'));
@@ -184,7 +193,7 @@ export class WireSender {
   private async untilIdle(win: Window): Promise<void> {
     for (;;) {
       const quiet = Date.now() - this.lastKey;
-      if (!this.hooks.composeFocused() || quiet >= TYPING_IDLE_MS) return;
+      if (!(this.hooks.composeFocused() || this.hooks.focusedFrame?.()) || quiet >= TYPING_IDLE_MS) return;
       await sleep(win, TYPING_IDLE_MS - quiet);
     }
   }

@@ -114,6 +114,8 @@ export async function makeBackground(dbName: string, prefix: string, opts: Backg
   keys.onStatus((status) => void followIdentity(status, conversationKey, sessions.life));
   await keys.init();
   await keys.whenReady();
+  // As main.ts: the Privacy setting is known before the plaintext cache is restored.
+  sessions.retention = (await config.settings()).historyRetention;
   await sessions.restore();
   const router = createRouter(ENV, createHandlers({ keys, trust, config, sessions, tokens }), hub);
   async function ask<K extends RequestKind>(sender: SenderInfo, kind: K, payload: PayloadOf<K>): Promise<ResponseOf<K>> {

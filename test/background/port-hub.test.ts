@@ -139,3 +139,19 @@ describe('the content script hears when a claimed frame went', () => {
     expect(gone()).toEqual([]);
   });
 });
+
+describe('a verify frame says when a key is pressed', () => {
+  it('to the content script that placed it, without the key, as the compose frame does', async () => {
+    const verify = framePort(senders.verify(1, 7));
+    expect(await bg.present(verify, await token('verify'))).toBe(true);
+    const typing = () => content.posted.filter((m) => (m as { type: string }).type === 'typing');
+    expect(typing()).toEqual([]);
+    verify.deliver({ type: 'typing' });
+    await settle();
+    expect(typing()).toEqual([{ type: 'typing', conversationId }]);
+    // Anything more than the bare signal is not relayed.
+    verify.deliver({ type: 'typing', key: 'a' });
+    await settle();
+    expect(typing()).toHaveLength(1);
+  });
+});

@@ -156,4 +156,24 @@ describe('rooms over three backgrounds', () => {
     await net.pump();
     expect((await ben.rooms.view({ site: SITE, account: 'ben', channel: `#room${MAX_PENDING_INVITES}`, roomId: flood.at(-1)! })).status).toBe('active');
   }, 120_000);
+
+  it('an invitation is accepted by itself only for a chat the site calls a channel, never one titled after a 1:1 chat', async () => {
+    const net = await threeMembers();
+    const [ana, ben] = [net.of('ana'), net.of('ben')];
+    // Ben shows #team, a channel, and his 1:1 chat with ana (the site says which is which).
+    await ben.sessions.register({ origin: ORIGIN, site: SITE, account: 'ben', peer: CHANNEL, policy: 'manual', fragmentSize: 0, kind: 'channel' }, ben.tab);
+    await ben.sessions.register({ origin: ORIGIN, site: SITE, account: 'ben', peer: 'ana', policy: 'manual', fragmentSize: 0, kind: 'direct' }, ben.tab);
+    // A room titled "ana": accepted by itself, what Ben types to ana would become room posts.
+    const lure = await ana.rooms.create(SITE, 'ana', '#lure', { title: 'ana' }, ana.tab);
+    await ana.rooms.invite({ site: SITE, account: 'ana', channel: '#lure', roomId: lure.roomId }, 'ben');
+    await net.pump();
+    expect(ben.rooms.invitations(SITE, 'ben').map((v) => [v.roomId, v.status])).toEqual([[lure.roomId, 'invited']]);
+    expect(ben.rooms.activeRoom(SITE, 'ben', 'ana')).toBeUndefined();
+    // A room over the channel Ben shows: joined at once, as before.
+    const team = await ana.rooms.create(SITE, 'ana', CHANNEL, { title: CHANNEL }, ana.tab);
+    await ana.rooms.invite({ site: SITE, account: 'ana', channel: CHANNEL, roomId: team.roomId }, 'ben');
+    await net.pump();
+    expect(ben.rooms.activeRoom(SITE, 'ben', CHANNEL)?.roomId).toBe(team.roomId);
+    expect(ben.rooms.invitations(SITE, 'ben').map((v) => v.roomId)).toEqual([lure.roomId]);
+  });
 });

@@ -170,9 +170,11 @@ describe('SessionManager with the engine', () => {
     expect(await readPlaintext(bob, messageId)).toEqual([{ type: 'plaintext', messageId, text: 'after restarts' }]);
   });
 
-  it('resumes between data messages, and a message decrypted before the restart is still shown', async () => {
+  it('resumes between data messages, and a message decrypted before the restart is still shown ("Until the browser closes")', async () => {
     await goPrivate();
+    await bob.bg.ask(senders.options, 'settings.set', { historyRetention: 'session' });
     const one = await say(alice, bob, 'first');
+    await settle();
     bob = await restart(bob);
     alice = await restart(alice);
     expect(await readPlaintext(bob, one.messageId)).toEqual([{ type: 'plaintext', messageId: one.messageId, text: 'first' }]);
@@ -180,6 +182,16 @@ describe('SessionManager with the engine', () => {
     expect(await readPlaintext(bob, two.messageId)).toEqual([{ type: 'plaintext', messageId: two.messageId, text: 'second' }]);
     const three = await say(bob, alice, 'third');
     expect(await readPlaintext(alice, three.messageId)).toEqual([{ type: 'plaintext', messageId: three.messageId, text: 'third' }]);
+  });
+
+  it('with "Not at all" a message decrypted but not yet shown survives a worker restart, and is kept no longer once shown', async () => {
+    await goPrivate();
+    const one = await say(alice, bob, 'first');
+    await settle();
+    bob = await restart(bob);
+    expect(await readPlaintext(bob, one.messageId)).toEqual([{ type: 'plaintext', messageId: one.messageId, text: 'first' }]);
+    await settle();
+    expect(await readPlaintext(bob, one.messageId)).toEqual([{ type: 'unavailable', messageId: one.messageId }]);
   });
 
   it('SMP with a question marks the peer verified for the asker only, as Pidgin does', async () => {

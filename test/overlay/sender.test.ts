@@ -100,4 +100,48 @@ describe('WireSender across conversation switches', () => {
       vi.useRealTimers();
     }
   });
+
+  it('an insert that takes the focus gives it back to the verify dialog it was in, never to the private box', async () => {
+    // A rich editor needs the focus for an insert (here a paste); the user was typing an SMP
+    // secret in the verify dialog meanwhile.
+    document.body.replaceChildren();
+    const box = document.createElement('div');
+    box.contentEditable = 'true';
+    box.tabIndex = 0;
+    box.addEventListener('paste', (e) => {
+      box.textContent = (e as ClipboardEvent).clipboardData?.getData('text/plain') ?? '';
+      e.preventDefault();
+    });
+    const dialog = document.createElement('iframe');
+    dialog.setAttribute('data-offrecord', 'verify');
+    document.body.append(box, dialog);
+    const posted: string[] = [];
+    const refocused: boolean[] = [];
+    const adapter = {
+      id: 'rich', name: 'Rich', matches: [], editor: 'paste', maxMessageLength: 1000, sendPacingMs: 0,
+      conversation: () => ({ peerId: 'peer', account: 'me', title: 'peer' }),
+      composer: () => box,
+      sendButton: () => null,
+      send: () => {
+        posted.push(box.textContent ?? '');
+        box.textContent = '';
+      },
+      messageList: () => document.body,
+      messages: () => [],
+    } satisfies SiteAdapter;
+    const sender = new WireSender(document, adapter, {
+      sending: () => undefined,
+      notice: () => undefined,
+      refocus: (wasInFrame) => void refocused.push(wasInFrame),
+      composeFocused: () => false,
+      focusedFrame: () => (document.activeElement === dialog ? dialog : null),
+    });
+    dialog.focus();
+    expect(document.activeElement).toBe(dialog);
+    sender.enqueue(['?OTR:AAMDheartbeat.']);
+    await until(() => posted.length === 1);
+    expect(posted).toEqual(['?OTR:AAMDheartbeat.']);
+    expect(document.activeElement).toBe(dialog);
+    expect(refocused).toEqual([]);
+  });
 });

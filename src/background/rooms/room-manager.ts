@@ -64,6 +64,8 @@ export interface RoomIncoming {
 const INVITES = '';
 /** Invitations kept per account: a peer sending many cannot grow the state without bound. */
 export const MAX_PENDING_INVITES = 20;
+/** Rooms a channel may hold before an invitation to another waits in the popup for the user. */
+export const MAX_ROOMS_ACCEPTED_AT_ONCE = 8;
 
 /** Where a room's plaintext is kept for reader frames, apart from every conversation's. */
 export function roomScope(roomId: string): string {
@@ -360,9 +362,13 @@ export class RoomManager {
         await this.commit(invites, result);
         // The room names its channel (its title): when we show that channel, OffRecord accepts
         // at once, so joining needs no second step; otherwise the invitation waits in the popup.
+        // Only a chat the site calls a channel: a room titled after a 1:1 chat would otherwise
+        // turn what we type to that person into posts under the inviter's keys. And only while
+        // the channel holds few rooms, since each invitation accepted here leaves the capped list.
         const channel = result.state.title;
-        const shown = channel === INVITES ? undefined : this.deps.sessions.contactConversation(from.site, from.account, channel);
-        if (shown !== undefined) {
+        const shown = channel === INVITES ? undefined : this.deps.sessions.contactConversation(from.site, from.account, channel, 'channel');
+        const held = Object.keys(this.channels.get(channelIdOf(from.site, from.account, channel))?.rooms ?? {}).length;
+        if (shown !== undefined && held < MAX_ROOMS_ACCEPTED_AT_ONCE) {
           const id = channelIdOf(from.site, from.account, channel);
           if (!this.scopes.has(id)) this.scopes.set(id, shown);
           await this.acceptNow(from.site, from.account, result.state.roomId, channel, this.fragmentSizes.get(id) ?? this.deps.sessions.refOf(shown).fragmentSize);
