@@ -98,11 +98,58 @@ export function checkPublicKey(pub: DsaPublicKey, field = 'publicKey'): void {
   if (pub.y < 2n || pub.y >= pub.p) fail('malformed', `${field}.y`, 'outside [2, p-1]');
 }
 
-/** The public checks plus 0 < x < q and y = g^x mod p, for keys loaded from storage. */
+/**
+ * The public checks plus 0 < x < q and y = g^x mod p, for keys loaded from storage (which
+ * were checked strictly when made or imported) and for export. Cheap, but not enough for a
+ * key from outside: see checkImportedPrivateKey.
+ */
 export function checkPrivateKey(key: DsaPrivateKey, field = 'privateKey'): void {
   checkPublicKey(key, field);
   if (key.x < 1n || key.x >= key.q) fail('malformed', `${field}.x`, 'outside [1, q-1]');
   if (modPow(key.g, key.x, key.p) !== key.y) fail('malformed', `${field}.y`, 'y is not g^x mod p');
+}
+
+/** Sizes an imported key's p may have: libotr makes 1024 bits; storage reads up to 8192. */
+export const IMPORT_P_MIN_BITS = 1024;
+export const IMPORT_P_MAX_BITS = 3072;
+
+function bitLength(n: bigint): number {
+  if (n <= 0n) return 0;
+  const hex = n.toString(16);
+  return hex.length * 4 - (Math.clz32(parseInt(hex[0]!, 16)) - 28);
+}
+
+/** Domain parameters (p, q, g) that passed the strict checks; public values, kept for a few keys. */
+const CHECKED_DOMAINS_KEPT = 8;
+const checkedDomains = new Set<string>();
+
+/**
+ * The strict checks for a private key from outside (a libotr otr.private_key file), before it
+ * is stored: sizes first, so no arithmetic runs on huge numbers; then 1 <= x < q, q | p-1,
+ * g of order q (g^q = 1 with g != 1 and q prime), y = g^x mod p, and q and p probable primes
+ * (FIPS 186-4 C.3 with P_ROUNDS / Q_ROUNDS). q must be 160 bits since OTR's signatures carry r
+ * and s in 20 bytes each (dsaSign); p may be 1024 to 3072 bits. Such a key signs and reloads.
+ */
+export function checkImportedPrivateKey(random: RandomBytes, key: DsaPrivateKey, field = 'privateKey'): void {
+  const pBits = bitLength(key.p);
+  if (pBits < IMPORT_P_MIN_BITS || pBits > IMPORT_P_MAX_BITS) {
+    fail('malformed', `${field}.p`, `${pBits} bits; expected ${IMPORT_P_MIN_BITS} to ${IMPORT_P_MAX_BITS}`);
+  }
+  if (bitLength(key.q) !== Q_BITS) fail('malformed', `${field}.q`, `${bitLength(key.q)} bits; expected ${Q_BITS}`);
+  checkPublicKey(key, field);
+  if (key.x < 1n || key.x >= key.q) fail('malformed', `${field}.x`, 'outside [1, q-1]');
+  if ((key.p - 1n) % key.q !== 0n) fail('malformed', `${field}.q`, 'does not divide p-1');
+  const domain = `${key.p.toString(36)}:${key.q.toString(36)}:${key.g.toString(36)}`;
+  if (!checkedDomains.has(domain)) {
+    if ((key.q & 1n) === 0n || !isProbablePrime(random, key.q, Q_ROUNDS)) fail('malformed', `${field}.q`, 'not prime');
+    if (modPow(key.g, key.q, key.p) !== 1n) fail('malformed', `${field}.g`, 'g^q mod p is not 1');
+  }
+  if (modPow(key.g, key.x, key.p) !== key.y) fail('malformed', `${field}.y`, 'y is not g^x mod p');
+  if (!checkedDomains.has(domain)) {
+    if (!isProbablePrime(random, key.p, P_ROUNDS)) fail('malformed', `${field}.p`, 'not prime');
+    if (checkedDomains.size >= CHECKED_DOMAINS_KEPT) checkedDomains.delete(checkedDomains.values().next().value!);
+    checkedDomains.add(domain);
+  }
 }
 
 /**
@@ -154,8 +201,12 @@ function powSigningBase(key: DsaPrivateKey, k: bigint): bigint {
 
 /** A DSA signature on `hash` in OTR's form: r and s, 20 bytes each, big-endian. */
 export function dsaSign(random: RandomBytes, key: DsaPrivateKey, hash: Uint8Array): Uint8Array {
-  if (key.q >= 1n << BigInt(Q_BITS) || key.q < 2n) fail('invalid-argument', 'dsaSign.key.q', 'q must fit 20 bytes');
+  if (key.q >> BigInt(Q_BITS - 1) !== 1n) fail('invalid-argument', 'dsaSign.key.q', 'q must be 160 bits');
   const h = hashToInt(hash, key.q);
+  // Ends: with q a 160-bit prime and g of order q (generateDsaKey's keys, and imports after
+  // checkImportedPrivateKey), g^k != 1 for every k here, and r = 0 or s = 0 each take about one
+  // k in q, so a retry happens with probability ~2^-159. Keys like q = 2 with an even g, where
+  // every r is 0, are refused at import; a q of another size is refused just above.
   for (;;) {
     const k = randomBetween(random, 1n, key.q - 1n);
     const r = powSigningBase(key, k) % key.q;

@@ -8,8 +8,9 @@
  * Every parser returns a value or throws OtrError('key-file', field, detail); nothing else.
  */
 import { bigIntToBytes, bytesToBigInt, fromBase64, toHex, utf8 } from './bytes';
-import { checkPrivateKey, type DsaPrivateKey } from './dsa';
+import { checkImportedPrivateKey, checkPrivateKey, type DsaPrivateKey } from './dsa';
 import { fail, isOtrError, type OtrError } from './errors';
+import type { RandomBytes } from './group';
 import { formatInstanceTag, parseInstanceTag } from './instance-tag';
 
 export interface PrivateKeyEntry {
@@ -200,7 +201,7 @@ function atomIs(atom: Sexp | undefined, name: string): boolean {
   return true;
 }
 
-function readAccount(account: Sexp, field: string): PrivateKeyEntry {
+function readAccount(random: RandomBytes, account: Sexp, field: string): PrivateKeyEntry {
   if (!Array.isArray(account) || !atomIs(account[0], 'account')) bad(field, 'expected (account ...)');
   const name = findList(account, 'name');
   const protocol = findList(account, 'protocol');
@@ -215,7 +216,7 @@ function readAccount(account: Sexp, field: string): PrivateKeyEntry {
   };
   const key = { p: mpi('p'), q: mpi('q'), g: mpi('g'), y: mpi('y'), x: mpi('x') };
   try {
-    checkPrivateKey(key, `${field}.private-key`);
+    checkImportedPrivateKey(random, key, `${field}.private-key`);
   } catch (e) {
     if (isOtrError(e)) bad(e.field, detailOf(e));
     throw e;
@@ -223,19 +224,24 @@ function readAccount(account: Sexp, field: string): PrivateKeyEntry {
   return { account: atomText(name[1], `${field}.name`), protocol: atomText(protocol[1], `${field}.protocol`), key };
 }
 
+/** Randomness for the primality tests' bases; the numbers tested are public. */
+const systemRandom: RandomBytes = (n) => crypto.getRandomValues(new Uint8Array(n));
+
 /**
  * Parses otr.private_key: `(privkeys (account ...) ...)`. Pass the file's bytes when you have
  * them: libgcrypt can write a key number as raw bytes that are not UTF-8 (see formatMpi).
- * Each key is checked (0 < x < q, y = g^x mod p), so a damaged file cannot load a wrong key.
+ * Each key gets checkImportedPrivateKey's strict checks (sizes, then 0 < x < q, q | p-1, g of
+ * order q, y = g^x mod p, p and q prime), so a damaged or hostile file cannot load a key that
+ * hangs or breaks signing, or that storage would later read as corrupt.
  */
-export function parsePrivateKeys(file: string | Uint8Array): PrivateKeyEntry[] {
+export function parsePrivateKeys(file: string | Uint8Array, random: RandomBytes = systemRandom): PrivateKeyEntry[] {
   let bytes: Uint8Array;
   if (file instanceof Uint8Array) bytes = file;
   else if (typeof file === 'string') bytes = utf8(file);
   else return bad(PRIVKEY_FILE, 'not text or bytes');
   const root = readSexp(bytes);
   if (!atomIs(root[0], 'privkeys')) bad(PRIVKEY_FILE, 'expected (privkeys ...)');
-  return root.slice(1).map((account, i) => readAccount(account, `${PRIVKEY_FILE}.account[${i}]`));
+  return root.slice(1).map((account, i) => readAccount(random, account, `${PRIVKEY_FILE}.account[${i}]`));
 }
 
 /** How libgcrypt's advanced format prints an atom (sexp.c suitable_encoding). */

@@ -179,6 +179,17 @@ describe('key generation', () => {
     expect(dsaVerify(publicKeyOf(key), hash.subarray(0, 20), sig)).toBe(false);
   });
 
+  it('dsaSign refuses a q that is not 160 bits instead of looping (q = 2, even g: r always 0)', () => {
+    let calls = 0;
+    const counted = (n: number) => {
+      if (++calls > 1000) throw new Error('dsaSign looped');
+      return random(n);
+    };
+    const legacy = { p: key.p, q: 2n, g: 2n, x: 1n, y: 2n }; // passes the load-time checks
+    expect(() => checkPrivateKey(legacy)).not.toThrow();
+    expectOtrError(() => dsaSign(counted, legacy, new Uint8Array(32)), 'invalid-argument');
+  });
+
   it('checkPublicKey rejects values no DSA key has, and dsaVerify returns false for them', () => {
     const pub = publicKeyOf(key);
     expect(() => checkPublicKey(pub)).not.toThrow();

@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBigInt, fromHex, toHex, utf8 } from '../../src/otr/bytes';
 import { generateDsaKey, type DsaPrivateKey } from '../../src/otr/dsa';
 import { isOtrError, OtrError } from '../../src/otr/errors';
-import { modPow } from '../../src/otr/group';
+import { modInverse, modPow } from '../../src/otr/group';
+import { isProbablePrime, P_ROUNDS, sieveProgression } from '../../src/otr/primes';
 import {
   formatFingerprints,
   formatInstanceTags,
@@ -22,6 +23,7 @@ import {
   type FingerprintEntry,
   type PrivateKeyEntry,
 } from '../../src/otr/libotr-files';
+import { drbg } from './helpers';
 
 const random = (n: number) => webcrypto.getRandomValues(new Uint8Array(n));
 
@@ -192,6 +194,112 @@ describe('otr.private_key', () => {
     fc.assert(
       fc.property(fc.nat(good.length), (cut) => onlyOtrErrors(() => parsePrivateKeys(good.subarray(0, cut)))),
     );
+  });
+});
+
+/** A one-account otr.private_key with these numbers, written directly (formatPrivateKeys checks keys). */
+function keyFile(k: DsaPrivateKey): string {
+  const mpis = (['p', 'q', 'g', 'y', 'x'] as const).map((n) => `(${n} #${stdHex(k[n])}#)`).join(' ');
+  return `(privkeys (account (name "a") (protocol prpl-x) (private-key (dsa ${mpis}))))`;
+}
+
+/** parsePrivateKeys refuses the file with a key-file error naming the key's `component`. */
+function expectRefused(k: DsaPrivateKey, component: 'p' | 'q' | 'g' | 'y' | 'x', detail: RegExp) {
+  let error: unknown;
+  try {
+    parsePrivateKeys(keyFile(k));
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(OtrError);
+  expect((error as OtrError).code).toBe('key-file');
+  expect((error as OtrError).field).toBe(`otr.private_key.account[0].private-key.${component}`);
+  expect((error as OtrError).message).toMatch(detail);
+}
+
+/** y = g^x mod p for the given parts, so only the property under test is wrong. */
+function consistent(p: bigint, q: bigint, g: bigint, x: bigint): DsaPrivateKey {
+  return { p, q, g, x, y: modPow(g, x, p) };
+}
+
+describe('otr.private_key: strict checks on imported DSA parameters', () => {
+  it('accepts keys as libotr and generateDsaKey make them (1024-bit p, 160-bit q)', () => {
+    expect(parsePrivateKeys(keyFile(keyA))).toEqual([{ account: 'a', protocol: 'prpl-x', key: keyA }]);
+    expect(parsePrivateKeys(keyFile(keyB), drbg('import'))[0]!.key).toEqual(keyB);
+  });
+
+  it('refuses q = 2 with an even g, whose signatures would all have r = 0', () => {
+    expectRefused(consistent(7n, 2n, 2n, 1n), 'p', /3 bits/);
+    expectRefused(consistent(keyA.p, 2n, 2n, 1n), 'q', /2 bits; expected 160/);
+  });
+
+  it('refuses a p outside 1024 to 3072 bits before any arithmetic on it', () => {
+    const huge = (1n << 8200n) + 1n; // above what storage reads back (8192 bits)
+    expectRefused(consistent(huge, 11n, 3n, 5n), 'p', /8201 bits; expected 1024 to 3072/);
+    const giant = (1n << 32768n) + 1n; // y = g^x mod p alone would take seconds
+    expectRefused({ p: giant, q: giant - 2n, g: 3n, x: giant - 4n, y: 5n }, 'p', /32769 bits/);
+    expectRefused({ ...keyA, p: (1n << 3072n) + 1n }, 'p', /3073 bits/);
+    const small = (1n << 1022n) + 1n;
+    expectRefused(consistent(small, keyA.q, 3n, 5n), 'p', /1023 bits/);
+  });
+
+  it('refuses a q that is not 160 bits, which OTR signatures (20-byte r and s) cannot carry', () => {
+    const big = (1n << 200n) + 1n;
+    expectRefused(consistent(keyA.p, big, keyA.g, 12345n), 'q', /201 bits; expected 160/);
+    const short = (1n << 158n) + 1n;
+    expectRefused(consistent(keyA.p, short, keyA.g, 12345n), 'q', /159 bits; expected 160/);
+  });
+
+  it('refuses an x outside [1, q-1]', () => {
+    expectRefused(consistent(keyA.p, keyA.q, keyA.g, keyA.q + 1n), 'x', /outside/);
+  });
+
+  it('refuses a q that does not divide p - 1', () => {
+    expect((keyA.p - 1n) % keyB.q).not.toBe(0n);
+    expectRefused(consistent(keyA.p, keyB.q, keyA.g, 12345n), 'q', /does not divide p-1/);
+  });
+
+  it('refuses a g whose order is not q', () => {
+    const [g] = [2n, 3n, 5n, 7n].filter((h) => modPow(h, keyA.q, keyA.p) !== 1n);
+    expectRefused(consistent(keyA.p, keyA.q, g!, 12345n), 'g', /g\^q mod p is not 1/);
+    expectRefused(consistent(keyA.p, keyA.q, keyA.p - 1n, 12345n), 'g', /g\^q mod p is not 1/);
+  });
+
+  it('refuses a composite q, even with a prime p = 1 mod q and g of order dividing q', () => {
+    const rnd = drbg('composite q');
+    // q = 3 * odd, 160 bits: composite. p = 1 + 2qj, a 1024-bit prime found as dsa.ts finds p.
+    const q = 3n * ((1n << 158n) + 12345n);
+    expect(q.toString(2)).toHaveLength(160);
+    const low = 1n << 1023n;
+    const start = low + 2n * q - ((low - 1n) % (2n * q));
+    const struck = sieveProgression(start, 2n * q, 4096);
+    let p = 0n;
+    for (let j = 0; j < 4096 && !p; j++) {
+      const c = start + BigInt(j) * 2n * q;
+      if (!struck[j] && isProbablePrime(rnd, c, P_ROUNDS)) p = c;
+    }
+    expect(p.toString(2)).toHaveLength(1024);
+    expect((p - 1n) % q).toBe(0n);
+    const g = modPow(2n, (p - 1n) / q, p);
+    expect(g).not.toBe(1n);
+    expect(modPow(g, q, p)).toBe(1n);
+    expectRefused(consistent(p, q, g, 12345n), 'q', /not prime/);
+  });
+
+  it('refuses a composite p with a prime q dividing p - 1 and g of order q', () => {
+    // p = keyA.p * r with r = 2q + 1, so q | p - 1; g = keyA.g mod keyA.p and 1 mod r has order q.
+    const r = 2n * keyA.q + 1n;
+    const p = keyA.p * r;
+    const g = keyA.g + keyA.p * ((((1n - keyA.g) % r) + r) * modInverse(keyA.p % r, r) % r);
+    expect((p - 1n) % keyA.q).toBe(0n);
+    expect(g % r).toBe(1n);
+    expect(modPow(g, keyA.q, p)).toBe(1n);
+    expectRefused(consistent(p, keyA.q, g, 12345n), 'p', /not prime/);
+  });
+
+  it('still refuses a bad y under parameters already checked', () => {
+    expect(parsePrivateKeys(keyFile(keyA))).toHaveLength(1);
+    expectRefused({ ...keyA, y: modPow(keyA.g, keyA.x + 1n, keyA.p) }, 'y', /not g\^x/);
   });
 });
 
