@@ -9,15 +9,13 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { getAll, write } from '../../src/background/idb';
 import { classify } from '../../src/otr/classify';
-import { createConversation, receiveMessage } from '../../src/otr/index';
-import { testKey } from '../otr/helpers';
 import { StoreError } from '../../src/background/errors';
 import { recordKeyOf } from '../../src/background/conversation-store';
 import { DEFAULT_MAX_CONVERSATIONS } from '../../src/background/conversation-life';
 import type { ContentPush } from '../../src/messaging/ports';
 import { senders } from './harness';
 import { freshDbName } from './helpers';
-import { DAY, boot, clockEnv, closeBrowser, goPrivate, incoming, readPlaintext, typed, viewOf, type Clock, type Side } from './sides';
+import { DAY, boot, clockEnv, closeBrowser, goPrivate, incoming, notices, openKeyExchange, readPlaintext, registerPeer, typed, viewOf, type Clock, type Side } from './sides';
 
 let clock: Clock;
 let alice: Side;
@@ -29,13 +27,7 @@ beforeEach(async () => {
   bob = await boot('bob', freshDbName(), { env: clockEnv(clock) });
 });
 
-/** A peer engine of our own, to open a key exchange with Alice (it sends the D-H Commit). */
-const peerKey = testKey('persistence-faults-peer');
-const notices = (side: Side) => (side.port.posted as ContentPush[]).filter((p) => p.type === 'notice').map((p) => (p as { name: string }).name);
 
-async function registerPeer(side: Side, peer: string) {
-  return side.bg.ask(senders.content(side.tab), 'content.register', { site: 'thelounge', account: side.name, peer });
-}
 
 describe('locked', () => {
   it('after a restart with a passphrase, readers show "locked" until unlock, then the conversation loads', async () => {
@@ -140,8 +132,7 @@ describe('forward secrecy', () => {
     for (const peer of ['dave', 'erin']) {
       clock.now += 60_000;
       const view = await registerPeer(alice, peer);
-      const commit = receiveMessage(clockEnv(clock), { privateKey: peerKey, instanceTag: 0x4000 }, createConversation({ account: peer, protocol: 'thelounge', peer: 'alice' }), '?OTRv3?').send[0]!;
-      expect((await alice.bg.ask(senders.content(alice.tab), 'content.incoming', { conversationId: view.id, text: commit })).send.length).toBeGreaterThan(0);
+      expect((await openKeyExchange(alice, view.id, peer, clock)).send.length).toBeGreaterThan(0);
     }
     clock.now += 60_000;
     await registerPeer(alice, 'frank');

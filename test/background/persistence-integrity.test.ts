@@ -12,12 +12,10 @@ import { StoreError } from '../../src/background/errors';
 import { recordKeyOf } from '../../src/background/conversation-store';
 import { toHex } from '../../src/otr/bytes';
 import { decodeMessage, isEncodedMessage } from '../../src/otr/messages';
-import { createConversation, receiveMessage } from '../../src/otr/index';
-import { testKey } from '../otr/helpers';
 import type { ContentPush } from '../../src/messaging/ports';
 import { senders } from './harness';
 import { freshDbName } from './helpers';
-import { DAY, boot, clockEnv, closeBrowser, compose, goPrivate, incoming, pushed, typed, viewOf, type Clock, type Side } from './sides';
+import { DAY, boot, clockEnv, closeBrowser, compose, goPrivate, incoming, notices, openKeyExchange, pushed, registerPeer, typed, viewOf, type Clock, type Side } from './sides';
 
 let clock: Clock;
 let alice: Side;
@@ -29,11 +27,7 @@ beforeEach(async () => {
   bob = await boot('bob', freshDbName(), { env: clockEnv(clock) });
 });
 
-const notices = (side: Side) => (side.port.posted as ContentPush[]).filter((p) => p.type === 'notice').map((p) => (p as { name: string }).name);
 
-function registerPeer(side: Side, peer: string) {
-  return side.bg.ask(senders.content(side.tab), 'content.register', { site: 'thelounge', account: side.name, peer });
-}
 
 /** The side's record for its conversation as stored (undefined when there is none). */
 async function recordOf(side: Side, id = side.conv.id): Promise<Record<string, unknown> | undefined> {
@@ -160,9 +154,7 @@ describe('the cap', () => {
     await goPrivate(alice, bob);
     clock.now += 60_000;
     // Carol's chat holds a key exchange under way, so Bob's private one is what the cap ends.
-    const carol = await registerPeer(alice, 'carol');
-    const commit = receiveMessage(clockEnv(clock), { privateKey: testKey('persistence-integrity-carol'), instanceTag: 0x4000 }, createConversation({ account: 'carol', protocol: 'thelounge', peer: 'alice' }), '?OTRv3?').send[0]!;
-    await alice.bg.ask(senders.content(alice.tab), 'content.incoming', { conversationId: carol.id, text: commit });
+    await openKeyExchange(alice, (await registerPeer(alice, 'carol')).id, 'carol', clock);
     clock.now += 60_000;
     // Bob's conversation has a write in progress when dave's registration evicts it.
     const realPut = alice.bg.store.put.bind(alice.bg.store);

@@ -11,6 +11,8 @@ import { CONTENT_PORT, FRAME_PORT, type ContentPush } from '../../src/messaging/
 import type { ConversationView, IncomingResult } from '../../src/messaging/types';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { freshDbName } from './helpers';
+import { createConversation, receiveMessage } from '../../src/otr/index';
+import { testKey } from '../otr/helpers';
 import { makeBackground, senders, settle, type Background, type BackgroundOptions, type FakePort } from './harness';
 
 export interface Clock {
@@ -127,4 +129,23 @@ export async function goPrivate(alice: Side, bob: Side): Promise<void> {
 export async function typed(side: Side, text: string): Promise<string[]> {
   await compose(side, text);
   return pushed(side);
+}
+
+/** The names of the notices pushed to a side's content script so far. */
+export const notices = (side: Side): string[] =>
+  (side.port.posted as ContentPush[]).filter((p) => p.type === 'notice').map((p) => (p as { name: string }).name);
+
+/** Another chat of the side's tab (a new peer on the same site), as its content script registers it. */
+export function registerPeer(side: Side, peer: string): Promise<ConversationView> {
+  return side.bg.ask(senders.content(side.tab), 'content.register', { site: 'thelounge', account: side.name, peer });
+}
+
+/**
+ * `peer` opens a key exchange in the side's conversation `conversationId` (its D-H Commit, made
+ * by an engine of the test's own): the conversation then holds an exchange under way.
+ * Returns what the side answered.
+ */
+export async function openKeyExchange(side: Side, conversationId: string, peer: string, clock: Clock): Promise<IncomingResult> {
+  const commit = receiveMessage(clockEnv(clock), { privateKey: testKey(`key-exchange-${peer}`), instanceTag: 0x4000 }, createConversation({ account: peer, protocol: 'thelounge', peer: side.name }), '?OTRv3?').send[0]!;
+  return side.bg.ask(senders.content(side.tab), 'content.incoming', { conversationId, text: commit });
 }
