@@ -34,6 +34,22 @@ function parties(aliceOpts = {}, bobOpts = {}, clock: Clock = { ms: 1_000_000 })
   return { alice, bob, net: Network.pair(alice, bob), clock };
 }
 
+/** Alice, and Bob on two clients (instance tags 0x2001 and 0x2002): both see what Alice sends. */
+function aliceAndTwoBobs() {
+  const clock = { ms: 1_000_000 };
+  const alice = new Party('alice', aliceKey, ALICE_TAG, { policy: POLICY_MANUAL }, clock);
+  const bob1 = new Party('bob1', bobKey, 0x2001, { policy: POLICY_MANUAL }, clock);
+  const bob2 = new Party('bob2', bobKey, 0x2002, { policy: POLICY_MANUAL }, clock);
+  const net = new Network(
+    new Map([
+      [alice, [bob1, bob2]],
+      [bob1, [alice]],
+      [bob2, [alice]],
+    ]),
+  );
+  return { alice, bob1, bob2, net };
+}
+
 /** Alice asks, both go private; events so far are cleared. */
 function privatePair(aliceOpts = {}, bobOpts = {}, clock?: Clock) {
   const p = parties(aliceOpts, bobOpts, clock);
@@ -467,17 +483,7 @@ describe('SMP, extra symmetric key and heartbeats', () => {
 
 describe('v3 instances', () => {
   it('two clients of the same peer each get their own session, routed by tag', () => {
-    const clock = { ms: 1_000_000 };
-    const alice = new Party('alice', aliceKey, ALICE_TAG, { policy: POLICY_MANUAL }, clock);
-    const bob1 = new Party('bob1', bobKey, 0x2001, { policy: POLICY_MANUAL }, clock);
-    const bob2 = new Party('bob2', bobKey, 0x2002, { policy: POLICY_MANUAL }, clock);
-    const net = new Network(
-      new Map([
-        [alice, [bob1, bob2]],
-        [bob1, [alice]],
-        [bob2, [alice]],
-      ]),
-    );
+    const { alice, bob1, bob2, net } = aliceAndTwoBobs();
     alice.query();
     net.pump();
     expect(alice.state.instances['8193']?.msgstate).toBe('ENCRYPTED');
@@ -575,17 +581,7 @@ describe('replayed or rewritten key exchanges', () => {
   });
 
   it("two clients answering one unaddressed D-H Commit both go private (each takes the exchange before it is spent)", () => {
-    const clock = { ms: 1_000_000 };
-    const alice = new Party('alice', aliceKey, ALICE_TAG, { policy: POLICY_MANUAL }, clock);
-    const bob1 = new Party('bob1', bobKey, 0x2001, { policy: POLICY_MANUAL }, clock);
-    const bob2 = new Party('bob2', bobKey, 0x2002, { policy: POLICY_MANUAL }, clock);
-    const net = new Network(
-      new Map([
-        [alice, [bob1, bob2]],
-        [bob1, [alice]],
-        [bob2, [alice]],
-      ]),
-    );
+    const { alice, bob1, bob2, net } = aliceAndTwoBobs();
     bob1.query();
     net.pump();
     expect(alice.state.instances['8193']?.msgstate).toBe('ENCRYPTED');
