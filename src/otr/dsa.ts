@@ -113,16 +113,6 @@ export function checkPrivateKey(key: DsaPrivateKey, field = 'privateKey'): void 
 export const IMPORT_P_MIN_BITS = 1024;
 export const IMPORT_P_MAX_BITS = 3072;
 
-function bitLength(n: bigint): number {
-  if (n <= 0n) return 0;
-  const hex = n.toString(16);
-  return hex.length * 4 - (Math.clz32(parseInt(hex[0]!, 16)) - 28);
-}
-
-/** Domain parameters (p, q, g) that passed the strict checks; public values, kept for a few keys. */
-const CHECKED_DOMAINS_KEPT = 8;
-const checkedDomains = new Set<string>();
-
 /**
  * The strict checks for a private key from outside (a libotr otr.private_key file), before it
  * is stored: sizes first, so no arithmetic runs on huge numbers; then 1 <= x < q, q | p-1,
@@ -131,25 +121,19 @@ const checkedDomains = new Set<string>();
  * and s in 20 bytes each (dsaSign); p may be 1024 to 3072 bits. Such a key signs and reloads.
  */
 export function checkImportedPrivateKey(random: RandomBytes, key: DsaPrivateKey, field = 'privateKey'): void {
-  const pBits = bitLength(key.p);
+  const pBits = key.p.toString(2).length;
   if (pBits < IMPORT_P_MIN_BITS || pBits > IMPORT_P_MAX_BITS) {
     fail('malformed', `${field}.p`, `${pBits} bits; expected ${IMPORT_P_MIN_BITS} to ${IMPORT_P_MAX_BITS}`);
   }
-  if (bitLength(key.q) !== Q_BITS) fail('malformed', `${field}.q`, `${bitLength(key.q)} bits; expected ${Q_BITS}`);
+  const qBits = key.q.toString(2).length;
+  if (qBits !== Q_BITS) fail('malformed', `${field}.q`, `${qBits} bits; expected ${Q_BITS}`);
   checkPublicKey(key, field);
   if (key.x < 1n || key.x >= key.q) fail('malformed', `${field}.x`, 'outside [1, q-1]');
   if ((key.p - 1n) % key.q !== 0n) fail('malformed', `${field}.q`, 'does not divide p-1');
-  const domain = `${key.p.toString(36)}:${key.q.toString(36)}:${key.g.toString(36)}`;
-  if (!checkedDomains.has(domain)) {
-    if ((key.q & 1n) === 0n || !isProbablePrime(random, key.q, Q_ROUNDS)) fail('malformed', `${field}.q`, 'not prime');
-    if (modPow(key.g, key.q, key.p) !== 1n) fail('malformed', `${field}.g`, 'g^q mod p is not 1');
-  }
+  if (!isProbablePrime(random, key.q, Q_ROUNDS)) fail('malformed', `${field}.q`, 'not prime');
+  if (modPow(key.g, key.q, key.p) !== 1n) fail('malformed', `${field}.g`, 'g^q mod p is not 1');
   if (modPow(key.g, key.x, key.p) !== key.y) fail('malformed', `${field}.y`, 'y is not g^x mod p');
-  if (!checkedDomains.has(domain)) {
-    if (!isProbablePrime(random, key.p, P_ROUNDS)) fail('malformed', `${field}.p`, 'not prime');
-    if (checkedDomains.size >= CHECKED_DOMAINS_KEPT) checkedDomains.delete(checkedDomains.values().next().value!);
-    checkedDomains.add(domain);
-  }
+  if (!isProbablePrime(random, key.p, P_ROUNDS)) fail('malformed', `${field}.p`, 'not prime');
 }
 
 /**
