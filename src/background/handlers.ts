@@ -62,7 +62,7 @@ export function createHandlers(s: Services): Handlers {
    */
   const grantedTo = (conversationId: string, from: From, role: FrameRole) => {
     const grant = s.tokens.frameGrant(from.tabId, from.frameId);
-    if (!grant || grant.role !== role || grant.conversationId !== conversationId || grant.tabId !== from.tabId)
+    if (!grant || grant.role !== role || grant.conversationId !== conversationId)
       storeFail('invalid', 'this frame was not granted that conversation');
   };
   /** Every live conversation takes the policy of its origin's site rows again. */

@@ -199,18 +199,7 @@ export class PortHub implements PortHandlers {
       post({ type: 'queued', items: this.sessions.queuedTexts(grant.conversationId) });
       port.onMessage.addListener((m) => void this.composeSend(port, m, grant.conversationId, { tabId: grant.tabId, frameId: grant.frameId }, from));
     } else if (role === 'verify') {
-      port.onMessage.addListener((m) => {
-        // Only that a key was pressed, to the content script that placed this frame (sender.ts).
-        if ((m as { type?: unknown } | null)?.type === 'typing') {
-          try {
-            frameTyping(m, 'frame');
-          } catch {
-            return;
-          }
-          return this.toContent({ tabId: grant.tabId, frameId: grant.frameId }, { type: 'typing', conversationId: grant.conversationId });
-        }
-        void this.verifyAction(port, m, grant.conversationId);
-      });
+      port.onMessage.addListener((m) => void this.verifyAction(port, m, grant.conversationId, { tabId: grant.tabId, frameId: grant.frameId }));
     }
   }
 
@@ -261,9 +250,22 @@ export class PortHub implements PortHandlers {
     port.onDisconnect.addListener(unpark);
   }
 
+  /**
+   * A compose or verify frame says a key was pressed (no key, no text): relayed to the content
+   * script that placed the frame only, never through the page, so that an insert into the site's
+   * box waits for the user's pause (sender.ts). False for any other message.
+   */
+  private typing(message: unknown, conversationId: string, tab: TabRef): boolean {
+    if ((message as { type?: unknown } | null)?.type !== 'typing') return false;
+    frameTyping(message, 'frame');
+    this.toContent(tab, { type: 'typing', conversationId });
+    return true;
+  }
+
   /** SMP and trust from the verify frame, for its token's conversation alone (item 8). */
-  private async verifyAction(port: PortLike, message: unknown, conversationId: string): Promise<void> {
+  private async verifyAction(port: PortLike, message: unknown, conversationId: string, tab: TabRef): Promise<void> {
     try {
+      if (this.typing(message, conversationId, tab)) return;
       const { action, secret, question } = frameVerify(message, 'frame');
       const needSecret = () => secret ?? storeFail('invalid', 'a secret is needed');
       const view =
@@ -284,11 +286,7 @@ export class PortHub implements PortHandlers {
   private async composeSend(port: PortLike, message: unknown, conversationId: string, tab: TabRef, from: From): Promise<void> {
     if (from.context !== 'compose-frame') return;
     try {
-      if ((message as { type?: unknown } | null)?.type === 'typing') {
-        // Relayed to the content script that placed this frame only (never through the page).
-        frameTyping(message, 'frame');
-        return this.toContent(tab, { type: 'typing', conversationId });
-      }
+      if (this.typing(message, conversationId, tab)) return;
       const { text } = frameSend(message, 'frame');
       const ref = this.sessions.refOf(conversationId);
       const room = this.rooms?.activeRoom(ref.site, ref.account, ref.peer);
